@@ -1,0 +1,207 @@
+"""Typed model of index frameworks.
+
+Two kinds of framework share one file format (YAML) and one loader:
+
+- ``kind: survey`` — a satisfaction survey instrument (SIPAS generation 1 and 2): answer scales,
+  respondent profile, assessment and expectation questions, the satisfaction items, the tree that
+  groups items into components and sub-indices, and the computation rules.
+- ``kind: par`` — a scored tree (PAR INDEX): area → criterion → sub-criterion with maximum points
+  and a scoring method on each leaf.
+
+The model checks the *shape* of a file (fields, types, enumerations). Rules that involve more than one
+node (codes unique, points adding up, items used once) live in :mod:`sipas.frameworks.validate`, so
+that a file breaking several of them is reported in full rather than at the first problem.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A wording in Vietnamese (first) and English."""
+
+    vi: Annotated[str, Field(min_length=1)]
+    en: Annotated[str, Field(min_length=1)]
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+class Option(_Strict):
+    code: int | str
+    label: Text
+
+
+class Scale(_Strict):
+    """A closed list of answer options, referenced by name from questions."""
+
+    options: Annotated[list[Option], Field(min_length=2)]
+
+
+class QuestionType(StrEnum):
+    SINGLE = "single"  # one option
+    MULTIPLE = "multiple"  # any number of options
+    YES_NO = "yes_no"
+    TEXT = "text"
+    INTEGER = "integer"
+    DATE = "date"
+    GEOGRAPHY = "geography"  # an administrative-unit code valid on the interview date
+
+
+class SubItem(_Strict):
+    """A row of a matrix question (e.g. Q1 asks the same scale about each policy)."""
+
+    code: str
+    text: Text
+
+
+class Question(_Strict):
+    code: str
+    text: Text
+    type: QuestionType
+    part: Literal["profile", "assessment", "expectation", "other"] = "assessment"
+    scale: str | None = None  # name of a scale in ``scales``
+    options: list[Option] | None = None  # inline options, when no shared scale fits
+    items: list[SubItem] | None = None  # matrix rows sharing the scale
+    required: bool = False
+    min: int | None = None  # for integer questions
+    max: int | None = None
+
+
+class SatisfactionItem(_Strict):
+    code: str
+    text: Text
+    paraphrase: bool = False  # True where the wording is ours, not the ministry's
+
+
+class IndexNode(_Strict):
+    """A node of the index tree: either a group of child nodes or a group of items."""
+
+    code: str
+    name: Text
+    children: list[IndexNode] | None = None
+    items: list[str] | None = None  # satisfaction item codes
+
+
+class ItemRule(StrEnum):
+    TOP2_BOX = "top2_box"  # % of valid answers in the top boxes (A1)
+    RESCALED_MEAN = "rescaled_mean"  # (mean - min) / (max - min) x 100
+
+
+class BlankRule(StrEnum):
+    EXCLUDE = "exclude"  # blanks leave the item's denominator (A2)
+    AS_NOT_SATISFIED = "as_not_satisfied"  # blanks count in the denominator, never as satisfied
+
+
+class Aggregation(StrEnum):
+    MEAN = "mean"  # unweighted mean of children (A3, A4)
+
+
+class NationalRule(StrEnum):
+    MEAN_OF_PROVINCES = "mean_of_provinces"  # the ministry's "giá trị trung bình" (A5)
+    POOLED = "pooled"  # one estimate from all respondents, weighted
+
+
+class Rules(_Strict):
+    """How answers become published numbers. Every default is a documented assumption."""
+
+    item_rule: ItemRule = ItemRule.TOP2_BOX
+    top_box_codes: list[int] = Field(default_factory=lambda: [4, 5])
+    blanks: BlankRule = BlankRule.EXCLUDE
+    component_aggregation: Aggregation = Aggregation.MEAN
+    subindex_aggregation: Aggregation = Aggregation.MEAN
+    index_aggregation: Aggregation = Aggregation.MEAN
+    national: NationalRule = NationalRule.MEAN_OF_PROVINCES
+    decimals: int = 2
+    assumptions: dict[str, str] = Field(default_factory=dict)  # rule id → what is assumed and why
+
+
+class Satisfaction(_Strict):
+    scale: str
+    items: Annotated[list[SatisfactionItem], Field(min_length=1)]
+    index: IndexNode
+
+
+class FrameworkBase(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")]
+    version: str
+    title: Text
+    provisional: bool = False
+    sources: list[str] = Field(default_factory=list)
+    notes: str | None = None
+
+
+class SurveyFramework(FrameworkBase):
+    kind: Literal["survey"]
+    generation: int | None = None
+    scales: dict[str, Scale]
+    profile: list[Question] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)
+    satisfaction: Satisfaction
+    rules: Rules = Field(default_factory=Rules)
+
+    def item_codes(self) -> list[str]:
+        return [item.code for item in self.satisfaction.items]
+
+
+class Method(StrEnum):
+    SELF_ASSESSED = "self_assessed"  # self-scored with evidence, then appraised
+    SURVEY = "survey"  # filled from a sociological survey, never self-scored
+    MIXED = "mixed"  # a node whose parts are scored both ways and are not itemised here
+
+
+class ParNode(_Strict):
+    code: Annotated[str, Field(min_length=1)]
+    name: Text
+    max_points: float | None = None  # None = not known (must be marked provisional)
+    provisional: bool = False
+    method: Method | None = None  # required on leaves
+    evidence_required: bool = True
+    children: list[ParNode] = Field(default_factory=list)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+class Group(_Strict):
+    """A publication group: a unit belongs to the first group whose threshold it reaches."""
+
+    code: str
+    min_index: float
+    label: Text | None = None
+
+
+class ParFramework(FrameworkBase):
+    kind: Literal["par"]
+    total_points: float = 100.0
+    levels: list[Text] = Field(default_factory=list)  # names of the tree levels, top first
+    groups: list[Group] = Field(default_factory=list)
+    nodes: Annotated[list[ParNode], Field(min_length=1)]
+
+    def walk(self) -> list[tuple[tuple[str, ...], ParNode]]:
+        """Every node with the codes of its ancestors, depth first."""
+        out: list[tuple[tuple[str, ...], ParNode]] = []
+
+        def visit(node: ParNode, trail: tuple[str, ...]) -> None:
+            out.append((trail, node))
+            for child in node.children:
+                visit(child, (*trail, node.code))
+
+        for top in self.nodes:
+            visit(top, ())
+        return out
+
+    def leaves(self) -> list[ParNode]:
+        return [node for _, node in self.walk() if node.is_leaf]
+
+
+Framework = Annotated[SurveyFramework | ParFramework, Field(discriminator="kind")]

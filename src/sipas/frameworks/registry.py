@@ -1,0 +1,92 @@
+"""Built-in frameworks shipped with the package, and resolving a name or a file to a framework."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from sipas.errors import SipasError
+from sipas.frameworks.loader import parse_framework_text, read_framework_file
+from sipas.frameworks.model import ParFramework, SurveyFramework
+from sipas.frameworks.report import ValidationReport
+
+AnyFramework = SurveyFramework | ParFramework
+
+
+def builtin_ids() -> list[str]:
+    folder = resources.files("sipas.frameworks").joinpath("data")
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
+
+
+def builtin_text(framework_id: str) -> str:
+    if framework_id not in builtin_ids():
+        raise SipasError(
+            "framework.unknown",
+            f"no built-in framework called {framework_id!r}",
+            f"built-in frameworks: {', '.join(builtin_ids())}; or give a path to a YAML file",
+        )
+    path = resources.files("sipas.frameworks").joinpath("data", f"{framework_id}.yaml")
+    return path.read_text(encoding="utf-8")
+
+
+def validate_builtin(framework_id: str) -> tuple[AnyFramework | None, ValidationReport]:
+    return parse_framework_text(builtin_text(framework_id), f"{framework_id} (built-in)")
+
+
+@cache
+def load_builtin(framework_id: str) -> AnyFramework:
+    framework, report = validate_builtin(framework_id)
+    if framework is None:
+        raise invalid_framework_error(report)
+    return framework
+
+
+def invalid_framework_error(report: ValidationReport) -> SipasError:
+    first = report.errors[0]
+    more = f" (and {len(report.errors) - 1} more)" if len(report.errors) > 1 else ""
+    return SipasError(
+        "framework.invalid",
+        f"{report.source}: {first}{more}",
+        "run `sipas frameworks validate FILE` for every problem",
+        problems=[str(p) for p in report.errors],
+    )
+
+
+def resolve_framework(name_or_path: str) -> AnyFramework:
+    """A built-in id, or the path of a YAML framework file (refused whole if it has errors)."""
+    if name_or_path in builtin_ids():
+        return load_builtin(name_or_path)
+    path = Path(name_or_path)
+    if path.suffix.lower() in {".yaml", ".yml"} or path.exists():
+        framework, report = read_framework_file(path)
+        if framework is None:
+            raise invalid_framework_error(report)
+        return framework
+    raise SipasError(
+        "framework.unknown",
+        f"no built-in framework or file called {name_or_path!r}",
+        f"built-in frameworks: {', '.join(builtin_ids())}",
+    )
+
+
+def require_survey(framework: AnyFramework) -> SurveyFramework:
+    if not isinstance(framework, SurveyFramework):
+        raise SipasError(
+            "framework.wrong_kind",
+            f"framework {framework.id} is a {framework.kind} framework, not a survey framework",
+            "choose a survey framework such as sipas-gen2",
+        )
+    return framework
+
+
+def require_par(framework: AnyFramework) -> ParFramework:
+    if not isinstance(framework, ParFramework):
+        raise SipasError(
+            "framework.wrong_kind",
+            f"framework {framework.id} is a {framework.kind} framework, not a PAR framework",
+            "choose a PAR framework such as par-province-2017",
+        )
+    return framework

@@ -1,0 +1,54 @@
+"""Validation problems as data: each one has a node path, a rule and a message."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+PATH_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # e.g. "par-province-2024 › 3 › 3.2 › 3.2.1"
+    rule: str  # stable identifier, e.g. "par.children_exceed"
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [{self.rule}]"
+
+
+@dataclass
+class ValidationReport:
+    source: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def add(self, path: str, rule: str, message: str, severity: Severity = "error") -> None:
+        self.problems.append(Problem(path, rule, message, severity))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "valid": self.valid,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+
+def join_path(*parts: str) -> str:
+    return PATH_SEPARATOR.join(p for p in parts if p)

@@ -1,0 +1,130 @@
+"""Settings, declared once.
+
+Each setting has a name, a default and a help text (the ``Field`` description). Values come, in
+increasing priority, from the defaults, a TOML config file, ``SIPAS_*`` environment variables and
+command-line flags. ``sipas settings`` shows the effective values and where each came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sipas.errors import SipasError
+
+CONFIG_ENV = "SIPAS_CONFIG"
+DEFAULT_CONFIG_NAME = "sipas.toml"
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sipas"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIPAS_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder for the default SQLite database, uploaded evidence and reports.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database; default: a SQLite file sipas.db in data_dir. "
+        "PostgreSQL: postgresql+psycopg://user@host/dbname.",
+    )
+    lang: Literal["vi", "en"] = Field(default="vi", description="Interface language.")
+    seed: int = Field(default=20241, description="Seed for synthetic data and replicate weights.")
+    debug: bool = Field(default=False, description="Show tracebacks for unexpected errors.")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'sipas.db'}"
+
+
+SETTING_NAMES = tuple(Settings.model_fields)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SipasError(
+            "config.missing",
+            f"config file {path} does not exist",
+            f"create it, or unset {CONFIG_ENV} / drop --config",
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SipasError(
+            "config.syntax", f"config file {path} is not valid TOML: {exc}", "fix the line named"
+        ) from None
+    section = data.get("sipas", data)
+    unknown = sorted(set(section) - set(SETTING_NAMES))
+    if unknown:
+        raise SipasError(
+            "config.unknown_setting",
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}",
+            f"known settings: {', '.join(SETTING_NAMES)}",
+        )
+    return dict(section)
+
+
+def find_config(explicit: Path | None = None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local if local.is_file() else None
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Defaults < config file < environment < explicit overrides (flags)."""
+    path = find_config(config)
+    from_file = _read_config(path) if path else {}
+    env_names = {name for name in SETTING_NAMES if f"SIPAS_{name.upper()}" in os.environ}
+    # Environment beats the file: pass file values only where no variable is set.
+    init = {k: v for k, v in from_file.items() if k not in env_names}
+    init.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**init)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise SipasError(
+            "config.invalid",
+            f"setting {field}: {first['msg']}",
+            "check the value in the config file, SIPAS_* variable or flag",
+        ) from None
+
+
+def describe_settings(settings: Settings, config: Path | None = None) -> list[dict[str, Any]]:
+    """Each setting with its value, help and where the value came from."""
+    path = find_config(config)
+    from_file = _read_config(path) if path else {}
+    rows = []
+    for name, field in Settings.model_fields.items():
+        if f"SIPAS_{name.upper()}" in os.environ:
+            source = f"environment SIPAS_{name.upper()}"
+        elif name in from_file:
+            source = f"config {path}"
+        elif name in settings.model_fields_set:
+            source = "flag"
+        else:
+            source = "default"
+        rows.append(
+            {
+                "name": name,
+                "value": str(getattr(settings, name)),
+                "source": source,
+                "help": field.description or "",
+            }
+        )
+    return rows
