@@ -9,6 +9,7 @@ numerals and criteria within each area from 1, and English names may be missing.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -32,7 +33,9 @@ COL_MAX = "Điểm tối đa"
 COL_METHOD = "Phương pháp đánh giá"
 COL_NAME_EN = "Tên tiếng Anh"
 COL_PROVISIONAL = "Tạm tính"
-COLUMNS = (COL_STT, COL_NAME, COL_MAX, COL_METHOD, COL_NAME_EN, COL_PROVISIONAL)
+COL_EVIDENCE = "Tài liệu kiểm chứng"
+COLUMNS = (COL_STT, COL_NAME, COL_MAX, COL_METHOD, COL_NAME_EN, COL_PROVISIONAL, COL_EVIDENCE)
+_NO_WORDS = {"khong", "no", "0", "false"}
 
 METHOD_LABELS = {
     Method.SELF_ASSESSED: "Tự đánh giá",
@@ -52,7 +55,28 @@ _METHOD_WORDS = {
 }
 _ROMAN = re.compile(r"^(?=[IVXLC]+$)C{0,3}(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-_INFO_KEYS = ("id", "version", "title_vi", "title_en", "total_points", "provisional", "notes")
+_INFO_KEYS = (
+    "id",
+    "version",
+    "title_vi",
+    "title_en",
+    "total_points",
+    "provisional",
+    "notes",
+    "sources",  # one per line
+    "levels",  # JSON
+    "groups",  # JSON
+)
+_DEFAULT_LEVELS = [
+    {"vi": "Lĩnh vực", "en": "area"},
+    {"vi": "Tiêu chí", "en": "criterion"},
+    {"vi": "Tiêu chí thành phần", "en": "sub-criterion"},
+]
+_DEFAULT_GROUPS = [
+    {"code": "A", "min_index": 90.0},
+    {"code": "B", "min_index": 80.0},
+    {"code": "C", "min_index": 70.0},
+]
 
 
 def _roman_to_int(text: str) -> int:
@@ -95,6 +119,7 @@ def export_par_xlsx(framework: ParFramework) -> bytes:
         sheet.write_string(row, 3, METHOD_LABELS[node.method] if node.method else "", fmt)
         sheet.write_string(row, 4, node.name.en, fmt)
         sheet.write_string(row, 5, "x" if node.provisional else "", fmt)
+        sheet.write_string(row, 6, "có" if node.evidence_required else "không", fmt)
     sheet.freeze_panes(1, 0)
     info = book.add_worksheet(INFO_SHEET)
     values: dict[str, Any] = {
@@ -105,6 +130,11 @@ def export_par_xlsx(framework: ParFramework) -> bytes:
         "total_points": framework.total_points,
         "provisional": "x" if framework.provisional else "",
         "notes": framework.notes or "",
+        "sources": "\n".join(framework.sources),
+        "levels": json.dumps([lv.model_dump() for lv in framework.levels], ensure_ascii=False),
+        "groups": json.dumps(
+            [g.model_dump(exclude_none=True) for g in framework.groups], ensure_ascii=False
+        ),
     }
     for row, key in enumerate(_INFO_KEYS):
         info.write_string(row, 0, key)
@@ -131,6 +161,7 @@ class _Row:
     method: Method | None
     name_en: str
     provisional: bool
+    evidence_required: bool
     children: list[_Row] = field(default_factory=list)
     code: str = ""
 
@@ -185,16 +216,9 @@ def import_par_xlsx(
         },
         "total_points": float(info.get("total_points") or 100.0),
         "provisional": bool(info.get("provisional")),
-        "levels": [
-            {"vi": "Lĩnh vực", "en": "area"},
-            {"vi": "Tiêu chí", "en": "criterion"},
-            {"vi": "Tiêu chí thành phần", "en": "sub-criterion"},
-        ],
-        "groups": [
-            {"code": "A", "min_index": 90.0},
-            {"code": "B", "min_index": 80.0},
-            {"code": "C", "min_index": 70.0},
-        ],
+        "levels": _json_info(info, "levels", _DEFAULT_LEVELS, report),
+        "groups": _json_info(info, "groups", _DEFAULT_GROUPS, report),
+        "sources": [s for s in str(info.get("sources") or "").splitlines() if s.strip()],
         "nodes": [_node_dict(r) for r in tops],
     }
     if info.get("notes"):
@@ -204,6 +228,21 @@ def import_par_xlsx(
     if framework is not None and not isinstance(framework, ParFramework):
         return None, report
     return framework, report
+
+
+def _json_info(info: dict[str, Any], key: str, default: Any, report: ValidationReport) -> Any:
+    if key not in info:
+        return default
+    try:
+        return json.loads(str(info[key]))
+    except json.JSONDecodeError:
+        report.add(
+            f"{report.source} › {INFO_SHEET} › {key}",
+            "xlsx.info",
+            f"{key!r} is not readable JSON; the default is used",
+            severity="warning",
+        )
+        return default
 
 
 def _read_info(book: Any) -> dict[str, Any]:
@@ -267,6 +306,8 @@ def _parse_rows(
                 method=method,
                 name_en=str(_cell(row, columns, COL_NAME_EN) or "").strip(),
                 provisional=bool(str(_cell(row, columns, COL_PROVISIONAL) or "").strip()),
+                evidence_required=compact_key(str(_cell(row, columns, COL_EVIDENCE) or ""))
+                not in _NO_WORDS,
             )
         )
     return parsed
@@ -348,6 +389,8 @@ def _node_dict(row: _Row) -> dict[str, Any]:
     }
     if row.provisional:
         node["provisional"] = True
+    if not row.evidence_required:
+        node["evidence_required"] = False
     if row.method is not None:
         node["method"] = row.method.value
     if row.children:

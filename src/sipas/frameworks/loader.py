@@ -41,7 +41,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -68,7 +68,9 @@ def parse_framework(
 ) -> tuple[SurveyFramework | ParFramework | None, ValidationReport]:
     """Validate already-parsed YAML data. Returns the framework only when it has no errors."""
     report = ValidationReport(source)
-    root = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else source
+    root: str = source
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        root = raw["id"]
     if not isinstance(raw, dict):
         report.add(
             root, "schema.not_mapping", "a framework file must be a YAML mapping (key: value)"

@@ -151,6 +151,36 @@ class SurveyFramework(FrameworkBase):
     def item_codes(self) -> list[str]:
         return [item.code for item in self.satisfaction.items]
 
+    def question_columns(self) -> list[str]:
+        """One column per answer of the non-profile questions (a matrix gives one per row)."""
+        columns: list[str] = []
+        for question in self.questions:
+            if question.items:
+                columns.extend(sub.code for sub in question.items)
+            else:
+                columns.append(question.code)
+        return columns
+
+    def options_of(self, question: Question) -> list[Option]:
+        if question.options:
+            return question.options
+        if question.scale is not None and question.scale in self.scales:
+            return self.scales[question.scale].options
+        return []
+
+    def leaf_components(self) -> list[IndexNode]:
+        """The index nodes that hold items (elements and policy groups), in tree order."""
+        found: list[IndexNode] = []
+
+        def visit(node: IndexNode) -> None:
+            if node.items:
+                found.append(node)
+            for child in node.children or []:
+                visit(child)
+
+        visit(self.satisfaction.index)
+        return found
+
 
 class Method(StrEnum):
     SELF_ASSESSED = "self_assessed"  # self-scored with evidence, then appraised

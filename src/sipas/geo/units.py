@@ -128,6 +128,7 @@ def geography_on(day: date) -> str:
 def province(code: str, on: date) -> Province:
     """The province a code names on a day; a clear error where the code is not valid then."""
     code = code.strip().zfill(2)
+    provinces_on(on)  # a date outside every recorded geography is its own error
     for candidate in all_provinces():
         if candidate.code == code and candidate.valid_on(on):
             return candidate

@@ -1,0 +1,3 @@
+from sipas.cli.main import main
+
+main()

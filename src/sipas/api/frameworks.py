@@ -1,0 +1,116 @@
+"""Frameworks: list, show, validate, export, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from sipas.errors import SipasError
+from sipas.frameworks import (
+    IndexNode,
+    ParFramework,
+    SurveyFramework,
+    builtin_ids,
+    dump_framework_yaml,
+    load_builtin,
+    read_framework_file,
+    resolve_framework,
+    scoring_gaps,
+)
+from sipas.frameworks.excel import export_par_xlsx, import_par_xlsx
+from sipas.frameworks.registry import require_par
+
+
+def list_frameworks(lang: str = "vi") -> list[dict[str, Any]]:
+    rows = []
+    for framework_id in builtin_ids():
+        f = load_builtin(framework_id)
+        size = len(f.satisfaction.items) if isinstance(f, SurveyFramework) else len(f.leaves())
+        rows.append(
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "version": f.version,
+                "title": f.title.get(lang),
+                "size": f"{size} items" if f.kind == "survey" else f"{size} leaves",
+                "provisional": f.provisional,
+            }
+        )
+    return rows
+
+
+def _index_rows(node: IndexNode, lang: str, depth: int = 0) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "level": depth,
+            "code": node.code,
+            "name": node.name.get(lang),
+            "items": ", ".join(node.items or []),
+        }
+    ]
+    for child in node.children or []:
+        rows.extend(_index_rows(child, lang, depth + 1))
+    return rows
+
+
+def show_framework(name: str, lang: str = "vi") -> dict[str, Any]:
+    """A framework's identity and its tree as rows (index tree or PAR tree)."""
+    f = resolve_framework(name)
+    out: dict[str, Any] = {
+        "id": f.id,
+        "kind": f.kind,
+        "version": f.version,
+        "title": f.title.get(lang),
+        "provisional": f.provisional,
+        "sources": f.sources,
+    }
+    if isinstance(f, SurveyFramework):
+        out["rules"] = f.rules.model_dump(mode="json")
+        out["tree"] = _index_rows(f.satisfaction.index, lang)
+        out["items"] = [{"code": i.code, "text": i.text.get(lang)} for i in f.satisfaction.items]
+    else:
+        out["total_points"] = f.total_points
+        out["tree"] = [
+            {
+                "level": len(trail),
+                "code": node.code,
+                "name": node.name.get(lang),
+                "max_points": node.max_points,
+                "method": node.method.value if node.method else None,
+            }
+            for trail, node in f.walk()
+        ]
+        out["scoring_gaps"] = scoring_gaps(f)
+    return out
+
+
+def validate_framework(path: Path) -> dict[str, Any]:
+    """Every problem of a framework file (YAML or the ministry's .xlsx layout)."""
+    framework: SurveyFramework | ParFramework | None
+    if path.suffix.lower() == ".xlsx":
+        framework, report = import_par_xlsx(path)
+    else:
+        framework, report = read_framework_file(path)
+    result = report.to_dict()
+    if isinstance(framework, ParFramework):
+        result["scoring_gaps"] = scoring_gaps(framework)
+    return result
+
+
+def export_framework(name: str, fmt: Literal["yaml", "xlsx"]) -> bytes:
+    framework = resolve_framework(name)
+    if fmt == "yaml":
+        return dump_framework_yaml(framework).encode("utf-8")
+    if fmt == "xlsx":
+        return export_par_xlsx(require_par(framework))
+    raise SipasError("framework.format", f"unknown export format {fmt!r}", "use yaml or xlsx")
+
+
+def import_framework_xlsx(
+    path: Path, framework_id: str | None = None
+) -> tuple[bytes, dict[str, Any]]:
+    """Read a PAR framework from the ministry's Excel layout; returns YAML text and the report."""
+    framework, report = import_par_xlsx(path, framework_id)
+    if framework is None:
+        return b"", report.to_dict()
+    return dump_framework_yaml(framework).encode("utf-8"), report.to_dict()

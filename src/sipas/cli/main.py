@@ -1,0 +1,92 @@
+"""The `sipas` command: a thin mirror of :mod:`sipas.api`, with one clean line per error."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from sipas import __version__
+from sipas.cli.context import AppContext
+from sipas.cli.demo import demo
+from sipas.cli.frameworks import frameworks
+from sipas.cli.geo import geo
+from sipas.cli.settings import settings_command
+from sipas.errors import SipasError
+from sipas.settings import load_settings
+
+EXIT_ERROR = 1
+EXIT_INTERNAL = 70
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="sipas")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings file (default: $SIPAS_CONFIG, else ./sipas.toml if present).",
+)
+@click.option("--database-url", help="Database URL (default: SQLite file in the data folder).")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="Data folder.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), help="Language of names and labels.")
+@click.option("--debug", is_flag=True, default=None, help="Show tracebacks of unexpected errors.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config: Path | None,
+    database_url: str | None,
+    data_dir: Path | None,
+    lang: str | None,
+    debug: bool | None,
+) -> None:
+    """sipas — satisfaction (SIPAS) and administrative-reform (PAR INDEX) measurement.
+
+    Start with `sipas demo` to build a synthetic national data set.
+    """
+    settings = load_settings(
+        config, database_url=database_url, data_dir=data_dir, lang=lang, debug=debug
+    )
+    ctx.obj = AppContext(settings=settings, config_path=config)
+
+
+cli.add_command(demo)
+cli.add_command(frameworks)
+cli.add_command(geo)
+cli.add_command(settings_command)
+
+
+def _debug_wanted(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("SIPAS_DEBUG", "").lower() in {"1", "true", "yes"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args=args, prog_name="sipas", standalone_mode=False)
+    except SipasError as exc:
+        click.secho(f"error: {exc.message} [{exc.code}]", fg="red", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, BrokenPipeError):
+        sys.exit(130)
+    except Exception as exc:
+        if _debug_wanted(args):
+            traceback.print_exc()
+        else:
+            click.secho(f"internal error: {type(exc).__name__}: {exc}", fg="red", err=True)
+            click.echo(
+                "  hint: run again with --debug to see the traceback, and report it", err=True
+            )
+        sys.exit(EXIT_INTERNAL)

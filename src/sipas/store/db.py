@@ -1,0 +1,107 @@
+"""Opening a database and bringing its schema up to date.
+
+SQLite by default (a file; zero set-up), PostgreSQL by URL. Every open runs the versioned
+migrations to the newest revision, so a database made by an older sipas is upgraded in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from sipas.errors import SipasError
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("sipas.store").joinpath("migrations"))
+    )
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None  # the package always ships at least one migration
+    return head
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """A connection pool to one database whose schema is at the newest migration."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise SipasError(
+                "db.bad_url",
+                f"database URL {url!r} is not valid",
+                "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname",
+            ) from None
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except ModuleNotFoundError as exc:
+            raise SipasError(
+                "db.driver_missing",
+                f"the database driver {exc.name!r} for {self.dialect} is not installed",
+                "install sipas with the postgres extra: pip install 'sipas[postgres]'",
+            ) from None
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.upgrade()
+
+    def upgrade(self) -> None:
+        try:
+            with self.engine.begin() as connection:
+                config = _alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise SipasError(
+                "db.unreachable",
+                f"cannot open the database at {self.display_url}: {exc.orig}",
+                "check the URL, that the server is running and that you may write there",
+            ) from None
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str) -> Database:
+    return Database(url)

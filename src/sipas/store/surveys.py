@@ -1,0 +1,146 @@
+"""Surveys and their responses (one row per respondent; answers kept as a JSON document)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, delete, func, insert, select
+
+from sipas.errors import SipasError
+from sipas.store.schema import responses, surveys
+
+# Columns of a responses frame that are stored in their own database columns.
+DESIGN_COLUMNS = (
+    "respondent_key",
+    "province_code",
+    "province_key",
+    "commune",
+    "village",
+    "stratum",
+    "psu",
+    "weight",
+    "interview_date",
+)
+_BATCH = 5_000
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, missing values as None (JSON null)."""
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    sub = frame[columns].astype(object)
+    sub = sub.where(frame[columns].notna(), None)
+    return [
+        {c: (v.item() if hasattr(v, "item") else v) for c, v in zip(columns, row, strict=True)}
+        for row in sub.itertuples(index=False, name=None)
+    ]
+
+
+def create_survey(
+    connection: Connection,
+    *,
+    code: str,
+    framework_id: str,
+    framework_version: str,
+    year: int,
+    geography: str,
+    reference_date: date,
+    synthetic: bool,
+    description: str = "",
+    replace: bool = False,
+) -> int:
+    existing = connection.execute(select(surveys.c.id).where(surveys.c.code == code)).scalar()
+    if existing is not None:
+        if not replace:
+            raise SipasError(
+                "survey.exists",
+                f"a survey with code {code!r} already exists",
+                "choose another code, or replace it explicitly",
+            )
+        connection.execute(delete(responses).where(responses.c.survey_id == existing))
+        connection.execute(delete(surveys).where(surveys.c.id == existing))
+    result = connection.execute(
+        insert(surveys).values(
+            code=code,
+            framework_id=framework_id,
+            framework_version=framework_version,
+            year=year,
+            geography=geography,
+            reference_date=reference_date,
+            synthetic=synthetic,
+            description=description,
+            created_at=datetime.now(UTC),
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def add_responses(
+    connection: Connection,
+    survey_id: int,
+    frame: pd.DataFrame,
+    profile_columns: list[str],
+    answer_columns: list[str],
+) -> int:
+    """Store a responses frame; returns the number of rows written."""
+    missing = [c for c in (*DESIGN_COLUMNS, *profile_columns, *answer_columns) if c not in frame]
+    if missing:
+        raise SipasError(
+            "survey.columns_missing",
+            f"responses are missing column(s): {', '.join(missing)}",
+            "every response needs its design columns, profile and answers",
+        )
+    design = _records(frame, list(DESIGN_COLUMNS))
+    profiles = _records(frame, profile_columns)
+    answers = _records(frame, answer_columns)
+    rows = [
+        {"survey_id": survey_id, **d, "profile": p, "answers": a}
+        for d, p, a in zip(design, profiles, answers, strict=True)
+    ]
+    for start in range(0, len(rows), _BATCH):
+        connection.execute(insert(responses), rows[start : start + _BATCH])
+    return len(rows)
+
+
+def list_surveys(connection: Connection) -> list[dict[str, Any]]:
+    counts = (
+        select(
+            responses.c.survey_id,
+            func.count().label("respondents"),
+            func.count(func.distinct(responses.c.province_code)).label("provinces"),
+        )
+        .group_by(responses.c.survey_id)
+        .subquery()
+    )
+    rows = connection.execute(
+        select(surveys, counts.c.respondents, counts.c.provinces)
+        .outerjoin(counts, counts.c.survey_id == surveys.c.id)
+        .order_by(surveys.c.year, surveys.c.code)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def get_survey(connection: Connection, code: str) -> dict[str, Any]:
+    row = connection.execute(select(surveys).where(surveys.c.code == code)).first()
+    if row is None:
+        known = connection.execute(select(surveys.c.code).order_by(surveys.c.code)).scalars().all()
+        raise SipasError(
+            "survey.unknown",
+            f"no survey with code {code!r} in this database",
+            ("known surveys: " + ", ".join(known)) if known else "run `sipas demo` or import one",
+        )
+    return dict(row._mapping)
+
+
+def load_responses(connection: Connection, code: str) -> pd.DataFrame:
+    """All responses of a survey as one flat frame: design columns, profile, answers."""
+    survey = get_survey(connection, code)
+    rows = connection.execute(
+        select(responses).where(responses.c.survey_id == survey["id"]).order_by(responses.c.id)
+    ).all()
+    flat = [{**{c: getattr(r, c) for c in DESIGN_COLUMNS}, **r.profile, **r.answers} for r in rows]
+    return pd.DataFrame(flat)

@@ -1,0 +1,231 @@
+"""A synthetic national satisfaction survey, for demos, tests and benchmarks. Never official data.
+
+Each province is sampled as the national design does: communes drawn with probability proportional
+to size (systematic PPS) from a synthetic frame, villages drawn at random within each commune,
+households at random within each village and one adult per household. The design weight is the
+inverse of the product of those probabilities.
+
+Answers come from a latent satisfaction score: a province effect that persists across years (a
+2025 province inherits the mean of the provinces it was formed from), an effect per element and per
+province × element, a village effect (so answers cluster), a respondent effect, and logistic noise,
+cut into the five answer categories. Every random draw is seeded from (seed, year, province), so the
+same seed gives the same data whatever the order or subset of provinces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from sipas.frameworks.model import Question, QuestionType, SurveyFramework
+from sipas.geo.units import Province, province
+
+# Cut points on the latent scale between answers 1|2, 2|3, 3|4 and 4|5; with the default base
+# level they give roughly the 80–85% "satisfied" shares the published index shows.
+_CUTS = np.array([-2.2, -1.4, -0.2, 2.6])
+_BASE_LEVEL = 1.6
+_YEAR_TREND = 0.06  # the published index rose by 1–3 points a year in 2022–2024
+
+
+@dataclass(frozen=True)
+class SyntheticDesign:
+    respondents_per_province: int = 580
+    communes_per_province: int = 6
+    villages_per_commune: int = 3
+    blank_rate: float = 0.015
+
+    @property
+    def villages_per_province(self) -> int:
+        return self.communes_per_province * self.villages_per_commune
+
+
+def _rng(seed: int, *keys: int) -> np.random.Generator:
+    return np.random.default_rng([seed, *keys])
+
+
+def _province_effect(seed: int, p: Province) -> float:
+    """A lasting level of satisfaction per province (the 34-era inherits its members' mean)."""
+    if p.formed_from:
+        return float(np.mean([_old_effect(seed, code) for code in p.formed_from]))
+    return _old_effect(seed, p.code)
+
+
+def _old_effect(seed: int, code: str) -> float:
+    return float(_rng(seed, 1, int(code)).normal(0.0, 0.35))
+
+
+def fieldwork_window(year: int) -> tuple[date, date]:
+    """Synthetic fieldwork period: after 1 July in 2025, when the new provinces began."""
+    start = date(year, 9, 1) if year == 2025 else date(year, 8, 1)
+    return start, start + timedelta(days=75)
+
+
+def _pps_systematic(rng: np.random.Generator, sizes: np.ndarray, k: int) -> np.ndarray:
+    """Indices of k units drawn by systematic PPS; assumes every k·size/total < 1."""
+    order = rng.permutation(len(sizes))
+    cumulative = np.cumsum(sizes[order])
+    step = cumulative[-1] / k
+    points = rng.uniform(0, step) + step * np.arange(k)
+    return np.asarray(order[np.searchsorted(cumulative, points, side="right")])
+
+
+def _sample_province(
+    p: Province, year: int, design: SyntheticDesign, seed: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The design columns of one province's sample, and each respondent's village index."""
+    rng = _rng(seed, 2, year, int(p.code))
+    n_communes = int(rng.integers(60, 220))
+    commune_households = rng.lognormal(np.log(2500), 0.45, n_communes)
+    chosen = _pps_systematic(rng, commune_households, design.communes_per_province)
+    pi_commune = design.communes_per_province * commune_households / commune_households.sum()
+    per_village = design.respondents_per_province / design.villages_per_province
+    rows = []
+    village_index = []
+    start, end = fieldwork_window(year)
+    days = (end - start).days
+    for j, c in enumerate(chosen):
+        villages_in_commune = int(rng.integers(6, 20))
+        for k in range(design.villages_per_commune):
+            households = commune_households[c] / villages_in_commune * rng.lognormal(0, 0.3)
+            taken = max(5, round(per_village * rng.uniform(0.8, 1.2)))
+            adults = 1 + rng.binomial(3, 0.45, taken)
+            prob = (
+                pi_commune[c]
+                * (design.villages_per_commune / villages_in_commune)
+                * (taken / max(households, taken))
+            )
+            commune_id = f"{p.code}-X{c:03d}"
+            village_id = f"{commune_id}-T{k + 1:02d}"
+            for r in range(taken):
+                rows.append(
+                    {
+                        "respondent_key": f"{year}-{village_id}-{r + 1:03d}",
+                        "province_code": p.code,
+                        "province_key": p.key,
+                        "commune": commune_id,
+                        "village": village_id,
+                        "stratum": p.code,
+                        "psu": commune_id,
+                        "weight": float(adults[r] / prob),
+                        "interview_date": start + timedelta(days=int(rng.integers(0, days))),
+                    }
+                )
+            village_index.extend([j * design.villages_per_commune + k] * taken)
+    return pd.DataFrame(rows), np.asarray(village_index)
+
+
+def _answers(
+    framework: SurveyFramework,
+    p: Province,
+    year: int,
+    villages: np.ndarray,
+    design: SyntheticDesign,
+    seed: int,
+) -> pd.DataFrame:
+    """Satisfaction answers 1–5 (blank as NaN), one column per item."""
+    items = framework.item_codes()
+    component_of = {}
+    for index, component in enumerate(framework.leaf_components()):
+        for code in component.items or []:
+            component_of[code] = index
+    comp = np.array([component_of[c] for c in items])
+    n_comp = int(comp.max()) + 1
+    lasting = _rng(seed, 3)  # element and item effects: the same every year and province
+    comp_effect = lasting.normal(0, 0.25, n_comp)
+    item_effect = lasting.normal(0, 0.12, len(items))
+    rng = _rng(seed, 4, year, int(p.code))
+    prov_comp = _rng(seed, 5, int(p.code)).normal(0, 0.2, n_comp) + rng.normal(0, 0.08, n_comp)
+    village_effect = rng.normal(0, 0.3, int(villages.max()) + 1)
+    n = len(villages)
+    latent = (
+        _BASE_LEVEL
+        + _YEAR_TREND * (year - 2023)
+        + _province_effect(seed, p)
+        + (comp_effect + prov_comp)[comp][None, :]
+        + item_effect[None, :]
+        + village_effect[villages][:, None]
+        + rng.normal(0, 0.5, n)[:, None]
+        + rng.logistic(0, 1, (n, len(items)))
+    )
+    answers = (1 + (latent[..., None] > _CUTS).sum(axis=-1)).astype(float)
+    answers[rng.random(answers.shape) < design.blank_rate] = np.nan
+    return pd.DataFrame(answers, columns=items).astype("Int64")
+
+
+def _draw(
+    rng: np.random.Generator, framework: SurveyFramework, q: Question, n: int
+) -> list[object]:
+    codes = [o.code for o in framework.options_of(q)]
+    if q.type is QuestionType.MULTIPLE and codes:
+        picks = rng.random((n, len(codes))) < 0.3
+        picks[np.arange(n), rng.integers(0, len(codes), n)] = True
+        return [";".join(str(c) for c, on in zip(codes, row, strict=True) if on) for row in picks]
+    if q.type is QuestionType.INTEGER:
+        return [int(v) for v in rng.integers(q.min or 0, (q.max or 10) + 1, n)]
+    if q.type in (QuestionType.TEXT, QuestionType.DATE, QuestionType.GEOGRAPHY) or not codes:
+        return [None] * n
+    probs = rng.dirichlet(np.full(len(codes), 4.0))
+    return [codes[i] for i in rng.choice(len(codes), n, p=probs)]
+
+
+def _other_columns(
+    framework: SurveyFramework, p: Province, year: int, design_frame: pd.DataFrame, seed: int
+) -> pd.DataFrame:
+    """Profile and assessment/expectation answers, drawn with province-specific shares."""
+    rng = _rng(seed, 6, year, int(p.code))
+    n = len(design_frame)
+    out: dict[str, list[object]] = {}
+    for q in framework.profile + framework.questions:
+        if q.items:
+            for sub in q.items:
+                out[sub.code] = _draw(rng, framework, q, n)
+        else:
+            out[q.code] = _draw(rng, framework, q, n)
+    if "province" in out:
+        out["province"] = design_frame["province_code"].tolist()
+    # A place, not a person, is urban or rural, mountainous or not: one value per village/province.
+    village_codes = pd.factorize(design_frame["village"])[0]
+    if "urban_rural" in out:
+        per_village = np.asarray(out["urban_rural"], dtype=object)[: village_codes.max() + 1]
+        out["urban_rural"] = per_village[village_codes].tolist()
+    if "terrain" in out:
+        out["terrain"] = [out["terrain"][0]] * n
+    # Commune and village are design columns already; keep one copy of each.
+    return pd.DataFrame(out).drop(columns=list(design_frame.columns), errors="ignore")
+
+
+def synthetic_province_survey(
+    framework: SurveyFramework,
+    p: Province,
+    year: int,
+    design: SyntheticDesign | None = None,
+    seed: int = 20241,
+) -> pd.DataFrame:
+    design = design or SyntheticDesign()
+    frame, villages = _sample_province(p, year, design, seed)
+    others = _other_columns(framework, p, year, frame, seed)
+    answers = _answers(framework, p, year, villages, design, seed)
+    return pd.concat([frame, others, answers], axis=1)
+
+
+def survey_provinces(year: int) -> list[Province]:
+    from sipas.geo.units import provinces_on
+
+    return provinces_on(fieldwork_window(year)[0])
+
+
+def synthetic_survey(
+    framework: SurveyFramework,
+    year: int,
+    design: SyntheticDesign | None = None,
+    seed: int = 20241,
+    provinces: list[str] | None = None,
+) -> pd.DataFrame:
+    """A whole national survey for one year on the geography in force during its fieldwork."""
+    day = fieldwork_window(year)[0]
+    chosen = [province(code, day) for code in provinces] if provinces else survey_provinces(year)
+    parts = [synthetic_province_survey(framework, p, year, design, seed) for p in chosen]
+    return pd.concat(parts, ignore_index=True)

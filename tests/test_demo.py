@@ -1,0 +1,177 @@
+"""`sipas demo`: a synthetic national data set, reproducible from a seed, labelled synthetic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from sipas.api.demo import SYNTHETIC_LABEL, DemoOptions, run_demo
+from sipas.frameworks import load_builtin, require_survey
+from sipas.geo import province
+from sipas.store import open_database
+from sipas.store.par import list_campaigns, load_scores
+from sipas.store.schema import audit_log
+from sipas.store.surveys import list_surveys, load_responses
+from sipas.synthetic import fieldwork_window, synthetic_province_survey, synthetic_survey
+
+SMALL = DemoOptions(
+    seed=11, years=(2024, 2025), respondents_per_province=60, provinces=("01", "79", "77")
+)
+
+
+def _fingerprint(url: str) -> str:
+    db = open_database(url)
+    digest = hashlib.sha256()
+    with db.begin() as connection:
+        for survey in list_surveys(connection):
+            frame = load_responses(connection, survey["code"])
+            digest.update(
+                pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()
+            )
+        for campaign in list_campaigns(connection):
+            digest.update(json.dumps(load_scores(connection, campaign["code"])).encode())
+    db.close()
+    return digest.hexdigest()
+
+
+def test_same_seed_gives_identical_data(tmp_path: Path) -> None:
+    urls = [f"sqlite:///{tmp_path / name}.db" for name in ("a", "b")]
+    for url in urls:
+        run_demo(open_database(url), SMALL)
+    assert _fingerprint(urls[0]) == _fingerprint(urls[1])
+
+
+def test_another_seed_gives_other_data(tmp_path: Path) -> None:
+    a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    run_demo(open_database(a), SMALL)
+    run_demo(open_database(b), DemoOptions(**{**SMALL.__dict__, "seed": 12}))
+    assert _fingerprint(a) != _fingerprint(b)
+
+
+def test_running_twice_replaces_the_demo(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'd.db'}")
+    run_demo(db, SMALL)
+    run_demo(db, SMALL)
+    with db.begin() as connection:
+        surveys = list_surveys(connection)
+    assert [s["code"] for s in surveys] == ["demo-sipas-2024", "demo-sipas-2025"]
+
+
+def test_demo_is_labelled_synthetic_everywhere(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'd.db'}")
+    summary = run_demo(db, SMALL)
+    assert "SYNTHETIC" in summary.label
+    with db.begin() as connection:
+        assert all(
+            s["synthetic"] and s["description"] == SYNTHETIC_LABEL for s in list_surveys(connection)
+        )
+        assert all(c["synthetic"] for c in list_campaigns(connection))
+        actions = connection.execute(select(audit_log.c.action)).scalars().all()
+    assert "survey.create" in actions and "par.campaign.create" in actions
+
+
+def test_geography_follows_the_survey_year(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'd.db'}")
+    run_demo(db, SMALL)
+    with db.begin() as connection:
+        before = load_responses(connection, "demo-sipas-2024")
+        after = load_responses(connection, "demo-sipas-2025")
+    # Bà Rịa–Vũng Tàu (77) exists in 2024; in 2025 it is part of Hồ Chí Minh (79).
+    assert set(before["province_code"]) == {"01", "79", "77"}
+    assert set(after["province_code"]) == {"01", "79"}
+    assert set(before["province_key"]) == {"01@2008-08-01", "79@2008-08-01", "77@2008-08-01"}
+    assert set(after["province_key"]) == {"01@2025-07-01", "79@2025-07-01"}
+
+
+FRAMEWORK = require_survey(load_builtin("sipas-gen2"))
+
+
+def test_full_year_has_every_province_and_about_580_each() -> None:
+    frame = synthetic_survey(FRAMEWORK, 2024, seed=3)
+    sizes = frame.groupby("province_code").size()
+    assert len(sizes) == 63
+    assert 540 <= sizes.mean() <= 620
+    assert frame.groupby("province_code")["village"].nunique().eq(18).all()
+    assert frame.groupby("province_code")["psu"].nunique().eq(6).all()
+
+
+def test_2025_survey_is_on_the_34_provinces() -> None:
+    frame = synthetic_survey(FRAMEWORK, 2025, seed=3)
+    assert frame["province_code"].nunique() == 34
+    start, end = fieldwork_window(2025)
+    assert frame["interview_date"].min() >= start and frame["interview_date"].max() <= end
+
+
+def test_design_columns_are_sound() -> None:
+    frame = synthetic_province_survey(
+        FRAMEWORK, province("01", fieldwork_window(2024)[0]), 2024, seed=5
+    )
+    assert (frame["weight"] > 0).all()
+    assert frame["respondent_key"].is_unique
+    # Villages nest in communes, communes (PSUs) in the province stratum.
+    assert frame.groupby("village")["psu"].nunique().eq(1).all()
+    assert frame["stratum"].nunique() == 1
+
+
+def test_answers_are_on_the_scale_with_some_blanks() -> None:
+    frame = synthetic_survey(FRAMEWORK, 2024, seed=5, provinces=["01", "22", "04"])
+    answers = frame[FRAMEWORK.item_codes()]
+    values = answers.astype(float).to_numpy().ravel()
+    assert set(np.unique(values[~np.isnan(values)])) == {1, 2, 3, 4, 5}
+    blank_share = answers.isna().to_numpy().mean()
+    assert 0.005 < blank_share < 0.03
+
+
+def _top2(frame: pd.DataFrame, items: list[str]) -> pd.Series:
+    answers = frame[items].astype(float)
+    return (answers >= 4).sum() / answers.notna().sum() * 100
+
+
+def test_answers_vary_by_province_element_and_cluster() -> None:
+    items = FRAMEWORK.item_codes()
+    frame = synthetic_survey(FRAMEWORK, 2024, seed=8)
+    by_province = frame.groupby("province_code").apply(lambda g: _top2(g, items).mean())
+    assert by_province.max() - by_province.min() > 8  # provinces differ
+    components = FRAMEWORK.leaf_components()
+    shares = _top2(frame, items)
+    element_means = [shares[list(c.items or [])].mean() for c in components]
+    assert max(element_means) - min(element_means) > 2  # elements differ
+    # Clustering: the between-village variance of a village mean is larger than sampling alone gives.
+    score = (frame[items].astype(float) >= 4).mean(axis=1)
+    village = frame.assign(s=score).groupby("village")["s"].agg(["mean", "count"])
+    expected = score.var() / village["count"].mean()
+    assert village["mean"].var() > 1.5 * expected
+
+
+def test_province_level_persists_across_years() -> None:
+    items = FRAMEWORK.item_codes()
+    years = [synthetic_survey(FRAMEWORK, y, seed=8) for y in (2023, 2024)]
+    levels = [f.groupby("province_code").apply(lambda g: _top2(g, items).mean()) for f in years]
+    assert np.corrcoef(levels[0], levels[1])[0, 1] > 0.6
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_demo_command(run_cli: Any, isolated_settings: Path, fmt: str) -> None:
+    result = run_cli(
+        "demo", "--years", "2025", "--respondents", "40", "--provinces", "1,79", "--format", fmt
+    )
+    assert result.exit_code == 0, result.output
+    assert "SYNTHETIC" in result.output
+    assert (isolated_settings / "sipas.db").exists()
+    if fmt == "json":
+        summary = json.loads(result.output)
+        assert summary["surveys"][0]["year"] == 2025
+        assert summary["par"][0]["units"] == 2  # the PAR round is on the 63 provinces
+
+
+def test_demo_rejects_bad_years(run_cli: Any) -> None:
+    result = run_cli("demo", "--years", "twenty")
+    assert result.exit_code == 1
+    assert "--years" in result.output

@@ -1,0 +1,82 @@
+"""The layering of ARCHITECTURE.md: imports point downward only.
+
+The pure layers (frameworks, geo, synthetic, text, errors) must not import the database, the web,
+the CLI or the orchestration layer, so that a data scientist can use them in a notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "sipas"
+
+# Which sipas packages each package may import (besides itself).
+ALLOWED = {
+    "errors": set(),
+    "text": set(),
+    "settings": {"errors"},
+    "geo": {"errors", "text"},
+    "frameworks": {"errors", "text"},
+    "synthetic": {"errors", "text", "geo", "frameworks"},
+    "store": {"errors", "text"},
+    "api": {"errors", "text", "geo", "frameworks", "synthetic", "store", "settings"},
+    "cli": {"errors", "text", "settings", "api", "store", "__init__"},
+}
+PURE = {"errors", "text", "geo", "frameworks", "synthetic"}
+FORBIDDEN_IN_PURE = {"sqlalchemy", "alembic", "click", "rich", "fastapi", "starlette", "psycopg"}
+
+
+def _package_of(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+            if node.module == "sipas":
+                found.extend(f"sipas.{alias.name}" for alias in node.names)
+    return found
+
+
+MODULES = sorted(p for p in SRC.rglob("*.py") if "migrations" not in p.parts)
+
+
+def test_every_package_has_a_rule() -> None:
+    packages = {_package_of(p) for p in MODULES} - {"__init__", "__main__"}
+    assert packages <= set(ALLOWED), f"add a layering rule for {packages - set(ALLOWED)}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_imports_point_downward(path: Path) -> None:
+    package = _package_of(path)
+    if package in {"__init__", "__main__"}:
+        return
+    for name in _imports(path):
+        parts = name.split(".")
+        if parts[0] == "sipas" and len(parts) > 1:
+            target = parts[1]
+            if target == "__version__":
+                target = "__init__"
+            assert target == package or target in ALLOWED[package], (
+                f"{path.relative_to(SRC)} imports sipas.{target}; "
+                f"{package} may import only {sorted(ALLOWED[package])}"
+            )
+        if package in PURE:
+            assert parts[0] not in FORBIDDEN_IN_PURE, (
+                f"pure module {path.relative_to(SRC)} imports {parts[0]}"
+            )
+
+
+def test_the_rule_catches_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from sipas.store import open_database\nimport sqlalchemy\n")
+    assert "sipas.store" in _imports(bad) and "sqlalchemy" in _imports(bad)

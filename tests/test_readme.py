@@ -1,0 +1,52 @@
+"""The README's set-up commands exist, are the ones CI runs, and the CLI offers what it documents."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from sipas.cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _shell_commands() -> list[str]:
+    blocks = re.findall(r"```(?:sh|bash|shell)\n(.*?)```", README, flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_readme_names_the_two_setup_commands() -> None:
+    commands = _shell_commands()
+    assert "./scripts/demo" in commands
+    assert "./scripts/test" in commands
+
+
+def test_setup_scripts_exist_and_are_executable() -> None:
+    for name in ("demo", "test"):
+        script = ROOT / "scripts" / name
+        assert script.is_file(), f"scripts/{name} is missing"
+        assert os.access(script, os.X_OK), f"scripts/{name} is not executable"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "./scripts/test" in ci
+
+
+def test_demo_script_runs_sipas_demo() -> None:
+    assert '"$VENV/bin/sipas" demo' in (ROOT / "scripts" / "demo").read_text(encoding="utf-8")
+
+
+def test_every_sipas_command_in_the_readme_exists() -> None:
+    mentioned = re.findall(r"`sipas ([a-z-]+)(?: ([a-z-]+))?", README)
+    assert mentioned, "the README shows no sipas commands"
+    for group, sub in mentioned:
+        assert group in cli.commands, f"README mentions `sipas {group}`, which does not exist"
+        command = cli.commands[group]
+        subcommands = getattr(command, "commands", None)
+        if sub and subcommands is not None:
+            assert sub in subcommands, (
+                f"README mentions `sipas {group} {sub}`, which does not exist"
+            )
