@@ -74,7 +74,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, title: str | None = None) -> 
             return
         table = Table(title=title, show_lines=False, header_style="bold")
         for key in rows[0]:
-            table.add_column(str(key))
+            table.add_column(str(key), overflow="fold")
         for row in rows:
             table.add_row(*(_cell(v) for v in row.values()))
         console.print(table)

@@ -26,16 +26,21 @@ DESIGN_COLUMNS = (
 _BATCH = 5_000
 
 
+def _column_values(series: pd.Series) -> list[Any]:
+    """A column as plain Python values (``tolist`` unboxes numpy scalars), missing as None."""
+    missing = series.isna().to_numpy()
+    values = series.astype(object).tolist()
+    if missing.any():
+        values = [None if gap else v for v, gap in zip(values, missing, strict=True)]
+    return values
+
+
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values, missing values as None (JSON null)."""
     if not columns:
         return [{} for _ in range(len(frame))]
-    sub = frame[columns].astype(object)
-    sub = sub.where(frame[columns].notna(), None)
-    return [
-        {c: (v.item() if hasattr(v, "item") else v) for c, v in zip(columns, row, strict=True)}
-        for row in sub.itertuples(index=False, name=None)
-    ]
+    lists = [_column_values(frame[c]) for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*lists, strict=True)]
 
 
 def create_survey(
