@@ -149,3 +149,40 @@ def test_demo_on_postgresql(postgres_url: str) -> None:
         check_dtype=False,
     )
     db.close()
+
+
+def test_par_campaign_code_is_unique_unless_replaced(tmp_path: Path) -> None:
+    from sipas.store.par import add_scores, create_campaign
+
+    db = open_database(f"sqlite:///{tmp_path / 'p.db'}")
+    kwargs = {
+        "code": "c",
+        "framework_id": "par-province-2017",
+        "framework_version": "1",
+        "year": 2019,
+        "geography": "63",
+        "synthetic": True,
+    }
+    with db.begin() as connection:
+        first = create_campaign(connection, **kwargs)  # type: ignore[arg-type]
+        add_scores(
+            connection,
+            first,
+            [{"unit_code": "01", "node_code": "1", "stage": "final", "points": 9.5}],
+        )
+    with pytest.raises(SipasError) as caught, db.begin() as connection:
+        create_campaign(connection, **kwargs)  # type: ignore[arg-type]
+    assert caught.value.code == "par.campaign_exists"
+    with db.begin() as connection:
+        assert load_scores(connection, "c") == [
+            {"unit_code": "01", "node_code": "1", "points": 9.5}
+        ]
+        create_campaign(connection, **kwargs, replace=True)  # type: ignore[arg-type]
+        assert load_scores(connection, "c") == []
+        with pytest.raises(SipasError) as stage:
+            add_scores(
+                connection,
+                first,
+                [{"unit_code": "01", "node_code": "1", "stage": "draft", "points": 1}],
+            )
+    assert stage.value.code == "par.bad_stage"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from sipas.errors import SipasError
+from sipas.store.records import create_coded
 from sipas.store.schema import par_campaigns, par_scores
 
 STAGES = ("self", "appraisal1", "appraisal2", "final")
@@ -25,33 +25,23 @@ def create_campaign(
     description: str = "",
     replace: bool = False,
 ) -> int:
-    existing = connection.execute(
-        select(par_campaigns.c.id).where(par_campaigns.c.code == code)
-    ).scalar()
-    if existing is not None:
-        if not replace:
-            raise SipasError(
-                "par.campaign_exists",
-                f"a PAR campaign with code {code!r} already exists",
-                "choose another code, or replace it explicitly",
-            )
-        connection.execute(delete(par_scores).where(par_scores.c.campaign_id == existing))
-        connection.execute(delete(par_campaigns).where(par_campaigns.c.id == existing))
-    result = connection.execute(
-        insert(par_campaigns).values(
-            code=code,
-            framework_id=framework_id,
-            framework_version=framework_version,
-            year=year,
-            geography=geography,
-            synthetic=synthetic,
-            description=description,
-            created_at=datetime.now(UTC),
-        )
+    return create_coded(
+        connection,
+        par_campaigns,
+        [(par_scores, par_scores.c.campaign_id)],
+        {
+            "code": code,
+            "framework_id": framework_id,
+            "framework_version": framework_version,
+            "year": year,
+            "geography": geography,
+            "synthetic": synthetic,
+            "description": description,
+        },
+        what="PAR campaign",
+        error_code="par.campaign_exists",
+        replace=replace,
     )
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
 
 
 def add_scores(connection: Connection, campaign_id: int, rows: list[dict[str, Any]]) -> int:

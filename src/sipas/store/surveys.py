@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from sipas.errors import SipasError
+from sipas.store.records import create_coded
 from sipas.store.schema import responses, surveys
 
 # Columns of a responses frame that are stored in their own database columns.
@@ -29,7 +30,7 @@ _BATCH = 5_000
 def _column_values(series: pd.Series) -> list[Any]:
     """A column as plain Python values (``tolist`` unboxes numpy scalars), missing as None."""
     missing = series.isna().to_numpy()
-    values = series.astype(object).tolist()
+    values: list[Any] = series.astype(object).tolist()
     if missing.any():
         values = [None if gap else v for v, gap in zip(values, missing, strict=True)]
     return values
@@ -56,32 +57,24 @@ def create_survey(
     description: str = "",
     replace: bool = False,
 ) -> int:
-    existing = connection.execute(select(surveys.c.id).where(surveys.c.code == code)).scalar()
-    if existing is not None:
-        if not replace:
-            raise SipasError(
-                "survey.exists",
-                f"a survey with code {code!r} already exists",
-                "choose another code, or replace it explicitly",
-            )
-        connection.execute(delete(responses).where(responses.c.survey_id == existing))
-        connection.execute(delete(surveys).where(surveys.c.id == existing))
-    result = connection.execute(
-        insert(surveys).values(
-            code=code,
-            framework_id=framework_id,
-            framework_version=framework_version,
-            year=year,
-            geography=geography,
-            reference_date=reference_date,
-            synthetic=synthetic,
-            description=description,
-            created_at=datetime.now(UTC),
-        )
+    return create_coded(
+        connection,
+        surveys,
+        [(responses, responses.c.survey_id)],
+        {
+            "code": code,
+            "framework_id": framework_id,
+            "framework_version": framework_version,
+            "year": year,
+            "geography": geography,
+            "reference_date": reference_date,
+            "synthetic": synthetic,
+            "description": description,
+        },
+        what="survey",
+        error_code="survey.exists",
+        replace=replace,
     )
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
 
 
 def add_responses(

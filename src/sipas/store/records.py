@@ -1,0 +1,44 @@
+"""Creating a coded record (a survey, a campaign) that is unique by code, optionally replacing it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, Table, delete, insert, select
+
+from sipas.errors import SipasError
+
+
+def create_coded(
+    connection: Connection,
+    table: Table,
+    children: list[tuple[Table, Column[Any]]],
+    values: dict[str, Any],
+    *,
+    what: str,
+    error_code: str,
+    replace: bool,
+) -> int:
+    """Insert ``values`` (which hold a unique ``code``); refuse or replace an existing one.
+
+    Replacing deletes the old record's rows in each child table first (explicitly, so SQLite
+    without cascading deletes behaves like PostgreSQL).
+    """
+    code = values["code"]
+    existing = connection.execute(select(table.c.id).where(table.c.code == code)).scalar()
+    if existing is not None:
+        if not replace:
+            raise SipasError(
+                error_code,
+                f"a {what} with code {code!r} already exists",
+                "choose another code, or replace it explicitly",
+            )
+        for child, foreign_key in children:
+            connection.execute(delete(child).where(foreign_key == existing))
+        connection.execute(delete(table).where(table.c.id == existing))
+    result = connection.execute(insert(table).values(**values, created_at=datetime.now(UTC)))
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError(f"the database returned no id for the new {what}")
+    return int(key[0])
