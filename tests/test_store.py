@@ -44,8 +44,21 @@ def test_bad_url_is_a_clear_error() -> None:
 def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises((SipasError, OSError)):
+    with pytest.raises(SipasError) as caught:
         open_database(f"sqlite:///{blocker}/sub/db.sqlite")
+    assert caught.value.code == "db.unwritable"
+
+
+def test_unsupported_database_is_a_clear_error() -> None:
+    with pytest.raises(SipasError) as caught:
+        open_database("mysql://user@localhost/db")
+    assert caught.value.code == "db.unsupported"
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    with pytest.raises(SipasError) as caught:
+        open_database("postgresql+psycopg://nobody@127.0.0.1:1/db")
+    assert caught.value.code == "db.unreachable"
 
 
 def test_survey_code_is_unique(tmp_path: Path) -> None:

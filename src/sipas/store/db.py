@@ -22,6 +22,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from sipas.errors import SipasError
 
+SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+
 
 def _alembic_config() -> Config:
     config = Config()
@@ -59,8 +61,22 @@ class Database:
                 "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname",
             ) from None
         self.dialect = parsed.get_backend_name()
+        if self.dialect not in SUPPORTED_DIALECTS:
+            raise SipasError(
+                "db.unsupported",
+                f"database {self.dialect!r} is not supported",
+                "use SQLite (sqlite:///file.db) or PostgreSQL (postgresql+psycopg://user@host/db)",
+            )
         if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise SipasError(
+                    "db.unwritable",
+                    f"cannot create the database folder {folder}: {exc.strerror}",
+                    "choose another --data-dir or --database-url",
+                ) from None
         try:
             self.engine: Engine = create_engine(url, future=True)
         except ModuleNotFoundError as exc:
