@@ -55,7 +55,7 @@ def check_par(framework: ParFramework, report: ValidationReport) -> None:
     for trail, node in framework.walk():
         path = join_path(root, *trail, node.code)
         _check_par_node(framework, node, trail, path, report)
-    _check_points(framework, None, framework.nodes, framework.total_points, root, report)
+    _check_points(framework, framework.nodes, framework.total_points, root, 0, report)
     _check_groups(framework, report)
 
 
@@ -98,14 +98,17 @@ def _check_par_node(
 
 def _check_points(
     framework: ParFramework,
-    parent: ParNode | None,
     children: list[ParNode],
     budget: float | None,
     parent_path: str,
+    depth: int,
     report: ValidationReport,
 ) -> None:
-    """Children's maxima must add up to their parent's (the framework total at the top)."""
-    owner = "framework" if parent is None else _level_name(framework, _depth(framework, parent))
+    """Children's maxima must add up to their parent's (the framework total at the top).
+
+    ``depth`` is the children's level (0 = areas); the parent is named by the level above.
+    """
+    owner = "framework" if depth == 0 else _level_name(framework, depth - 1)
     if budget is not None and children:
         remaining = budget
         known = True
@@ -115,7 +118,7 @@ def _check_points(
                 continue
             if known and child.max_points > remaining + POINTS_TOLERANCE:
                 report.add(
-                    join_path(parent_path, child.code) if parent else _path_of(framework, child),
+                    join_path(parent_path, child.code),
                     "par.children_exceed",
                     f"max points {_fmt(child.max_points)} exceed the {owner}'s remaining "
                     f"{_fmt(max(remaining, 0.0))}",
@@ -133,26 +136,12 @@ def _check_points(
     for child in children:
         _check_points(
             framework,
-            child,
             child.children,
             child.max_points,
-            _path_of(framework, child),
+            join_path(parent_path, child.code),
+            depth + 1,
             report,
         )
-
-
-def _depth(framework: ParFramework, target: ParNode) -> int:
-    for trail, node in framework.walk():
-        if node is target:
-            return len(trail)
-    return 0
-
-
-def _path_of(framework: ParFramework, target: ParNode) -> str:
-    for trail, node in framework.walk():
-        if node is target:
-            return join_path(framework.id, *trail, node.code)
-    return framework.id
 
 
 def _check_groups(framework: ParFramework, report: ValidationReport) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sipas.frameworks.model import Question, QuestionType, SurveyFramework
-from sipas.geo.units import Province, province
+from sipas.geo.units import Province, province, provinces_on
 
 # Cut points on the latent scale between answers 1|2, 2|3, 3|4 and 4|5; with the default base
 # level they give roughly the 80–85% "satisfied" shares the published index shows.
@@ -212,8 +212,6 @@ def synthetic_province_survey(
 
 
 def survey_provinces(year: int) -> list[Province]:
-    from sipas.geo.units import provinces_on
-
     return provinces_on(fieldwork_window(year)[0])
 
 
