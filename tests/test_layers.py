@@ -21,11 +21,12 @@ ALLOWED = {
     "geo": {"errors", "text"},
     "frameworks": {"errors", "text"},
     "synthetic": {"errors", "text", "geo", "frameworks"},
+    "survey": {"errors", "text", "geo", "frameworks"},
     "store": {"errors", "text"},
-    "api": {"errors", "text", "geo", "frameworks", "synthetic", "store", "settings"},
+    "api": {"errors", "text", "geo", "frameworks", "synthetic", "survey", "store", "settings"},
     "cli": {"errors", "text", "settings", "api", "store", "__init__"},
 }
-PURE = {"errors", "text", "geo", "frameworks", "synthetic"}
+PURE = {"errors", "text", "geo", "frameworks", "synthetic", "survey"}
 FORBIDDEN_IN_PURE = {"sqlalchemy", "alembic", "click", "rich", "fastapi", "starlette", "psycopg"}
 
 

@@ -1,0 +1,235 @@
+"""The sample design as arrays: strata, primary sampling units (PSUs), weights, finite-population sizes.
+
+A :class:`Design` is built once from a response table and checked there, so that every estimator
+downstream can assume clean arrays: positive finite weights, PSUs numbered within their stratum
+(the same village code in two provinces is two PSUs, as ``nest=TRUE`` in R ``survey``), and PSU
+numbers that run stratum by stratum, so that a stratum's rows are one contiguous block once the
+rows are sorted by PSU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from sipas.errors import SipasError
+
+_SHOWN_ROWS = 10  # rows named in an error message; the count says how many there are in all
+
+
+class LonelyPsu(StrEnum):
+    """What a stratum with a single PSU contributes to a variance (R's ``survey.lonely.psu``)."""
+
+    FAIL = "fail"  # refuse: the variance cannot be estimated from one PSU
+    REMOVE = "remove"  # the stratum contributes nothing
+    CERTAINTY = "certainty"  # the PSU was taken with certainty: it contributes nothing
+    ADJUST = "adjust"  # its PSU total is centred at zero (the overall mean of a mean's residuals)
+    AVERAGE = "average"  # the other strata's average contribution stands in for it
+
+
+@dataclass(frozen=True)
+class DesignColumns:
+    """Which columns of a response table describe the design."""
+
+    weight: str
+    psu: str | None = None  # None: every respondent is their own PSU (e.g. an online survey)
+    strata: str | None = None  # None: one stratum
+    fpc: str | None = None  # population PSUs per stratum (> 1) or the sampling fraction (<= 1)
+
+
+@dataclass(frozen=True)
+class Design:
+    stratum: np.ndarray  # per row: stratum number 0..H-1
+    psu: np.ndarray  # per row: PSU number 0..P-1, numbered stratum by stratum
+    weight: np.ndarray  # per row: positive sampling weight
+    psu_stratum: np.ndarray  # per PSU: its stratum
+    n_psu: np.ndarray  # per stratum: PSUs in the sample
+    finite: np.ndarray  # per stratum: 1 - sampling fraction of PSUs (1 without an fpc)
+    stratum_labels: tuple[str, ...]
+    lonely: LonelyPsu = LonelyPsu.FAIL
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.weight)
+
+    @property
+    def n_strata(self) -> int:
+        return len(self.n_psu)
+
+    @property
+    def n_psus(self) -> int:
+        return len(self.psu_stratum)
+
+    def lonely_strata(self) -> list[str]:
+        return [self.stratum_labels[h] for h in np.flatnonzero(self.n_psu == 1)]
+
+
+def _rows(mask: np.ndarray | pd.Series) -> list[int]:
+    """Row numbers as a spreadsheet shows them: 1 is the header, data start at 2."""
+    return [int(i) + 2 for i in np.flatnonzero(np.asarray(mask))[:_SHOWN_ROWS]]
+
+
+def _require_columns(frame: pd.DataFrame, columns: DesignColumns) -> None:
+    wanted = {
+        "--weight": columns.weight,
+        "--psu": columns.psu,
+        "--strata": columns.strata,
+        "--fpc": columns.fpc,
+    }
+    missing = {flag: name for flag, name in wanted.items() if name and name not in frame.columns}
+    if missing:
+        from sipas.text import fold
+
+        available = list(frame.columns)
+        close = {
+            flag: [c for c in available if fold(str(c)) == fold(name)]
+            for flag, name in missing.items()
+        }
+        described = ", ".join(
+            f"{flag} {name!r}" + (f" (did you mean {close[flag][0]!r}?)" if close[flag] else "")
+            for flag, name in missing.items()
+        )
+        raise SipasError(
+            "survey.missing_column",
+            f"design column not found: {described}",
+            hint=f"the file's columns are: {', '.join(map(str, available[:40]))}",
+            missing=list(missing.values()),
+        )
+
+
+def _weights(frame: pd.DataFrame, column: str) -> np.ndarray:
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    unreadable = values.isna() & raw.notna()
+    if unreadable.any():
+        raise SipasError(
+            "survey.bad_weight",
+            f"column {column!r} holds values that are not numbers in rows {_rows(unreadable)}"
+            f" ({int(unreadable.sum())} rows)",
+            hint="weights must be positive numbers; fix or remove those rows",
+        )
+    blank = values.isna()
+    if blank.any():
+        raise SipasError(
+            "survey.blank_weight",
+            f"column {column!r} is blank in rows {_rows(blank)} ({int(blank.sum())} rows)",
+            hint="every respondent needs a weight; compute the missing weights or drop those rows",
+        )
+    array: np.ndarray = np.asarray(values.to_numpy(dtype=float))
+    bad = ~np.isfinite(array) | (array <= 0)
+    if bad.any():
+        raise SipasError(
+            "survey.nonpositive_weight",
+            f"column {column!r} has zero, negative or infinite weights in rows {_rows(bad)}"
+            f" ({int(bad.sum())} rows)",
+            hint="a sampled respondent always has a positive weight; out-of-scope respondents should"
+            " be removed, not weighted 0",
+        )
+    return array
+
+
+def _labels(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
+    values = frame[column]
+    blank = values.isna() | (values.astype(str).str.strip() == "")
+    if blank.any():
+        raise SipasError(
+            f"survey.blank_{what}",
+            f"column {column!r} ({what}) is blank in rows {_rows(blank)} ({int(blank.sum())} rows)",
+            hint=f"every respondent must belong to a {what}; fill those cells or drop the rows",
+        )
+    return values.astype(str).str.strip()
+
+
+def _finite_factor(
+    frame: pd.DataFrame,
+    column: str,
+    stratum: np.ndarray,
+    n_psu: np.ndarray,
+    labels: tuple[str, ...],
+) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        raise SipasError(
+            "survey.bad_fpc",
+            f"column {column!r} is blank, zero or not a number in rows {_rows(bad)}",
+            hint="give the number of PSUs in the stratum's population (or the sampling fraction)",
+        )
+    finite = np.ones(len(n_psu))
+    for h in range(len(n_psu)):
+        mine = np.unique(values[stratum == h])
+        if len(mine) > 1:
+            raise SipasError(
+                "survey.bad_fpc",
+                f"column {column!r} takes {len(mine)} different values in stratum {labels[h]!r}",
+                hint="the population size is a property of the stratum: one value per stratum",
+            )
+        value = float(mine[0])
+        population = n_psu[h] / value if value <= 1 else value  # R: values <= 1 are fractions
+        if population < n_psu[h] - 1e-9:
+            raise SipasError(
+                "survey.bad_fpc",
+                f"stratum {labels[h]!r} has {n_psu[h]} sampled PSUs but {column!r} says the"
+                f" population has only {value:g}",
+                hint="the fpc column holds the number of PSUs in the population of each stratum",
+            )
+        finite[h] = (population - n_psu[h]) / population
+    return finite
+
+
+def design_from_frame(
+    frame: pd.DataFrame, columns: DesignColumns, lonely: LonelyPsu = LonelyPsu.FAIL
+) -> Design:
+    """Check the design columns of a response table and turn them into arrays."""
+    if frame.empty:
+        raise SipasError("survey.empty", "the response table has no rows", hint="check the file")
+    _require_columns(frame, columns)
+    weight = _weights(frame, columns.weight)
+    strata = (
+        _labels(frame, columns.strata, "stratum")
+        if columns.strata
+        else pd.Series("all", index=frame.index)
+    )
+    psus = (
+        _labels(frame, columns.psu, "PSU")
+        if columns.psu
+        else pd.Series(np.arange(len(frame)).astype(str), index=frame.index)
+    )
+    stratum_codes, stratum_uniques = pd.factorize(strata, sort=True)
+    # PSUs are nested in strata; numbering (stratum, psu) pairs in sorted order makes every
+    # stratum's PSUs consecutive.
+    pair = pd.MultiIndex.from_arrays([stratum_codes, psus.to_numpy()])
+    psu_codes, psu_uniques = pd.factorize(pair, sort=True)
+    psu_stratum = np.asarray(psu_uniques.get_level_values(0), dtype=np.int64)
+    n_psu = np.bincount(psu_stratum, minlength=len(stratum_uniques))
+    labels = tuple(str(s) for s in stratum_uniques)
+    finite = (
+        _finite_factor(frame, columns.fpc, stratum_codes, n_psu, labels)
+        if columns.fpc
+        else np.ones(len(n_psu))
+    )
+    design = Design(
+        stratum=np.asarray(stratum_codes, dtype=np.int64),
+        psu=np.asarray(psu_codes, dtype=np.int64),
+        weight=weight,
+        psu_stratum=psu_stratum,
+        n_psu=n_psu,
+        finite=finite,
+        stratum_labels=labels,
+        lonely=lonely,
+    )
+    lonely_strata = [h for h in np.flatnonzero(n_psu == 1) if finite[h] >= 1e-7]
+    if lonely is LonelyPsu.FAIL and lonely_strata:
+        shown = ", ".join(repr(labels[h]) for h in lonely_strata[:_SHOWN_ROWS])
+        raise SipasError(
+            "survey.lonely_psu",
+            f"{len(lonely_strata)} strata have a single PSU, so their variance cannot be"
+            f" estimated: {shown}",
+            hint="merge each with a similar stratum, or choose a rule with --lonely-psu"
+            " (remove, certainty, adjust or average, as in R's survey.lonely.psu)",
+            strata=[labels[h] for h in lonely_strata],
+        )
+    return design

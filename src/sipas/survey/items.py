@@ -1,0 +1,97 @@
+"""From answers on the 1–5 scale to the value each respondent contributes to an item's share.
+
+Under the top-2-box rule (A1) a respondent contributes 1 when satisfied (4 or 5) and 0 otherwise;
+under the rescaled-mean rule, (answer − lowest) / (highest − lowest). Blanks either leave the item's
+denominator (A2) or count as not satisfied. Answers that are not on the scale are an error that
+names the column and the rows, never a number quietly dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sipas.errors import SipasError
+from sipas.frameworks.model import BlankRule, ItemRule, SurveyFramework
+
+_SHOWN_ROWS = 10
+
+
+@dataclass(frozen=True)
+class ItemValues:
+    codes: tuple[str, ...]
+    value: np.ndarray  # rows x items; 0 where not valid
+    valid: np.ndarray  # rows x items; 1.0 where the answer counts in the denominator
+    binary: bool  # values are 0/1 (so value**2 == value)
+
+
+def scale_codes(framework: SurveyFramework) -> list[int]:
+    scale = framework.scales[framework.satisfaction.scale]
+    return sorted(int(option.code) for option in scale.options)
+
+
+def item_values(frame: pd.DataFrame, framework: SurveyFramework) -> ItemValues:
+    codes = framework.item_codes()
+    missing = [code for code in codes if code not in frame.columns]
+    if missing:
+        raise SipasError(
+            "survey.missing_items",
+            f"{len(missing)} of the framework's {len(codes)} satisfaction items have no column:"
+            f" {', '.join(missing[:12])}{' …' if len(missing) > 12 else ''}",
+            hint=f"framework {framework.id!r} expects one column per item, named by its code",
+            missing=missing,
+        )
+    answers = np.empty((len(frame), len(codes)))
+    for k, code in enumerate(codes):
+        column = frame[code]
+        numeric = pd.to_numeric(column, errors="coerce")
+        unreadable = numeric.isna() & column.notna()
+        if unreadable.any():  # text cells: blank text is no answer, anything else is an error
+            unreadable &= column.astype("string").str.strip().fillna("") != ""
+        if unreadable.any():
+            rows = [int(i) + 2 for i in np.flatnonzero(unreadable.to_numpy())[:_SHOWN_ROWS]]
+            raise SipasError(
+                "survey.bad_answer",
+                f"column {code!r} holds text that is not an answer code in rows {rows}"
+                f" ({int(unreadable.sum())} rows), e.g. {str(column[unreadable].iloc[0])!r}",
+                hint="answers are the scale's codes; leave a cell empty for no answer",
+            )
+        answers[:, k] = numeric.to_numpy(dtype=float, na_value=np.nan)
+    allowed = np.asarray(scale_codes(framework), dtype=float)
+    off_scale = ~np.isnan(answers) & ~np.isin(answers, allowed)
+    if off_scale.any():
+        rows_hit, items_hit = np.nonzero(off_scale)
+        first = [
+            f"row {r + 2} {codes[k]}={answers[r, k]:g}"
+            for r, k in zip(rows_hit, items_hit, strict=True)
+        ]
+        raise SipasError(
+            "survey.answer_off_scale",
+            f"{int(off_scale.sum())} answers are outside the scale"
+            f" {int(allowed.min())}–{int(allowed.max())}: {', '.join(first[:_SHOWN_ROWS])}",
+            hint="correct the entries, or blank them if the form was left empty",
+            cells=int(off_scale.sum()),
+        )
+    return values_from_answers(answers, framework, codes)
+
+
+def values_from_answers(
+    answers: np.ndarray, framework: SurveyFramework, codes: list[str] | None = None
+) -> ItemValues:
+    rules = framework.rules
+    blank = np.isnan(answers)
+    if rules.item_rule is ItemRule.TOP2_BOX:
+        value = np.isin(answers, np.asarray(rules.top_box_codes, dtype=float)).astype(float)
+        binary = True
+    else:
+        allowed = scale_codes(framework)
+        low, high = allowed[0], allowed[-1]
+        value = np.where(blank, 0.0, (answers - low) / (high - low))
+        binary = False
+    if rules.blanks is BlankRule.AS_NOT_SATISFIED:
+        valid = np.ones_like(value)
+    else:
+        valid = (~blank).astype(float)
+    return ItemValues(tuple(codes or framework.item_codes()), value, valid, binary)

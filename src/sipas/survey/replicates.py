@@ -1,0 +1,213 @@
+"""Replicate weights: Rao–Wu rescaled bootstrap and delete-one-PSU jackknives, as R ``survey`` makes them.
+
+A replicate multiplies the weight of every respondent of a PSU by that PSU's factor. Factors are
+given stratum by stratum (:class:`StratumFactors`): a stratum's block lists the replicates in which
+its PSUs' factors differ from 1, so a jackknife over 400 PSUs costs 400 small blocks, not a dense
+400 x 400 matrix, and a bootstrap over a million PSUs is drawn one stratum at a time.
+
+Variances follow R's ``svrVar``: ``scale * sum_r rscale_r * (theta_r - centre)^2`` where the centre
+is the mean of the replicates (``mse=False``, R's default) or the full-sample estimate (``mse=True``).
+Replicates whose estimate is undefined (a domain with no weight left) are left out, as R does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from sipas.errors import SipasError
+from sipas.survey.design import Design, LonelyPsu
+
+MAX_JACKKNIFE_REPLICATES = 20_000
+
+
+class ReplicateMethod(StrEnum):
+    BOOTSTRAP = "bootstrap"  # Rao–Wu rescaled bootstrap, n_h - 1 PSUs drawn per stratum
+    JACKKNIFE = "jackknife"  # JK1 for one stratum, JKn when stratified (R's type="auto")
+    JK1 = "jk1"  # delete one PSU, strata ignored (R refuses it for stratified designs)
+    JKN = "jkn"  # delete one PSU within its stratum
+
+
+@dataclass(frozen=True)
+class ReplicateOptions:
+    method: ReplicateMethod = ReplicateMethod.BOOTSTRAP
+    replicates: int = 500  # bootstrap only; a jackknife has one replicate per PSU
+    seed: int = 20241
+    mse: bool = False  # centre on the full-sample estimate instead of the replicates' mean
+
+    def label(self) -> str:
+        if self.method is ReplicateMethod.BOOTSTRAP:
+            return f"bootstrap ({self.replicates} replicates)"
+        return self.method.value
+
+
+@dataclass(frozen=True)
+class StratumFactors:
+    stratum: int
+    columns: np.ndarray  # which replicates these factors belong to
+    factors: np.ndarray  # (PSUs of the stratum) x len(columns)
+
+
+@dataclass(frozen=True)
+class ReplicateDesign:
+    """How many replicates there are, how to scale their spread, and each stratum's factors."""
+
+    options: ReplicateOptions
+    count: int
+    scale: float
+    rscales: np.ndarray  # per replicate
+    _design: Design
+
+    def blocks(self) -> Iterator[StratumFactors]:
+        method = self.options.method
+        if method is ReplicateMethod.BOOTSTRAP:
+            yield from _bootstrap_blocks(self._design, self.options)
+        elif method is ReplicateMethod.JK1:
+            yield from _jk1_blocks(self._design)
+        else:
+            yield from _jkn_blocks(self._design)
+
+    def variance(self, thetas: np.ndarray, full: np.ndarray) -> np.ndarray:
+        """Variance of each estimate from its replicates (last axis), skipping undefined ones."""
+        valid = np.isfinite(thetas) & (self.rscales > 0)
+        if self.options.mse:
+            centre = full[..., None]
+        else:
+            count = valid.sum(axis=-1, keepdims=True)
+            total = np.where(valid, thetas, 0.0).sum(axis=-1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                centre = total / count
+        deviation = np.where(valid, thetas - centre, 0.0)
+        with np.errstate(invalid="ignore"):
+            spread = (deviation**2 * self.rscales).sum(axis=-1) * self.scale
+        defined = np.isfinite(full) & valid.any(axis=-1)
+        return np.where(defined, spread, np.nan)
+
+
+def replicate_design(design: Design, options: ReplicateOptions) -> ReplicateDesign:
+    method = options.method
+    if method is ReplicateMethod.JACKKNIFE:
+        method = ReplicateMethod.JK1 if design.n_strata == 1 else ReplicateMethod.JKN
+        options = ReplicateOptions(method, options.replicates, options.seed, options.mse)
+    if method is ReplicateMethod.BOOTSTRAP:
+        if options.replicates < 2:
+            raise SipasError(
+                "survey.bad_replicates",
+                f"{options.replicates} bootstrap replicates cannot give a variance",
+                hint="use at least 2; 500 or more for rank intervals",
+            )
+        count = options.replicates
+        return ReplicateDesign(options, count, 1.0 / (count - 1), np.ones(count), design)
+    if design.n_psus > MAX_JACKKNIFE_REPLICATES:
+        raise SipasError(
+            "survey.too_many_replicates",
+            f"a jackknife would need one replicate per PSU: {design.n_psus:,} here",
+            hint="use the bootstrap (--method bootstrap) for designs with this many PSUs",
+        )
+    if method is ReplicateMethod.JK1:
+        if design.n_strata > 1:
+            raise SipasError(
+                "survey.jk1_stratified",
+                f"JK1 ignores strata, but this design has {design.n_strata}",
+                hint="use --method jkn (delete one PSU within its stratum) or jackknife",
+            )
+        n = design.n_psus
+        if n < 2:
+            raise SipasError("survey.bad_replicates", "a jackknife needs at least two PSUs")
+        scale = float(design.finite[0]) * (n - 1) / n
+        return ReplicateDesign(options, n, scale, np.ones(n), design)
+    return _jkn_design(design, options)
+
+
+def _bootstrap_blocks(design: Design, options: ReplicateOptions) -> Iterator[StratumFactors]:
+    # Each stratum's draws come from their own seeded stream, so any stratum's factors can be
+    # regenerated alone and results do not depend on which other strata are present.
+    columns = np.arange(options.replicates)
+    for h, n in enumerate(design.n_psu):
+        if n < 2:  # a lonely PSU cannot be resampled: it contributes no variance
+            continue
+        rng = np.random.default_rng([options.seed, 7, h, int(n)])
+        counts = rng.multinomial(n - 1, np.full(n, 1.0 / n), size=options.replicates)
+        yield StratumFactors(h, columns, counts.T * (n / (n - 1)))
+
+
+def _jk1_blocks(design: Design) -> Iterator[StratumFactors]:
+    n = design.n_psus
+    factors = np.full((n, n), n / (n - 1))
+    np.fill_diagonal(factors, 0.0)
+    yield StratumFactors(0, np.arange(n), factors)
+
+
+def _jkn_layout(design: Design) -> tuple[list[tuple[int, int]], list[int]]:
+    """(stratum, first replicate) for strata with their own replicates, and lonely 'adjust' ones."""
+    own: list[tuple[int, int]] = []
+    adjusted: list[int] = []
+    column = 0
+    for h, n in enumerate(design.n_psu):
+        if n == 1 and design.finite[h] != 0:
+            if design.lonely is LonelyPsu.ADJUST:
+                adjusted.append(h)
+                column += 1
+            continue
+        own.append((h, column))
+        column += int(n)
+    return own, adjusted
+
+
+def _jkn_design(design: Design, options: ReplicateOptions) -> ReplicateDesign:
+    own, adjusted = _jkn_layout(design)
+    rscales: list[float] = []
+    column = 0
+    adjusted_set = set(adjusted)
+    n_strata = design.n_strata
+    for h, n in enumerate(design.n_psu):
+        if h in adjusted_set:
+            rscales.append((n_strata - 1) / n_strata)
+            column += 1
+        elif any(h == s for s, _ in own):
+            rscales.extend([float(design.finite[h]) * (n - 1) / n] * int(n))
+            column += int(n)
+    if column == 0:
+        raise SipasError(
+            "survey.bad_replicates",
+            "no stratum has two or more PSUs, so a jackknife has no replicates",
+            hint="use the Taylor method or merge strata",
+        )
+    scale = 1.0
+    if column < design.n_psus and design.lonely is LonelyPsu.AVERAGE:
+        scale = design.n_psus / column
+    return ReplicateDesign(options, column, scale, np.asarray(rscales), design)
+
+
+def _jkn_blocks(design: Design) -> Iterator[StratumFactors]:
+    own, adjusted = _jkn_layout(design)
+    starts = dict(own)
+    # Adjusted lonely strata get one replicate each, in which their PSU is dropped and every other
+    # PSU is scaled by H/(H-1) (R's jknweights).
+    adjusted_columns = []
+    column = 0
+    for h, n in enumerate(design.n_psu):
+        if h in starts:
+            column = starts[h] + int(n)
+        elif h in adjusted:
+            adjusted_columns.append((h, column))
+            column += 1
+    n_strata = design.n_strata
+    inflate = n_strata / (n_strata - 1) if n_strata > 1 else 1.0
+    for h, n in enumerate(design.n_psu):
+        n = int(n)
+        columns: list[np.ndarray] = []
+        blocks: list[np.ndarray] = []
+        if h in starts:
+            factors = np.full((n, n), n / (n - 1))
+            np.fill_diagonal(factors, 0.0)
+            columns.append(starts[h] + np.arange(n))
+            blocks.append(factors)
+        for lonely_h, lonely_column in adjusted_columns:
+            columns.append(np.array([lonely_column]))
+            blocks.append(np.full((n, 1), 0.0 if lonely_h == h else inflate))
+        if columns:
+            yield StratumFactors(h, np.concatenate(columns), np.hstack(blocks))

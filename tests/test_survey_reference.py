@@ -1,0 +1,142 @@
+"""The estimation engine against R `survey`, to 1e-9, on the data sets in tests/reference/.
+
+The reference numbers were written by tests/reference/survey_reference.R (see the README there);
+this test reads the committed numbers, so R is not needed to run it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sipas.frameworks.model import SurveyFramework
+from sipas.survey import (
+    NATIONAL,
+    POOLED,
+    DesignColumns,
+    EstimationOptions,
+    LonelyPsu,
+    ReplicateMethod,
+    ReplicateOptions,
+    estimate,
+)
+
+REFERENCE = Path(__file__).parent / "reference"
+ITEMS = [f"q{k}" for k in range(1, 7)]
+TOLERANCE = 1e-9
+
+
+def reference_framework(rule: str) -> SurveyFramework:
+    """Six items in two components, scored top-2-box or as a rescaled mean."""
+    text = {"vi": "x", "en": "x"}
+    return SurveyFramework.model_validate(
+        {
+            "kind": "survey",
+            "id": "reference",
+            "version": "1",
+            "title": text,
+            "scales": {
+                "s5": {"options": [{"code": c, "label": text} for c in range(1, 6)]},
+            },
+            "satisfaction": {
+                "scale": "s5",
+                "items": [{"code": q, "text": text} for q in ITEMS],
+                "index": {
+                    "code": "ALL",
+                    "name": text,
+                    "children": [
+                        {"code": "a", "name": text, "items": ITEMS[:3]},
+                        {"code": "b", "name": text, "items": ITEMS[3:]},
+                    ],
+                },
+            },
+            "rules": {"item_rule": "top2_box" if rule == "top2" else "rescaled_mean"},
+        }
+    )
+
+
+def _scenarios() -> list[tuple[str, str, str, str, str]]:
+    found = []
+    for path in sorted((REFERENCE / "expected").glob("*.csv")):
+        if path.stem == "omitted":
+            continue
+        expected = pd.read_csv(path, dtype={"domain": str})
+        keys = expected[["design", "lonely", "fpc", "rule"]].drop_duplicates()
+        found += [(path.stem, *row) for row in keys.itertuples(index=False)]
+    return found
+
+
+@pytest.mark.parametrize(("dataset", "design", "lonely", "fpc", "rule"), _scenarios())
+def test_item_estimates_equal_r_survey(
+    dataset: str, design: str, lonely: str, fpc: str, rule: str
+) -> None:
+    frame = pd.read_csv(REFERENCE / "data" / f"{dataset}.csv", dtype={"psu": str, "stratum": str})
+    expected = pd.read_csv(REFERENCE / "expected" / f"{dataset}.csv", dtype={"domain": str})
+    expected = expected[
+        (expected.design == design)
+        & (expected.lonely == lonely)
+        & (expected.fpc == fpc)
+        & (expected.rule == rule)
+    ]
+    stratified = frame["stratum"].nunique() > 1
+    method = {
+        "taylor": ReplicateMethod.BOOTSTRAP,
+        "jkn": ReplicateMethod.JKN,
+        "jk1": ReplicateMethod.JK1,
+    }[design]
+    result = estimate(
+        frame,
+        reference_framework(rule),
+        DesignColumns(
+            weight="weight",
+            psu="psu",
+            strata="stratum" if stratified else None,
+            fpc="fpc" if fpc == "yes" else None,
+        ),
+        EstimationOptions(
+            unit="province",
+            by=(("sex",),),
+            replicates=ReplicateOptions(method=method, replicates=20),
+            lonely_psu=LonelyPsu(lonely),
+        ),
+    )
+    partition_of = {"province": "province", "sex": "sex", "all": NATIONAL}
+    checked = 0
+    for row in expected.itertuples(index=False):
+        ref: Any = row
+        partition = partition_of[ref.by]
+        cell = POOLED if ref.by == "all" else ref.domain
+        ours = result.value(partition, cell, ref.item) / 100
+        assert ours == pytest.approx(ref.estimate, abs=TOLERANCE, rel=TOLERANCE), ref
+        if design == "taylor":
+            se = result.value(partition, cell, ref.item, "se") / 100
+            deff = result.value(partition, cell, ref.item, "deff")
+            if ref.se > 1e-12:
+                assert deff == pytest.approx(ref.deff, rel=1e-7), ref
+        else:
+            position = result.cell_labels[partition].index(cell)
+            se = float(result.replicate_se(partition, ref.item)[position]) / 100
+        assert se == pytest.approx(ref.se, abs=TOLERANCE, rel=TOLERANCE), ref
+        checked += 1
+    assert checked == len(expected) > 0
+
+
+def test_cells_r_cannot_estimate_are_undefined_not_zero() -> None:
+    """Where R's svymean quietly returns 0 (no valid answer in the domain), we return nothing."""
+    omitted = pd.read_csv(REFERENCE / "expected" / "omitted.csv")
+    case = omitted[(omitted.dataset == "blanks") & (omitted.design == "taylor")].iloc[0]
+    frame = pd.read_csv(REFERENCE / "data" / "blanks.csv", dtype={"psu": str})
+    result = estimate(
+        frame,
+        reference_framework(case["rule"]),
+        DesignColumns(weight="weight", psu="psu", strata="stratum"),
+        EstimationOptions(unit="province", replicates=ReplicateOptions(replicates=20)),
+    )
+    assert np.isnan(result.value("province", case["domain"], case["item"]))
+    assert result.value("province", case["domain"], case["item"], "n") == 0
+    assert result.value("province", case["domain"], case["item"], "unstable")
+    assert any("no valid answers" in w for w in result.warnings)
