@@ -12,6 +12,7 @@ import click
 from sipas import __version__
 from sipas.cli.context import AppContext
 from sipas.cli.demo import demo
+from sipas.cli.estimate import change, estimate, results
 from sipas.cli.frameworks import frameworks
 from sipas.cli.geo import geo
 from sipas.cli.settings import settings_command
@@ -52,9 +53,12 @@ def cli(
     ctx.obj = AppContext(settings=settings, config_path=config)
 
 
+cli.add_command(change)
 cli.add_command(demo)
+cli.add_command(estimate)
 cli.add_command(frameworks)
 cli.add_command(geo)
+cli.add_command(results)
 cli.add_command(settings_command)
 
 

@@ -104,3 +104,45 @@ audit_log = Table(
     Column("after", JSON, nullable=True),
     Column("reason", Text, nullable=True),
 )
+
+estimation_runs = Table(
+    "estimation_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(120), nullable=False, unique=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=True),
+    Column("source", Text, nullable=False),  # a file path or "survey:<code>"
+    Column("framework_id", String(80), nullable=False),
+    Column("framework_version", String(40), nullable=False),
+    Column("unit", String(80), nullable=False),  # the column whose cells are ranked
+    Column("method", String(80), nullable=False),  # replicate method label
+    Column("options", JSON, nullable=False),  # design columns, seed, lonely-PSU rule, domains
+    Column("derived", Boolean, nullable=False, default=False),  # re-aggregated to another geography
+    Column("synthetic", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+estimates = Table(
+    "estimates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("estimation_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("partition", String(120), nullable=False),
+    Column("cell", String(200), nullable=False),
+    Column("indicator", String(80), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("estimate", Float, nullable=True),
+    Column("se", Float, nullable=True),
+    Column("ci_low", Float, nullable=True),
+    Column("ci_high", Float, nullable=True),
+    Column("n", Integer, nullable=False),
+    Column("deff", Float, nullable=True),
+    Column("cv", Float, nullable=True),
+    Column("n_eff", Float, nullable=True),
+    Column("unstable", Boolean, nullable=False),
+    Column("se_method", String(80), nullable=False),
+    Column("rank", Integer, nullable=True),  # among the units, for the ranked levels
+    Column("rank_low", Integer, nullable=True),
+    Column("rank_high", Integer, nullable=True),
+    UniqueConstraint("run_id", "partition", "cell", "indicator"),
+)

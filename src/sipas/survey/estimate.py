@@ -105,6 +105,12 @@ class SurveyEstimates:
             raise KeyError((partition, cell, indicator))
         return float(hit[column].iloc[0])
 
+    def estimates(self, partition: str) -> np.ndarray:
+        """cells × indicators (items then nodes) for one partition, cells as in ``cell_labels``."""
+        rows = self.table[self.table["partition"] == partition]
+        grid = rows.pivot(index="cell", columns="indicator", values="estimate")
+        return np.asarray(grid.loc[list(self.cell_labels[partition]), list(self.indicators)], float)
+
     def replicate_values(self, partition: str, indicator: str) -> np.ndarray:
         """cells × replicates for one indicator of one partition."""
         return self.replicates[partition][:, self.indicators.index(indicator), :]

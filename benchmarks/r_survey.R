@@ -1,0 +1,62 @@
+# R `survey` side of the benchmark: domain means of the 0/1 items y01..y33 by province.
+#
+# Usage: Rscript benchmarks/r_survey.R DATA.csv MODE [ITEMS] [REPEATS] [REPLICATES]
+#   MODE      taylor     svydesign + one svyby(svymean) per item (Taylor linearisation)
+#             replicate  as.svrepdesign(type = "subbootstrap") + one svyby(svymean) per item
+#   ITEMS     how many items to estimate, from y01 (default: all columns named yNN)
+#   REPEATS   timed repetitions (default 3); the seconds of each are reported
+#   REPLICATES bootstrap replicates for MODE replicate (default 500)
+#
+# Only estimation is timed (design building included, reading the file not). Prints one JSON
+# object to stdout: versions, seconds per repeat, domains and the standard errors of the last
+# repeat (item -> one SE per domain, in domain order).
+
+options(survey.lonely.psu = "fail", survey.adjust.domain.lonely = FALSE,
+        survey.replicates.mse = FALSE, warn = 1)
+suppressPackageStartupMessages(library(survey))
+
+args <- commandArgs(trailingOnly = TRUE)
+if (length(args) < 2) stop("usage: r_survey.R DATA.csv MODE [ITEMS] [REPEATS] [REPLICATES]")
+path <- args[1]
+mode <- args[2]
+d <- read.csv(path, colClasses = c(stratum = "character", village = "character",
+                                   province = "character"))
+items <- grep("^y[0-9]+$", names(d), value = TRUE)
+if (length(args) >= 3 && args[3] != "all") items <- items[seq_len(as.integer(args[3]))]
+repeats <- if (length(args) >= 4) as.integer(args[4]) else 3L
+replicates <- if (length(args) >= 5) as.integer(args[5]) else 500L
+
+run <- function() {
+  des <- svydesign(ids = ~village, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
+  if (mode == "replicate") {
+    set.seed(20241)
+    des <- as.svrepdesign(des, type = "subbootstrap", replicates = replicates)
+  } else if (mode != "taylor") {
+    stop("MODE must be taylor or replicate")
+  }
+  lapply(items, function(y) {
+    svyby(as.formula(paste0("~", y)), ~province, des, svymean, na.rm = TRUE)
+  })
+}
+
+seconds <- numeric(repeats)
+for (i in seq_len(repeats)) {
+  gc()
+  start <- proc.time()[["elapsed"]]
+  out <- run()
+  seconds[i] <- proc.time()[["elapsed"]] - start
+}
+
+num <- function(x) paste(sprintf("%.17g", x), collapse = ",")
+str <- function(x) paste0('"', x, '"', collapse = ",")
+domains <- as.character(out[[1]]$province)
+ses <- vapply(seq_along(items), function(k) {
+  se <- SE(out[[k]])
+  stopifnot(identical(as.character(out[[k]]$province), domains))
+  sprintf('"%s":[%s]', items[k], num(se))
+}, "")
+cat(sprintf(paste0('{"mode":"%s","r_version":"%s","survey_version":"%s","rows":%d,',
+                   '"items":[%s],"repeats":%d,"seconds":[%s],"domains":[%s],"se":{%s}}\n'),
+            mode, paste(R.version$major, R.version$minor, sep = "."),
+            as.character(packageVersion("survey")), nrow(d), str(items), repeats,
+            num(seconds), str(domains), paste(ses, collapse = ",")))

@@ -1,0 +1,406 @@
+"""Estimation for every caller: from a file or a stored survey to saved, shareable results."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sipas.errors import SipasError
+from sipas.frameworks import require_survey, resolve_framework
+from sipas.frameworks.model import SurveyFramework
+from sipas.geo.units import REFORM_DAY, province, provinces_on, successor_of
+from sipas.store import Database
+from sipas.store import estimates as estimate_store
+from sipas.store import surveys as survey_store
+from sipas.survey import (
+    NATIONAL,
+    DesignColumns,
+    EstimationOptions,
+    LonelyPsu,
+    ReplicateMethod,
+    ReplicateOptions,
+    SurveyEstimates,
+    estimate,
+)
+from sipas.survey.change import yearly_change
+from sipas.survey.diagnosis import diagnose
+from sipas.survey.estimate import headline_national_cell
+from sipas.survey.ranks import rank_table
+
+Progress = Callable[[str, int, int], None]
+SHOW = ("estimates", "ranks", "diagnosis")
+LEVELS = ("all", "index", "subindex", "component", "item")
+RANKED_LEVELS = ("index", "subindex")
+METHODS = tuple(m.value for m in ReplicateMethod)
+LONELY_RULES = tuple(r.value for r in LonelyPsu)
+UNIT_34 = "province_34"  # the column a 63-province survey gets when re-aggregated to the 34
+
+
+@dataclass(frozen=True)
+class EstimateRequest:
+    """Everything that shapes an estimate, as a caller (CLI flag, web form) gives it."""
+
+    framework: str
+    weight: str
+    psu: str | None = None
+    strata: str | None = None
+    fpc: str | None = None
+    unit: str = "province"
+    by: tuple[str, ...] = ()  # each a column, or columns joined by "," to cross them
+    method: str = "bootstrap"
+    replicates: int = 500
+    seed: int = 20241
+    lonely_psu: str = "fail"
+
+    def design_columns(self) -> DesignColumns:
+        return DesignColumns(weight=self.weight, psu=self.psu, strata=self.strata, fpc=self.fpc)
+
+    def options(self) -> EstimationOptions:
+        try:
+            method = ReplicateMethod(self.method)
+            lonely = LonelyPsu(self.lonely_psu)
+        except ValueError as error:
+            raise SipasError(
+                "estimate.bad_option",
+                str(error),
+                hint=f"methods: {', '.join(m.value for m in ReplicateMethod)}; lonely-PSU rules:"
+                f" {', '.join(r.value for r in LonelyPsu)}",
+            ) from None
+        by = tuple(tuple(c.strip() for c in b.split(",") if c.strip()) for b in self.by)
+        return EstimationOptions(
+            unit=self.unit,
+            by=tuple(b for b in by if b),
+            replicates=ReplicateOptions(method, self.replicates, self.seed),
+            lonely_psu=lonely,
+        )
+
+
+@dataclass
+class Outcome:
+    """An estimate with what a reader needs beside the numbers."""
+
+    result: SurveyEstimates
+    framework: SurveyFramework
+    request: EstimateRequest
+    source: str
+    unit_names: dict[str, str] = field(default_factory=dict)
+    derived: bool = False
+    synthetic: bool = False
+
+    def table(self) -> pd.DataFrame:
+        """All estimates, with ranks and rank intervals for the units on the ranked levels."""
+        table = self.result.table.copy()
+        table["rank"] = np.nan
+        table["rank_low"] = np.nan
+        table["rank_high"] = np.nan
+        unit = self.result.options.unit
+        for node in self.result.tree.nodes:
+            if node.level not in RANKED_LEVELS:
+                continue
+            ranks = rank_table(self.result, node.code).set_index("cell")
+            mask = (table["partition"] == unit) & (table["indicator"] == node.code)
+            cells = table.loc[mask, "cell"]
+            for column in ("rank", "rank_low", "rank_high"):
+                table.loc[mask, column] = ranks.loc[cells, column].to_numpy()
+        return table
+
+
+def read_responses(path: Path) -> pd.DataFrame:
+    """A response table from CSV, Excel or Parquet, every column read as it is written."""
+    if not path.exists():
+        raise SipasError("estimate.no_file", f"file not found: {path}", hint="check the path")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str)
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        raise SipasError(
+            "estimate.unreadable",
+            f"{path}: cannot be read as {suffix.lstrip('.')}: {error}",
+            hint="save the file as UTF-8 CSV or .xlsx and try again",
+        ) from None
+    raise SipasError(
+        "estimate.file_type",
+        f"{path}: unsupported file type {suffix or '(none)'}",
+        hint="use .csv, .xlsx or .parquet",
+    )
+
+
+def _unit_names(frame: pd.DataFrame, unit: str, labels: tuple[str, ...]) -> dict[str, str]:
+    """Province names for unit cells that are province codes valid on the interview dates."""
+    day: date | None = None
+    if "interview_date" in frame.columns:
+        dates = pd.to_datetime(frame["interview_date"], errors="coerce").dropna()
+        if not dates.empty:
+            day = dates.min().date()
+    if day is None:
+        return {}
+    names: dict[str, str] = {}
+    for label in labels:
+        if not re.fullmatch(r"\d{1,2}", label):
+            return {}
+        try:
+            names[label] = province(label.zfill(2), day).name
+        except SipasError:
+            return {}
+    return names
+
+
+def estimate_frame(
+    frame: pd.DataFrame,
+    request: EstimateRequest,
+    *,
+    source: str,
+    progress: Progress | None = None,
+    derived: bool = False,
+    synthetic: bool = False,
+) -> Outcome:
+    framework = require_survey(resolve_framework(request.framework))
+    result = estimate(frame, framework, request.design_columns(), request.options(), progress)
+    names = _unit_names(frame, request.unit, result.cell_labels[request.unit])
+    if derived and not names:
+        names = {p.code: p.name for p in provinces_on(REFORM_DAY)}
+    return Outcome(result, framework, request, source, names, derived, synthetic)
+
+
+def estimate_file(
+    path: Path, request: EstimateRequest, progress: Progress | None = None
+) -> Outcome:
+    return estimate_frame(read_responses(path), request, source=str(path), progress=progress)
+
+
+def on_34_provinces(frame: pd.DataFrame, unit: str = "province_code") -> pd.DataFrame:
+    """A 63-province survey with each respondent's 34-era province added as ``province_34``.
+
+    Estimating with ``unit=province_34`` re-aggregates the microdata: each new province pools the
+    respondents of its former provinces with their own weights (the old provinces stay strata).
+    """
+    dates = (
+        pd.to_datetime(frame["interview_date"], errors="coerce")
+        if "interview_date" in frame
+        else None
+    )
+    on = dates.min().date() if dates is not None and dates.notna().any() else date(2024, 12, 31)
+    if on >= REFORM_DAY:
+        raise SipasError(
+            "estimate.already_34",
+            "this survey was carried out on the 34 provinces already",
+            hint="only surveys from before 1 July 2025 need re-aggregating",
+        )
+    mapping = {}
+    for code in frame[unit].dropna().astype(str).unique():
+        mapping[code] = successor_of(province(code.zfill(2), on)).code
+    out = frame.copy()
+    out[UNIT_34] = frame[unit].astype(str).map(mapping)
+    return out
+
+
+# --- what callers show ----------------------------------------------------------------------
+
+
+def _round(value: Any, digits: int) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if not np.isfinite(value) else round(float(value), digits)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _records(frame: pd.DataFrame, digits: int = 4) -> list[dict[str, Any]]:
+    return [
+        {k: _round(v, digits) for k, v in row.items()} for row in frame.to_dict(orient="records")
+    ]
+
+
+def estimates_view(
+    outcome: Outcome, level: str = "all", partition: str | None = None
+) -> dict[str, Any]:
+    """The estimates as plain data: what `sipas estimate --format json` prints."""
+    table = outcome.table()
+    if level != "all":
+        table = table[table["level"] == level]
+    if partition is not None:
+        table = table[table["partition"] == partition]
+    if outcome.unit_names:
+        names = table["cell"].map(outcome.unit_names)
+        table.insert(2, "name", names.where(table["partition"] == outcome.result.options.unit))
+    return {**_header(outcome), "rows": _records(table)}
+
+
+def ranks_view(outcome: Outcome, indicator: str | None = None) -> dict[str, Any]:
+    table = rank_table(outcome.result, indicator)
+    if outcome.unit_names:
+        table.insert(1, "name", table["cell"].map(outcome.unit_names))
+    return {**_header(outcome), "rows": _records(table)}
+
+
+def diagnosis_view(outcome: Outcome, cell: str | None = None) -> dict[str, Any]:
+    unit = outcome.result.options.unit
+    if cell is not None and cell not in outcome.result.cell_labels[unit]:
+        known = ", ".join(outcome.result.cell_labels[unit][:20])
+        raise SipasError(
+            "estimate.unknown_cell",
+            f"no {unit} {cell!r} in these results",
+            hint=f"choose one of: {known}",
+        )
+    return {**_header(outcome), "rows": _records(diagnose(outcome.result, cell))}
+
+
+def _header(outcome: Outcome) -> dict[str, Any]:
+    result = outcome.result
+    national = result.value(NATIONAL, headline_national_cell(result), result.tree.nodes[0].code)
+    return {
+        "source": outcome.source,
+        "framework": result.framework_id,
+        "framework_provisional": outcome.framework.provisional,
+        "unit": result.options.unit,
+        "method": {
+            "items": "taylor linearisation",
+            "composites": result.replicate_method,
+            "seed": result.options.replicates.seed,
+            "lonely_psu": result.options.lonely_psu.value,
+        },
+        "national_rule": result.national_rule.value,
+        "national_index": _round(national, 4),
+        "derived": outcome.derived,
+        "synthetic": outcome.synthetic,
+        "unstable_rule": "effective n < 30, or CV > 30%, or fewer than 30 valid answers",
+        "warnings": result.warnings,
+    }
+
+
+# --- saving and loading ---------------------------------------------------------------------
+
+
+def save_outcome(
+    db: Database,
+    code: str,
+    outcome: Outcome,
+    *,
+    survey_id: int | None = None,
+    replace: bool = False,
+) -> int:
+    request = outcome.request
+    with db.engine.begin() as connection:
+        return estimate_store.save_run(
+            connection,
+            code=code,
+            table=outcome.table(),
+            source=outcome.source,
+            framework_id=outcome.framework.id,
+            framework_version=outcome.framework.version,
+            unit=request.unit,
+            method=outcome.result.replicate_method,
+            options=asdict(request),
+            survey_id=survey_id,
+            derived=outcome.derived,
+            synthetic=outcome.synthetic,
+            replace=replace,
+        )
+
+
+def estimate_stored_survey(
+    db: Database,
+    survey_code: str,
+    request: EstimateRequest,
+    progress: Progress | None = None,
+    geography_34: bool = False,
+) -> tuple[Outcome, int]:
+    """Estimate a survey kept in the database; returns the outcome and the survey's id."""
+    with db.engine.connect() as connection:
+        survey = survey_store.get_survey(connection, survey_code)
+        frame = survey_store.load_responses(connection, survey_code)
+    derived = False
+    if geography_34:
+        frame = on_34_provinces(frame)
+        request = EstimateRequest(**{**asdict(request), "unit": UNIT_34})
+        derived = True
+    outcome = estimate_frame(
+        frame,
+        request,
+        source=f"survey:{survey_code}",
+        progress=progress,
+        derived=derived,
+        synthetic=bool(survey["synthetic"]),
+    )
+    return outcome, int(survey["id"])
+
+
+def list_runs(db: Database) -> list[dict[str, Any]]:
+    with db.engine.connect() as connection:
+        runs = estimate_store.list_runs(connection)
+    return [
+        {
+            "code": r["code"],
+            "source": r["source"],
+            "framework": r["framework_id"],
+            "unit": r["unit"],
+            "method": r["method"],
+            "derived": r["derived"],
+            "synthetic": r["synthetic"],
+            "estimates": r["estimates"] or 0,
+        }
+        for r in runs
+    ]
+
+
+def load_run(db: Database, code: str, level: str = "all") -> dict[str, Any]:
+    with db.engine.connect() as connection:
+        run = estimate_store.get_run(connection, code)
+        table = estimate_store.load_estimates(connection, code)
+    if level != "all":
+        table = table[table["level"] == level]
+    return {
+        "code": run["code"],
+        "source": run["source"],
+        "framework": run["framework_id"],
+        "method": run["method"],
+        "derived": run["derived"],
+        "synthetic": run["synthetic"],
+        "rows": _records(table),
+    }
+
+
+def change_view(
+    db: Database, before_code: str, after_code: str, level: str = "all"
+) -> dict[str, Any]:
+    """Year-over-year change between two saved runs on the same geography."""
+    with db.engine.connect() as connection:
+        before = estimate_store.get_run(connection, before_code)
+        after = estimate_store.get_run(connection, after_code)
+        before_table = estimate_store.load_estimates(connection, before_code)
+        after_table = estimate_store.load_estimates(connection, after_code)
+    if before["framework_id"] != after["framework_id"]:
+        raise SipasError(
+            "estimate.different_frameworks",
+            f"{before_code} uses {before['framework_id']} and {after_code} uses"
+            f" {after['framework_id']}: their numbers are not comparable",
+            hint="compare runs of the same framework (generations 1 and 2 are not comparable)",
+        )
+    for frame in (before_table, after_table):
+        frame["estimate"] = frame["estimate"].astype(float)
+        frame["se"] = frame["se"].astype(float)
+    derived = bool(before["derived"] or after["derived"])
+    table = yearly_change(
+        before_table,
+        after_table,
+        before_unit=before["unit"],
+        after_unit=after["unit"],
+        derived=derived,
+    )
+    if level != "all":
+        table = table[table["level"] == level]
+    return {"before": before_code, "after": after_code, "derived": derived, "rows": _records(table)}

@@ -1,0 +1,343 @@
+"""`sipas estimate`, `sipas results …` and `sipas change`: estimates with their uncertainty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sipas.api import estimation as api
+from sipas.cli.context import AppContext, pass_app
+from sipas.cli.output import emit, format_option, to_json
+from sipas.errors import SipasError
+
+
+def _number(value: Any, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _interval(low: Any, high: Any, digits: int = 2) -> str:
+    if low is None or high is None:
+        return ""
+    return f"{low:.{digits}f}–{high:.{digits}f}" if digits else f"{int(low)}–{int(high)}"
+
+
+def _estimate_row(row: dict[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = {"cell": row["cell"]}
+    if row.get("name"):
+        shown["name"] = row["name"]
+    shown["indicator"] = row["indicator"]
+    shown["estimate"] = _number(row["estimate"])
+    shown["95% CI"] = _interval(row["ci_low"], row["ci_high"])
+    shown["se"] = _number(row["se"])
+    shown["n"] = row["n"]
+    shown["deff"] = _number(row["deff"], 1)
+    if row.get("rank") is not None:
+        shown["rank"] = f"{int(row['rank'])} ({_interval(row['rank_low'], row['rank_high'], 0)})"
+    shown["unstable"] = bool(row["unstable"])
+    return shown
+
+
+def _estimate_tables(rows: list[dict[str, Any]]) -> None:
+    """One table per partition (units, national, each domain), so each fits a terminal."""
+    partitions: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        partitions.setdefault(row["partition"], []).append(_estimate_row(row))
+    for partition, shown in partitions.items():
+        if not any("rank" in r for r in shown):
+            for r in shown:
+                r.pop("rank", None)
+        keys = list(dict.fromkeys(k for r in shown for k in r))
+        emit([{k: r.get(k, "") for k in keys} for r in shown], "table", title=partition)
+
+
+def _rank_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rank": int(r["rank"]) if r["rank"] is not None else "",
+            "95% rank interval": _interval(r["rank_low"], r["rank_high"], 0),
+            "cell": r["cell"],
+            **({"name": r["name"]} if r.get("name") else {}),
+            "estimate": _number(r["estimate"]),
+            "95% CI": _interval(r["ci_low"], r["ci_high"]),
+            "n": r["n"],
+        }
+        for r in rows
+    ]
+
+
+def _diagnosis_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "cell": r["cell"],
+            "indicator": r["indicator"],
+            "estimate": _number(r["estimate"]),
+            "vs national": f"{r['diff_national']:+.2f} {r['vs_national']}",
+            "best": f"{r['best_cell']} {_number(r['best'])}",
+            "vs best": f"{r['diff_best']:+.2f} {r['vs_best']}",
+        }
+        for r in rows
+    ]
+
+
+def _rounded(rows: list[dict[str, Any]], columns: list[str]) -> list[dict[str, Any]]:
+    return [
+        {c: (round(r[c], 2) if isinstance(r[c], float) else r[c]) for c in columns if c in r}
+        for r in rows
+    ]
+
+
+def _progress_bar(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not enabled,
+        transient=True,
+    )
+
+
+@click.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--survey", "survey_code", help="Estimate a survey stored in the database instead.")
+@click.option(
+    "--framework",
+    default="sipas-gen2",
+    show_default=True,
+    help="Survey framework: built-in id or YAML file.",
+)
+@click.option("--weight", default=None, help="Weight column (stored surveys: weight).")
+@click.option("--psu", default=None, help="PSU (cluster) column; omit if respondents are the PSUs.")
+@click.option("--strata", default=None, help="Stratum column; omit for an unstratified design.")
+@click.option("--fpc", default=None, help="Population PSUs per stratum (or sampling fraction).")
+@click.option(
+    "--unit",
+    default="province",
+    show_default=True,
+    help="Column of the units to estimate and rank (province, department, commune).",
+)
+@click.option(
+    "--by",
+    multiple=True,
+    help="Domain column(s) to estimate for, e.g. --by sex --by region; a,b crosses.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(api.METHODS),
+    default="bootstrap",
+    show_default=True,
+    help="Replicates for composites and ranks.",
+)
+@click.option(
+    "--replicates",
+    type=click.IntRange(2, 100_000),
+    default=500,
+    show_default=True,
+    help="Bootstrap replicates.",
+)
+@click.option("--seed", type=int, default=None, help="Bootstrap seed (default: the seed setting).")
+@click.option(
+    "--lonely-psu",
+    type=click.Choice(api.LONELY_RULES),
+    default="fail",
+    show_default=True,
+    help="Strata with a single PSU (as R's survey.lonely.psu).",
+)
+@click.option(
+    "--show",
+    type=click.Choice(api.SHOW),
+    default="estimates",
+    show_default=True,
+    help="Estimates, the ranking with rank intervals, or strengths and weaknesses.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(api.LEVELS),
+    default="all",
+    show_default=True,
+    help="Which estimates to show.",
+)
+@click.option("--indicator", default=None, help="Rank on this indicator (default: the index).")
+@click.option("--cell", default=None, help="Diagnosis for this unit only.")
+@click.option(
+    "--on-34",
+    "on_34",
+    is_flag=True,
+    help="Stored 63-province survey: re-aggregate to the 34 provinces (derived).",
+)
+@click.option("--save", "save_code", default=None, help="Save the results under this code.")
+@click.option("--replace", is_flag=True, help="With --save: replace a run with the same code.")
+@format_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@pass_app
+def estimate(
+    app: AppContext,
+    file: Path | None,
+    survey_code: str | None,
+    framework: str,
+    weight: str | None,
+    psu: str | None,
+    strata: str | None,
+    fpc: str | None,
+    unit: str,
+    by: tuple[str, ...],
+    method: str,
+    replicates: int,
+    seed: int | None,
+    lonely_psu: str,
+    show: str,
+    level: str,
+    indicator: str | None,
+    cell: str | None,
+    on_34: bool,
+    save_code: str | None,
+    replace: bool,
+    fmt: str,
+    quiet: bool,
+) -> None:
+    """Estimate every item, component, sub-index and index with SE, 95% CI, design effect and
+    rank intervals, for each unit, the nation and any domain.
+
+    \b
+    Example:
+      sipas estimate responses.csv --framework sipas-gen2 \\
+        --strata stratum --psu village --weight weight --by sex
+    """
+    if (file is None) == (survey_code is None):
+        raise SipasError(
+            "estimate.no_input",
+            "give either a FILE or --survey CODE (one of them)",
+            hint="e.g. sipas estimate responses.csv --weight weight --psu village --strata stratum",
+        )
+    stored = survey_code is not None
+    if weight is None and not stored:
+        raise SipasError(
+            "estimate.no_weight",
+            "--weight is required: the column of sampling weights",
+            hint="every respondent's weight (inverse selection probability); a self-weighting"
+            " sample can use a column of 1s",
+        )
+    request = api.EstimateRequest(
+        framework=framework,
+        weight=weight or "weight",
+        psu=psu or ("psu" if stored else None),
+        strata=strata or ("stratum" if stored else None),
+        fpc=fpc,
+        unit=unit,
+        by=by,
+        method=method,
+        replicates=replicates,
+        seed=app.settings.seed if seed is None else seed,
+        lonely_psu=lonely_psu,
+    )
+    with _progress_bar(not quiet and fmt == "table") as bar:
+        task = bar.add_task("estimating", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        if survey_code is not None:
+            outcome, survey_id = api.estimate_stored_survey(
+                app.db, survey_code, request, progress, geography_34=on_34
+            )
+        else:
+            assert file is not None
+            outcome, survey_id = api.estimate_file(file, request, progress), None
+    if save_code:
+        api.save_outcome(app.db, save_code, outcome, survey_id=survey_id, replace=replace)
+    if show == "ranks":
+        view = api.ranks_view(outcome, indicator)
+    elif show == "diagnosis":
+        view = api.diagnosis_view(outcome, cell)
+    else:
+        view = api.estimates_view(outcome, level)
+    if fmt == "json":
+        click.echo(to_json(view))
+        return
+    if fmt == "csv":
+        emit(view["rows"], "csv")
+        return
+    if show == "ranks":
+        emit(_rank_rows(view["rows"]), "table", title=f"ranking on {view['rows'][0]['indicator']}")
+    elif show == "diagnosis":
+        emit(_diagnosis_rows(view["rows"]), "table", title="strengths and weaknesses")
+    else:
+        _estimate_tables(view["rows"])
+    _footer(view, save_code, app)
+
+
+def _footer(view: dict[str, Any], save_code: str | None, app: AppContext) -> None:
+    if view["synthetic"]:
+        click.secho("SYNTHETIC data — not official results", bold=True)
+    if view["derived"]:
+        click.echo("derived: re-aggregated from microdata to the 34 provinces")
+    method = view["method"]
+    click.echo(
+        f"national {view['national_rule']}: {view['national_index']}; items: {method['items']},"
+        f" composites: {method['composites']}; unstable = {view['unstable_rule']}"
+    )
+    for warning in view["warnings"]:
+        click.secho(f"warning: {warning}", fg="yellow")
+    if save_code:
+        click.echo(f"saved as {save_code!r} in {app.db.display_url}")
+
+
+@click.group()
+def results() -> None:
+    """Saved estimation runs."""
+
+
+@results.command("list")
+@format_option
+@pass_app
+def results_list(app: AppContext, fmt: str) -> None:
+    """List saved estimation runs."""
+    emit(api.list_runs(app.db), fmt, title="estimation runs")
+
+
+@results.command("show")
+@click.argument("code")
+@click.option("--level", type=click.Choice(api.LEVELS), default="all", show_default=True)
+@format_option
+@pass_app
+def results_show(app: AppContext, code: str, level: str, fmt: str) -> None:
+    """Show a saved run's estimates."""
+    run = api.load_run(app.db, code, level)
+    if fmt == "json":
+        click.echo(to_json(run))
+        return
+    if fmt == "table":
+        _estimate_tables(run["rows"])
+    else:
+        emit(run["rows"], fmt)
+
+
+@click.command()
+@click.argument("before")
+@click.argument("after")
+@click.option("--level", type=click.Choice(api.LEVELS), default="index", show_default=True)
+@format_option
+@pass_app
+def change(app: AppContext, before: str, after: str, level: str, fmt: str) -> None:
+    """Year-over-year change between two saved runs (same geography), with SE and a z-test."""
+    view = api.change_view(app.db, before, after, level)
+    if fmt == "json":
+        click.echo(to_json(view))
+        return
+    columns = [
+        "partition",
+        "cell",
+        "indicator",
+        "before",
+        "after",
+        "change",
+        "se_change",
+        "p_value",
+        "significant",
+    ]
+    emit(_rounded(view["rows"], columns) if fmt == "table" else view["rows"], fmt)
+    if view["derived"] and fmt == "table":
+        click.echo("derived: the earlier year was re-aggregated from microdata to the 34 provinces")
