@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sipas.frameworks.model import SurveyFramework
 from sipas.survey import (
     NATIONAL,
     POOLED,
@@ -24,39 +23,10 @@ from sipas.survey import (
     ReplicateOptions,
     estimate,
 )
+from survey_fixtures import small_framework
 
 REFERENCE = Path(__file__).parent / "reference"
-ITEMS = [f"q{k}" for k in range(1, 7)]
 TOLERANCE = 1e-9
-
-
-def reference_framework(rule: str) -> SurveyFramework:
-    """Six items in two components, scored top-2-box or as a rescaled mean."""
-    text = {"vi": "x", "en": "x"}
-    return SurveyFramework.model_validate(
-        {
-            "kind": "survey",
-            "id": "reference",
-            "version": "1",
-            "title": text,
-            "scales": {
-                "s5": {"options": [{"code": c, "label": text} for c in range(1, 6)]},
-            },
-            "satisfaction": {
-                "scale": "s5",
-                "items": [{"code": q, "text": text} for q in ITEMS],
-                "index": {
-                    "code": "ALL",
-                    "name": text,
-                    "children": [
-                        {"code": "a", "name": text, "items": ITEMS[:3]},
-                        {"code": "b", "name": text, "items": ITEMS[3:]},
-                    ],
-                },
-            },
-            "rules": {"item_rule": "top2_box" if rule == "top2" else "rescaled_mean"},
-        }
-    )
 
 
 def _scenarios() -> list[tuple[str, str, str, str, str]]:
@@ -90,7 +60,7 @@ def test_item_estimates_equal_r_survey(
     }[design]
     result = estimate(
         frame,
-        reference_framework(rule),
+        small_framework(rule),
         DesignColumns(
             weight="weight",
             psu="psu",
@@ -132,7 +102,7 @@ def test_cells_r_cannot_estimate_are_undefined_not_zero() -> None:
     frame = pd.read_csv(REFERENCE / "data" / "blanks.csv", dtype={"psu": str})
     result = estimate(
         frame,
-        reference_framework(case["rule"]),
+        small_framework(case["rule"]),
         DesignColumns(weight="weight", psu="psu", strata="stratum"),
         EstimationOptions(unit="province", replicates=ReplicateOptions(replicates=20)),
     )

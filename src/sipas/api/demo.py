@@ -6,12 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sipas.api import estimation
 from sipas.frameworks import load_builtin, require_par, require_survey
 from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
 from sipas.store import Database, audit
 from sipas.store import par as par_store
 from sipas.store import surveys as survey_store
+from sipas.survey import NATIONAL
+from sipas.survey.estimate import headline_national_cell
+from sipas.survey.ranks import rank_table
 from sipas.synthetic import SyntheticDesign, fieldwork_window, survey_provinces
 from sipas.synthetic.par import synthetic_par_round
 from sipas.synthetic.survey import synthetic_province_survey
@@ -23,6 +27,7 @@ DEMO_SURVEY_FRAMEWORK = "sipas-gen2"
 DEMO_PAR_FRAMEWORK = "par-province-2017"
 DEMO_PAR_YEAR = 2019  # a year in which QĐ 2948 (par-province-2017) was in force
 DEFAULT_YEARS = (2023, 2024, 2025)
+REFORM_YEAR = 2025  # the first survey on the 34 provinces
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -41,6 +46,8 @@ class DemoSummary:
     seed: int
     label: str = SYNTHETIC_LABEL
     surveys: list[dict[str, Any]] = field(default_factory=list)
+    estimates: list[dict[str, Any]] = field(default_factory=list)
+    change: list[dict[str, Any]] = field(default_factory=list)
     par: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +56,8 @@ class DemoSummary:
             "seed": self.seed,
             "label": self.label,
             "surveys": self.surveys,
+            "estimates": self.estimates,
+            "change": self.change,
             "par": self.par,
         }
 
@@ -102,8 +111,86 @@ def run_demo(db: Database, options: DemoOptions, progress: Progress | None = Non
                 "villages": len(chosen) * design.villages_per_province,
             }
         )
+    _demo_estimates(db, options, summary, progress)
     summary.par.append(_demo_par(db, options, progress))
     return summary
+
+
+def _estimate_summary(run: str, year: int, outcome: estimation.Outcome) -> dict[str, Any]:
+    result = outcome.result
+    index = result.tree.nodes[0].code
+    national = result.rows(NATIONAL, "index")
+    headline = national[national["cell"] == headline_national_cell(result)].iloc[0]
+    ranks = rank_table(result, index)
+    top = ranks.iloc[0]
+    return {
+        "run": run,
+        "year": year,
+        "units": len(result.cell_labels[result.options.unit]),
+        "derived": outcome.derived,
+        index: round(float(headline["estimate"]), 2),
+        "95% CI": f"{headline['ci_low']:.2f}–{headline['ci_high']:.2f}",
+        "first": f"{outcome.unit_names.get(str(top['cell']), top['cell'])} {top['estimate']:.2f}"
+        f" (rank {int(top['rank_low'])}–{int(top['rank_high'])})",
+    }
+
+
+def _demo_estimates(
+    db: Database, options: DemoOptions, summary: DemoSummary, progress: Progress | None
+) -> None:
+    """Estimate each demo survey (and 2024 again on the 34 provinces) and save the results."""
+    request = estimation.EstimateRequest(
+        framework=DEMO_SURVEY_FRAMEWORK,
+        weight="weight",
+        psu="psu",
+        strata="stratum",
+        unit="province",
+        seed=options.seed,
+    )
+    jobs = [(year, False) for year in options.years]
+    if REFORM_YEAR in options.years and REFORM_YEAR - 1 in options.years:
+        jobs.append((REFORM_YEAR - 1, True))
+    for year, on_34 in jobs:
+        run = f"demo-sipas-{year}" + ("-on-34" if on_34 else "")
+
+        def step(stage: str, done: int, total: int, year: int = year, on_34: bool = on_34) -> None:
+            if progress:
+                progress(f"estimate {year}" + (" on 34" if on_34 else ""), done, total)
+
+        outcome, survey_id = estimation.estimate_stored_survey(
+            db, f"demo-sipas-{year}", request, step, geography_34=on_34
+        )
+        estimation.save_outcome(db, run, outcome, survey_id=survey_id, replace=True)
+        summary.estimates.append(_estimate_summary(run, year, outcome))
+    if any(on_34 for _, on_34 in jobs):
+        before, after = f"demo-sipas-{REFORM_YEAR - 1}-on-34", f"demo-sipas-{REFORM_YEAR}"
+        change = estimation.change_view(db, before, after, level="index")
+        for row in change["rows"]:
+            if row["partition"] == NATIONAL:
+                summary.change.append(
+                    {
+                        "from": before,
+                        "to": after,
+                        "scope": f"national ({row['cell']})",
+                        "change": row["change"],
+                        "se": row["se_change"],
+                        "significant": row["significant"],
+                    }
+                )
+        units = [r for r in change["rows"] if r["partition"] != NATIONAL]
+        up = sum(1 for r in units if r["significant"] and r["change"] > 0)
+        down = sum(1 for r in units if r["significant"] and r["change"] < 0)
+        summary.change.append(
+            {
+                "from": before,
+                "to": after,
+                "scope": f"provinces: {up} significantly up, {down} down,"
+                f" {len(units) - up - down} no significant change",
+                "change": None,
+                "se": None,
+                "significant": None,
+            }
+        )
 
 
 def _wanted(code: str, options: DemoOptions) -> bool:

@@ -93,6 +93,7 @@ class Outcome:
     unit_names: dict[str, str] = field(default_factory=dict)
     derived: bool = False
     synthetic: bool = False
+    geography: str | None = None  # "63" or "34" where known (stored surveys)
 
     def table(self) -> pd.DataFrame:
         """All estimates, with ranks and rank intervals for the units on the ranked levels."""
@@ -304,7 +305,7 @@ def save_outcome(
             framework_version=outcome.framework.version,
             unit=request.unit,
             method=outcome.result.replicate_method,
-            options=asdict(request),
+            options={**asdict(request), "geography": outcome.geography},
             survey_id=survey_id,
             derived=outcome.derived,
             synthetic=outcome.synthetic,
@@ -336,6 +337,7 @@ def estimate_stored_survey(
         derived=derived,
         synthetic=bool(survey["synthetic"]),
     )
+    outcome.geography = "34" if derived else str(survey["geography"]) or None
     return outcome, int(survey["id"])
 
 
@@ -389,6 +391,15 @@ def change_view(
             f"{before_code} uses {before['framework_id']} and {after_code} uses"
             f" {after['framework_id']}: their numbers are not comparable",
             hint="compare runs of the same framework (generations 1 and 2 are not comparable)",
+        )
+    geographies = (before["options"].get("geography"), after["options"].get("geography"))
+    if all(geographies) and geographies[0] != geographies[1]:
+        raise SipasError(
+            "estimate.different_geographies",
+            f"{before_code} is on the {geographies[0]} provinces and {after_code} on the"
+            f" {geographies[1]}: province codes do not mean the same places",
+            hint="re-estimate the earlier survey on the 34 provinces"
+            " (sipas estimate --survey CODE --on-34 --save NEW) and compare that run",
         )
     for frame in (before_table, after_table):
         frame["estimate"] = frame["estimate"].astype(float)

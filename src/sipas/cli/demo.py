@@ -91,5 +91,24 @@ def demo(
         return
     click.secho(summary.label, bold=True)
     emit(summary.surveys, "table", title="SIPAS surveys (synthetic)")
+    emit(
+        summary.estimates, "table", title="SIPAS estimates: national mean of provinces (synthetic)"
+    )
+    if summary.change:
+        emit(
+            [
+                {
+                    "from → to": f"{c['from']} → {c['to']}",
+                    "scope": c["scope"],
+                    "change": "" if c["change"] is None else f"{c['change']:+.2f}",
+                    "se": "" if c["se"] is None else f"{c['se']:.2f}",
+                    "significant": c["significant"],
+                }
+                for c in summary.change
+            ],
+            "table",
+            title="Change on the 34 provinces (2024 re-aggregated from microdata: derived)",
+        )
     emit(summary.par, "table", title="PAR rounds (synthetic)")
     click.echo(f"database: {summary.database}  (seed {summary.seed})")
+    click.echo("next: sipas results list · sipas results show demo-sipas-2025 --level index")

@@ -159,7 +159,12 @@ def cell_totals(
         for p in partitions
     ]
     n_rep = replicates.count if replicates else 0
-    deltas = [np.zeros((2, p.count, n_items, n_rep)) for p in partitions] if replicates else []
+    # Replicate totals are kept exact where they should be zero (a cell whose every PSU is
+    # dropped in a replicate): the factor-weighted sums of the strata a replicate resamples
+    # ("direct") plus the plain totals of the strata it leaves alone (total − "covered", where both
+    # sums add the same numbers in the same order, so they cancel exactly when nothing is left).
+    direct = [np.zeros((2, p.count, n_items, n_rep)) for p in partitions] if replicates else []
+    covered = [np.zeros((2, p.count, n_items, n_rep)) for p in partitions] if replicates else []
     n_nodes = node_matrix.shape[1] if node_matrix is not None else 0
     score_sums = [np.zeros((4, p.count, n_nodes)) for p in partitions]
     # Factor blocks come stratum by stratum and are drawn as they are needed: a million-PSU
@@ -198,7 +203,9 @@ def cell_totals(
                     score_sums[i][j, unique_s] += s
             if pending is not None and pending.stratum == h:
                 pairs = b.pairs(part)
-                stacked.append((i, np.unique(pairs.cell), pairs))
+                stacked.append((i, unique, pairs))
+                target = np.ix_(np.arange(2), unique, np.arange(n_items), pending.columns)
+                covered[i][target] += np.stack([num, den])[..., None]
         if pending is not None and pending.stratum == h:
             f, pending = pending, next(factor_blocks, None)
             n_psu = int(design.n_psu[h])
@@ -211,13 +218,13 @@ def cell_totals(
                 view[pairs.psu, local, 0] = pairs.num
                 view[pairs.psu, local, 1] = pairs.den
                 offset += width
-            product = (f.factors - 1.0).T @ matrix  # the one matrix product of this stratum
+            product = f.factors.T @ matrix  # the one matrix product of this stratum
             offset = 0
             for (i, cells, _), width in zip(stacked, widths, strict=True):
-                part_delta = product[:, offset : offset + width].reshape(-1, len(cells), 2, n_items)
+                sums = product[:, offset : offset + width].reshape(-1, len(cells), 2, n_items)
                 # replicates × cells × {num, den} × items  →  {num, den} × cells × items × replicates
                 target = np.ix_(np.arange(2), cells, np.arange(n_items), f.columns)
-                deltas[i][target] += part_delta.transpose(2, 1, 3, 0)
+                direct[i][target] += sums.transpose(2, 1, 3, 0)
                 offset += width
         if progress:
             progress(h + 1, total_steps)
@@ -271,8 +278,8 @@ def cell_totals(
 
     for i, t in enumerate(out):
         if replicates:
-            t.replicate_num = t.num[..., None] + deltas[i][0]
-            t.replicate_den = t.den[..., None] + deltas[i][1]
+            t.replicate_num = direct[i][0] + (t.num[..., None] - covered[i][0])
+            t.replicate_den = direct[i][1] + (t.den[..., None] - covered[i][1])
         if node_matrix is not None:
             s = score_sums[i]
             t.scores = (s[0], s[1], s[2], s[3])

@@ -207,6 +207,15 @@ def _node_deff(totals: CellTotals, variance: np.ndarray) -> np.ndarray:
     return np.where((wn >= n) & (n > 1) & (srs > 0), deff, np.nan)
 
 
+def _nanmean(values: np.ndarray) -> np.ndarray:
+    """Mean over the first axis, ignoring NaN; NaN (without a warning) where nothing is left."""
+    present = ~np.isnan(values)
+    count = present.sum(axis=0)
+    total = np.where(present, values, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
 def estimate(
     frame: pd.DataFrame,
     framework: SurveyFramework,
@@ -309,10 +318,10 @@ def estimate(
     unit_rows = frames[0]
     unit_est = unit_rows["estimate"].to_numpy().reshape(unit.count, len(indicators))
     unit_n = unit_rows["n"].to_numpy().reshape(unit.count, len(indicators))
-    mean_est = np.nanmean(unit_est, axis=0)[None, :]
-    mean_reps = np.nanmean(unit_reps, axis=0)[None, ...]
+    mean_est = _nanmean(unit_est)[None, :]
+    mean_reps = _nanmean(unit_reps)[None, ...]
     mean_var = reps.variance(mean_reps, mean_est)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         mean_srs = np.nansum(srs_variance[unit.name], axis=0) / unit.count**2
         mean_deff = mean_var / mean_srs[None, :]
     national_mean = _stats_rows(

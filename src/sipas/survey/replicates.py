@@ -12,6 +12,7 @@ Replicates whose estimate is undefined (a domain with no weight left) are left o
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -123,13 +124,15 @@ def replicate_design(design: Design, options: ReplicateOptions) -> ReplicateDesi
 
 
 def _bootstrap_blocks(design: Design, options: ReplicateOptions) -> Iterator[StratumFactors]:
-    # Each stratum's draws come from their own seeded stream, so any stratum's factors can be
-    # regenerated alone and results do not depend on which other strata are present.
+    # Each stratum's draws come from their own stream, seeded by the stratum's name, so a
+    # province's replicates (and so its standard errors and rank draws) do not depend on which
+    # other strata are in the file or in what order.
     columns = np.arange(options.replicates)
     for h, n in enumerate(design.n_psu):
         if n < 2:  # a lonely PSU cannot be resampled: it contributes no variance
             continue
-        rng = np.random.default_rng([options.seed, 7, h, int(n)])
+        name = zlib.crc32(design.stratum_labels[h].encode("utf-8"))
+        rng = np.random.default_rng([options.seed, 7, name, int(n)])
         counts = rng.multinomial(n - 1, np.full(n, 1.0 / n), size=options.replicates)
         yield StratumFactors(h, columns, counts.T * (n / (n - 1)))
 
