@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from survey_fixtures import ITEMS, small_framework
 
 from sipas.survey import DesignColumns, EstimationOptions, ReplicateOptions, estimate
+from survey_fixtures import ITEMS, small_framework
 
 COLUMNS = DesignColumns(weight="weight", psu="psu", strata="stratum")
 OPTIONS = EstimationOptions(unit="province", replicates=ReplicateOptions(replicates=40, seed=5))

@@ -221,10 +221,10 @@ def cell_totals(
             product = f.factors.T @ matrix  # the one matrix product of this stratum
             offset = 0
             for (i, cells, _), width in zip(stacked, widths, strict=True):
-                sums = product[:, offset : offset + width].reshape(-1, len(cells), 2, n_items)
+                block_sums = product[:, offset : offset + width].reshape(-1, len(cells), 2, n_items)
                 # replicates × cells × {num, den} × items  →  {num, den} × cells × items × replicates
                 target = np.ix_(np.arange(2), cells, np.arange(n_items), f.columns)
-                direct[i][target] += sums.transpose(2, 1, 3, 0)
+                direct[i][target] += block_sums.transpose(2, 1, 3, 0)
                 offset += width
         if progress:
             progress(h + 1, total_steps)
