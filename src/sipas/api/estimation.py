@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,11 +140,7 @@ def read_responses(path: Path) -> pd.DataFrame:
 
 def _unit_names(frame: pd.DataFrame, unit: str, labels: tuple[str, ...]) -> dict[str, str]:
     """Province names for unit cells that are province codes valid on the interview dates."""
-    day: date | None = None
-    if "interview_date" in frame.columns:
-        dates = pd.to_datetime(frame["interview_date"], errors="coerce").dropna()
-        if not dates.empty:
-            day = dates.min().date()
+    day = _first_interview(frame)
     if day is None:
         return {}
     names: dict[str, str] = {}
@@ -158,6 +154,33 @@ def _unit_names(frame: pd.DataFrame, unit: str, labels: tuple[str, ...]) -> dict
     return names
 
 
+def _first_interview(frame: pd.DataFrame) -> date | None:
+    if "interview_date" not in frame.columns:
+        return None
+    dates = pd.to_datetime(frame["interview_date"], errors="coerce").dropna()
+    return None if dates.empty else dates.min().date()
+
+
+def with_regions(frame: pd.DataFrame, unit: str, derived: bool = False) -> pd.DataFrame:
+    """Add a ``region`` column from the unit's province codes, when the file has none.
+
+    Regions are the six socio-economic regions of the province on the interview date (the 34-era
+    provinces for a re-aggregated survey). Units that are not province codes get no region.
+    """
+    if "region" in frame.columns or unit not in frame.columns:
+        return frame
+    day = REFORM_DAY if derived else _first_interview(frame)
+    if day is None:
+        return frame
+    regions: dict[str, str] = {}
+    for code in frame[unit].dropna().astype(str).unique():
+        try:
+            regions[code] = province(code.zfill(2), day).region
+        except SipasError:
+            return frame
+    return frame.assign(region=frame[unit].astype(str).map(regions))
+
+
 def estimate_frame(
     frame: pd.DataFrame,
     request: EstimateRequest,
@@ -168,6 +191,8 @@ def estimate_frame(
     synthetic: bool = False,
 ) -> Outcome:
     framework = require_survey(resolve_framework(request.framework))
+    if any("region" in by.split(",") for by in request.by):
+        frame = with_regions(frame, request.unit, derived)
     result = estimate(frame, framework, request.design_columns(), request.options(), progress)
     names = _unit_names(frame, request.unit, result.cell_labels[request.unit])
     if derived and not names:
@@ -311,6 +336,13 @@ def save_outcome(
             synthetic=outcome.synthetic,
             replace=replace,
         )
+
+
+def automatic_run_code(outcome: Outcome) -> str:
+    """A code for results saved without one: the source's name and the time, to the second."""
+    stem = Path(outcome.source.removeprefix("survey:")).stem
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "estimate"
+    return f"{slug}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 
 def estimate_stored_survey(

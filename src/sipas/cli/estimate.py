@@ -168,7 +168,13 @@ def _progress_bar(enabled: bool) -> Progress:
     is_flag=True,
     help="Stored 63-province survey: re-aggregate to the 34 provinces (derived).",
 )
-@click.option("--save", "save_code", default=None, help="Save the results under this code.")
+@click.option(
+    "--save",
+    "save_code",
+    default=None,
+    help="Save the results under this code (automatic when a database is configured).",
+)
+@click.option("--no-save", is_flag=True, help="Do not save, even with a configured database.")
 @click.option("--replace", is_flag=True, help="With --save: replace a run with the same code.")
 @format_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -194,6 +200,7 @@ def estimate(
     cell: str | None,
     on_34: bool,
     save_code: str | None,
+    no_save: bool,
     replace: bool,
     fmt: str,
     quiet: bool,
@@ -246,8 +253,12 @@ def estimate(
         else:
             assert file is not None
             outcome, survey_id = api.estimate_file(file, request, progress), None
-    if save_code:
+    if save_code is None and app.settings.database_url and not no_save:
+        save_code = api.automatic_run_code(outcome)  # a database was given: keep the results
+    if save_code and not no_save:
         api.save_outcome(app.db, save_code, outcome, survey_id=survey_id, replace=replace)
+    else:
+        save_code = None
     if show == "ranks":
         view = api.ranks_view(outcome, indicator)
     elif show == "diagnosis":
