@@ -20,6 +20,7 @@ from sipas.store import Database
 from sipas.store import estimates as estimate_store
 from sipas.store import surveys as survey_store
 from sipas.survey import (
+    MEAN_OF_UNITS,
     NATIONAL,
     DesignColumns,
     EstimationOptions,
@@ -120,22 +121,27 @@ def read_responses(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str)
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=False
+            )
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=str)
+        else:
+            frame = None
     except (ValueError, OSError, UnicodeDecodeError) as error:
         raise SipasError(
             "estimate.unreadable",
             f"{path}: cannot be read as {suffix.lstrip('.')}: {error}",
             hint="save the file as UTF-8 CSV or .xlsx and try again",
         ) from None
-    raise SipasError(
-        "estimate.file_type",
-        f"{path}: unsupported file type {suffix or '(none)'}",
-        hint="use .csv, .xlsx or .parquet",
-    )
+    if frame is None:
+        raise SipasError(
+            "estimate.file_type",
+            f"{path}: unsupported file type {suffix or '(none)'}",
+            hint="save it as .csv (UTF-8) or .xlsx",
+        )
+    # Empty lines are dropped but keep their place: row numbers in messages stay those of the file.
+    return frame[frame.notna().any(axis=1)]
 
 
 def _unit_names(frame: pd.DataFrame, unit: str, labels: tuple[str, ...]) -> dict[str, str]:
@@ -268,6 +274,8 @@ def estimates_view(
 
 def ranks_view(outcome: Outcome, indicator: str | None = None) -> dict[str, Any]:
     table = rank_table(outcome.result, indicator)
+    for column in ("rank", "rank_low", "rank_high"):
+        table[column] = table[column].astype("Int64")
     if outcome.unit_names:
         table.insert(1, "name", table["cell"].map(outcome.unit_names))
     return {**_header(outcome), "rows": _records(table)}
@@ -444,6 +452,22 @@ def change_view(
         after_unit=after["unit"],
         derived=derived,
     )
+    notes = []
+    units_before = set(before_table.loc[before_table["partition"] == before["unit"], "cell"])
+    units_after = set(after_table.loc[after_table["partition"] == after["unit"], "cell"])
+    if units_before != units_after:
+        # A mean of provinces over different sets of provinces is not a change of anything.
+        table = table[~((table["partition"] == NATIONAL) & (table["cell"] == MEAN_OF_UNITS))]
+        notes.append(
+            f"the runs cover different units ({len(units_before)} and {len(units_after)}): the"
+            " national mean of units is not compared; the pooled national value is"
+        )
     if level != "all":
         table = table[table["level"] == level]
-    return {"before": before_code, "after": after_code, "derived": derived, "rows": _records(table)}
+    return {
+        "before": before_code,
+        "after": after_code,
+        "derived": derived,
+        "notes": notes,
+        "rows": _records(table),
+    }

@@ -350,5 +350,7 @@ def change(app: AppContext, before: str, after: str, level: str, fmt: str) -> No
         "significant",
     ]
     emit(_rounded(view["rows"], columns) if fmt == "table" else view["rows"], fmt)
+    for note in view["notes"]:
+        click.echo(f"note: {note}")
     if view["derived"] and fmt == "table":
         click.echo("derived: the earlier year was re-aggregated from microdata to the 34 provinces")

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
-
-_SHOWN_ROWS = 10  # rows named in an error message; the count says how many there are in all
+from sipas.survey.rows import SHOWN, counted, file_rows
 
 
 class LonelyPsu(StrEnum):
@@ -67,9 +66,8 @@ class Design:
         return [self.stratum_labels[h] for h in np.flatnonzero(self.n_psu == 1)]
 
 
-def _rows(mask: np.ndarray | pd.Series) -> list[int]:
-    """Row numbers as a spreadsheet shows them: 1 is the header, data start at 2."""
-    return [int(i) + 2 for i in np.flatnonzero(np.asarray(mask))[:_SHOWN_ROWS]]
+def _rows(mask: pd.Series) -> list[int]:
+    return file_rows(mask.index, mask)
 
 
 def _require_columns(frame: pd.DataFrame, columns: DesignColumns) -> None:
@@ -108,23 +106,23 @@ def _weights(frame: pd.DataFrame, column: str) -> np.ndarray:
         raise SipasError(
             "survey.bad_weight",
             f"column {column!r} holds values that are not numbers in rows {_rows(unreadable)}"
-            f" ({int(unreadable.sum())} rows)",
+            f" ({counted(int(unreadable.sum()), 'row')})",
             hint="weights must be positive numbers; fix or remove those rows",
         )
     blank = values.isna()
     if blank.any():
         raise SipasError(
             "survey.blank_weight",
-            f"column {column!r} is blank in rows {_rows(blank)} ({int(blank.sum())} rows)",
+            f"column {column!r} is blank in rows {_rows(blank)} ({counted(int(blank.sum()), 'row')})",
             hint="every respondent needs a weight; compute the missing weights or drop those rows",
         )
     array: np.ndarray = np.asarray(values.to_numpy(dtype=float))
-    bad = ~np.isfinite(array) | (array <= 0)
+    bad = pd.Series(~np.isfinite(array) | (array <= 0), index=frame.index)
     if bad.any():
         raise SipasError(
             "survey.nonpositive_weight",
             f"column {column!r} has zero, negative or infinite weights in rows {_rows(bad)}"
-            f" ({int(bad.sum())} rows)",
+            f" ({counted(int(bad.sum()), 'row')})",
             hint="a sampled respondent always has a positive weight; out-of-scope respondents should"
             " be removed, not weighted 0",
         )
@@ -137,7 +135,7 @@ def _labels(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
     if blank.any():
         raise SipasError(
             f"survey.blank_{what}",
-            f"column {column!r} ({what}) is blank in rows {_rows(blank)} ({int(blank.sum())} rows)",
+            f"column {column!r} ({what}) is blank in rows {_rows(blank)} ({counted(int(blank.sum()), 'row')})",
             hint=f"every respondent must belong to a {what}; fill those cells or drop the rows",
         )
     return values.astype(str).str.strip()
@@ -151,7 +149,7 @@ def _finite_factor(
     labels: tuple[str, ...],
 ) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values <= 0)
+    bad = pd.Series(~np.isfinite(values) | (values <= 0), index=frame.index)
     if bad.any():
         raise SipasError(
             "survey.bad_fpc",
@@ -223,10 +221,10 @@ def design_from_frame(
     )
     lonely_strata = [h for h in np.flatnonzero(n_psu == 1) if finite[h] >= 1e-7]
     if lonely is LonelyPsu.FAIL and lonely_strata:
-        shown = ", ".join(repr(labels[h]) for h in lonely_strata[:_SHOWN_ROWS])
+        shown = ", ".join(repr(labels[h]) for h in lonely_strata[:SHOWN])
         raise SipasError(
             "survey.lonely_psu",
-            f"{len(lonely_strata)} strata have a single PSU, so their variance cannot be"
+            f"{len(lonely_strata)} {'stratum has' if len(lonely_strata) == 1 else 'strata have'} a single PSU, so its variance cannot be"
             f" estimated: {shown}",
             hint="merge each with a similar stratum, or choose a rule with --lonely-psu"
             " (remove, certainty, adjust or average, as in R's survey.lonely.psu)",

@@ -83,6 +83,8 @@ class CellTotals:
 
 def _group_sums(keys: np.ndarray, *matrices: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """Sum rows of each matrix by key: unique keys (sorted) and one summed matrix per input."""
+    if len(keys) == 0:  # e.g. a stratum where nobody belongs to any cell of this partition
+        return keys, [np.zeros((0, *m.shape[1:])) for m in matrices]
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
@@ -203,6 +205,8 @@ def cell_totals(
                     score_sums[i][j, unique_s] += s
             if pending is not None and pending.stratum == h:
                 pairs = b.pairs(part)
+                if len(unique) == 0:  # nobody of this stratum is in any cell of the partition
+                    continue
                 stacked.append((i, unique, pairs))
                 target = np.ix_(np.arange(2), unique, np.arange(n_items), pending.columns)
                 covered[i][target] += np.stack([num, den])[..., None]

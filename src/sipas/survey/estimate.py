@@ -131,12 +131,15 @@ class SurveyEstimates:
         return np.asarray(np.sqrt(self.replicate_design.variance(thetas, estimate)))
 
 
-def _partition(frame: pd.DataFrame, columns: Sequence[str], name: str) -> Cells:
+def _partition(
+    frame: pd.DataFrame, columns: Sequence[str], name: str, what: str = "domain"
+) -> Cells:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
+        flag = "--unit" if what == "unit" else "--by"
         raise SipasError(
             "survey.missing_column",
-            f"domain column not found: {', '.join(map(repr, missing))}",
+            f"{what} column not found: {', '.join(map(repr, missing))} ({flag})",
             hint=f"the file's columns are: {', '.join(map(str, list(frame.columns)[:40]))}",
         )
     parts = frame[list(columns)].astype("string").apply(lambda s: s.str.strip())
@@ -229,7 +232,7 @@ def estimate(
     values = item_values(frame, framework)
     tree = index_tree(framework)
     reps = replicate_design(design, options.replicates)
-    unit = _partition(frame, [options.unit], options.unit)
+    unit = _partition(frame, [options.unit], options.unit, "unit")
     if unit.count == 0:
         raise SipasError(
             "survey.no_units",
@@ -237,11 +240,15 @@ def estimate(
             hint="name the column that holds each respondent's province or unit with --unit",
         )
     partitions = [unit, Cells(NATIONAL, np.zeros(len(frame), dtype=np.int64), (POOLED,))]
+    warnings: list[str] = []
     for columns_by in options.by:
         name = " × ".join(columns_by)
         if name not in {p.name for p in partitions}:
-            partitions.append(_partition(frame, columns_by, name))
-    warnings: list[str] = []
+            cells = _partition(frame, columns_by, name)
+            if cells.count == 0:
+                warnings.append(f"{name!r} is blank in every row: there are no estimates by it")
+                continue
+            partitions.append(cells)
     blank_units = int((unit.codes < 0).sum())
     if blank_units:
         warnings.append(

@@ -15,8 +15,7 @@ import pandas as pd
 
 from sipas.errors import SipasError
 from sipas.frameworks.model import BlankRule, ItemRule, SurveyFramework
-
-_SHOWN_ROWS = 10
+from sipas.survey.rows import SHOWN, counted, file_row, file_rows
 
 
 @dataclass(frozen=True)
@@ -51,11 +50,11 @@ def item_values(frame: pd.DataFrame, framework: SurveyFramework) -> ItemValues:
         if unreadable.any():  # text cells: blank text is no answer, anything else is an error
             unreadable &= column.astype("string").str.strip().fillna("") != ""
         if unreadable.any():
-            rows = [int(i) + 2 for i in np.flatnonzero(unreadable.to_numpy())[:_SHOWN_ROWS]]
+            rows = file_rows(frame.index, unreadable)
             raise SipasError(
                 "survey.bad_answer",
                 f"column {code!r} holds text that is not an answer code in rows {rows}"
-                f" ({int(unreadable.sum())} rows), e.g. {str(column[unreadable].iloc[0])!r}",
+                f" ({counted(int(unreadable.sum()), 'row')}), e.g. {str(column[unreadable].iloc[0])!r}",
                 hint="answers are the scale's codes; leave a cell empty for no answer",
             )
         answers[:, k] = numeric.to_numpy(dtype=float, na_value=np.nan)
@@ -64,13 +63,13 @@ def item_values(frame: pd.DataFrame, framework: SurveyFramework) -> ItemValues:
     if off_scale.any():
         rows_hit, items_hit = np.nonzero(off_scale)
         first = [
-            f"row {r + 2} {codes[k]}={answers[r, k]:g}"
+            f"row {file_row(frame.index, int(r))} {codes[k]}={answers[r, k]:g}"
             for r, k in zip(rows_hit, items_hit, strict=True)
         ]
         raise SipasError(
             "survey.answer_off_scale",
-            f"{int(off_scale.sum())} answers are outside the scale"
-            f" {int(allowed.min())}–{int(allowed.max())}: {', '.join(first[:_SHOWN_ROWS])}",
+            f"{counted(int(off_scale.sum()), 'answer')} outside the scale"
+            f" {int(allowed.min())}–{int(allowed.max())}: {', '.join(first[:SHOWN])}",
             hint="correct the entries, or blank them if the form was left empty",
             cells=int(off_scale.sum()),
         )

@@ -10,9 +10,12 @@ overlap are not called different.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
+from sipas.errors import SipasError
 from sipas.survey.estimate import SurveyEstimates
 from sipas.survey.replicates import ReplicateMethod
 
@@ -59,6 +62,13 @@ def rank_table(
     """Units ranked on one indicator (the index by default) with 95% rank intervals."""
     partition = partition or result.options.unit
     indicator = indicator or result.tree.nodes[0].code
+    if indicator not in result.indicators:
+        raise SipasError(
+            "survey.unknown_indicator",
+            f"no indicator {indicator!r} in framework {result.framework_id!r}",
+            hint="indicators are the index, sub-index and component codes and the item codes: "
+            + ", ".join(n.code for n in result.tree.nodes),
+        )
     labels = result.cell_labels[partition]
     rows = (
         result.table[
@@ -70,7 +80,8 @@ def rank_table(
     estimate = rows["estimate"].to_numpy(dtype=float)
     draws = _draws(result, partition, indicator, estimate)
     replicate_ranks = _descending_ranks(draws)
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():  # a unit with no value at all has no rank interval
+        warnings.simplefilter("ignore", RuntimeWarning)
         low = np.nanquantile(replicate_ranks, 0.025, axis=1, method="inverted_cdf")
         high = np.nanquantile(replicate_ranks, 0.975, axis=1, method="inverted_cdf")
     table = pd.DataFrame(
