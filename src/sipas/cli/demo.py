@@ -107,7 +107,7 @@ def demo(
                 for c in summary.change
             ],
             "table",
-            title="Change on the 34 provinces (2024 re-aggregated from microdata: derived)",
+            title="Change on the 34 provinces (earlier years re-aggregated from microdata: derived)",
         )
     emit(summary.par, "table", title="PAR rounds (synthetic)")
     click.echo(f"database: {summary.database}  (seed {summary.seed})")

@@ -306,7 +306,10 @@ def results() -> None:
 @pass_app
 def results_list(app: AppContext, fmt: str) -> None:
     """List saved estimation runs."""
-    emit(api.list_runs(app.db), fmt, title="estimation runs")
+    runs = api.list_runs(app.db)
+    if fmt == "table":  # the source and framework are in json/csv; keep the table narrow
+        runs = [{k: v for k, v in r.items() if k not in ("source", "framework")} for r in runs]
+    emit(runs, fmt, title="estimation runs")
 
 
 @results.command("show")
