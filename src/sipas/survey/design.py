@@ -129,16 +129,26 @@ def _weights(frame: pd.DataFrame, column: str) -> np.ndarray:
     return array
 
 
-def _labels(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
-    values = frame[column]
-    blank = values.isna() | (values.astype(str).str.strip() == "")
+def _codes(frame: pd.DataFrame, column: str, what: str) -> tuple[np.ndarray, list[str]]:
+    """Each row's label number (labels sorted, spaces around them ignored) and the labels.
+
+    Factorizing first and cleaning only the distinct labels keeps this fast on a million rows.
+    """
+    raw_codes, raw_labels = pd.factorize(frame[column], sort=True)
+    cleaned = [str(label).strip() for label in raw_labels]
+    blank_label = np.array([label == "" for label in cleaned] + [True])  # last: missing (-1)
+    blank = pd.Series(blank_label[raw_codes], index=frame.index)
     if blank.any():
         raise SipasError(
             f"survey.blank_{what}",
-            f"column {column!r} ({what}) is blank in rows {_rows(blank)} ({counted(int(blank.sum()), 'row')})",
+            f"column {column!r} ({what}) is blank in rows {_rows(blank)}"
+            f" ({counted(int(blank.sum()), 'row')})",
             hint=f"every respondent must belong to a {what}; fill those cells or drop the rows",
         )
-    return values.astype(str).str.strip()
+    labels = sorted(set(cleaned))
+    position = {label: i for i, label in enumerate(labels)}
+    relabel = np.array([position[label] for label in cleaned], dtype=np.int64)
+    return relabel[raw_codes], labels
 
 
 def _finite_factor(
@@ -186,22 +196,20 @@ def design_from_frame(
         raise SipasError("survey.empty", "the response table has no rows", hint="check the file")
     _require_columns(frame, columns)
     weight = _weights(frame, columns.weight)
-    strata = (
-        _labels(frame, columns.strata, "stratum")
-        if columns.strata
-        else pd.Series("all", index=frame.index)
-    )
-    psus = (
-        _labels(frame, columns.psu, "PSU")
-        if columns.psu
-        else pd.Series(np.arange(len(frame)).astype(str), index=frame.index)
-    )
-    stratum_codes, stratum_uniques = pd.factorize(strata, sort=True)
+    if columns.strata:
+        stratum_codes, stratum_labels = _codes(frame, columns.strata, "stratum")
+    else:
+        stratum_codes, stratum_labels = np.zeros(len(frame), dtype=np.int64), ["all"]
+    if columns.psu:
+        psu_raw, psu_labels = _codes(frame, columns.psu, "PSU")
+    else:
+        psu_raw, psu_labels = np.arange(len(frame), dtype=np.int64), [""] * len(frame)
     # PSUs are nested in strata; numbering (stratum, psu) pairs in sorted order makes every
     # stratum's PSUs consecutive.
-    pair = pd.MultiIndex.from_arrays([stratum_codes, psus.to_numpy()])
-    psu_codes, psu_uniques = pd.factorize(pair, sort=True)
-    psu_stratum = np.asarray(psu_uniques.get_level_values(0), dtype=np.int64)
+    pair = stratum_codes * max(len(psu_labels), 1) + psu_raw
+    unique_pairs, psu_codes = np.unique(pair, return_inverse=True)
+    psu_stratum = (unique_pairs // max(len(psu_labels), 1)).astype(np.int64)
+    stratum_uniques = stratum_labels
     n_psu = np.bincount(psu_stratum, minlength=len(stratum_uniques))
     labels = tuple(str(s) for s in stratum_uniques)
     finite = (

@@ -25,7 +25,8 @@ from sipas.survey.design import Design, LonelyPsu
 from sipas.survey.items import ItemValues
 from sipas.survey.replicates import ReplicateDesign
 
-_EXHAUSTIVE = 1e-7  # R: a stratum whose every PSU was taken contributes no variance
+_EXHAUSTIVE = 1e-7
+_KEEP_BLOCKS_CELLS = 4_000_000  # respondents × items below which blocks are reused in pass 2  # R: a stratum whose every PSU was taken contributes no variance
 
 Progress = Callable[[int, int], None]
 
@@ -81,15 +82,25 @@ class CellTotals:
         return np.where((big_n >= n) & (n > 1), out, np.nan)
 
 
-def _group_sums(keys: np.ndarray, *matrices: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Sum rows of each matrix by key: unique keys (sorted) and one summed matrix per input."""
+def _group_sums(keys: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the rows of a matrix by key: the unique keys (sorted) and one summed row for each.
+
+    Rows already in key order (PSUs within a stratum usually are) are not reordered, and a block
+    with a single key is one column sum.
+    """
     if len(keys) == 0:  # e.g. a stratum where nobody belongs to any cell of this partition
-        return keys, [np.zeros((0, *m.shape[1:])) for m in matrices]
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sums = [np.add.reduceat(m[order], starts, axis=0) for m in matrices]
-    return sorted_keys[starts], sums
+        return keys, np.zeros((0, *matrix.shape[1:]))
+    if keys[0] == keys[-1] and np.all(keys == keys[0]):
+        return keys[:1], matrix.sum(axis=0, keepdims=True)
+    if not np.all(keys[1:] >= keys[:-1]):
+        order = np.argsort(keys, kind="stable")
+        keys, matrix = keys[order], matrix[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[starts], np.add.reduceat(matrix, starts, axis=0)
+
+
+def _split(matrix: np.ndarray, parts: int) -> list[np.ndarray]:
+    return np.split(matrix, parts, axis=1)
 
 
 @dataclass
@@ -109,19 +120,33 @@ class _Block:
         self.rows = rows
         self.psu = design.psu[rows] - first_psu
         weight = design.weight[rows][:, None]
-        self.valid = values.valid[rows]
-        self.wv = weight * self.valid
-        y = values.value[rows]
-        self.wvy = self.wv * y
-        self.wvyy = self.wvy if values.binary else self.wvy * y
+        k = len(values.codes)
+        # One matrix [valid | w·valid·y | w·valid | w·valid·y²] so that every sum is one pass.
+        self.stats = np.empty((len(rows), 4 * k))
+        self.valid = self.stats[:, :k]
+        self.valid[:] = values.valid[rows]
+        self.wvy = self.stats[:, k : 2 * k]
+        self.wv = self.stats[:, 2 * k : 3 * k]
+        np.multiply(weight, self.valid, out=self.wv)
+        y = values.value[rows].astype(float)
+        np.multiply(self.wv, y, out=self.wvy)
+        self.wvyy = self.stats[:, 3 * k :]
+        np.multiply(self.wvy, 1.0 if values.binary else y, out=self.wvyy)
         self.y = y
 
+        self._pairs: dict[str, _Pairs] = {}
+
     def pairs(self, cells: Cells) -> _Pairs:
-        codes = cells.codes[self.rows]
-        keep = codes >= 0
-        keys = self.psu[keep] * cells.count + codes[keep]
-        unique, (num, den) = _group_sums(keys, self.wvy[keep], self.wv[keep])
-        return _Pairs(unique // cells.count, unique % cells.count, num, den)
+        if cells.name not in self._pairs:
+            codes = cells.codes[self.rows]
+            keep = codes >= 0
+            keys = self.psu[keep] * cells.count + codes[keep]
+            k = self.valid.shape[1]
+            num_den = self.stats[:, k : 3 * k]  # w·valid·y and w·valid, side by side
+            unique, sums = _group_sums(keys, num_den if keep.all() else num_den[keep])
+            num, den = _split(sums, 2)
+            self._pairs[cells.name] = _Pairs(unique // cells.count, unique % cells.count, num, den)
+        return self._pairs[cells.name]
 
 
 def _node_scores(block: _Block, node_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -175,9 +200,19 @@ def cell_totals(
     pending = next(factor_blocks, None)
     total_steps = 2 * design.n_strata
 
+    # Small surveys keep each stratum's block between the two passes; large ones rebuild it, so
+    # that memory stays bounded by one stratum.
+    keep_blocks = design.n_rows * n_items <= _KEEP_BLOCKS_CELLS
+    kept: dict[int, _Block] = {}
+
     def block(h: int) -> _Block:
+        if h in kept:
+            return kept.pop(h)  # the second and last use
         rows = order[row_bounds[h] : row_bounds[h + 1]]
-        return _Block(design, values, rows, int(first_psu[h]))
+        made = _Block(design, values, rows, int(first_psu[h]))
+        if keep_blocks:
+            kept[h] = made
+        return made
 
     # Pass 1: totals and replicate totals.
     for h in range(design.n_strata):
@@ -186,23 +221,25 @@ def cell_totals(
         if node_matrix is not None:
             score, defined = _node_scores(b, node_matrix)
             w = design.weight[b.rows][:, None]
-            row_scores = (w * score, w * score**2, w * defined, defined)
+            row_scores = np.hstack([w * score, w * score**2, w * defined, defined])
         for i, part in enumerate(partitions):
             codes = part.codes[b.rows]
             keep = codes >= 0
             t = out[i]
             kept_codes = codes[keep]
-            unique, (cnt, num, den, sq) = _group_sums(
-                kept_codes, b.valid[keep], b.wvy[keep], b.wv[keep], b.wvyy[keep]
-            )
+            all_kept = bool(keep.all())
+            unique, sums = _group_sums(kept_codes, b.stats if all_kept else b.stats[keep])
+            cnt, num, den, sq = _split(sums, 4)
             t.count[unique] += cnt
             t.num[unique] += num
             t.den[unique] += den
             t.sq[unique] += sq
             if node_matrix is not None:
-                unique_s, sums = _group_sums(kept_codes, *(m[keep] for m in row_scores))
-                for j, s in enumerate(sums):
-                    score_sums[i][j, unique_s] += s
+                unique_s, sums = _group_sums(
+                    kept_codes, row_scores if all_kept else row_scores[keep]
+                )
+                for j, part_sum in enumerate(_split(sums, 4)):
+                    score_sums[i][j, unique_s] += part_sum
             if pending is not None and pending.stratum == h:
                 pairs = b.pairs(part)
                 if len(unique) == 0:  # nobody of this stratum is in any cell of the partition
@@ -256,7 +293,12 @@ def cell_totals(
                 continue
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = (pairs.num - estimates[i][pairs.cell] * pairs.den) / out[i].den[pairs.cell]
-            cells, (z1, n_pairs, den) = _group_sums(pairs.cell, z, np.ones((len(z), 1)), pairs.den)
+            cells, sums = _group_sums(pairs.cell, np.hstack([z, np.ones((len(z), 1)), pairs.den]))
+            z1, n_pairs, den = (
+                sums[:, :n_items],
+                sums[:, n_items : n_items + 1],
+                sums[:, n_items + 1 :],
+            )
             if average:
                 answered = den > 0
                 present[i][cells] += answered
@@ -269,7 +311,7 @@ def cell_totals(
             else:
                 mean = z1 / n_psu
                 local = np.searchsorted(cells, pairs.cell)
-                _, (squares,) = _group_sums(pairs.cell, (z - mean[local]) ** 2)
+                _, squares = _group_sums(pairs.cell, (z - mean[local]) ** 2)
                 absent = n_psu - n_pairs  # PSUs of the stratum where the cell has nobody: z = 0
                 contribution = finite * n_psu / (n_psu - 1) * (squares + absent * mean**2)
             out[i].taylor_var[cells] += contribution

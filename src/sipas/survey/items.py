@@ -21,8 +21,8 @@ from sipas.survey.rows import SHOWN, counted, file_row, file_rows
 @dataclass(frozen=True)
 class ItemValues:
     codes: tuple[str, ...]
-    value: np.ndarray  # rows x items; 0 where not valid
-    valid: np.ndarray  # rows x items; 1.0 where the answer counts in the denominator
+    value: np.ndarray  # rows x items; 0 where not valid (booleans under the top-2-box rule)
+    valid: np.ndarray  # rows x items, booleans: the answer counts in the denominator
     binary: bool  # values are 0/1 (so value**2 == value)
 
 
@@ -42,24 +42,9 @@ def item_values(frame: pd.DataFrame, framework: SurveyFramework) -> ItemValues:
             hint=f"framework {framework.id!r} expects one column per item, named by its code",
             missing=missing,
         )
-    answers = np.empty((len(frame), len(codes)))
-    for k, code in enumerate(codes):
-        column = frame[code]
-        numeric = pd.to_numeric(column, errors="coerce")
-        unreadable = numeric.isna() & column.notna()
-        if unreadable.any():  # text cells: blank text is no answer, anything else is an error
-            unreadable &= column.astype("string").str.strip().fillna("") != ""
-        if unreadable.any():
-            rows = file_rows(frame.index, unreadable)
-            raise SipasError(
-                "survey.bad_answer",
-                f"column {code!r} holds text that is not an answer code in rows {rows}"
-                f" ({counted(int(unreadable.sum()), 'row')}), e.g. {str(column[unreadable].iloc[0])!r}",
-                hint="answers are the scale's codes; leave a cell empty for no answer",
-            )
-        answers[:, k] = numeric.to_numpy(dtype=float, na_value=np.nan)
+    answers = _answer_matrix(frame, codes)
     allowed = np.asarray(scale_codes(framework), dtype=float)
-    off_scale = ~np.isnan(answers) & ~np.isin(answers, allowed)
+    off_scale = ~np.isnan(answers) & ~_is_one_of(answers, [int(a) for a in allowed])
     if off_scale.any():
         rows_hit, items_hit = np.nonzero(off_scale)
         first = [
@@ -76,21 +61,56 @@ def item_values(frame: pd.DataFrame, framework: SurveyFramework) -> ItemValues:
     return values_from_answers(answers, framework, codes)
 
 
+def _answer_matrix(frame: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """Answers as floats (NaN = blank); text that is not a number is an error naming its rows."""
+    items = frame[codes]
+    if all(pd.api.types.is_numeric_dtype(dtype) for dtype in items.dtypes):
+        return np.asarray(items.to_numpy(dtype=float, na_value=np.nan))  # the common, fast case
+    answers = np.empty((len(frame), len(codes)))
+    for k, code in enumerate(codes):
+        column = frame[code]
+        numeric = pd.to_numeric(column, errors="coerce")
+        unreadable = numeric.isna() & column.notna()
+        if unreadable.any():  # text cells: blank text is no answer, anything else is an error
+            unreadable &= column.astype("string").str.strip().fillna("") != ""
+        if unreadable.any():
+            rows = file_rows(frame.index, unreadable)
+            raise SipasError(
+                "survey.bad_answer",
+                f"column {code!r} holds text that is not an answer code in rows {rows}"
+                f" ({counted(int(unreadable.sum()), 'row')}),"
+                f" e.g. {str(column[unreadable].iloc[0])!r}",
+                hint="answers are the scale's codes; leave a cell empty for no answer",
+            )
+        answers[:, k] = numeric.to_numpy(dtype=float, na_value=np.nan)
+    return answers
+
+
+def _is_one_of(answers: np.ndarray, codes: list[int]) -> np.ndarray:
+    """answers ∈ codes, elementwise (NaN is in nothing); range comparisons for a run of codes."""
+    low, high = min(codes), max(codes)
+    if sorted(set(codes)) == list(range(low, high + 1)):
+        inside = (answers >= low) & (answers <= high)
+        if np.any(inside & (answers != np.floor(answers))):
+            inside &= answers == np.floor(answers)
+        return inside
+    return np.isin(answers, np.asarray(codes, dtype=float))
+
+
 def values_from_answers(
     answers: np.ndarray, framework: SurveyFramework, codes: list[str] | None = None
 ) -> ItemValues:
     rules = framework.rules
     blank = np.isnan(answers)
     if rules.item_rule is ItemRule.TOP2_BOX:
-        value = np.isin(answers, np.asarray(rules.top_box_codes, dtype=float)).astype(float)
+        value = _is_one_of(answers, rules.top_box_codes)  # stored as booleans: 1 byte a cell
         binary = True
     else:
         allowed = scale_codes(framework)
         low, high = allowed[0], allowed[-1]
         value = np.where(blank, 0.0, (answers - low) / (high - low))
         binary = False
-    if rules.blanks is BlankRule.AS_NOT_SATISFIED:
-        valid = np.ones_like(value)
-    else:
-        valid = (~blank).astype(float)
+    valid = (
+        np.ones(answers.shape, dtype=bool) if rules.blanks is BlankRule.AS_NOT_SATISFIED else ~blank
+    )
     return ItemValues(tuple(codes or framework.item_codes()), value, valid, binary)

@@ -133,8 +133,24 @@ def _bootstrap_blocks(design: Design, options: ReplicateOptions) -> Iterator[Str
             continue
         name = zlib.crc32(design.stratum_labels[h].encode("utf-8"))
         rng = np.random.default_rng([options.seed, 7, name, int(n)])
-        counts = rng.multinomial(n - 1, np.full(n, 1.0 / n), size=options.replicates)
-        yield StratumFactors(h, columns, counts.T * (n / (n - 1)))
+        yield StratumFactors(h, columns, _rao_wu_factors(rng, int(n), options.replicates))
+
+
+def _rao_wu_factors(rng: np.random.Generator, n: int, replicates: int) -> np.ndarray:
+    """PSUs × replicates: n - 1 of the n PSUs drawn with replacement, counts scaled by n/(n - 1).
+
+    Draws are made in chunks of replicates so that a stratum of a million PSUs (an online survey)
+    never holds more than a few million draws at once.
+    """
+    factors = np.empty((n, replicates))
+    chunk = max(1, 4_000_000 // n)
+    for start in range(0, replicates, chunk):
+        stop = min(start + chunk, replicates)
+        draws = rng.integers(0, n, size=(stop - start, n - 1))
+        flat = draws + (np.arange(stop - start) * n)[:, None]
+        counts = np.bincount(flat.ravel(), minlength=(stop - start) * n).reshape(stop - start, n)
+        factors[:, start:stop] = counts.T * (n / (n - 1))
+    return factors
 
 
 def _jk1_blocks(design: Design) -> Iterator[StratumFactors]:
