@@ -1,17 +1,18 @@
 """The hot path: item shares for every cell, with Taylor variances and replicate estimates.
 
-Respondents are processed one stratum at a time (rows sorted by PSU, so a stratum is a contiguous
-block). Within a block, answers are summed to PSU × cell totals; then
+Respondents are processed in chunks of whole strata (rows sorted by PSU, so a stratum is a
+contiguous run of rows). Within a chunk, answers are summed to PSU × cell totals; then
 
 - the point estimate of item k in cell c is the ratio  sum(w·valid·y) / sum(w·valid);
 - its Taylor variance is that of the ratio's linearised values z = w·valid·(y − r)/sum(w·valid)
   summed to PSUs, centred within each stratum, with PSUs sampled with replacement
   (``svydesign(ids=~psu, strata=~stratum, nest=TRUE)`` and ``svymean`` in R); PSUs of the stratum in
   which the cell has no respondents count as zeros, which is how domain estimation works;
-- replicate totals for all cells, items and replicates of the block come from ONE matrix product,
-  (replicate factors − 1)ᵀ · (PSU × [cells · items · {numerator, denominator}]).
+- replicate totals for all cells, items and replicates of a stratum come from ONE matrix product,
+  (replicate factors)ᵀ · (PSU × [cells · items · {numerator, denominator}]).
 
-Memory is bounded by the largest stratum, not by the survey, so a million respondents fit easily.
+Memory is bounded by the chunk size (or the largest stratum), not by the survey, so a million
+respondents fit easily; the Taylor pass works on a whole chunk at once, with no loop over strata.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ import numpy as np
 
 from sipas.survey.design import Design, LonelyPsu
 from sipas.survey.items import ItemValues
-from sipas.survey.replicates import ReplicateDesign
+from sipas.survey.replicates import ReplicateDesign, StratumFactors
 
 _EXHAUSTIVE = 1e-7
-_KEEP_BLOCKS_CELLS = 4_000_000  # respondents × items below which blocks are reused in pass 2  # R: a stratum whose every PSU was taken contributes no variance
+_KEEP_CHUNKS_CELLS = 4_000_000  # respondents × items below which chunks are reused in pass 2
+_CHUNK_ROWS = 100_000  # rows of whole strata processed together  # R: a stratum whose every PSU was taken contributes no variance
 
 Progress = Callable[[int, int], None]
 
@@ -82,80 +84,108 @@ class CellTotals:
         return np.where((big_n >= n) & (n > 1), out, np.nan)
 
 
-def _group_sums(keys: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sum the rows of a matrix by key: the unique keys (sorted) and one summed row for each.
+def _group_sums(keys: np.ndarray, *matrices: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sum the rows of each matrix by key: the unique keys (sorted) and the summed rows.
 
-    Rows already in key order (PSUs within a stratum usually are) are not reordered, and a block
-    with a single key is one column sum.
+    Rows already in key order (PSUs within a stratum usually are) are not reordered, and a run
+    with a single key is one column sum. Booleans are summed as counts.
     """
+
+    def total(matrix: np.ndarray, starts: np.ndarray | None) -> np.ndarray:
+        dtype = np.int64 if matrix.dtype == bool else None
+        if starts is None:
+            return np.asarray(matrix.sum(axis=0, keepdims=True, dtype=dtype))
+        return np.asarray(np.add.reduceat(matrix, starts, axis=0, dtype=dtype))
+
     if len(keys) == 0:  # e.g. a stratum where nobody belongs to any cell of this partition
-        return keys, np.zeros((0, *matrix.shape[1:]))
+        return keys, [np.zeros((0, *m.shape[1:])) for m in matrices]
     if keys[0] == keys[-1] and np.all(keys == keys[0]):
-        return keys[:1], matrix.sum(axis=0, keepdims=True)
+        return keys[:1], [total(m, None) for m in matrices]
     if not np.all(keys[1:] >= keys[:-1]):
         order = np.argsort(keys, kind="stable")
-        keys, matrix = keys[order], matrix[order]
+        keys = keys[order]
+        matrices = tuple(m[order] for m in matrices)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return keys[starts], np.add.reduceat(matrix, starts, axis=0)
-
-
-def _split(matrix: np.ndarray, parts: int) -> list[np.ndarray]:
-    return np.split(matrix, parts, axis=1)
+    return keys[starts], [total(m, starts) for m in matrices]
 
 
 @dataclass
 class _Pairs:
-    """A block's PSU × cell totals for one partition."""
+    """A chunk's PSU × cell totals for one partition, in PSU order (so strata are contiguous)."""
 
-    psu: np.ndarray  # local PSU number within the stratum
+    psu: np.ndarray  # PSU number within the chunk
+    stratum: np.ndarray  # the design's stratum number
     cell: np.ndarray
-    num: np.ndarray
-    den: np.ndarray
+    count: np.ndarray  # pairs × items: valid answers
+    num: np.ndarray  # w·valid·y
+    den: np.ndarray  # w·valid
+    sq: np.ndarray  # w·valid·y²
 
 
-class _Block:
-    """One stratum's rows with their per-row quantities computed once."""
+class _Chunk:
+    """Consecutive whole strata, with each row's quantities computed once."""
 
     def __init__(self, design: Design, values: ItemValues, rows: np.ndarray, first_psu: int):
         self.rows = rows
+        self.first_psu = first_psu
         self.psu = design.psu[rows] - first_psu
-        weight = design.weight[rows][:, None]
-        k = len(values.codes)
-        # One matrix [valid | w·valid·y | w·valid | w·valid·y²] so that every sum is one pass.
-        self.stats = np.empty((len(rows), 4 * k))
-        self.valid = self.stats[:, :k]
-        self.valid[:] = values.valid[rows]
-        self.wvy = self.stats[:, k : 2 * k]
-        self.wv = self.stats[:, 2 * k : 3 * k]
-        np.multiply(weight, self.valid, out=self.wv)
-        y = values.value[rows].astype(float)
-        np.multiply(self.wv, y, out=self.wvy)
-        self.wvyy = self.stats[:, 3 * k :]
-        np.multiply(self.wvy, 1.0 if values.binary else y, out=self.wvyy)
-        self.y = y
-
+        self.design = design
+        self.valid = values.valid[rows]  # booleans
+        self.y = values.value[rows].astype(float)
+        self.wv = design.weight[rows][:, None] * self.valid
+        self.wvy = self.wv * self.y
+        self.wvyy = self.wvy if values.binary else self.wvy * self.y
         self._pairs: dict[str, _Pairs] = {}
+
+    def matrices(self, keep: np.ndarray) -> list[np.ndarray]:
+        chosen = [self.valid, self.wvy, self.wv]
+        if self.wvyy is not self.wvy:  # y² = y for 0/1 values: no need to sum it twice
+            chosen.append(self.wvyy)
+        return chosen if keep.all() else [m[keep] for m in chosen]
 
     def pairs(self, cells: Cells) -> _Pairs:
         if cells.name not in self._pairs:
             codes = cells.codes[self.rows]
             keep = codes >= 0
             keys = self.psu[keep] * cells.count + codes[keep]
-            k = self.valid.shape[1]
-            num_den = self.stats[:, k : 3 * k]  # w·valid·y and w·valid, side by side
-            unique, sums = _group_sums(keys, num_den if keep.all() else num_den[keep])
-            num, den = _split(sums, 2)
-            self._pairs[cells.name] = _Pairs(unique // cells.count, unique % cells.count, num, den)
+            unique, sums = _group_sums(keys, *self.matrices(keep))
+            count, num, den = sums[:3]
+            sq = sums[3] if len(sums) > 3 else num
+            psu = unique // cells.count
+            self._pairs[cells.name] = _Pairs(
+                psu=psu,
+                stratum=self.design.psu_stratum[psu + self.first_psu],
+                cell=unique % cells.count,
+                count=count,
+                num=num,
+                den=den,
+                sq=sq,
+            )
         return self._pairs[cells.name]
 
 
-def _node_scores(block: _Block, node_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _node_scores(block: _Chunk, node_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each respondent's score on each node (mean of the node's valid item values) and whether defined."""
-    weight_sum = block.valid @ node_matrix
+    valid = block.valid.astype(float)
+    weight_sum = valid @ node_matrix
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = ((block.y * block.valid) @ node_matrix) / weight_sum
+        score = ((block.y * valid) @ node_matrix) / weight_sum
     defined = weight_sum > 0
     return np.where(defined, score, 0.0), defined.astype(float)
+
+
+def _chunks(design: Design, limit: int) -> list[tuple[int, int]]:
+    """Runs of whole strata [first, last) holding at most ``limit`` rows (or one stratum)."""
+    rows = np.bincount(design.stratum, minlength=design.n_strata)
+    runs: list[tuple[int, int]] = []
+    start, size = 0, 0
+    for h in range(design.n_strata):
+        if size and size + rows[h] > limit:
+            runs.append((start, h))
+            start, size = h, 0
+        size += int(rows[h])
+    runs.append((start, design.n_strata))
+    return runs
 
 
 def cell_totals(
@@ -165,14 +195,16 @@ def cell_totals(
     replicates: ReplicateDesign | None = None,
     node_matrix: np.ndarray | None = None,
     progress: Progress | None = None,
+    chunk_rows: int = _CHUNK_ROWS,
 ) -> list[CellTotals]:
     """Point estimates, Taylor variances and (optionally) replicate estimates for every partition."""
     n_items = len(values.codes)
     order = np.argsort(design.psu, kind="stable")
-    first_psu = np.r_[0, np.cumsum(design.n_psu)[:-1]]
+    first_psu = np.r_[0, np.cumsum(design.n_psu)[:-1]].astype(np.int64)
     row_bounds = np.asarray(
         np.searchsorted(design.psu[order], np.r_[first_psu, design.n_psus]), dtype=np.int64
     )
+    runs = _chunks(design, chunk_rows)
     out = [
         CellTotals(
             cells=p,
@@ -188,8 +220,9 @@ def cell_totals(
     n_rep = replicates.count if replicates else 0
     # Replicate totals are kept exact where they should be zero (a cell whose every PSU is
     # dropped in a replicate): the factor-weighted sums of the strata a replicate resamples
-    # ("direct") plus the plain totals of the strata it leaves alone (total − "covered", where both
-    # sums add the same numbers in the same order, so they cancel exactly when nothing is left).
+    # ("direct") plus the plain totals of the strata it leaves alone (total − "covered"; both
+    # add the same stratum × cell sums in the same order, so they cancel exactly when nothing is
+    # left).
     direct = [np.zeros((2, p.count, n_items, n_rep)) for p in partitions] if replicates else []
     covered = [np.zeros((2, p.count, n_items, n_rep)) for p in partitions] if replicates else []
     n_nodes = node_matrix.shape[1] if node_matrix is not None else 0
@@ -198,125 +231,101 @@ def cell_totals(
     # bootstrap never holds more than one stratum's factors.
     factor_blocks = iter(replicates.blocks()) if replicates else iter(())
     pending = next(factor_blocks, None)
-    total_steps = 2 * design.n_strata
+    total_steps = 2 * len(runs)
 
-    # Small surveys keep each stratum's block between the two passes; large ones rebuild it, so
-    # that memory stays bounded by one stratum.
-    keep_blocks = design.n_rows * n_items <= _KEEP_BLOCKS_CELLS
-    kept: dict[int, _Block] = {}
+    # Small surveys keep each chunk between the two passes; large ones rebuild it.
+    keep_chunks = design.n_rows * n_items <= _KEEP_CHUNKS_CELLS
+    kept: dict[int, _Chunk] = {}
 
-    def block(h: int) -> _Block:
-        if h in kept:
-            return kept.pop(h)  # the second and last use
-        rows = order[row_bounds[h] : row_bounds[h + 1]]
-        made = _Block(design, values, rows, int(first_psu[h]))
-        if keep_blocks:
-            kept[h] = made
+    def chunk(index: int) -> _Chunk:
+        if index in kept:
+            return kept.pop(index)  # the second and last use
+        first, last = runs[index]
+        rows = order[row_bounds[first] : row_bounds[last]]
+        made = _Chunk(design, values, rows, int(first_psu[first]))
+        if keep_chunks:
+            kept[index] = made
         return made
 
     # Pass 1: totals and replicate totals.
-    for h in range(design.n_strata):
-        b = block(h)
-        stacked: list[tuple[int, np.ndarray, _Pairs]] = []
+    for index, (_, last) in enumerate(runs):
+        c = chunk(index)
+        per_stratum: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         if node_matrix is not None:
-            score, defined = _node_scores(b, node_matrix)
-            w = design.weight[b.rows][:, None]
+            score, defined = _node_scores(c, node_matrix)
+            w = design.weight[c.rows][:, None]
             row_scores = np.hstack([w * score, w * score**2, w * defined, defined])
         for i, part in enumerate(partitions):
-            codes = part.codes[b.rows]
-            keep = codes >= 0
             t = out[i]
-            kept_codes = codes[keep]
-            all_kept = bool(keep.all())
-            unique, sums = _group_sums(kept_codes, b.stats if all_kept else b.stats[keep])
-            cnt, num, den, sq = _split(sums, 4)
-            t.count[unique] += cnt
-            t.num[unique] += num
-            t.den[unique] += den
-            t.sq[unique] += sq
+            pairs = c.pairs(part)
+            # Stratum × cell sums, added in stratum order (the order "covered" uses too).
+            keys = pairs.stratum * part.count + pairs.cell
+            groups, (count, num, den, sq) = _group_sums(
+                keys, pairs.count, pairs.num, pairs.den, pairs.sq
+            )
+            group_cells = groups % part.count
+            np.add.at(t.count, group_cells, count)
+            np.add.at(t.num, group_cells, num)
+            np.add.at(t.den, group_cells, den)
+            np.add.at(t.sq, group_cells, sq)
+            per_stratum.append((groups // part.count, group_cells, num, den))
             if node_matrix is not None:
-                unique_s, sums = _group_sums(
-                    kept_codes, row_scores if all_kept else row_scores[keep]
+                codes = part.codes[c.rows]
+                keep = codes >= 0
+                unique_s, (sums_s,) = _group_sums(
+                    codes[keep], row_scores if keep.all() else row_scores[keep]
                 )
-                for j, part_sum in enumerate(_split(sums, 4)):
-                    score_sums[i][j, unique_s] += part_sum
-            if pending is not None and pending.stratum == h:
-                pairs = b.pairs(part)
-                if len(unique) == 0:  # nobody of this stratum is in any cell of the partition
-                    continue
-                stacked.append((i, unique, pairs))
-                target = np.ix_(np.arange(2), unique, np.arange(n_items), pending.columns)
-                covered[i][target] += np.stack([num, den])[..., None]
-        if pending is not None and pending.stratum == h:
+                for j in range(4):
+                    score_sums[i][j, unique_s] += sums_s[:, j * n_nodes : (j + 1) * n_nodes]
+        while pending is not None and pending.stratum < last:
             f, pending = pending, next(factor_blocks, None)
-            n_psu = int(design.n_psu[h])
-            widths = [len(cells) * 2 * n_items for _, cells, _ in stacked]
-            matrix = np.zeros((n_psu, sum(widths)))
-            offset = 0
-            for (_, cells, pairs), width in zip(stacked, widths, strict=True):
-                local = np.searchsorted(cells, pairs.cell)
-                view = matrix[:, offset : offset + width].reshape(n_psu, len(cells), 2, n_items)
-                view[pairs.psu, local, 0] = pairs.num
-                view[pairs.psu, local, 1] = pairs.den
-                offset += width
-            product = f.factors.T @ matrix  # the one matrix product of this stratum
-            offset = 0
-            for (i, cells, _), width in zip(stacked, widths, strict=True):
-                block_sums = product[:, offset : offset + width].reshape(-1, len(cells), 2, n_items)
-                # replicates × cells × {num, den} × items  →  {num, den} × cells × items × replicates
-                target = np.ix_(np.arange(2), cells, np.arange(n_items), f.columns)
-                direct[i][target] += block_sums.transpose(2, 1, 3, 0)
-                offset += width
+            _replicate_stratum(f, design, partitions, c, per_stratum, direct, covered, n_items)
         if progress:
-            progress(h + 1, total_steps)
+            progress(index + 1, total_steps)
 
     estimates = [t.estimate for t in out]
 
-    # Pass 2: Taylor variances (the centre of each cell's residuals is known only now).
-    # Under the 'average' rule a lonely stratum's share is made up by scaling the sum by the number
-    # of strata in which the cell has answers over the number of those that could contribute (R).
+    # Pass 2: Taylor variances (the centre of each cell's residuals is known only now), for a
+    # whole chunk at once: residual totals per PSU, then sums per stratum × cell.
     average = design.lonely is LonelyPsu.AVERAGE
     present = [np.zeros((p.count, n_items)) for p in partitions]
     usable = [np.zeros((p.count, n_items)) for p in partitions]
-    for h in range(design.n_strata):
-        n_psu = int(design.n_psu[h])
-        finite = float(design.finite[h])
-        exhaustive = finite < _EXHAUSTIVE
-        lonely = n_psu == 1 and not exhaustive
-        silent = lonely and design.lonely in (LonelyPsu.REMOVE, LonelyPsu.CERTAINTY)
-        if not average and (exhaustive or silent):
-            continue
-        b = block(h)
+    n_psu_all = design.n_psu.astype(float)
+    finite_all = design.finite
+    for index in range(len(runs)):
+        c = chunk(index)
         for i, part in enumerate(partitions):
-            pairs = b.pairs(part)
+            pairs = c.pairs(part)
             if len(pairs.cell) == 0:
                 continue
+            num, den = pairs.num, pairs.den
             with np.errstate(invalid="ignore", divide="ignore"):
-                z = (pairs.num - estimates[i][pairs.cell] * pairs.den) / out[i].den[pairs.cell]
-            cells, sums = _group_sums(pairs.cell, np.hstack([z, np.ones((len(z), 1)), pairs.den]))
-            z1, n_pairs, den = (
-                sums[:, :n_items],
-                sums[:, n_items : n_items + 1],
-                sums[:, n_items + 1 :],
-            )
+                z = (num - estimates[i][pairs.cell] * den) / out[i].den[pairs.cell]
+            keys = pairs.stratum * part.count + pairs.cell
+            groups, (z1, n_pairs, den_sum) = _group_sums(keys, z, np.ones((len(z), 1)), den)
+            position = np.searchsorted(groups, keys)
+            h = groups // part.count
+            cells = groups % part.count
+            n_h = n_psu_all[h][:, None]
+            f_h = finite_all[h][:, None]
+            exhaustive = f_h < _EXHAUSTIVE
+            lonely = (n_h == 1) & ~exhaustive
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = z1 / n_h
+                _, (squares,) = _group_sums(keys, (z - mean[position]) ** 2)
+                absent = n_h - n_pairs  # PSUs of the stratum where the cell has nobody: z = 0
+                spread = f_h * n_h / (n_h - 1) * (squares + absent * mean**2)
+            adjust = design.lonely is LonelyPsu.ADJUST
+            # A lonely PSU's total is centred at zero under 'adjust'; otherwise it adds nothing.
+            contribution = np.where(lonely, f_h * z1**2 if adjust else 0.0, spread)
+            contribution = np.where(exhaustive, 0.0, contribution)
+            np.add.at(out[i].taylor_var, cells, contribution)
             if average:
-                answered = den > 0
-                present[i][cells] += answered
-                if not lonely:
-                    usable[i][cells] += answered
-            if exhaustive or (lonely and design.lonely is not LonelyPsu.ADJUST):
-                continue
-            if lonely:  # ADJUST: the lonely PSU's total is centred at zero, not at its own mean
-                contribution = finite * z1**2
-            else:
-                mean = z1 / n_psu
-                local = np.searchsorted(cells, pairs.cell)
-                _, squares = _group_sums(pairs.cell, (z - mean[local]) ** 2)
-                absent = n_psu - n_pairs  # PSUs of the stratum where the cell has nobody: z = 0
-                contribution = finite * n_psu / (n_psu - 1) * (squares + absent * mean**2)
-            out[i].taylor_var[cells] += contribution
+                answered = (den_sum > 0).astype(float)
+                np.add.at(present[i], cells, answered)
+                np.add.at(usable[i], cells, np.where(lonely, 0.0, answered))
         if progress:
-            progress(design.n_strata + h + 1, total_steps)
+            progress(len(runs) + index + 1, total_steps)
     if average:
         for i, t in enumerate(out):
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -332,3 +341,52 @@ def cell_totals(
     if progress:
         progress(total_steps, total_steps)
     return out
+
+
+def _replicate_stratum(
+    f: StratumFactors,
+    design: Design,
+    partitions: list[Cells],
+    c: _Chunk,
+    per_stratum: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    direct: list[np.ndarray],
+    covered: list[np.ndarray],
+    n_items: int,
+) -> None:
+    """Add one stratum's replicate totals: one matrix product over all partitions and cells."""
+    h = f.stratum
+    k = n_items
+    n_psu = int(design.n_psu[h])
+    local_first = int(np.r_[0, np.cumsum(design.n_psu)][h]) - c.first_psu
+    stacked = []
+    for i, part in enumerate(partitions):
+        group_strata, group_cells, num, den = per_stratum[i]
+        mine = group_strata == h
+        cells = group_cells[mine]
+        if len(cells) == 0:  # nobody of this stratum is in any cell of the partition
+            continue
+        target = np.ix_(np.arange(2), cells, np.arange(k), f.columns)
+        covered[i][target] += np.stack([num[mine], den[mine]])[..., None]
+        pairs = c.pairs(part)
+        in_stratum = pairs.stratum == h
+        num_den = np.stack([pairs.num[in_stratum], pairs.den[in_stratum]], axis=1)
+        stacked.append((i, cells, pairs.psu[in_stratum] - local_first, pairs.cell[in_stratum],
+                        num_den))  # fmt: skip
+    if not stacked:
+        return
+    widths = [len(cells) * 2 * k for _, cells, _, _, _ in stacked]
+    matrix = np.zeros((n_psu, sum(widths)))
+    offset = 0
+    for (_, cells, psu, cell, num_den), width in zip(stacked, widths, strict=True):
+        local = np.searchsorted(cells, cell)
+        view = matrix[:, offset : offset + width].reshape(n_psu, len(cells), 2, k)
+        view[psu, local] = num_den
+        offset += width
+    product = f.factors.T @ matrix  # the one matrix product of this stratum
+    offset = 0
+    for (i, cells, _, _, _), width in zip(stacked, widths, strict=True):
+        block_sums = product[:, offset : offset + width].reshape(-1, len(cells), 2, k)
+        # replicates × cells × {num, den} × items  →  {num, den} × cells × items × replicates
+        target = np.ix_(np.arange(2), cells, np.arange(k), f.columns)
+        direct[i][target] += block_sums.transpose(2, 1, 3, 0)
+        offset += width

@@ -65,7 +65,8 @@ def _answer_matrix(frame: pd.DataFrame, codes: list[str]) -> np.ndarray:
     """Answers as floats (NaN = blank); text that is not a number is an error naming its rows."""
     items = frame[codes]
     if all(pd.api.types.is_numeric_dtype(dtype) for dtype in items.dtypes):
-        return np.asarray(items.to_numpy(dtype=float, na_value=np.nan))  # the common, fast case
+        # The common, fast case. Row-major, because the estimator reads respondents in blocks.
+        return np.ascontiguousarray(items.to_numpy(dtype=float, na_value=np.nan))
     answers = np.empty((len(frame), len(codes)))
     for k, code in enumerate(codes):
         column = frame[code]
