@@ -203,7 +203,7 @@ def test_answer_off_the_scale(run_cli: Any, frame: pd.DataFrame) -> None:
 def test_half_point_answer_is_off_the_scale(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[3, "Q9_02"] = "4.5"
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.answer_off_scale", "row 5 Q9_02=4.5")
+    _assert_user_error(result, "survey.answer_off_scale", "Q9_02", "rows [5]", "4.5")
 
 
 def test_text_answer(run_cli: Any, frame: pd.DataFrame) -> None:

@@ -28,7 +28,7 @@ from sipas.survey.replicates import ReplicateDesign, StratumFactors
 
 _EXHAUSTIVE = 1e-7
 _KEEP_CHUNKS_CELLS = 4_000_000  # respondents × items below which chunks are reused in pass 2
-_CHUNK_ROWS = 100_000  # rows of whole strata processed together  # R: a stratum whose every PSU was taken contributes no variance
+_CHUNK_ROWS = 50_000  # rows of whole strata processed together  # R: a stratum whose every PSU was taken contributes no variance
 
 Progress = Callable[[int, int], None]
 

@@ -142,11 +142,30 @@ def _partition(
             f"{what} column not found: {', '.join(map(repr, missing))} ({flag})",
             hint=f"the file's columns are: {', '.join(map(str, list(frame.columns)[:40]))}",
         )
-    parts = frame[list(columns)].astype("string").apply(lambda s: s.str.strip())
-    blank = parts.isna().any(axis=1) | (parts == "").any(axis=1)
-    key = parts.fillna("").agg(" × ".join, axis=1) if len(columns) > 1 else parts.iloc[:, 0]
-    codes, labels = pd.factorize(key.where(~blank), sort=True)
-    return Cells(name, np.asarray(codes, dtype=np.int64), tuple(str(x) for x in labels))
+    # Each column's distinct values are cleaned once (not every row), then crossed by number.
+    combined = np.zeros(len(frame), dtype=np.int64)
+    blank = np.zeros(len(frame), dtype=bool)
+    label_lists: list[list[str]] = []
+    for column in columns:
+        raw_codes, raw_labels = pd.factorize(frame[column], sort=False)
+        cleaned = [str(label).strip() for label in raw_labels]
+        kept = sorted({label for label in cleaned if label})
+        position = {label: i for i, label in enumerate(kept)}
+        relabel = np.array([position.get(label, -1) for label in cleaned] + [-1], dtype=np.int64)
+        codes = relabel[raw_codes]  # raw code -1 (missing) picks the trailing -1
+        blank |= codes < 0
+        combined = combined * max(len(kept), 1) + np.maximum(codes, 0)
+        label_lists.append(kept)
+    present, cell = np.unique(np.where(blank, -1, combined), return_inverse=True)
+    offset = 1 if len(present) and present[0] == -1 else 0
+    labels = []
+    for value in present[offset:]:
+        parts = []
+        for kept in reversed(label_lists):
+            parts.append(kept[value % max(len(kept), 1)])
+            value //= max(len(kept), 1)
+        labels.append(" × ".join(reversed(parts)))
+    return Cells(name, np.asarray(cell - offset, dtype=np.int64), tuple(labels))
 
 
 def _stats_rows(
