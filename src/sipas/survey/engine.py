@@ -26,9 +26,9 @@ from sipas.survey.design import Design, LonelyPsu
 from sipas.survey.items import ItemValues
 from sipas.survey.replicates import ReplicateDesign, StratumFactors
 
-_EXHAUSTIVE = 1e-7
+_EXHAUSTIVE = 1e-7  # R: a stratum whose every PSU was taken contributes no variance
 _KEEP_CHUNKS_CELLS = 4_000_000  # respondents × items below which chunks are reused in pass 2
-_CHUNK_ROWS = 50_000  # rows of whole strata processed together  # R: a stratum whose every PSU was taken contributes no variance
+_CHUNK_ROWS = 20_000  # rows of whole strata processed together (bounds the working memory)
 
 Progress = Callable[[int, int], None]
 

@@ -108,14 +108,12 @@ def _refuse_fractions(frame: pd.DataFrame, code: str, numeric: pd.Series) -> Non
 
 
 def _is_one_of(answers: np.ndarray, codes: list[int]) -> np.ndarray:
-    """answers ∈ codes, elementwise (NaN is in nothing); range comparisons for a run of codes."""
+    """answers ∈ codes, elementwise, for whole-number answers (fractions are refused on reading);
+    NaN is in nothing. Two comparisons when the codes are a run of whole numbers."""
     low, high = min(codes), max(codes)
     if sorted(set(codes)) == list(range(low, high + 1)):
-        inside = (answers >= low) & (answers <= high)
-        if np.any(inside & (answers != np.floor(answers))):
-            inside &= answers == np.floor(answers)
-        return inside
-    return np.isin(answers, np.asarray(codes, dtype=float))
+        return np.asarray((answers >= low) & (answers <= high))
+    return np.isin(answers, np.asarray(codes, dtype=answers.dtype))
 
 
 def values_from_answers(

@@ -143,7 +143,7 @@ def _rao_wu_factors(rng: np.random.Generator, n: int, replicates: int) -> np.nda
     never holds more than a few million draws at once.
     """
     factors = np.empty((n, replicates))
-    chunk = max(1, 4_000_000 // n)
+    chunk = max(1, 1_000_000 // n)
     for start in range(0, replicates, chunk):
         stop = min(start + chunk, replicates)
         draws = rng.integers(0, n, size=(stop - start, n - 1))
