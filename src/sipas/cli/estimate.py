@@ -53,7 +53,31 @@ def _estimate_tables(rows: list[dict[str, Any]]) -> None:
         emit([{k: r.get(k, "") for k in keys} for r in shown], "table", title=partition)
 
 
+def _interval_chart(low: Any, point: Any, high: Any, scale: tuple[float, float]) -> str:
+    """The confidence interval as a line on a common scale: ──●── (wider = less certain)."""
+    if low is None or point is None or high is None:
+        return ""
+    lowest, highest = scale
+    width = _CHART_WIDTH - 1
+    span = highest - lowest or 1.0
+
+    def at(value: float) -> int:
+        return round((value - lowest) / span * width)
+
+    chars = [" "] * _CHART_WIDTH
+    for i in range(at(low), at(high) + 1):
+        chars[i] = "─"
+    chars[at(point)] = "●"
+    return "".join(chars).rstrip()
+
+
+_CHART_WIDTH = 24
+
+
 def _rank_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    lows = [r["ci_low"] for r in rows if r["ci_low"] is not None]
+    highs = [r["ci_high"] for r in rows if r["ci_high"] is not None]
+    scale = (min(lows), max(highs)) if lows and highs else (0.0, 100.0)
     return [
         {
             "rank": int(r["rank"]) if r["rank"] is not None else "",
@@ -62,6 +86,9 @@ def _rank_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             **({"name": r["name"]} if r.get("name") else {}),
             "estimate": _number(r["estimate"]),
             "95% CI": _interval(r["ci_low"], r["ci_high"]),
+            f"{_number(scale[0], 1)} … {_number(scale[1], 1)}": _interval_chart(
+                r["ci_low"], r["estimate"], r["ci_high"], scale
+            ),
             "n": r["n"],
         }
         for r in rows
