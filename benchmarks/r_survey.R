@@ -8,8 +8,8 @@
 #   REPLICATES bootstrap replicates for MODE replicate (default 500)
 #
 # Only estimation is timed (design building included, reading the file not). Prints one JSON
-# object to stdout: versions, seconds per repeat, domains and the standard errors of the last
-# repeat (item -> one SE per domain, in domain order).
+# object to stdout: versions, seconds per repeat (total, design building, item estimation),
+# domains and the standard errors of the last repeat (item -> one SE per domain, in domain order).
 
 options(survey.lonely.psu = "fail", survey.adjust.domain.lonely = FALSE,
         survey.replicates.mse = FALSE, warn = 1)
@@ -26,29 +26,30 @@ if (length(args) >= 3 && args[3] != "all") items <- items[seq_len(as.integer(arg
 repeats <- if (length(args) >= 4) as.integer(args[4]) else 3L
 replicates <- if (length(args) >= 5) as.integer(args[5]) else 500L
 
-run <- function() {
+if (!mode %in% c("taylor", "replicate")) stop("MODE must be taylor or replicate")
+elapsed <- function() proc.time()[["elapsed"]]
+
+design_seconds <- numeric(repeats)  # svydesign (+ as.svrepdesign)
+items_seconds <- numeric(repeats)  # the svyby calls
+for (i in seq_len(repeats)) {
+  gc()
+  start <- elapsed()
   des <- svydesign(ids = ~village, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
   if (mode == "replicate") {
     set.seed(20241)
     des <- as.svrepdesign(des, type = "subbootstrap", replicates = replicates)
-  } else if (mode != "taylor") {
-    stop("MODE must be taylor or replicate")
   }
-  lapply(items, function(y) {
+  built <- elapsed()
+  out <- lapply(items, function(y) {
     svyby(as.formula(paste0("~", y)), ~province, des, svymean, na.rm = TRUE)
   })
+  design_seconds[i] <- built - start
+  items_seconds[i] <- elapsed() - built
 }
-
-seconds <- numeric(repeats)
-for (i in seq_len(repeats)) {
-  gc()
-  start <- proc.time()[["elapsed"]]
-  out <- run()
-  seconds[i] <- proc.time()[["elapsed"]] - start
-}
+seconds <- design_seconds + items_seconds
 
 num <- function(x) paste(sprintf("%.17g", x), collapse = ",")
-str <- function(x) paste0('"', x, '"', collapse = ",")
+quoted <- function(x) paste0('"', x, '"', collapse = ",")
 domains <- as.character(out[[1]]$province)
 ses <- vapply(seq_along(items), function(k) {
   se <- SE(out[[k]])
@@ -56,7 +57,9 @@ ses <- vapply(seq_along(items), function(k) {
   sprintf('"%s":[%s]', items[k], num(se))
 }, "")
 cat(sprintf(paste0('{"mode":"%s","r_version":"%s","survey_version":"%s","rows":%d,',
-                   '"items":[%s],"repeats":%d,"seconds":[%s],"domains":[%s],"se":{%s}}\n'),
+                   '"items":[%s],"repeats":%d,"replicates":%d,"seconds":[%s],',
+                   '"design_seconds":[%s],"items_seconds":[%s],"domains":[%s],"se":{%s}}\n'),
             mode, paste(R.version$major, R.version$minor, sep = "."),
-            as.character(packageVersion("survey")), nrow(d), str(items), repeats,
-            num(seconds), str(domains), paste(ses, collapse = ",")))
+            as.character(packageVersion("survey")), nrow(d), quoted(items), repeats,
+            if (mode == "replicate") replicates else 0L, num(seconds), num(design_seconds),
+            num(items_seconds), quoted(domains), paste(ses, collapse = ",")))
