@@ -71,7 +71,7 @@ def _interval_chart(low: Any, point: Any, high: Any, scale: tuple[float, float])
     return "".join(chars).rstrip()
 
 
-_CHART_WIDTH = 24
+_CHART_WIDTH = 16
 
 
 def _rank_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -80,16 +80,18 @@ def _rank_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     scale = (min(lows), max(highs)) if lows and highs else (0.0, 100.0)
     return [
         {
-            "rank": int(r["rank"]) if r["rank"] is not None else "",
-            "95% rank interval": _interval(r["rank_low"], r["rank_high"], 0),
+            "rank (95%)": (
+                f"{int(r['rank'])} ({_interval(r['rank_low'], r['rank_high'], 0)})"
+                if r["rank"] is not None
+                else ""
+            ),
             "cell": r["cell"],
             **({"name": r["name"]} if r.get("name") else {}),
             "estimate": _number(r["estimate"]),
             "95% CI": _interval(r["ci_low"], r["ci_high"]),
-            f"{_number(scale[0], 1)} … {_number(scale[1], 1)}": _interval_chart(
+            f"{scale[0]:.0f}–{scale[1]:.0f}": _interval_chart(
                 r["ci_low"], r["estimate"], r["ci_high"], scale
             ),
-            "n": r["n"],
         }
         for r in rows
     ]
