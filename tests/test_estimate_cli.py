@@ -176,7 +176,7 @@ def test_ranks_table_and_diagnosis_table(run_cli: Any, responses: Path) -> None:
     ranks = run_cli("estimate", str(responses), *DESIGN_ARGS, "--show", "ranks", "--quiet")
     assert ranks.exit_code == 0, ranks.output
     assert "ranking on SIPAS" in ranks.stdout
-    assert "95% rank interval" in ranks.stdout
+    assert "rank (95%)" in ranks.stdout and "●" in ranks.stdout
     diagnosis = run_cli(
         "estimate", str(responses), *DESIGN_ARGS, "--show", "diagnosis", "--cell", "79", "--quiet"
     )
