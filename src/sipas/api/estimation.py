@@ -111,6 +111,8 @@ class Outcome:
             cells = table.loc[mask, "cell"]
             for column in ("rank", "rank_low", "rank_high"):
                 table.loc[mask, column] = ranks.loc[cells, column].to_numpy()
+        for column in ("rank", "rank_low", "rank_high"):  # whole numbers, blank where not ranked
+            table[column] = table[column].round().astype("Int64")
         return table
 
 
@@ -242,6 +244,8 @@ def on_34_provinces(frame: pd.DataFrame, unit: str = "province_code") -> pd.Data
 
 
 def _round(value: Any, digits: int) -> Any:
+    if value is pd.NA:
+        return None
     if isinstance(value, float | np.floating):
         return None if not np.isfinite(value) else round(float(value), digits)
     if isinstance(value, np.integer):

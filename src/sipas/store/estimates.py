@@ -18,7 +18,7 @@ _BATCH = 5_000
 
 def _plain(value: Any) -> Any:
     """Numpy scalars to Python, NaN to NULL (a number that is not defined is not stored as one)."""
-    if value is None:
+    if value is None or value is pd.NA:
         return None
     if hasattr(value, "item"):
         value = value.item()
