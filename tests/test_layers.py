@@ -22,11 +22,22 @@ ALLOWED = {
     "frameworks": {"errors", "text"},
     "synthetic": {"errors", "text", "geo", "frameworks"},
     "survey": {"errors", "text", "geo", "frameworks"},
+    "sampling": {"errors", "text", "geo"},
     "store": {"errors", "text"},
-    "api": {"errors", "text", "geo", "frameworks", "synthetic", "survey", "store", "settings"},
+    "api": {
+        "errors",
+        "text",
+        "geo",
+        "frameworks",
+        "synthetic",
+        "survey",
+        "sampling",
+        "store",
+        "settings",
+    },
     "cli": {"errors", "text", "settings", "api", "store", "__init__"},
 }
-PURE = {"errors", "text", "geo", "frameworks", "synthetic", "survey"}
+PURE = {"errors", "text", "geo", "frameworks", "synthetic", "survey", "sampling"}
 FORBIDDEN_IN_PURE = {"sqlalchemy", "alembic", "click", "rich", "fastapi", "starlette", "psycopg"}
 
 

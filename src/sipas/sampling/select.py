@@ -1,0 +1,223 @@
+"""Drawing a multi-stage sample from a frame, with the inclusion probability of every stage.
+
+A design is data (YAML): the stratum column (province) and the stages, each with the frame column
+that names its units, how units are chosen within their parent (PPS systematic by a size column,
+simple random, systematic) and how many. The last stage may be below the frame (households listed in
+the field): its probability is ``take / size`` of the unit above it.
+
+Each parent's draw has its own random stream, seeded by the design seed and the parent's id, so the
+same seed gives the same sample whatever the frame's row order, and a province can be redrawn alone.
+The sample carries each stage's probability, their product and the design weight, its inverse.
+"""
+
+from __future__ import annotations
+
+import zlib
+from enum import StrEnum
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sipas.errors import SipasError
+
+_SHOWN = 10
+
+
+class Method(StrEnum):
+    PPS_SYSTEMATIC = (
+        "pps_systematic"  # probability proportional to size, systematic, no replacement
+    )
+    SRS = "srs"  # simple random sampling without replacement
+    SYSTEMATIC = "systematic"  # equal probability, systematic from a random start
+
+
+class Stage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    unit: str | None = None  # frame column naming the units; None: below the frame (households)
+    method: Method = Method.SRS
+    take: Annotated[int, Field(gt=0)]
+    size: str | None = None  # frame column of sizes (PPS; the last stage's listing size)
+    reserve: Annotated[int, Field(ge=0)] = 0  # extra units per parent, kept in reserve
+
+
+class SampleDesign(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    strata: str | None = None  # e.g. province; None: the whole frame is one stratum
+    stages: Annotated[list[Stage], Field(min_length=1)]
+
+
+def read_design(text: str, source: str = "design") -> SampleDesign:
+    try:
+        data = yaml.safe_load(text)
+        return SampleDesign.model_validate(data)
+    except yaml.YAMLError as error:
+        raise SipasError("sample.design_yaml", f"{source}: not valid YAML: {error}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = " › ".join(str(p) for p in first["loc"])
+        raise SipasError(
+            "sample.design_invalid",
+            f"{source}: {where}: {first['msg']}",
+            hint="see the sample design format in the README",
+        ) from None
+
+
+def _rng(seed: int, *keys: str | int) -> np.random.Generator:
+    numbers = [zlib.crc32(str(k).encode("utf-8")) for k in keys]
+    return np.random.default_rng([seed, *numbers])
+
+
+def pps_probabilities(sizes: np.ndarray, take: int) -> np.ndarray:
+    """Inclusion probabilities take·size/Σsize, with units that would exceed 1 taken for certain."""
+    sizes = np.asarray(sizes, dtype=float)
+    prob = np.zeros(len(sizes))
+    certain = np.zeros(len(sizes), dtype=bool)
+    take = min(take, len(sizes))
+    for _ in range(len(sizes) + 1):
+        left = take - int(certain.sum())
+        rest = sizes * ~certain
+        if left <= 0 or rest.sum() == 0:
+            break
+        prob = np.where(certain, 1.0, left * rest / rest.sum())
+        over = ~certain & (prob >= 1.0)
+        if not over.any():
+            break
+        certain |= over
+    return np.where(certain, 1.0, prob)
+
+
+def pps_systematic(
+    rng: np.random.Generator, sizes: np.ndarray, take: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices drawn by systematic PPS after a random ordering, and every unit's probability."""
+    prob = pps_probabilities(sizes, take)
+    order = rng.permutation(len(prob))
+    cumulative = np.cumsum(prob[order])
+    count = int(np.round(cumulative[-1]))
+    points = rng.uniform(0.0, 1.0) + np.arange(count)
+    # A point past the end can only come from rounding in the cumulative sum: it is the last unit.
+    positions = np.minimum(np.searchsorted(cumulative, points, side="right"), len(order) - 1)
+    chosen = order[positions]
+    return np.unique(chosen), prob
+
+
+def _equal(rng: np.random.Generator, n_units: int, take: int, method: Method) -> np.ndarray:
+    """Unit indices in draw order: the first ``take`` are the sample, the rest reserves in order."""
+    order = rng.permutation(n_units)  # frames are rarely in a meaningful order
+    if method is Method.SYSTEMATIC and take < n_units:
+        step = n_units / take
+        start = rng.uniform(0.0, step)
+        main = np.floor(start + step * np.arange(take)).astype(int)
+        rest = np.setdiff1d(np.arange(n_units), main)
+        return np.concatenate([order[main], order[rng.permutation(rest)]])
+    return order
+
+
+def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
+    needed = [design.strata] if design.strata else []
+    for stage in design.stages:
+        needed += [c for c in (stage.unit, stage.size) if c]
+    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
+    if missing:
+        raise SipasError(
+            "sample.frame_columns",
+            f"the frame has no column(s) {', '.join(map(repr, missing))}",
+            hint=f"the frame's columns are: {', '.join(map(str, frame.columns[:30]))}",
+        )
+    listed = [s for s in design.stages if s.unit]
+    last = listed[-1].unit
+    duplicated = frame[last].duplicated(keep=False)
+    if duplicated.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())[:_SHOWN]]
+        raise SipasError(
+            "sample.duplicate_units",
+            f"{int(duplicated.sum())} frame rows repeat a {last!r} id (rows {rows})",
+            hint="each unit of the lowest listed stage must appear once; make ids unique",
+        )
+    for stage in design.stages:
+        if stage.size:
+            sizes = pd.to_numeric(frame[stage.size], errors="coerce")
+            bad = sizes.isna() | (sizes <= 0)
+            if bad.any():
+                rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:_SHOWN]]
+                raise SipasError(
+                    "sample.bad_size",
+                    f"{int(bad.sum())} frame rows have a missing or zero {stage.size!r}"
+                    f" (rows {rows})",
+                    hint="sizes (households, population) must be positive numbers",
+                )
+
+
+def draw(frame: pd.DataFrame, design: SampleDesign, seed: int) -> pd.DataFrame:
+    """The selected units of the lowest listed stage, with probabilities and design weights.
+
+    Columns: the strata and stage unit columns, ``p_<stage>`` for each stage, ``probability``,
+    ``design_weight``, ``reserve`` (True for reserve units) and, when the last stage is below the
+    frame, ``take`` (how many to interview in the unit).
+    """
+    _check_frame(frame, design)
+    stratum_column = design.strata
+    current = frame.copy()
+    current["_stratum"] = current[stratum_column].astype(str) if stratum_column else "all"
+    current["_parent"] = current["_stratum"]
+    current["probability"] = 1.0
+    current["reserve"] = False
+    listed = [s for s in design.stages if s.unit]
+    for number, stage in enumerate(listed):
+        assert stage.unit is not None
+        sizes_by_unit = (
+            current.groupby(["_parent", stage.unit], sort=True)[stage.size].sum()
+            if stage.size
+            else current.groupby(["_parent", stage.unit], sort=True).size()
+        )
+        picked: list[tuple[str, str, float, bool]] = []
+        for parent, units in sizes_by_unit.groupby(level=0, sort=True):
+            names = units.index.get_level_values(1).astype(str).to_numpy()
+            rng = _rng(seed, number, parent)
+            if stage.method is Method.PPS_SYSTEMATIC:
+                if not stage.size:
+                    raise SipasError(
+                        "sample.design_invalid",
+                        f"stage {stage.name!r} is PPS but names no size column",
+                        hint="add size: <column> to the stage",
+                    )
+                chosen, prob = pps_systematic(rng, units.to_numpy(dtype=float), stage.take)
+                picked += [(str(parent), names[i], float(prob[i]), False) for i in chosen]
+            else:
+                order = _equal(rng, len(names), stage.take, stage.method)
+                main = min(stage.take, len(names))
+                probability = main / len(names)
+                picked += [
+                    (str(parent), names[i], probability, rank >= main)
+                    for rank, i in enumerate(order[: main + stage.reserve])
+                ]
+        chosen_frame = pd.DataFrame(
+            picked, columns=["_parent", "_unit", f"p_{stage.name}", "_reserve"]
+        )
+        current["_unit"] = current[stage.unit].astype(str)
+        current = current.merge(chosen_frame, on=["_parent", "_unit"], how="inner")
+        current["probability"] *= current[f"p_{stage.name}"]
+        current["reserve"] |= current["_reserve"]
+        current["_parent"] = current["_parent"] + "/" + current["_unit"]
+        current = current.drop(columns=["_unit", "_reserve"])
+    below = [s for s in design.stages if not s.unit]
+    for stage in below:
+        size = pd.to_numeric(current[stage.size], errors="coerce") if stage.size else None
+        if size is None:
+            raise SipasError(
+                "sample.design_invalid",
+                f"stage {stage.name!r} is below the frame and needs a size column",
+                hint="e.g. size: households (the number of households listed in the village)",
+            )
+        current["take"] = np.minimum(stage.take, size).astype(int)
+        current[f"p_{stage.name}"] = current["take"] / size
+        current["probability"] *= current[f"p_{stage.name}"]
+    current["design_weight"] = 1.0 / current["probability"]
+    return current.drop(columns=["_parent", "_stratum"]).reset_index(drop=True)

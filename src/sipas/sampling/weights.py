@@ -1,0 +1,366 @@
+"""Weights after fieldwork: non-response adjustment, calibration to population margins, trimming.
+
+The path is the usual one: design weights → non-response adjustment within cells (respondents carry
+the weight of the non-respondents of their cell) → calibration so that weighted counts reproduce
+known population margins (sex, age band, urban/rural per province, from a census file) → trimming of
+extreme weights with the excess redistributed so that totals are kept.
+
+Calibration comes in the two forms R ``survey`` offers: raking (iterative proportional fitting, the
+same weights as ``rake()`` and ``calibrate(calfun="raking")``) and linear (GREG,
+``calibrate(calfun="linear")``). Calibration can be done separately in each group (province): margins
+then carry a group column. Every function is vectorised over groups and levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from sipas.errors import SipasError
+
+_SHOWN = 10
+
+
+class CalibrationMethod(StrEnum):
+    RAKING = "raking"
+    LINEAR = "linear"
+
+
+@dataclass(frozen=True)
+class Margins:
+    """Population totals: one row per (group, variable, level)."""
+
+    table: pd.DataFrame  # columns: group (str, "" for all), variable, level, total
+
+    @property
+    def variables(self) -> list[str]:
+        return list(dict.fromkeys(self.table["variable"]))
+
+
+@dataclass
+class WeightReport:
+    """How the weights came out: what a survey statistician checks before using them."""
+
+    method: str
+    respondents: int
+    total: float
+    min: float
+    max: float
+    mean: float
+    cv: float
+    kish_deff: float  # 1 + CV² of the weights: the variance inflation due to weighting alone
+    effective_n: float
+    iterations: int = 0
+    converged: bool = True
+    max_margin_error: float = 0.0  # largest |weighted total − population total| over all margins
+    trimmed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def weight_report(weights: np.ndarray, method: str, **extra: object) -> WeightReport:
+    w = np.asarray(weights, dtype=float)
+    total = float(w.sum())
+    mean = total / len(w)
+    cv = float(w.std() / mean) if mean else float("nan")
+    effective = total**2 / float((w**2).sum())
+    return WeightReport(
+        method=method,
+        respondents=len(w),
+        total=total,
+        min=float(w.min()),
+        max=float(w.max()),
+        mean=mean,
+        cv=cv,
+        kish_deff=len(w) / effective,
+        effective_n=effective,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+# --- margins ---------------------------------------------------------------------------------
+
+
+def read_margins(frame: pd.DataFrame, group: str | None = None) -> Margins:
+    """Check a margins table (``variable, level, total`` and optionally a group column)."""
+    needed = ["variable", "level", "total"] + ([group] if group else [])
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise SipasError(
+            "weights.margins_columns",
+            f"the margins table lacks column(s) {', '.join(missing)}",
+            hint="one row per population total: variable, level, total"
+            + (f" and {group}" if group else ""),
+        )
+    table = pd.DataFrame(
+        {
+            "group": frame[group].astype(str).str.strip() if group else "",
+            "variable": frame["variable"].astype(str).str.strip(),
+            "level": frame["level"].astype(str).str.strip(),
+            "total": pd.to_numeric(frame["total"], errors="coerce"),
+        }
+    )
+    bad = table["total"].isna() | (table["total"] <= 0)
+    if bad.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:_SHOWN]]
+        raise SipasError(
+            "weights.bad_total",
+            f"margins rows {rows} have a total that is blank, zero, negative or not a number",
+            hint="every population total must be a positive number",
+        )
+    duplicated = table.duplicated(["group", "variable", "level"], keep=False)
+    if duplicated.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())[:_SHOWN]]
+        raise SipasError(
+            "weights.duplicate_margin",
+            f"margins rows {rows} give the same (group, variable, level) more than once",
+            hint="keep one total per level",
+        )
+    sums = table.groupby(["group", "variable"])["total"].sum().unstack("variable")
+    spread = (sums.max(axis=1) - sums.min(axis=1)) / sums.max(axis=1)
+    disagree = spread[spread > 1e-9]
+    if len(disagree):
+        where = disagree.index[0]
+        totals = ", ".join(f"{v} {sums.loc[where, v]:,.6g}" for v in sums.columns)
+        label = f" in {group} {where!r}" if group else ""
+        raise SipasError(
+            "weights.margins_disagree",
+            f"the margins' totals disagree{label}: {totals}",
+            hint="every variable's levels must add up to the same population; check the census"
+            " file for a missing or extra level",
+        )
+    return Margins(table)
+
+
+def _level_codes(
+    sample: pd.DataFrame, margins: Margins, group: str | None
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Group number per row, and per variable: level number per row and targets (groups × levels)."""
+    if group:
+        if group not in sample.columns:
+            raise SipasError(
+                "weights.missing_column", f"the responses have no column {group!r}", hint=""
+            )
+        group_labels = sorted(set(margins.table["group"]))
+        position = {g: i for i, g in enumerate(group_labels)}
+        values = sample[group].astype(str).str.strip()
+        unknown = sorted(set(values) - set(position))
+        if unknown:
+            raise SipasError(
+                "weights.no_margins_for_group",
+                f"no margins for {group} {', '.join(map(repr, unknown[:_SHOWN]))}",
+                hint="give population totals for every group in the responses",
+            )
+        groups = values.map(position).to_numpy(dtype=np.int64)
+    else:
+        group_labels = [""]
+        groups = np.zeros(len(sample), dtype=np.int64)
+    out = []
+    for variable in margins.variables:
+        if variable not in sample.columns:
+            raise SipasError(
+                "weights.missing_column",
+                f"margin variable {variable!r} is not a column of the responses",
+                hint="name margin variables exactly as the response columns",
+            )
+        rows = margins.table[margins.table["variable"] == variable]
+        levels = sorted(set(rows["level"]))
+        index = {level: i for i, level in enumerate(levels)}
+        values = sample[variable].astype("string").str.strip().fillna("")
+        unknown_mask = ~values.isin(levels).to_numpy()
+        if unknown_mask.any():
+            shown = sorted(set(values[unknown_mask]))[:_SHOWN]
+            rows_shown = [int(i) + 2 for i in np.flatnonzero(unknown_mask)[:_SHOWN]]
+            raise SipasError(
+                "weights.unknown_level",
+                f"column {variable!r} has values with no population total: {shown}"
+                f" (rows {rows_shown})",
+                hint="add the level to the margins, recode it, or fill blanks",
+            )
+        codes = values.map(index).to_numpy(dtype=np.int64)
+        targets = np.zeros((len(group_labels), len(levels)))
+        for row in rows.itertuples(index=False):
+            targets[group_labels.index(str(row.group)), index[str(row.level)]] = float(row.total)
+        counts = np.bincount(groups * len(levels) + codes, minlength=targets.size).reshape(
+            targets.shape
+        )
+        empty = np.argwhere((counts == 0) & (targets > 0))
+        if len(empty):
+            cells = [
+                (group_labels[g] + " " if group else "") + f"{variable}={levels[lv]}"
+                for g, lv in empty[:_SHOWN]
+            ]
+            raise SipasError(
+                "weights.empty_cell",
+                f"{len(empty)} margin cells have a population but no respondents: {cells}",
+                hint="collapse the level with a neighbouring one (e.g. merge age bands) or drop"
+                " the margin for that group",
+            )
+        out.append((codes, targets))
+    return groups, out
+
+
+# --- calibration -----------------------------------------------------------------------------
+
+
+def rake(
+    sample: pd.DataFrame,
+    weights: np.ndarray,
+    margins: Margins,
+    group: str | None = None,
+    tolerance: float = 1e-12,
+    max_iterations: int = 1000,
+) -> tuple[np.ndarray, WeightReport]:
+    """Iterative proportional fitting: adjust weights to each margin in turn until all hold."""
+    groups, variables = _level_codes(sample, margins, group)
+    w = np.asarray(weights, dtype=float).copy()
+    iterations, error = 0, np.inf
+    for iterations in range(1, max_iterations + 1):  # noqa: B007 - the count is reported
+        for codes, targets in variables:
+            levels = targets.shape[1]
+            cell = groups * levels + codes
+            current = np.bincount(cell, weights=w, minlength=targets.size)
+            w *= (targets.ravel() / current)[cell]
+        error = _margin_error(w, groups, variables)
+        if error <= tolerance * max(1.0, float(w.sum())):
+            break
+    converged = error <= tolerance * max(1.0, float(w.sum())) or error < 1e-8
+    report = weight_report(
+        w, "raking", iterations=iterations, converged=converged, max_margin_error=error
+    )
+    if not converged:
+        report.notes.append(
+            f"raking did not converge in {max_iterations} iterations (largest margin error"
+            f" {error:.3g}): margins may be inconsistent with each other or cells nearly empty"
+        )
+    return w, report
+
+
+def _margin_error(
+    w: np.ndarray, groups: np.ndarray, variables: list[tuple[np.ndarray, np.ndarray]]
+) -> float:
+    error = 0.0
+    for codes, targets in variables:
+        cell = groups * targets.shape[1] + codes
+        current = np.bincount(cell, weights=w, minlength=targets.size)
+        error = max(error, float(np.max(np.abs(current - targets.ravel()))))
+    return error
+
+
+def linear_calibration(
+    sample: pd.DataFrame, weights: np.ndarray, margins: Margins, group: str | None = None
+) -> tuple[np.ndarray, WeightReport]:
+    """GREG: w·(1 + x'λ), the closest weights in chi-square distance that hit every margin.
+
+    Weights may turn negative when margins are far from the sample; that is reported, not hidden.
+    """
+    groups, variables = _level_codes(sample, margins, group)
+    w = np.asarray(weights, dtype=float)
+    out = w.copy()
+    for g in np.unique(groups):
+        rows = groups == g
+        columns = []
+        totals = []
+        for codes, targets in variables:
+            for level in range(targets.shape[1]):
+                columns.append((codes[rows] == level).astype(float))
+                totals.append(targets[g, level])
+        x = np.column_stack(columns)
+        wg = w[rows]
+        gap = np.asarray(totals) - x.T @ wg
+        # The dummies of each variable add up to one, so X'WX is singular: the least-squares
+        # solution still gives the unique calibrated weights.
+        lam = np.linalg.lstsq((x * wg[:, None]).T @ x, gap, rcond=None)[0]
+        out[rows] = wg * (1.0 + x @ lam)
+    error = _margin_error(out, groups, variables)
+    report = weight_report(out, "linear", iterations=1, max_margin_error=error)
+    negative = int((out <= 0).sum())
+    if negative:
+        report.notes.append(
+            f"{negative} weights are zero or negative after linear calibration: use raking, or"
+            " bounds by trimming"
+        )
+    return out, report
+
+
+def calibrate(
+    sample: pd.DataFrame,
+    weights: np.ndarray,
+    margins: Margins,
+    method: CalibrationMethod = CalibrationMethod.RAKING,
+    group: str | None = None,
+) -> tuple[np.ndarray, WeightReport]:
+    if method is CalibrationMethod.LINEAR:
+        return linear_calibration(sample, weights, margins, group)
+    return rake(sample, weights, margins, group)
+
+
+# --- before and after calibration ------------------------------------------------------------
+
+
+def nonresponse_adjust(
+    frame: pd.DataFrame, weights: np.ndarray, responded: np.ndarray, cells: list[str]
+) -> np.ndarray:
+    """Respondents carry the weight of their cell's non-respondents: w × Σw(all) / Σw(responded).
+
+    Returns weights for every row, zero for non-respondents.
+    """
+    missing = [c for c in cells if c not in frame.columns]
+    if missing:
+        raise SipasError(
+            "weights.missing_column", f"adjustment cell column(s) not found: {missing}", hint=""
+        )
+    key = frame[cells].astype(str).agg(" × ".join, axis=1) if cells else pd.Series("", frame.index)
+    codes, labels = pd.factorize(key, sort=True)
+    w = np.asarray(weights, dtype=float)
+    answered = np.asarray(responded, dtype=bool)
+    everyone = np.bincount(codes, weights=w, minlength=len(labels))
+    respondents = np.bincount(codes, weights=w * answered, minlength=len(labels))
+    empty = np.flatnonzero(respondents == 0)
+    if len(empty):
+        shown = [str(labels[i]) for i in empty[:_SHOWN]]
+        raise SipasError(
+            "weights.cell_without_respondents",
+            f"{len(empty)} non-response cells have nobody who answered: {shown}",
+            hint="merge those cells with similar ones (fewer or coarser cell columns)",
+        )
+    return np.where(answered, w * (everyone / respondents)[codes], 0.0)
+
+
+def trim(
+    weights: np.ndarray,
+    upper: float | None = None,
+    lower: float | None = None,
+    groups: np.ndarray | None = None,
+    max_iterations: int = 100,
+) -> tuple[np.ndarray, int]:
+    """Cap weights to [lower, upper] and spread the excess over the others, keeping each group's total.
+
+    Returns the weights and how many were capped. Bounds are absolute; a relative bound such as
+    "3.5 × the median" is computed by the caller.
+    """
+    w = np.asarray(weights, dtype=float).copy()
+    group = np.zeros(len(w), dtype=np.int64) if groups is None else np.asarray(groups)
+    totals = np.bincount(group, weights=w)
+    capped = np.zeros(len(w), dtype=bool)
+    high = np.inf if upper is None else upper
+    low = -np.inf if lower is None else lower
+    for _ in range(max_iterations):
+        over = w > high * (1 + 1e-12)
+        under = w < low * (1 - 1e-12)
+        if not over.any() and not under.any():
+            break
+        w = np.clip(w, low, high)
+        capped |= over | under
+        free = ~capped
+        current = np.bincount(group, weights=w, minlength=len(totals))
+        free_total = np.bincount(group, weights=w * free, minlength=len(totals))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(free_total > 0, 1 + (totals - current) / free_total, 1.0)
+        w = np.where(free, w * factor[group], w)
+    return w, int(capped.sum())
