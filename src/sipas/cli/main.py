@@ -15,6 +15,7 @@ from sipas.cli.demo import demo
 from sipas.cli.estimate import change, estimate, results
 from sipas.cli.frameworks import frameworks
 from sipas.cli.geo import geo
+from sipas.cli.sampling import sample, weights
 from sipas.cli.settings import settings_command
 from sipas.errors import SipasError
 from sipas.settings import load_settings
@@ -59,7 +60,9 @@ cli.add_command(estimate)
 cli.add_command(frameworks)
 cli.add_command(geo)
 cli.add_command(results)
+cli.add_command(sample)
 cli.add_command(settings_command)
+cli.add_command(weights)
 
 
 def _debug_wanted(argv: list[str]) -> bool:

@@ -252,6 +252,14 @@ def _margin_error(
     return error
 
 
+def margin_error(
+    sample: pd.DataFrame, weights: np.ndarray, margins: Margins, group: str | None = None
+) -> float:
+    """Largest |weighted total − population total| over every margin cell."""
+    groups, variables = _level_codes(sample, margins, group)
+    return _margin_error(np.asarray(weights, dtype=float), groups, variables)
+
+
 def linear_calibration(
     sample: pd.DataFrame, weights: np.ndarray, margins: Margins, group: str | None = None
 ) -> tuple[np.ndarray, WeightReport]:
