@@ -20,7 +20,7 @@ ALLOWED = {
     "settings": {"errors"},
     "geo": {"errors", "text"},
     "frameworks": {"errors", "text"},
-    "synthetic": {"errors", "text", "geo", "frameworks"},
+    "synthetic": {"errors", "text", "geo", "frameworks", "sampling"},
     "survey": {"errors", "text", "geo", "frameworks"},
     "sampling": {"errors", "text", "geo"},
     "store": {"errors", "text"},

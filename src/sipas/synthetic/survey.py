@@ -1,9 +1,10 @@
 """A synthetic national satisfaction survey, for demos, tests and benchmarks. Never official data.
 
-Each province is sampled as the national design does: communes drawn with probability proportional
-to size (systematic PPS) from a synthetic frame, villages drawn at random within each commune,
-households at random within each village and one adult per household. The design weight is the
-inverse of the product of those probabilities.
+Each province is sampled as the national design does, with the selection code a survey team uses
+(``sipas.sampling``): communes drawn with probability proportional to size (systematic PPS) from a
+synthetic village frame, villages at random within each commune, households at random within each
+village and one adult per household. The design weight is the inverse of the product of those
+probabilities, times the number of adults in the household.
 
 Answers come from a latent satisfaction score: a province effect that persists across years (a
 2025 province inherits the mean of the provinces it was formed from), an effect per element and per
@@ -22,6 +23,7 @@ import pandas as pd
 
 from sipas.frameworks.model import Question, QuestionType, SurveyFramework
 from sipas.geo.units import Province, province, provinces_on
+from sipas.sampling.select import Method, SampleDesign, Stage, draw
 
 # Cut points on the latent scale between answers 1|2, 2|3, 3|4 and 4|5; with the default base
 # level they give roughly the 80–85% "satisfied" shares the published index shows.
@@ -63,57 +65,76 @@ def fieldwork_window(year: int) -> tuple[date, date]:
     return start, start + timedelta(days=75)
 
 
-def _pps_systematic(rng: np.random.Generator, sizes: np.ndarray, k: int) -> np.ndarray:
-    """Indices of k units drawn by systematic PPS; assumes every k·size/total < 1."""
-    order = rng.permutation(len(sizes))
-    cumulative = np.cumsum(sizes[order])
-    step = cumulative[-1] / k
-    points = rng.uniform(0, step) + step * np.arange(k)
-    return np.asarray(order[np.searchsorted(cumulative, points, side="right")])
+def _province_frame(p: Province, year: int, seed: int) -> pd.DataFrame:
+    """A synthetic village frame for one province: communes of varied size split into villages."""
+    rng = _rng(seed, 2, year, int(p.code))
+    n_communes = int(rng.integers(60, 220))
+    commune_households = rng.lognormal(np.log(2500), 0.45, n_communes)
+    rows = []
+    for c, households in enumerate(commune_households):
+        villages = int(rng.integers(6, 20))
+        shares = rng.lognormal(0.0, 0.3, villages)
+        sizes = np.maximum(20, np.round(households * shares / shares.sum())).astype(int)
+        commune = f"{p.code}-X{c:03d}"
+        rows += [
+            {"province": p.code, "commune": commune, "village": f"{commune}-T{v + 1:02d}",
+             "households": int(size)}
+            for v, size in enumerate(sizes)
+        ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def sample_design(design: SyntheticDesign) -> SampleDesign:
+    """The national design as data: communes PPS, villages at random, households in each village."""
+    per_village = max(1, round(design.respondents_per_province / design.villages_per_province))
+    return SampleDesign(
+        id="synthetic-national",
+        strata="province",
+        stages=[
+            Stage(name="commune", unit="commune", method=Method.PPS_SYSTEMATIC,
+                  size="households", take=design.communes_per_province),
+            Stage(name="village", unit="village", method=Method.SRS,
+                  take=design.villages_per_commune),
+            Stage(name="household", size="households", take=per_village),
+        ],
+    )  # fmt: skip
 
 
 def _sample_province(
     p: Province, year: int, design: SyntheticDesign, seed: int
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The design columns of one province's sample, and each respondent's village index."""
-    rng = _rng(seed, 2, year, int(p.code))
-    n_communes = int(rng.integers(60, 220))
-    commune_households = rng.lognormal(np.log(2500), 0.45, n_communes)
-    chosen = _pps_systematic(rng, commune_households, design.communes_per_province)
-    pi_commune = design.communes_per_province * commune_households / commune_households.sum()
-    per_village = design.respondents_per_province / design.villages_per_province
-    rows = []
-    village_index = []
+    """The design columns of one province's sample, and each respondent's village index.
+
+    The sample is drawn from a synthetic frame with the same selection code a survey team uses
+    (``sipas.sampling``); one adult is interviewed per household, so a respondent's weight is the
+    household's design weight times the number of adults in it.
+    """
+    frame = _province_frame(p, year, seed)
+    villages = draw(frame, sample_design(design), seed=(seed * 100_003 + year) % 2**32)
+    villages = villages.sort_values("village").reset_index(drop=True)
+    rng = _rng(seed, 8, year, int(p.code))
     start, end = fieldwork_window(year)
     days = (end - start).days
-    for j, c in enumerate(chosen):
-        villages_in_commune = int(rng.integers(6, 20))
-        for k in range(design.villages_per_commune):
-            households = commune_households[c] / villages_in_commune * rng.lognormal(0, 0.3)
-            taken = max(5, round(per_village * rng.uniform(0.8, 1.2)))
-            adults = 1 + rng.binomial(3, 0.45, taken)
-            prob = (
-                pi_commune[c]
-                * (design.villages_per_commune / villages_in_commune)
-                * (taken / max(households, taken))
+    rows = []
+    village_index = []
+    for j, village in enumerate(villages.itertuples(index=False)):
+        taken = int(village.take)
+        adults = 1 + rng.binomial(3, 0.45, taken)
+        for r in range(taken):
+            rows.append(
+                {
+                    "respondent_key": f"{year}-{village.village}-{r + 1:03d}",
+                    "province_code": p.code,
+                    "province_key": p.key,
+                    "commune": village.commune,
+                    "village": village.village,
+                    "stratum": p.code,
+                    "psu": village.commune,
+                    "weight": float(adults[r] * village.design_weight),
+                    "interview_date": start + timedelta(days=int(rng.integers(0, days))),
+                }
             )
-            commune_id = f"{p.code}-X{c:03d}"
-            village_id = f"{commune_id}-T{k + 1:02d}"
-            for r in range(taken):
-                rows.append(
-                    {
-                        "respondent_key": f"{year}-{village_id}-{r + 1:03d}",
-                        "province_code": p.code,
-                        "province_key": p.key,
-                        "commune": commune_id,
-                        "village": village_id,
-                        "stratum": p.code,
-                        "psu": commune_id,
-                        "weight": float(adults[r] / prob),
-                        "interview_date": start + timedelta(days=int(rng.integers(0, days))),
-                    }
-                )
-            village_index.extend([j * design.villages_per_commune + k] * taken)
+        village_index.extend([j] * taken)
     return pd.DataFrame(rows), np.asarray(village_index)
 
 
