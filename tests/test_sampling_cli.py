@@ -129,3 +129,54 @@ def test_weights_refuse_margins_that_disagree(run_cli: Any, tmp_path: Path) -> N
     result = run_cli("weights", "compute", str(WEIGHTING / "respondents_small.csv"), "--weight",
                      "weight", "--margins", str(broken))  # fmt: skip
     _error(result, "weights.margins_disagree")
+
+
+def test_frame_of_procedure_users_counts_each_person_once(run_cli: Any, tmp_path: Path) -> None:
+    dossiers = tmp_path / "dossiers.csv"
+    pd.DataFrame(
+        {
+            "unit": ["Sở Tư pháp", "Sở Tư pháp", "Sở Tư pháp", "UBND xã A", "UBND xã A", "X"],
+            "citizen_id": ["001 234", "001234", "555", "001234", None, "777"],
+            "received": [
+                "2024-03-01",
+                "2024-05-02",
+                "2023-12-31",
+                "2024-04-04",
+                "2024-04-04",
+                "not a date",
+            ],
+        }
+    ).to_csv(dossiers, index=False)
+    out = tmp_path / "frame.csv"
+    result = run_cli("sample", "frame", str(dossiers), "--unit", "unit", "--person", "citizen_id",
+                     "--date", "received", "--from", "2024-01-01", "--to", "2024-06-30",
+                     "--out", str(out), "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["report"]
+    assert report == {
+        "dossiers": 6, "in_window": 3, "before_window": 1, "after_window": 0,
+        "quarantined": 2, "quarantined_rows": [6, 7], "persons": 2,
+    }  # fmt: skip
+    frame = pd.read_csv(out, dtype=str)
+    justice = frame[frame["unit"] == "Sở Tư pháp"]
+    assert list(justice["person"]) == ["001234"] and list(justice["dossiers"]) == ["2"]
+    quarantined = pd.read_csv(tmp_path / "frame-quarantined.csv")
+    assert sorted(quarantined["reason"]) == ["no citizen_id", "received is not a date"]
+
+
+def test_weights_with_non_response_adjustment(run_cli: Any, tmp_path: Path) -> None:
+    sample = pd.read_csv(WEIGHTING / "respondents_small.csv")
+    sample["answered"] = np.where(np.arange(len(sample)) % 4 == 0, "no", "yes")
+    path = tmp_path / "sampled.csv"
+    sample.to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    result = run_cli("weights", "compute", str(path), "--weight", "weight", "--margins",
+                     str(WEIGHTING / "margins_small.csv"), "--responded", "answered",
+                     "--nonresponse-cells", "sex", "--out", str(out), "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out)
+    assert len(written) == (sample["answered"] == "yes").sum()
+    for sex, rows in sample.groupby("sex"):
+        adjusted = written.loc[written["sex"] == sex, "adjusted_weight"].sum()
+        assert adjusted == pytest.approx(rows["weight"].sum())
+    assert "non-response" in json.loads(result.stdout)["calibrated"]["notes"][0]

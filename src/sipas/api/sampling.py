@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,14 @@ import pandas as pd
 
 from sipas.api.estimation import read_responses
 from sipas.errors import SipasError
+from sipas.sampling.frames import procedure_user_frame
 from sipas.sampling.select import SampleDesign, draw, read_design
 from sipas.sampling.size import Allocation, allocate, margin_of_error, required_size, yamane
 from sipas.sampling.weights import (
     CalibrationMethod,
     calibrate,
     margin_error,
+    nonresponse_adjust,
     read_margins,
     trim,
     weight_report,
@@ -159,6 +162,37 @@ def _write_sample(sample: pd.DataFrame, design: SampleDesign, out: Path) -> list
     return files
 
 
+def build_frame(
+    dossiers_path: Path,
+    *,
+    unit: str,
+    person: str,
+    received: str,
+    start: date,
+    end: date,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """A procedure-user frame from dossier records; quarantined rows are written beside it."""
+    frame, report, quarantined = procedure_user_frame(
+        read_responses(dossiers_path), unit=unit, person=person, received=received,
+        start=start, end=end,
+    )  # fmt: skip
+    files = []
+    if out is not None:
+        frame.to_csv(out, index=False)
+        files.append(str(out))
+        if len(quarantined):
+            aside = out.with_name(out.stem + "-quarantined.csv")
+            quarantined.to_csv(aside, index=False)
+            files.append(str(aside))
+    per_unit = frame.groupby(unit).size()
+    return {
+        "report": report.to_dict(),
+        "by_unit": [{"unit": str(u), "persons": int(n)} for u, n in per_unit.items()],
+        "files": files,
+    }
+
+
 @dataclass(frozen=True)
 class WeightsRequest:
     weight: str
@@ -166,6 +200,29 @@ class WeightsRequest:
     group: str | None = None
     method: str = "raking"
     trim_upper: float | None = None  # a multiple of the median weight, e.g. 3.5
+    responded: str | None = None  # column: 1/yes/true for respondents, 0/no/false otherwise
+    nonresponse_cells: tuple[str, ...] = ()
+
+
+_YES = {"1", "yes", "y", "true", "t", "có", "co", "x"}
+_NO = {"0", "no", "n", "false", "f", "không", "khong", ""}
+
+
+def _responded(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        raise SipasError(
+            "weights.missing_column", f"no column {column!r} (--responded)", hint="check the name"
+        )
+    text = frame[column].astype("string").str.strip().str.lower().fillna("")
+    unknown = ~text.isin(_YES | _NO)
+    if unknown.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(unknown.to_numpy())[:10]]
+        raise SipasError(
+            "weights.bad_responded",
+            f"column {column!r} has values that are neither yes nor no in rows {rows}",
+            hint="use 1/0, yes/no or true/false",
+        )
+    return np.asarray(text.isin(_YES).to_numpy(), dtype=bool)
 
 
 def compute_weights(
@@ -187,6 +244,16 @@ def compute_weights(
             f"design weights are blank, zero or negative in rows {rows}",
             hint="every respondent needs a positive design weight before calibration",
         )
+    notes_before: list[str] = []
+    if request.responded:
+        answered = _responded(frame, request.responded)
+        adjusted = nonresponse_adjust(frame, weights, answered, list(request.nonresponse_cells))
+        notes_before.append(
+            f"non-response: {int((~answered).sum())} of {len(frame)} sampled did not answer;"
+            f" weights adjusted within {' × '.join(request.nonresponse_cells) or 'the whole sample'}"
+        )
+        frame = frame[answered].reset_index(drop=True)
+        weights = adjusted[answered]
     margins = read_margins(read_responses(request.margins), request.group)
     calibrated, report = calibrate(
         frame, weights, margins, CalibrationMethod(request.method), request.group
@@ -205,9 +272,10 @@ def compute_weights(
         )  # fmt: skip
         capped_note = f"{capped} weights capped at {cap:.4g}; margins now hold only approximately"
         report.notes = [*notes, capped_note]
+    report.notes = [*notes_before, *report.notes]
     written = None
     if out is not None:
-        result = frame.assign(calibrated_weight=calibrated)
+        result = frame.assign(adjusted_weight=weights, calibrated_weight=calibrated)
         result.to_csv(out, index=False)
         written = str(out)
     design = weight_report(weights, "design")

@@ -122,6 +122,39 @@ def draw_command(
             click.echo(f"wrote {path}")
 
 
+@sample.command("frame")
+@click.argument("dossiers", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--unit", required=True, help="Column of the unit (department, commune) assessed.")
+@click.option("--person", required=True, help="Column identifying the person (ID card, phone).")
+@click.option("--date", "received", required=True, help="Column of the date the dossier came in.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@format_option
+def frame_command(
+    dossiers: Path,
+    unit: str,
+    person: str,
+    received: str,
+    start: Any,
+    end: Any,
+    out: Path | None,
+    fmt: str,
+) -> None:
+    """A procedure-user frame from dossier records: one row per person and unit in the window."""
+    result = api.build_frame(
+        dossiers, unit=unit, person=person, received=received, start=start.date(),
+        end=end.date(), out=out,
+    )  # fmt: skip
+    if fmt == "json":
+        click.echo(to_json(result))
+        return
+    emit([result["report"]], fmt, title="dossiers")
+    emit(result["by_unit"], fmt, title="persons per unit")
+    for path in result["files"]:
+        click.echo(f"wrote {path}")
+
+
 @click.group()
 def weights() -> None:
     """Weights after fieldwork: calibration to population margins, trimming."""
@@ -144,6 +177,16 @@ def weights() -> None:
 )
 @click.option("--trim-upper", type=float, default=None, help="Cap weights at this × the median.")
 @click.option(
+    "--responded",
+    default=None,
+    help="Column saying who answered (1/0, yes/no): adjust for non-response first.",
+)
+@click.option(
+    "--nonresponse-cells",
+    default="",
+    help="Columns of the non-response cells, comma-separated (e.g. province,urban_rural).",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
@@ -157,13 +200,15 @@ def weights_compute(
     group: str | None,
     method: str,
     trim_upper: float | None,
+    responded: str | None,
+    nonresponse_cells: str,
     out: Path | None,
     fmt: str,
 ) -> None:
-    """Calibrate weights to margins (raking or linear) and report their distribution."""
-    result = api.compute_weights(
-        responses, api.WeightsRequest(weight, margins, group, method, trim_upper), out
-    )
+    """Adjust for non-response, calibrate to margins (raking or linear), trim; report the weights."""
+    cells = tuple(c.strip() for c in nonresponse_cells.split(",") if c.strip())
+    request = api.WeightsRequest(weight, margins, group, method, trim_upper, responded, cells)
+    result = api.compute_weights(responses, request, out)
     if fmt == "json":
         click.echo(to_json(result))
         return
