@@ -180,3 +180,20 @@ def test_weights_with_non_response_adjustment(run_cli: Any, tmp_path: Path) -> N
         adjusted = written.loc[written["sex"] == sex, "adjusted_weight"].sum()
         assert adjusted == pytest.approx(rows["weight"].sum())
     assert "non-response" in json.loads(result.stdout)["calibrated"]["notes"][0]
+
+
+def test_built_in_designs_draw_from_their_frames(
+    run_cli: Any, frame_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, frame = frame_files
+    result = run_cli("sample", "draw", "household-2025", "--frame", str(frame), "--format", "json")
+    assert result.exit_code == 0, result.output
+    drawn = json.loads(result.stdout)
+    assert drawn["design"] == "household-2025" and drawn["units"] == 2 * 6 * 3
+    assert {row["interviews"] for row in drawn["by_stratum"]} <= {6 * 3 * 32, 6 * 3 * 31}
+    with_districts = pd.read_csv(frame).assign(district=lambda f: f["commune"].str[:5])
+    path = tmp_path / "districts.csv"
+    with_districts.to_csv(path, index=False)
+    result = run_cli("sample", "draw", "household-2024", "--frame", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    _error(run_cli("sample", "draw", "nosuch", "--frame", str(frame)), "sample.no_file")

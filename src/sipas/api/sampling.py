@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,7 @@ def draw_sample(
     design_path: Path, frame_path: Path, seed: int, out: Path | None = None
 ) -> dict[str, Any]:
     """Draw, and write the sample, the contact lists (CSV, XLSX per stratum) and the reserves."""
-    if not design_path.exists():
-        raise SipasError("sample.no_file", f"file not found: {design_path}", hint="check the path")
-    design = read_design(design_path.read_text(encoding="utf-8"), str(design_path))
+    design = read_design(_design_text(design_path), str(design_path))
     frame = read_responses(frame_path)
     sample = draw(frame, design, seed)
     written: list[str] = []
@@ -120,6 +119,28 @@ def draw_sample(
         "by_stratum": _summary(sample, design),
         "files": written,
     }
+
+
+BUILTIN_DESIGNS = resources.files("sipas.sampling") / "designs"
+
+
+def builtin_designs() -> list[str]:
+    return sorted(p.name.removesuffix(".yaml") for p in BUILTIN_DESIGNS.iterdir()
+                  if p.name.endswith(".yaml"))  # fmt: skip
+
+
+def _design_text(path: Path) -> str:
+    """A design file, or a built-in design by name (household-2025, household-2024, …)."""
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    builtin = BUILTIN_DESIGNS / f"{path.name}.yaml"
+    if builtin.is_file():
+        return builtin.read_text(encoding="utf-8")
+    raise SipasError(
+        "sample.no_file",
+        f"no design file {str(path)!r} and no built-in design of that name",
+        hint=f"built-in designs: {', '.join(builtin_designs())}",
+    )
 
 
 def _summary(sample: pd.DataFrame, design: SampleDesign) -> list[dict[str, Any]]:

@@ -131,14 +131,15 @@ def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
             f"the frame has no column(s) {', '.join(map(repr, missing))}",
             hint=f"the frame's columns are: {', '.join(map(str, frame.columns[:30]))}",
         )
-    listed = [s for s in design.stages if s.unit]
-    last = listed[-1].unit
-    duplicated = frame[last].duplicated(keep=False)
+    listed = [s.unit for s in design.stages if s.unit]
+    # A unit is identified within its parents: the same person may use two departments.
+    identity = ([design.strata] if design.strata else []) + listed
+    duplicated = frame.duplicated(identity, keep=False)
     if duplicated.any():
         rows = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())[:_SHOWN]]
         raise SipasError(
             "sample.duplicate_units",
-            f"{int(duplicated.sum())} frame rows repeat a {last!r} id (rows {rows})",
+            f"{int(duplicated.sum())} frame rows repeat a {listed[-1]!r} id (rows {rows})",
             hint="each unit of the lowest listed stage must appear once; make ids unique",
         )
     for stage in design.stages:
