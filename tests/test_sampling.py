@@ -148,6 +148,10 @@ def test_reserves_are_marked_and_not_in_the_main_sample() -> None:
         (lambda f: pd.concat([f, f.head(2)]), "sample.duplicate_units"),
         (lambda f: f.assign(households=f["households"].where(f.index != 4, 0)), "sample.bad_size"),
         (lambda f: f.drop(columns="commune"), "sample.frame_columns"),
+        (
+            lambda f: f[f["commune"].isin(["01-C0", "01-C1", "79-C0", "79-C1", "79-C2"])],
+            "sample.allocation_exceeds_frame",
+        ),
     ],
 )
 def test_bad_frames_are_refused_with_rows(change: object, code: str) -> None:

@@ -178,6 +178,16 @@ def draw(frame: pd.DataFrame, design: SampleDesign, seed: int) -> pd.DataFrame:
             if stage.size
             else current.groupby(["_parent", stage.unit], sort=True).size()
         )
+        counts = sizes_by_unit.groupby(level=0, sort=True).size()
+        short = counts[counts < stage.take]
+        if len(short):
+            shown = ", ".join(f"{p.split('/')[-1]} has {n}" for p, n in short.head(_SHOWN).items())
+            raise SipasError(
+                "sample.allocation_exceeds_frame",
+                f"stage {stage.name!r} takes {stage.take} units of {stage.unit!r} from each"
+                f" parent, but {len(short)} {'has' if len(short) == 1 else 'have'} fewer: {shown}",
+                hint="lower take, merge small parents in the frame, or check the frame is complete",
+            )
         picked: list[tuple[str, str, float, bool]] = []
         for parent, units in sizes_by_unit.groupby(level=0, sort=True):
             names = units.index.get_level_values(1).astype(str).to_numpy()
