@@ -191,7 +191,9 @@ def test_built_in_designs_draw_from_their_frames(
     drawn = json.loads(result.stdout)
     assert drawn["design"] == "household-2025" and drawn["units"] == 2 * 6 * 3
     assert {row["interviews"] for row in drawn["by_stratum"]} <= {6 * 3 * 32, 6 * 3 * 31}
-    with_districts = pd.read_csv(frame).assign(district=lambda f: f["commune"].str[:5])
+    with_districts = pd.read_csv(frame, dtype={"province": str}).assign(
+        district=lambda f: f["province"] + "-D" + (f["commune"].str[-1].astype(int) % 4).astype(str)
+    )
     path = tmp_path / "districts.csv"
     with_districts.to_csv(path, index=False)
     result = run_cli("sample", "draw", "household-2024", "--frame", str(path), "--format", "json")
