@@ -9,7 +9,10 @@ what is measured and how to read the results. This runner:
 2. times R ``survey`` (benchmarks/r_survey.R) and svy (benchmarks/svy_bench.py) on that CSV;
 3. times one million respondents in separate processes (benchmarks/big.py), so that each peak
    memory is that process's own;
-4. writes benchmarks/results/latest.json and latest.md and prints the table.
+4. times sampling: drawing a national sample from a frame of ≈ 70,000 villages and raking 40,000
+   respondents to three margins, sipas (benchmarks/sampling.py) next to R (benchmarks/r_sampling.R:
+   ``sampling`` for the draw, ``survey::rake``) and svy (benchmarks/svy_sampling.py);
+5. writes benchmarks/results/latest.json and latest.md and prints the tables.
 
 Every timing is of estimation only (files are read before the clock starts) and is the median of
 the runs made. ``python benchmarks/bench.py national DIR`` is the child of step 1.
@@ -51,6 +54,8 @@ REPLICATES = 500
 TARGET_TAYLOR = 20  # sipas at least 20x faster than R and than svy (item Taylor SEs)
 TARGET_FULL = 100  # full estimation at least 100x faster than R's replicate path
 TARGET_PEAK = 2 * GIB  # one million respondents
+TARGET_SAMPLING = 10.0  # drawing the national sample and raking "finish in seconds"
+RAKE_AGREEMENT = 1e-8  # sipas's raked weights equal R's to this relative difference
 
 
 def say(message: str) -> None:
@@ -207,6 +212,251 @@ def attempt(notes: list[str], what: str, function: Any) -> Any:
         return None
 
 
+def sampling(folder: Path, args: argparse.Namespace, notes: list[str]) -> dict[str, Any] | None:
+    """Drawing the national sample and raking, sipas next to R and svy; None if sipas failed."""
+    folder.mkdir()
+    say("== sampling, sipas: drawing the national sample, raking")
+    ours = attempt(
+        notes,
+        "sampling (sipas)",
+        lambda: run_child(
+            [sys.executable, str(HERE / "sampling.py"), str(folder), str(args.sipas_repeats)]
+        ),
+    )
+    if ours is None:
+        return None
+    r = svy = None
+    if args.skip_r:
+        notes.append(f"R sampling columns skipped: {args.skip_r}")
+    else:
+        say(f"== sampling, R: sampling (draw) and survey::rake, {args.repeats} runs")
+        r = attempt(
+            notes,
+            "R sampling",
+            lambda: run_child(
+                ["Rscript", str(HERE / "r_sampling.R"), str(folder), str(args.repeats)]
+            ),
+        )
+        if r is not None and r[0]["draw"] is None:
+            notes.append(
+                "R drawing skipped: R's `sampling` package is not installed (as root on"
+                " Debian/Ubuntu ./benchmarks/run installs it: apt-get install -y r-cran-sampling)"
+            )
+    if args.svy_python:
+        say(f"== sampling, svy: multistage draw and rake, {args.repeats} runs")
+        svy = attempt(
+            notes,
+            "svy sampling",
+            lambda: run_child(
+                [args.svy_python, str(HERE / "svy_sampling.py"), str(folder), str(args.repeats)]
+            ),
+        )
+    return sampling_results(folder, ours, r, svy)
+
+
+def weight_difference(folder: Path, tool: str) -> float:
+    """Largest |w_tool / w_sipas − 1| over the respondents (matched by id)."""
+    ours = pd.read_csv(folder / "weights_sipas.csv", index_col="id")["w"]
+    theirs = pd.read_csv(folder / f"weights_{tool}.csv", index_col="id")["w"]
+    if not ours.index.equals(theirs.index):
+        raise RuntimeError(f"{tool} wrote weights for other respondents")
+    return float(np.max(np.abs(theirs.to_numpy() / ours.to_numpy() - 1.0)))
+
+
+def sampling_results(
+    folder: Path, ours: tuple, r: tuple | None, svy: tuple | None
+) -> dict[str, Any]:
+    report, peak = ours
+    draw_seconds, rake_seconds = report["draw_seconds"], report["rake_seconds"]
+    out: dict[str, Any] = {
+        "data": {
+            **{
+                k: report[k]
+                for k in (
+                    "frame_rows",
+                    "frame_provinces",
+                    "frame_communes",
+                    "frame_households",
+                    "respondents",
+                    "margin_rows",
+                    "province_margin_rows",
+                    "weighted_sample_total",
+                    "population_total",
+                )
+            },
+            "frame": "synthetic (numpy seed 20240): 63 provinces × 95..125 communes × 6..14"
+            " villages; households 30..800 per village",
+            "respondents_data": "synthetic (numpy seed 20241): province, sex (2), age_band (5),"
+            " urban_rural (2), design weight w",
+            "margins": "national totals of sex, age_band, urban_rural: 1.3 × the weighted sample,"
+            " each level's share moved by up to ±20%, all three adding up to the same total",
+        },
+        "draw": {
+            "what": "national sample from the village frame: 6 communes per province by PPS"
+            " systematic (size = the commune's households), 3 villages per selected commune by"
+            " simple random sampling, 32 households per village below the frame",
+            "sipas": {
+                "call": "draw(frame, read_design(...), seed=1)",
+                "seconds": draw_seconds,
+                "runs": report["draw_runs"],
+                "villages": report["sample_villages"],
+                "reserve_villages": report["reserve_villages"],
+                "communes": report["sample_communes"],
+                "villages_estimated": report["villages_estimated"],
+                "peak_rss_bytes": peak,
+                "design": report["design"],
+            },
+            "r": None,
+            "svy": None,
+        },
+        "rake": {
+            "what": f"{report['respondents']:,} respondents raked to national totals of sex,"
+            " age_band and urban_rural",
+            "sipas": {
+                "call": "rake(respondents, w, read_margins(margins)); read_margins is timed too",
+                "seconds": rake_seconds,
+                "runs": report["rake_runs"],
+                "iterations": report["rake_iterations"],
+                "converged": report["rake_converged"],
+                "max_margin_error": report["rake_max_margin_error"],
+            },
+            "r": None,
+            "svy": None,
+        },
+        "rake_by_province": {
+            "what": f"the same respondents raked in each of the 63 provinces to its own totals"
+            f" ({report['province_margin_rows']} margin rows)",
+            "sipas": {
+                "call": 'rake(respondents, w, read_margins(margins, group="province"),'
+                ' group="province")',
+                "seconds": report["province_rake_seconds"],
+                "runs": report["province_rake_runs"],
+                "iterations": report["province_rake_iterations"],
+                "converged": report["province_rake_converged"],
+                "max_margin_error": report["province_rake_max_margin_error"],
+            },
+        },
+    }
+    if r is not None:
+        theirs, r_peak = r
+        out["r_version"] = theirs["r_version"]
+        out["survey_version"] = theirs["survey_version"]
+        out["sampling_version"] = theirs["sampling_version"]
+        if theirs["draw"] is not None:
+            seconds = median(theirs["draw"]["seconds"])
+            out["draw"]["r"] = {
+                "call": "per province: aggregate() of the communes' households,"
+                " sampling::inclusionprobabilities(size, 6) and sampling::UPsystematic on a random"
+                " order of the communes; per selected commune: sampling::srswor(3, N); then"
+                " probabilities and weights (benchmarks/r_sampling.R)",
+                "seconds": seconds,
+                "runs": theirs["draw"]["seconds"],
+                "ratio": seconds / draw_seconds,
+                "villages": theirs["draw"]["villages"],
+                "communes": theirs["draw"]["communes"],
+                "villages_estimated": theirs["draw"]["villages_estimated"],
+                "peak_rss_bytes": r_peak,
+            }
+        seconds = median(theirs["rake"]["seconds"])
+        difference = weight_difference(folder, "r")
+        out["rake"]["r"] = {
+            "call": "weights(rake(svydesign(ids=~1, weights=~w, data), list(~sex, ~age_band,"
+            " ~urban_rural), <3 data frames of totals>, control=list(maxit=100, epsilon=1e-10)));"
+            " svydesign is built before the clock starts",
+            "seconds": seconds,
+            "runs": theirs["rake"]["seconds"],
+            "ratio": seconds / rake_seconds,
+            "max_rel_weight_diff": difference,
+            "agrees": difference <= RAKE_AGREEMENT,
+        }
+    if svy is not None:
+        theirs, svy_peak = svy
+        out["svy_version"] = theirs["svy_version"]
+        out["polars_version"] = theirs["polars_version"]
+        seconds = median(theirs["draw"]["seconds"])
+        out["draw"]["svy"] = {
+            "call": 'Sample(frame + commune households, Design(stratum="province"))'
+            '.sampling.multistage([Stage("commune", n=6, mos="commune_households",'
+            ' method="sys", certainty_threshold=1.0), Stage("village", n=3)], rstate=1), then'
+            " the household stage's probability (benchmarks/svy_sampling.py)",
+            "seconds": seconds,
+            "runs": theirs["draw"]["seconds"],
+            "ratio": seconds / draw_seconds,
+            "villages": theirs["draw"]["villages"],
+            "communes": theirs["draw"]["communes"],
+            "villages_estimated": theirs["draw"]["villages_estimated"],
+            "peak_rss_bytes": svy_peak,
+        }
+        seconds = median(theirs["rake"]["seconds"])
+        out["rake"]["svy"] = {
+            "call": "Sample(respondents, Design(wgt='w')).weighting.rake(controls={variable:"
+            " {level: total}}, tol=1e-10, max_iter=1000); the Sample is built before the clock"
+            " starts",
+            "seconds": seconds,
+            "runs": theirs["rake"]["seconds"],
+            "ratio": seconds / rake_seconds,
+            "max_rel_weight_diff": weight_difference(folder, "svy"),
+        }
+    out["meets_target"] = max(draw_seconds, rake_seconds) < TARGET_SAMPLING
+    return out
+
+
+def estimation(folder: Path, args: argparse.Namespace, notes: list[str]) -> dict[str, Any]:
+    """Item Taylor SEs, the full estimation and one million respondents: the estimation sections."""
+    csv = folder / "national.csv"
+    say("== sipas: national survey, item Taylor SEs and full estimation")
+    ours, ours_peak = run_child(
+        [sys.executable, str(HERE / "bench.py"), "national", str(folder), str(args.sipas_repeats)]
+    )
+    r_taylor = r_replicate = svy = None
+    if args.skip_r:
+        notes.append(f"R columns skipped: {args.skip_r}")
+    else:
+        say(f"== R survey: Taylor, {args.repeats} runs")
+        r_taylor = attempt(notes, "R Taylor", lambda: run_r(csv, "taylor", "all", args.repeats))
+    if args.svy_python:
+        say(f"== svy: Taylor, {args.repeats} runs")
+        svy = attempt(
+            notes,
+            "svy",
+            lambda: run_child(
+                [args.svy_python, str(HERE / "svy_bench.py"), str(csv), str(args.repeats)]
+            ),
+        )
+    else:
+        notes.append("svy columns skipped: no svy environment given")
+    if not args.skip_r:
+        say(f"== R survey: subbootstrap, {REPLICATES} replicates, items: {args.r_replicate_items}")
+        r_replicate = attempt(
+            notes, "R replicate", lambda: run_r(csv, "replicate", args.r_replicate_items, 1)
+        )
+    big = None if args.skip_big else attempt(notes, "1M", lambda: one_million(folder))
+
+    out: dict[str, Any] = {
+        "data": {
+            "framework": "sipas-gen2",
+            "year": 2024,
+            **{
+                k: ours[k] for k in ("respondents", "provinces", "villages", "items", "blank_share")
+            },
+            "design": "strata = province (stratum), PSU = village, weight = weight;"
+            " domain = province",
+            "item_value": "1 if the answer is 4 or 5, 0 if 1..3, blank left out (top-2-box)",
+        },
+        "item_taylor": item_taylor(ours, ours_peak, r_taylor, svy),
+        "full_estimation": full(ours, ours_peak, r_replicate),
+        "one_million": big,
+        "versions": {},
+    }
+    if r_taylor:
+        out["versions"]["r_version"] = r_taylor[0]["r_version"]
+        out["versions"]["survey_version"] = r_taylor[0]["survey_version"]
+    if svy:
+        out["versions"]["svy_version"] = svy[0]["svy_version"]
+        out["versions"]["polars_version"] = svy[0]["polars_version"]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="sipas vs R survey vs svy (see README.md)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of R and svy")
@@ -219,68 +469,53 @@ def main() -> None:
     parser.add_argument("--svy-python", help="python of the svy environment (omit: skip svy)")
     parser.add_argument("--skip-r", metavar="REASON", help="skip R, recording REASON")
     parser.add_argument("--skip-big", action="store_true", help="skip one million respondents")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
+        "--skip-sampling", action="store_true", help="skip drawing the sample and raking"
+    )
+    only.add_argument(
+        "--only-sampling",
+        action="store_true",
+        help="run only drawing the sample and raking (the results files then hold only those)",
+    )
     args = parser.parse_args()
 
     notes: list[str] = []
+    flags = [
+        flag
+        for flag, on in (
+            ("--skip-big", args.skip_big and not args.only_sampling),
+            ("--skip-sampling", args.skip_sampling),
+            ("--only-sampling", args.only_sampling),
+        )
+        if on
+    ]
     results: dict[str, Any] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "./benchmarks/run",
+        "command": " ".join(["./benchmarks/run", *flags]),
         "machine": machine(),
     }
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="sipas-bench-") as temp:
         folder = Path(temp)
-        csv = folder / "national.csv"
-        say("== sipas: national survey, item Taylor SEs and full estimation")
-        ours, ours_peak = run_child(
-            [sys.executable, str(HERE / "bench.py"), "national", temp, str(args.sipas_repeats)]
-        )
-        r_taylor = r_replicate = svy = None
-        if args.skip_r:
-            notes.append(f"R columns skipped: {args.skip_r}")
+        if not args.only_sampling:
+            sections = estimation(folder, args, notes)
+            results["machine"].update(sections.pop("versions"))
+            results.update(sections)
+        if args.skip_sampling:
+            results["sampling"] = None
         else:
-            say(f"== R survey: Taylor, {args.repeats} runs")
-            r_taylor = attempt(notes, "R Taylor", lambda: run_r(csv, "taylor", "all", args.repeats))
-        if args.svy_python:
-            say(f"== svy: Taylor, {args.repeats} runs")
-            svy = attempt(
-                notes,
-                "svy",
-                lambda: run_child(
-                    [args.svy_python, str(HERE / "svy_bench.py"), str(csv), str(args.repeats)]
-                ),
-            )
-        else:
-            notes.append("svy columns skipped: no svy environment given")
-        if not args.skip_r:
-            say(
-                f"== R survey: subbootstrap, {REPLICATES} replicates, items: {args.r_replicate_items}"
-            )
-            r_replicate = attempt(
-                notes, "R replicate", lambda: run_r(csv, "replicate", args.r_replicate_items, 1)
-            )
-        big = None if args.skip_big else attempt(notes, "1M", lambda: one_million(folder))
-
-    results["data"] = {
-        "framework": "sipas-gen2",
-        "year": 2024,
-        **{k: ours[k] for k in ("respondents", "provinces", "villages", "items", "blank_share")},
-        "design": "strata = province (stratum), PSU = village, weight = weight; domain = province",
-        "item_value": "1 if the answer is 4 or 5, 0 if 1..3, blank left out (top-2-box)",
-    }
-    results["item_taylor"] = item_taylor(ours, ours_peak, r_taylor, svy)
-    results["full_estimation"] = full(ours, ours_peak, r_replicate)
-    if r_taylor:
-        results["machine"]["r_version"] = r_taylor[0]["r_version"]
-        results["machine"]["survey_version"] = r_taylor[0]["survey_version"]
-    if svy:
-        results["machine"]["svy_version"] = svy[0]["svy_version"]
-        results["machine"]["polars_version"] = svy[0]["polars_version"]
-    results["one_million"] = big
+            results["sampling"] = sampling(folder / "sampling", args, notes)
+    found = results["sampling"] or {}
+    for key in ("r_version", "survey_version", "sampling_version", "svy_version", "polars_version"):
+        if key in found:
+            results["machine"].setdefault(key, found[key])
     results["targets"] = {
         "item_taylor_ratio": TARGET_TAYLOR,
         "full_estimation_ratio": TARGET_FULL,
         "one_million_peak_bytes": TARGET_PEAK,
+        "sampling_seconds": TARGET_SAMPLING,
+        "rake_max_rel_weight_diff_vs_r": RAKE_AGREEMENT,
     }
     results["notes"] = notes
     results["run_seconds"] = time.perf_counter() - started
@@ -382,6 +617,8 @@ def secs(value: float) -> str:
 
 
 def times(value: float) -> str:
+    if value < 1:
+        return f"{value:.2f}×"
     return f"{value:,.1f}×" if value < 100 else f"{value:,.0f}×"
 
 
@@ -408,9 +645,7 @@ def verdict(ratio: float | None, target: float) -> str:
 
 
 def render(results: dict[str, Any]) -> str:
-    m, data = results["machine"], results["data"]
-    taylor, full_ = results["item_taylor"], results["full_estimation"]
-    r_t, svy, r_f = taylor["r_survey"], taylor["svy"], full_["r_survey"]
+    m = results["machine"]
     lines = [
         "# Benchmark: sipas vs R survey vs svy",
         "",
@@ -419,7 +654,28 @@ def render(results: dict[str, Any]) -> str:
         + f" — {m['cpu_count']} CPUs"
         f" ({m['cpu_model']}), Python {m['python_version']}, numpy {m['numpy_version']},"
         f" pandas {m['pandas_version']}; R {m.get('r_version', '—')} with survey"
-        f" {m.get('survey_version', '—')}; svy {m.get('svy_version', '—')}.",
+        f" {m.get('survey_version', '—')}"
+        + (f" and sampling {m['sampling_version']}" if m.get("sampling_version") else "")
+        + f"; svy {m.get('svy_version', '—')}.",
+        "",
+    ]
+    if "item_taylor" in results:
+        lines += render_estimation(results)
+    if results.get("sampling"):
+        lines += render_sampling(results["sampling"])
+    for note in results["notes"]:
+        lines.append(f"Note: {note}")
+    if results["notes"]:
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_estimation(results: dict[str, Any]) -> list[str]:
+    data = results["data"]
+    taylor, full_ = results["item_taylor"], results["full_estimation"]
+    r_t, svy, r_f = taylor["r_survey"], taylor["svy"], full_["r_survey"]
+    lines = [
+        "## Estimation",
         "",
         f"Data: synthetic {data['framework']} {data['year']} survey, {data['respondents']:,}"
         f" respondents, {data['provinces']} provinces (strata), {data['villages']:,} villages"
@@ -515,11 +771,112 @@ def render(results: dict[str, Any]) -> str:
             parts = ", ".join(f"{name} {secs(value)}" for name, value in phases.items())
             lines.append(f"- {label} {parts}")
         lines.append("")
-    for note in results["notes"]:
-        lines.append(f"Note: {note}")
-    if results["notes"]:
+    return lines
+
+
+def render_sampling(sampling: dict[str, Any]) -> list[str]:
+    data, draw_, rake_, by_province = (
+        sampling["data"],
+        sampling["draw"],
+        sampling["rake"],
+        sampling["rake_by_province"],
+    )
+    ours = draw_["sipas"]
+    lines = [
+        "## Sampling",
+        "",
+        f"Frame: {data['frame_rows']:,} villages (every village of the country) in"
+        f" {data['frame_communes']:,} communes and {data['frame_provinces']} provinces,"
+        f" {data['frame_households']:,} households. Respondents: {data['respondents']:,}, design"
+        f" weights adding up to {data['weighted_sample_total']:,.0f}; population"
+        f" {data['population_total']:,.0f}. Times are medians; files are read before the clock"
+        " starts.",
+        "",
+        "| measurement | sipas | R | svy | R ÷ sipas | svy ÷ sipas | target |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+
+    def target(seconds: float) -> str:
+        return f"in seconds (< {TARGET_SAMPLING:.0f} s): " + (
+            "met" if seconds < TARGET_SAMPLING else "**not met**"
+        )
+
+    lines.append(
+        f"| draw the national sample ¹: {ours['communes']} communes (PPS systematic),"
+        f" {ours['villages']:,} villages (+ {ours['reserve_villages']} in reserve),"
+        f" 32 households each | {secs(ours['seconds'])} | {tool_secs(draw_['r'])}"
+        f" | {tool_secs(draw_['svy'])} | {tool_ratio(draw_['r'])} | {tool_ratio(draw_['svy'])}"
+        f" | {target(ours['seconds'])} |"
+    )
+    lines.append(
+        f"| rake {data['respondents']:,} respondents, 3 margins ² (sex, age band, urban/rural;"
+        f" {data['margin_rows']} totals) | {secs(rake_['sipas']['seconds'])}"
+        f" | {tool_secs(rake_['r'])} | {tool_secs(rake_['svy'])} | {tool_ratio(rake_['r'])}"
+        f" | {tool_ratio(rake_['svy'])} | {target(rake_['sipas']['seconds'])} |"
+    )
+    lines.append(
+        f"| rake per province: 63 provinces × 3 margins ({data['province_margin_rows']} totals)"
+        f" | {secs(by_province['sipas']['seconds'])} | — | — | | | |"
+    )
+    lines.append("")
+    lines.append(
+        "¹ sipas: `draw` of the three-stage design (6 communes per province by PPS systematic on"
+        " the communes' households, in a random order; 3 villages per commune by simple random"
+        " sampling plus 1 reserve; 32 households per village below the frame)."
+        + (
+            " R: `sampling::inclusionprobabilities` + `UPsystematic` (random order) per province"
+            " after `aggregate()` of the communes' households, `srswor(3, N)` per selected"
+            " commune, then the probabilities and weights."
+            if draw_["r"]
+            else ""
+        )
+        + (
+            " svy: `Sample(...).sampling.multistage([Stage(commune, n=6, mos=commune households,"
+            " method='sys'), Stage(village, n=3)])` with the commune's households added as a"
+            " column inside the timed call (svy's stage size must be constant within a unit);"
+            " PPS systematic in frame order."
+            if draw_["svy"]
+            else ""
+        )
+        + " Neither R nor svy lists reserve villages."
+    )
+    lines.append(
+        "² sipas: `read_margins` + `rake`."
+        + (
+            " R: `rake()` of `survey` on `svydesign(ids=~1, weights=~w)`,"
+            " `control = list(maxit = 100, epsilon = 1e-10)`, the design built before the clock."
+            if rake_["r"]
+            else ""
+        )
+        + (
+            " svy: `Sample.weighting.rake(controls=..., tol=1e-10, max_iter=1000)`, the sample"
+            " built before the clock."
+            if rake_["svy"]
+            else ""
+        )
+    )
+    lines.append("")
+    agreement = []
+    for name, key in (("R", "r"), ("svy", "svy")):
+        tool = rake_[key]
+        if tool:
+            agreement.append(f"sipas vs {name}: {tool['max_rel_weight_diff']:.2g}")
+    if agreement:
+        verdict_r = ""
+        if rake_["r"]:
+            verdict_r = (
+                f" (target ≤ {RAKE_AGREEMENT:g} against R: "
+                + ("met" if rake_["r"]["agrees"] else "**not met**")
+                + ")"
+            )
+        lines.append(
+            f"Raked weights, largest relative difference over the {data['respondents']:,}"
+            f" respondents: {'; '.join(agreement)}{verdict_r}. sipas converged in"
+            f" {rake_['sipas']['iterations']} iterations (national) and"
+            f" {by_province['sipas']['iterations']} (per province)."
+        )
         lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":

@@ -247,3 +247,12 @@ def test_trimming_caps_and_keeps_the_total() -> None:
     assert trimmed.sum() == pytest.approx(weights.sum())
     report = weight_report(trimmed, "trimmed")
     assert report.effective_n == pytest.approx(trimmed.sum() ** 2 / (trimmed**2).sum())
+
+
+def test_a_value_without_a_population_total_is_named() -> None:
+    frame, weights = _respondents()
+    frame.loc[[3, 9], "sex"] = "other"
+    with pytest.raises(SipasError) as caught:
+        rake(frame, weights, read_margins(_margins(), group="province"), group="province")
+    assert caught.value.code == "weights.unknown_level"
+    assert "'other'" in caught.value.message and "rows [5, 11]" in caught.value.message

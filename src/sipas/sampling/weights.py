@@ -137,6 +137,15 @@ def read_margins(frame: pd.DataFrame, group: str | None = None) -> Margins:
     return Margins(table)
 
 
+def _codes_of(values: pd.Series, index: dict[str, int]) -> tuple[np.ndarray, list[str]]:
+    """Each row's level number (-1 for a value with no margin, or a blank), cleaning each distinct
+    value once rather than every row; and the distinct values as cleaned."""
+    raw, uniques = pd.factorize(values, sort=False)
+    cleaned = [str(u).strip() for u in uniques]
+    lookup = np.array([index.get(c, -1) for c in cleaned] + [-1], dtype=np.int64)
+    return lookup[raw], cleaned + ([""] if (raw < 0).any() else [])
+
+
 def _level_codes(
     sample: pd.DataFrame, margins: Margins, group: str | None
 ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
@@ -148,15 +157,14 @@ def _level_codes(
             )
         group_labels = sorted(set(margins.table["group"]))
         position = {g: i for i, g in enumerate(group_labels)}
-        values = sample[group].astype(str).str.strip()
-        unknown = sorted(set(values) - set(position))
-        if unknown:
+        groups, cleaned = _codes_of(sample[group], position)
+        if (groups < 0).any():
+            unknown = sorted(set(cleaned) - set(position))
             raise SipasError(
                 "weights.no_margins_for_group",
                 f"no margins for {group} {', '.join(map(repr, unknown[:_SHOWN]))}",
                 hint="give population totals for every group in the responses",
             )
-        groups = values.map(position).to_numpy(dtype=np.int64)
     else:
         group_labels = [""]
         groups = np.zeros(len(sample), dtype=np.int64)
@@ -171,10 +179,10 @@ def _level_codes(
         rows = margins.table[margins.table["variable"] == variable]
         levels = sorted(set(rows["level"]))
         index = {level: i for i, level in enumerate(levels)}
-        values = sample[variable].astype("string").str.strip().fillna("")
-        unknown_mask = ~values.isin(levels).to_numpy()
+        codes, cleaned = _codes_of(sample[variable], index)
+        unknown_mask = codes < 0
         if unknown_mask.any():
-            shown = sorted(set(values[unknown_mask]))[:_SHOWN]
+            shown = sorted(set(cleaned) - set(index))[:_SHOWN]
             rows_shown = [int(i) + 2 for i in np.flatnonzero(unknown_mask)[:_SHOWN]]
             raise SipasError(
                 "weights.unknown_level",
@@ -182,7 +190,6 @@ def _level_codes(
                 f" (rows {rows_shown})",
                 hint="add the level to the margins, recode it, or fill blanks",
             )
-        codes = values.map(index).to_numpy(dtype=np.int64)
         targets = np.zeros((len(group_labels), len(levels)))
         for row in rows.itertuples(index=False):
             targets[group_labels.index(str(row.group)), index[str(row.level)]] = float(row.total)

@@ -65,8 +65,12 @@ def fieldwork_window(year: int) -> tuple[date, date]:
     return start, start + timedelta(days=75)
 
 
-def _province_frame(p: Province, year: int, seed: int) -> pd.DataFrame:
-    """A synthetic village frame for one province: communes of varied size split into villages."""
+def _province_frame(p: Province, year: int, seed: int, smallest: int = 20) -> pd.DataFrame:
+    """A synthetic village frame for one province: communes of varied size split into villages.
+
+    No village has fewer households than ``smallest`` (the households taken in each), so a large
+    synthetic sample (an online-survey benchmark) is not cut short by small villages.
+    """
     rng = _rng(seed, 2, year, int(p.code))
     n_communes = int(rng.integers(60, 220))
     commune_households = rng.lognormal(np.log(2500), 0.45, n_communes)
@@ -74,7 +78,7 @@ def _province_frame(p: Province, year: int, seed: int) -> pd.DataFrame:
     for c, households in enumerate(commune_households):
         villages = int(rng.integers(6, 20))
         shares = rng.lognormal(0.0, 0.3, villages)
-        sizes = np.maximum(20, np.round(households * shares / shares.sum())).astype(int)
+        sizes = np.maximum(smallest, np.round(households * shares / shares.sum())).astype(int)
         commune = f"{p.code}-X{c:03d}"
         rows += [
             {"province": p.code, "commune": commune, "village": f"{commune}-T{v + 1:02d}",
@@ -109,8 +113,9 @@ def _sample_province(
     (``sipas.sampling``); one adult is interviewed per household, so a respondent's weight is the
     household's design weight times the number of adults in it.
     """
-    frame = _province_frame(p, year, seed)
-    villages = draw(frame, sample_design(design), seed=(seed * 100_003 + year) % 2**32)
+    plan = sample_design(design)
+    frame = _province_frame(p, year, seed, smallest=max(20, plan.stages[-1].take))
+    villages = draw(frame, plan, seed=(seed * 100_003 + year) % 2**32)
     villages = villages.sort_values("village").reset_index(drop=True)
     rng = _rng(seed, 8, year, int(p.code))
     start, end = fieldwork_window(year)
