@@ -256,3 +256,12 @@ def test_a_value_without_a_population_total_is_named() -> None:
         rake(frame, weights, read_margins(_margins(), group="province"), group="province")
     assert caught.value.code == "weights.unknown_level"
     assert "'other'" in caught.value.message and "rows [5, 11]" in caught.value.message
+
+
+def test_fixed_sizes_are_kept_and_the_rest_shared() -> None:
+    populations = pd.Series([8.7e6, 9.5e6, 1.2e6, 0.6e6], index=["01", "79", "26", "27"])
+    n = allocate(3000, populations, Allocation.PROPORTIONAL, minimum=300, fixed={"01": 1000})
+    assert n["01"] == 1000 and n.sum() == 3000 and (n >= 300).all()
+    with pytest.raises(SipasError) as caught:
+        allocate(1000, populations, minimum=400, fixed={"01": 500})
+    assert caught.value.code == "sample.allocation_too_small"

@@ -199,3 +199,15 @@ def test_built_in_designs_draw_from_their_frames(
     result = run_cli("sample", "draw", "household-2024", "--frame", str(path), "--format", "json")
     assert result.exit_code == 0, result.output
     _error(run_cli("sample", "draw", "nosuch", "--frame", str(frame)), "sample.no_file")
+
+
+def test_allocation_with_fixed_sizes(run_cli: Any, tmp_path: Path) -> None:
+    populations = tmp_path / "pop.csv"
+    pd.DataFrame({"province": ["01", "79", "26"], "population": [8.7e6, 9.5e6, 1.2e6]}).to_csv(
+        populations, index=False
+    )
+    args = ["sample", "size", "--margin", "5", "--total", "4000", "--populations", str(populations)]
+    result = run_cli(*args, "--fixed", "01=2700", "--format", "json")
+    table = {row["unit"]: row["n"] for row in json.loads(result.stdout)["allocation"]}
+    assert table["01"] == 2700 and sum(table.values()) == 4000
+    _error(run_cli(*args, "--fixed", "01:2700"), "sample.bad_fixed")

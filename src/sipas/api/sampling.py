@@ -70,6 +70,7 @@ def allocation_table(
     minimum: int = 0,
     deff: float = 2.0,
     confidence: float = 0.95,
+    fixed: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Respondents per unit, and the ± margin (percentage points) each would give for p = 50%."""
     for column in (unit, population):
@@ -89,7 +90,7 @@ def allocation_table(
         pd.to_numeric(populations[population], errors="coerce").to_numpy(),
         index=populations[unit].astype(str),
     )
-    n = allocate(total, sizes, Allocation(method), minimum)
+    n = allocate(total, sizes, Allocation(method), minimum, fixed=fixed)
     return [
         {
             "unit": str(u),

@@ -11,6 +11,7 @@ from sipas.api import sampling as api
 from sipas.api.estimation import read_responses
 from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, format_option, to_json
+from sipas.errors import SipasError
 
 
 @click.group()
@@ -56,6 +57,7 @@ def sample() -> None:
 @click.option(
     "--minimum", type=int, default=0, show_default=True, help="At least this many per unit."
 )
+@click.option("--fixed", default="", help="Set sizes for some units, e.g. 01=2700,79=2700.")
 @format_option
 def size_command(
     margin: float,
@@ -70,16 +72,18 @@ def size_command(
     population_column: str,
     allocation: str,
     minimum: int,
+    fixed: str,
     fmt: str,
 ) -> None:
     """Respondents needed for a target precision; with --total and --populations, per unit."""
+    fixed_sizes = _fixed(fixed)
     result: Any = api.sample_size(
         api.SizeRequest(margin, confidence, deff, share / 100, population, rule)
     )
     if total is not None and populations is not None:
         table = api.allocation_table(
             total, read_responses(populations), unit_column, population_column, allocation,
-            minimum, deff, confidence,
+            minimum, deff, confidence, fixed_sizes or None,
         )  # fmt: skip
         result = {**result, "allocation": table}
     if fmt == "json":
@@ -88,6 +92,18 @@ def size_command(
     emit([{k: v for k, v in result.items() if k != "allocation"}], fmt)
     if "allocation" in result:
         emit(result["allocation"], fmt, title=f"{allocation} allocation of {total}")
+
+
+def _fixed(text: str) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        unit, _, number = part.partition("=")
+        if not number.strip().isdigit():
+            raise SipasError(
+                "sample.bad_fixed", f"--fixed {part!r} is not UNIT=N", hint="e.g. 01=2700,79=2700"
+            )
+        sizes[unit.strip()] = int(number)
+    return sizes
 
 
 @sample.command("draw")

@@ -81,11 +81,36 @@ def allocate(
     method: Allocation = Allocation.PROPORTIONAL,
     minimum: int = 0,
     power: float = 0.5,
+    fixed: dict[str, int] | None = None,
 ) -> pd.Series:
     """Whole numbers per unit that add up to ``total``, each at least ``minimum``.
 
-    Shares follow the method; rounding is by largest remainder, so the total is exact.
+    Units in ``fixed`` get exactly that number (e.g. a city surveyed at a set size); the others
+    share the rest by the method. Rounding is by largest remainder, so the total is exact.
     """
+    if fixed:
+        unknown = sorted(set(fixed) - set(map(str, populations.index)))
+        if unknown:
+            raise SipasError(
+                "sample.unknown_unit",
+                f"fixed sizes for units not in the populations: {unknown[:10]}",
+                hint="use the unit codes of the populations file",
+            )
+        kept = total - sum(fixed.values())
+        others = populations[[str(i) not in fixed for i in populations.index]]
+        if kept < minimum * len(others) or kept < 0:
+            raise SipasError(
+                "sample.allocation_too_small",
+                f"after the fixed sizes ({sum(fixed.values())}), {kept} are left for"
+                f" {len(others)} units, fewer than the minimum of {minimum} each",
+                hint="raise the total or lower the fixed sizes",
+            )
+        rest = allocate(kept, others, method, minimum, power) if len(others) else pd.Series()
+        out = pd.Series(
+            [fixed.get(str(i), 0) for i in populations.index], index=populations.index, name="n"
+        )
+        out.loc[rest.index] = rest
+        return out.astype(int)
     sizes = pd.to_numeric(populations, errors="coerce")
     bad = sizes.isna() | (sizes <= 0)
     if bad.any():
@@ -111,18 +136,18 @@ def allocate(
         shares = np.sqrt(sizes.to_numpy(dtype=float))
     else:
         shares = sizes.to_numpy(dtype=float) ** power
-    fixed = np.zeros(count, dtype=bool)
+    at_minimum = np.zeros(count, dtype=bool)
     result = np.zeros(count)
     # Units whose share falls below the minimum get the minimum; the rest share what is left.
     for _ in range(count + 1):
-        remaining = total - minimum * fixed.sum()
-        free_share = shares * ~fixed
-        ideal = np.where(fixed, minimum, remaining * free_share / free_share.sum())
-        below = ~fixed & (ideal < minimum)
+        remaining = total - minimum * at_minimum.sum()
+        free_share = shares * ~at_minimum
+        ideal = np.where(at_minimum, minimum, remaining * free_share / free_share.sum())
+        below = ~at_minimum & (ideal < minimum)
         if not below.any():
             result = ideal
             break
-        fixed |= below
+        at_minimum |= below
     floor = np.floor(result).astype(int)
     short = total - int(floor.sum())
     order = np.argsort(-(result - floor), kind="stable")
