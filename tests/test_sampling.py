@@ -161,6 +161,20 @@ def test_bad_frames_are_refused_with_rows(change: object, code: str) -> None:
     assert caught.value.code == code
 
 
+@pytest.mark.parametrize(
+    ("stages", "words"),
+    [
+        ("[{name: c, unit: c, method: pps_systematic, take: 2}]", "needs a size column"),
+        ("[{name: h, size: hh, take: 5}, {name: v, unit: v, take: 2}]", "must be the last"),
+        ("[{name: h, take: 5}]", "at least one stage"),
+    ],
+)
+def test_stages_that_do_not_fit_together_are_refused(stages: str, words: str) -> None:
+    with pytest.raises(SipasError) as caught:
+        read_design(f"id: x\nstages: {stages}\n")
+    assert caught.value.code == "sample.design_invalid" and words in caught.value.message
+
+
 def test_a_bad_design_file_names_the_field() -> None:
     with pytest.raises(SipasError) as caught:
         read_design("id: x\nstages:\n  - {name: a, unit: a, take: 0}\n")

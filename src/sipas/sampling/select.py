@@ -19,7 +19,7 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sipas.errors import SipasError
 
@@ -52,6 +52,22 @@ class SampleDesign(BaseModel):
     strata: str | None = None  # e.g. province; None: the whole frame is one stratum
     stages: Annotated[list[Stage], Field(min_length=1)]
 
+    @model_validator(mode="after")
+    def _stages_fit_together(self) -> SampleDesign:
+        listed = [s for s in self.stages if s.unit]
+        if not listed:
+            raise ValueError("at least one stage must name a frame column (unit)")
+        for number, stage in enumerate(self.stages):
+            where = f"stage {number + 1} ({stage.name})"
+            if stage.method is Method.PPS_SYSTEMATIC and not stage.size:
+                raise ValueError(f"{where} is PPS and needs a size column")
+            if not stage.unit:
+                if number != len(self.stages) - 1:
+                    raise ValueError(f"{where} is below the frame, so it must be the last stage")
+                if not stage.size:
+                    raise ValueError(f"{where} is below the frame and needs a size column")
+        return self
+
 
 def read_design(text: str, source: str = "design") -> SampleDesign:
     try:
@@ -62,9 +78,10 @@ def read_design(text: str, source: str = "design") -> SampleDesign:
     except ValidationError as error:
         first = error.errors()[0]
         where = " › ".join(str(p) for p in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
         raise SipasError(
             "sample.design_invalid",
-            f"{source}: {where}: {first['msg']}",
+            f"{source}: {where + ': ' if where else ''}{message}",
             hint="see the sample design format in the README",
         ) from None
 
