@@ -211,3 +211,35 @@ def test_allocation_with_fixed_sizes(run_cli: Any, tmp_path: Path) -> None:
     table = {row["unit"]: row["n"] for row in json.loads(result.stdout)["allocation"]}
     assert table["01"] == 2700 and sum(table.values()) == 4000
     _error(run_cli(*args, "--fixed", "01:2700"), "sample.bad_fixed")
+
+
+def test_drawn_weighted_sample_plugs_into_estimation(run_cli: Any, tmp_path: Path) -> None:
+    """Sample (synthetic fieldwork) → calibrated weights → estimates, through the CLI."""
+    from sipas.frameworks import load_builtin, require_survey
+    from sipas.synthetic import SyntheticDesign, synthetic_survey
+
+    framework = require_survey(load_builtin("sipas-gen2"))
+    responses = synthetic_survey(
+        framework, 2024, design=SyntheticDesign(respondents_per_province=90), provinces=["01", "79"]
+    )
+    responses["sex"] = np.where(np.arange(len(responses)) % 3 == 0, "male", "female")
+    path = tmp_path / "responses.csv"
+    responses.to_csv(path, index=False)
+    totals = responses.groupby("province")["weight"].sum() * 1.2
+    margins = pd.DataFrame(
+        [(p, "sex", s, totals[p] * share) for p in totals.index
+         for s, share in (("male", 0.49), ("female", 0.51))],
+        columns=["province", "variable", "level", "total"],
+    )  # fmt: skip
+    margins_path = tmp_path / "margins.csv"
+    margins.to_csv(margins_path, index=False)
+    weighted = tmp_path / "weighted.csv"
+    result = run_cli("weights", "compute", str(path), "--weight", "weight", "--margins",
+                     str(margins_path), "--group", "province", "--out", str(weighted))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    estimated = run_cli("estimate", str(weighted), "--weight", "calibrated_weight", "--psu", "psu",
+                        "--strata", "stratum", "--replicates", "20", "--level", "index",
+                        "--format", "json", "--quiet")  # fmt: skip
+    assert estimated.exit_code == 0, estimated.output
+    rows = json.loads(estimated.stdout)["rows"]
+    assert {r["cell"] for r in rows if r["partition"] == "province"} == {"01", "79"}
