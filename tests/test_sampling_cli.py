@@ -112,8 +112,11 @@ def test_weights_compute_writes_calibrated_weights(run_cli: Any, tmp_path: Path)
                      "weight", "--margins", str(WEIGHTING / "margins_small.csv"), "--out",
                      str(out), "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)["calibrated"]
-    assert report["converged"] and report["max_margin_error"] < 1e-6
+    body = json.loads(result.stdout)
+    report = body["calibrated"]
+    assert report["converged"] and report["max_margin_error"] < 1e-8
+    assert sum(b["count"] for b in body["histogram"]) == report["respondents"] == 300
+    assert report["min"] <= report["percentiles"]["p50"] <= report["max"]
     calibrated = pd.read_csv(out)
     margins = pd.read_csv(WEIGHTING / "margins_small.csv")
     for row in margins.itertuples(index=False):

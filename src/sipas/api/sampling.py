@@ -304,5 +304,15 @@ def compute_weights(
     return {
         "design": design.to_dict(),
         "calibrated": report.to_dict(),
+        "histogram": weight_histogram(calibrated),
         "file": written,
     }
+
+
+def weight_histogram(weights: np.ndarray, bins: int = 12) -> list[dict[str, Any]]:
+    """Counts of weights in equal-width bins: the shape of the distribution at a glance."""
+    counts, edges = np.histogram(np.asarray(weights, dtype=float), bins=bins)
+    return [
+        {"from": float(a), "to": float(b), "count": int(c)}
+        for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)
+    ]

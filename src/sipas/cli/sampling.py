@@ -242,6 +242,11 @@ def weights_compute(
         )
         for note in calibrated["notes"]:
             click.secho(f"note: {note}", fg="yellow")
+        click.echo("calibrated weights:")
+        largest = max(b["count"] for b in result["histogram"]) or 1
+        for b in result["histogram"]:
+            bar = "█" * round(30 * b["count"] / largest)
+            click.echo(f"  {b['from']:>10.4g} – {b['to']:<10.4g} {bar} {b['count']}")
         if result["file"]:
             click.echo(f"wrote {result['file']}")
 

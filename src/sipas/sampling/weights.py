@@ -53,6 +53,7 @@ class WeightReport:
     cv: float
     kish_deff: float  # 1 + CV² of the weights: the variance inflation due to weighting alone
     effective_n: float
+    percentiles: dict[str, float] = field(default_factory=dict)  # p1 … p99 of the weights
     iterations: int = 0
     converged: bool = True
     max_margin_error: float = 0.0  # largest |weighted total − population total| over all margins
@@ -69,6 +70,8 @@ def weight_report(weights: np.ndarray, method: str, **extra: object) -> WeightRe
     mean = total / len(w)
     cv = float(w.std() / mean) if mean else float("nan")
     effective = total**2 / float((w**2).sum())
+    points = (1, 5, 25, 50, 75, 95, 99)
+    percentiles = {f"p{q}": float(v) for q, v in zip(points, np.percentile(w, points), strict=True)}
     return WeightReport(
         method=method,
         respondents=len(w),
@@ -79,6 +82,7 @@ def weight_report(weights: np.ndarray, method: str, **extra: object) -> WeightRe
         cv=cv,
         kish_deff=len(w) / effective,
         effective_n=effective,
+        percentiles=percentiles,
         **extra,  # type: ignore[arg-type]
     )
 
@@ -220,13 +224,18 @@ def rake(
     weights: np.ndarray,
     margins: Margins,
     group: str | None = None,
-    tolerance: float = 1e-12,
+    tolerance: float = 1e-14,
     max_iterations: int = 1000,
 ) -> tuple[np.ndarray, WeightReport]:
-    """Iterative proportional fitting: adjust weights to each margin in turn until all hold."""
+    """Iterative proportional fitting: adjust weights to each margin in turn until all hold.
+
+    Sweeps stop when the largest margin error is below ``tolerance`` × the total weight (the limit
+    of double precision) or stops improving; the result counts as converged when that error is
+    below 1e-10 of the total.
+    """
     groups, variables = _level_codes(sample, margins, group)
     w = np.asarray(weights, dtype=float).copy()
-    iterations, error = 0, np.inf
+    iterations, error, best, stalled = 0, np.inf, np.inf, 0
     for iterations in range(1, max_iterations + 1):  # noqa: B007 - the count is reported
         for codes, targets in variables:
             levels = targets.shape[1]
@@ -234,15 +243,20 @@ def rake(
             current = np.bincount(cell, weights=w, minlength=targets.size)
             w *= (targets.ravel() / current)[cell]
         error = _margin_error(w, groups, variables)
-        if error <= tolerance * max(1.0, float(w.sum())):
+        scale = max(1.0, float(w.sum()))
+        if error <= tolerance * scale:
             break
-    converged = error <= tolerance * max(1.0, float(w.sum())) or error < 1e-8
+        stalled = stalled + 1 if error >= best else 0
+        best = min(best, error)
+        if stalled >= 5:
+            break
+    converged = error <= 1e-10 * max(1.0, float(w.sum()))
     report = weight_report(
         w, "raking", iterations=iterations, converged=converged, max_margin_error=error
     )
     if not converged:
         report.notes.append(
-            f"raking did not converge in {max_iterations} iterations (largest margin error"
+            f"raking did not converge in {iterations} iterations (largest margin error"
             f" {error:.3g}): margins may be inconsistent with each other or cells nearly empty"
         )
     return w, report
