@@ -151,7 +151,9 @@ def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
     listed = [s.unit for s in design.stages if s.unit]
     # A unit is identified within its parents: the same person may use two departments.
     identity = ([design.strata] if design.strata else []) + listed
-    duplicated = frame.duplicated(identity, keep=False)
+    duplicated = frame[listed[-1]].duplicated(keep=False)  # cheap: one column
+    if duplicated.any():  # only then the full identity, which allows a person in two units
+        duplicated = frame.duplicated(identity, keep=False)
     if duplicated.any():
         rows = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())[:_SHOWN]]
         raise SipasError(
@@ -173,6 +175,60 @@ def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
                 )
 
 
+def _select_stage(current: pd.DataFrame, stage: Stage, number: int, seed: int) -> pd.DataFrame:
+    """Keep the rows of the units chosen in each parent, with the stage's probability."""
+    assert stage.unit is not None
+    parent_codes, parents = pd.factorize(current["_parent"], sort=True)
+    unit_labels = current[stage.unit].astype(str)
+    unit_codes, units = pd.factorize(unit_labels, sort=True)
+    # (parent, unit) pairs in parent order, units sorted by name within each parent.
+    pairs, row_pair = np.unique(parent_codes * len(units) + unit_codes, return_inverse=True)
+    sizes = (
+        pd.to_numeric(current[stage.size], errors="coerce").to_numpy(dtype=float)
+        if stage.size
+        else np.ones(len(current))
+    )
+    pair_size = np.bincount(row_pair, weights=sizes, minlength=len(pairs))
+    bounds = np.searchsorted(pairs // len(units), np.arange(len(parents) + 1))
+    counts = np.diff(bounds)
+    short = np.flatnonzero(counts < stage.take)
+    if len(short):
+        shown = ", ".join(
+            f"{str(parents[g]).split('/')[-1]} has {counts[g]}" for g in short[:_SHOWN]
+        )
+        raise SipasError(
+            "sample.allocation_exceeds_frame",
+            f"stage {stage.name!r} takes {stage.take} units of {stage.unit!r} from each"
+            f" parent, but {len(short)} {'has' if len(short) == 1 else 'have'} fewer: {shown}",
+            hint="lower take, merge small parents in the frame, or check the frame is complete",
+        )
+    selected = np.zeros(len(pairs), dtype=bool)
+    reserve = np.zeros(len(pairs), dtype=bool)
+    probability = np.zeros(len(pairs))
+    for g, parent in enumerate(parents):
+        first, last = bounds[g], bounds[g + 1]
+        rng = _rng(seed, number, parent)
+        if stage.method is Method.PPS_SYSTEMATIC:
+            chosen, prob = pps_systematic(rng, pair_size[first:last], stage.take)
+            selected[first + chosen] = True
+            probability[first:last] = prob
+        else:
+            n_units = last - first
+            order = _equal(rng, n_units, stage.take, stage.method)
+            main = min(stage.take, n_units)
+            selected[first + order[: main + stage.reserve]] = True
+            reserve[first + order[main : main + stage.reserve]] = True
+            probability[first:last] = main / n_units
+    keep = selected[row_pair]
+    kept = current[keep].copy()
+    kept_pairs = row_pair[keep]
+    kept[f"p_{stage.name}"] = probability[kept_pairs]
+    kept["probability"] = kept["probability"] * probability[kept_pairs]
+    kept["reserve"] = kept["reserve"].to_numpy() | reserve[kept_pairs]
+    kept["_parent"] = kept["_parent"] + "/" + unit_labels[keep]
+    return kept
+
+
 def draw(frame: pd.DataFrame, design: SampleDesign, seed: int) -> pd.DataFrame:
     """The selected units of the lowest listed stage, with probabilities and design weights.
 
@@ -190,51 +246,7 @@ def draw(frame: pd.DataFrame, design: SampleDesign, seed: int) -> pd.DataFrame:
     listed = [s for s in design.stages if s.unit]
     for number, stage in enumerate(listed):
         assert stage.unit is not None
-        sizes_by_unit = (
-            current.groupby(["_parent", stage.unit], sort=True)[stage.size].sum()
-            if stage.size
-            else current.groupby(["_parent", stage.unit], sort=True).size()
-        )
-        counts = sizes_by_unit.groupby(level=0, sort=True).size()
-        short = counts[counts < stage.take]
-        if len(short):
-            shown = ", ".join(f"{p.split('/')[-1]} has {n}" for p, n in short.head(_SHOWN).items())
-            raise SipasError(
-                "sample.allocation_exceeds_frame",
-                f"stage {stage.name!r} takes {stage.take} units of {stage.unit!r} from each"
-                f" parent, but {len(short)} {'has' if len(short) == 1 else 'have'} fewer: {shown}",
-                hint="lower take, merge small parents in the frame, or check the frame is complete",
-            )
-        picked: list[tuple[str, str, float, bool]] = []
-        for parent, units in sizes_by_unit.groupby(level=0, sort=True):
-            names = units.index.get_level_values(1).astype(str).to_numpy()
-            rng = _rng(seed, number, parent)
-            if stage.method is Method.PPS_SYSTEMATIC:
-                if not stage.size:
-                    raise SipasError(
-                        "sample.design_invalid",
-                        f"stage {stage.name!r} is PPS but names no size column",
-                        hint="add size: <column> to the stage",
-                    )
-                chosen, prob = pps_systematic(rng, units.to_numpy(dtype=float), stage.take)
-                picked += [(str(parent), names[i], float(prob[i]), False) for i in chosen]
-            else:
-                order = _equal(rng, len(names), stage.take, stage.method)
-                main = min(stage.take, len(names))
-                probability = main / len(names)
-                picked += [
-                    (str(parent), names[i], probability, rank >= main)
-                    for rank, i in enumerate(order[: main + stage.reserve])
-                ]
-        chosen_frame = pd.DataFrame(
-            picked, columns=["_parent", "_unit", f"p_{stage.name}", "_reserve"]
-        )
-        current["_unit"] = current[stage.unit].astype(str)
-        current = current.merge(chosen_frame, on=["_parent", "_unit"], how="inner")
-        current["probability"] *= current[f"p_{stage.name}"]
-        current["reserve"] |= current["_reserve"]
-        current["_parent"] = current["_parent"] + "/" + current["_unit"]
-        current = current.drop(columns=["_unit", "_reserve"])
+        current = _select_stage(current, stage, number, seed)
     below = [s for s in design.stages if not s.unit]
     for stage in below:
         size = pd.to_numeric(current[stage.size], errors="coerce") if stage.size else None
