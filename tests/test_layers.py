@@ -16,15 +16,17 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "sipas"
 # Which sipas packages each package may import (besides itself).
 ALLOWED = {
     "errors": set(),
+    "rows": set(),
     "text": set(),
     "settings": {"errors"},
     "geo": {"errors", "text"},
     "frameworks": {"errors", "text"},
     "synthetic": {"errors", "text", "geo", "frameworks", "sampling"},
-    "survey": {"errors", "text", "geo", "frameworks"},
-    "sampling": {"errors", "text", "geo"},
+    "survey": {"rows", "errors", "text", "geo", "frameworks"},
+    "sampling": {"rows", "errors", "text", "geo"},
     "store": {"errors", "text"},
     "api": {
+        "rows",
         "errors",
         "text",
         "geo",
@@ -37,7 +39,7 @@ ALLOWED = {
     },
     "cli": {"errors", "text", "settings", "api", "store", "__init__"},
 }
-PURE = {"errors", "text", "geo", "frameworks", "synthetic", "survey", "sampling"}
+PURE = {"rows", "errors", "text", "geo", "frameworks", "synthetic", "survey", "sampling"}
 FORBIDDEN_IN_PURE = {"sqlalchemy", "alembic", "click", "rich", "fastapi", "starlette", "psycopg"}
 
 

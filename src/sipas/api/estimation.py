@@ -96,8 +96,18 @@ class Outcome:
     synthetic: bool = False
     geography: str | None = None  # "63" or "34" where known (stored surveys)
 
+    _table: pd.DataFrame | None = field(default=None, repr=False)
+
     def table(self) -> pd.DataFrame:
-        """All estimates, with ranks and rank intervals for the units on the ranked levels."""
+        """All estimates, with ranks and rank intervals for the units on the ranked levels.
+
+        Computed once: showing and saving the same outcome rank the units once.
+        """
+        if self._table is None:
+            self._table = self._ranked_table()
+        return self._table
+
+    def _ranked_table(self) -> pd.DataFrame:
         table = self.result.table.copy()
         table["rank"] = np.nan
         table["rank_low"] = np.nan
@@ -265,7 +275,7 @@ def estimates_view(
     outcome: Outcome, level: str = "all", partition: str | None = None
 ) -> dict[str, Any]:
     """The estimates as plain data: what `sipas estimate --format json` prints."""
-    table = outcome.table()
+    table = outcome.table().copy()  # the cached table stays as it is
     if level != "all":
         table = table[table["level"] == level]
     if partition is not None:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sipas.api.estimation import read_responses
 from sipas.errors import SipasError
+from sipas.rows import file_rows
 from sipas.sampling.frames import procedure_user_frame
 from sipas.sampling.select import SampleDesign, draw, read_design
 from sipas.sampling.size import Allocation, allocate, margin_of_error, required_size, yamane
@@ -82,7 +83,7 @@ def allocation_table(
             )
     duplicated = populations[unit].duplicated(keep=False)
     if duplicated.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())[:10]]
+        rows = file_rows(populations.index, duplicated)
         raise SipasError(
             "sample.duplicate_units", f"units repeat in rows {rows}", hint="one row per unit"
         )
@@ -238,7 +239,7 @@ def _responded(frame: pd.DataFrame, column: str) -> np.ndarray:
     text = frame[column].astype("string").str.strip().str.lower().fillna("")
     unknown = ~text.isin(_YES | _NO)
     if unknown.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(unknown.to_numpy())[:10]]
+        rows = file_rows(frame.index, unknown)
         raise SipasError(
             "weights.bad_responded",
             f"column {column!r} has values that are neither yes nor no in rows {rows}",
@@ -260,7 +261,7 @@ def compute_weights(
     weights = pd.to_numeric(frame[request.weight], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(weights) | (weights <= 0)
     if bad.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(bad)[:10]]
+        rows = file_rows(frame.index, bad)
         raise SipasError(
             "weights.bad_weight",
             f"design weights are blank, zero or negative in rows {rows}",

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
+from sipas.rows import file_rows
 
 
 @dataclass
@@ -89,7 +89,7 @@ def procedure_user_frame(
         before_window=int(before.sum()),
         after_window=int(after.sum()),
         quarantined=int((~usable).sum()),
-        quarantined_rows=[int(i) + 2 for i in np.flatnonzero((~usable).to_numpy())[:10]],
+        quarantined_rows=file_rows(dossiers.index, ~usable),
         persons=len(frame),
     )
     return frame, report, quarantined

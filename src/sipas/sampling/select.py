@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sipas.errors import SipasError
+from sipas.rows import file_rows
 
 _SHOWN = 10
 
@@ -155,7 +156,7 @@ def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
     if duplicated.any():  # only then the full identity, which allows a person in two units
         duplicated = frame.duplicated(identity, keep=False)
     if duplicated.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())[:_SHOWN]]
+        rows = file_rows(frame.index, duplicated)
         raise SipasError(
             "sample.duplicate_units",
             f"{int(duplicated.sum())} frame rows repeat a {listed[-1]!r} id (rows {rows})",
@@ -166,7 +167,7 @@ def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
             sizes = pd.to_numeric(frame[stage.size], errors="coerce")
             bad = sizes.isna() | (sizes <= 0)
             if bad.any():
-                rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:_SHOWN]]
+                rows = file_rows(frame.index, bad)
                 raise SipasError(
                     "sample.bad_size",
                     f"{int(bad.sum())} frame rows have a missing or zero {stage.size!r}"

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
+from sipas.rows import file_rows
 
 _SHOWN = 10
 
@@ -111,7 +112,7 @@ def read_margins(frame: pd.DataFrame, group: str | None = None) -> Margins:
     )
     bad = table["total"].isna() | (table["total"] <= 0)
     if bad.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:_SHOWN]]
+        rows = file_rows(frame.index, bad)
         raise SipasError(
             "weights.bad_total",
             f"margins rows {rows} have a total that is blank, zero, negative or not a number",
@@ -119,7 +120,7 @@ def read_margins(frame: pd.DataFrame, group: str | None = None) -> Margins:
         )
     duplicated = table.duplicated(["group", "variable", "level"], keep=False)
     if duplicated.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(duplicated.to_numpy())[:_SHOWN]]
+        rows = file_rows(frame.index, duplicated)
         raise SipasError(
             "weights.duplicate_margin",
             f"margins rows {rows} give the same (group, variable, level) more than once",
@@ -187,7 +188,7 @@ def _level_codes(
         unknown_mask = codes < 0
         if unknown_mask.any():
             shown = sorted(set(cleaned) - set(index))[:_SHOWN]
-            rows_shown = [int(i) + 2 for i in np.flatnonzero(unknown_mask)[:_SHOWN]]
+            rows_shown = file_rows(sample.index, unknown_mask)
             raise SipasError(
                 "weights.unknown_level",
                 f"column {variable!r} has values with no population total: {shown}"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
-from sipas.survey.rows import SHOWN, counted, file_rows
+from sipas.rows import SHOWN, counted, file_rows
 
 
 class LonelyPsu(StrEnum):
@@ -129,15 +129,24 @@ def _weights(frame: pd.DataFrame, column: str) -> np.ndarray:
     return array
 
 
-def _codes(frame: pd.DataFrame, column: str, what: str) -> tuple[np.ndarray, list[str]]:
-    """Each row's label number (labels sorted, spaces around them ignored) and the labels.
+def label_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's label number (-1 for a blank) and the labels, sorted, spaces around them ignored.
 
     Factorizing first and cleaning only the distinct labels keeps this fast on a million rows.
     """
-    raw_codes, raw_labels = pd.factorize(frame[column], sort=True)
+    raw_codes, raw_labels = pd.factorize(values, sort=False)
     cleaned = [str(label).strip() for label in raw_labels]
-    blank_label = np.array([label == "" for label in cleaned] + [True])  # last: missing (-1)
-    blank = pd.Series(blank_label[raw_codes], index=frame.index)
+    labels = sorted({label for label in cleaned if label})
+    position = {label: i for i, label in enumerate(labels)}
+    # A missing value (raw code -1) picks the trailing -1.
+    relabel = np.array([position.get(label, -1) for label in cleaned] + [-1], dtype=np.int64)
+    return relabel[raw_codes], labels
+
+
+def _codes(frame: pd.DataFrame, column: str, what: str) -> tuple[np.ndarray, list[str]]:
+    """Label numbers of a design column, which may not be blank anywhere."""
+    codes, labels = label_codes(frame[column])
+    blank = pd.Series(codes < 0, index=frame.index)
     if blank.any():
         raise SipasError(
             f"survey.blank_{what}",
@@ -145,10 +154,7 @@ def _codes(frame: pd.DataFrame, column: str, what: str) -> tuple[np.ndarray, lis
             f" ({counted(int(blank.sum()), 'row')})",
             hint=f"every respondent must belong to a {what}; fill those cells or drop the rows",
         )
-    labels = sorted(set(cleaned))
-    position = {label: i for i, label in enumerate(labels)}
-    relabel = np.array([position[label] for label in cleaned], dtype=np.int64)
-    return relabel[raw_codes], labels
+    return codes, labels
 
 
 def _finite_factor(

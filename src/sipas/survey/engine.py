@@ -74,14 +74,22 @@ class CellTotals:
 
     def deff(self) -> np.ndarray:
         """Design effect as R's ``svymean(deff=TRUE)``: Taylor variance over the SRS variance."""
-        n = self.count
-        big_n = self.den
-        r = self.estimate
+        n, big_n = self.count, self.den
+        srs = srs_variance(n, big_n, self.num, self.sq)
         with np.errstate(invalid="ignore", divide="ignore"):
-            s2 = n / (n - 1) * (self.sq / big_n - r**2)
-            srs = s2 * (big_n - n) / (big_n * n)
             out = self.taylor_var / srs
         return np.where((big_n >= n) & (n > 1), out, np.nan)
+
+
+def srs_variance(
+    n: np.ndarray, weight_sum: np.ndarray, weighted_sum: np.ndarray, weighted_squares: np.ndarray
+) -> np.ndarray:
+    """Variance of a weighted mean under simple random sampling, as R's ``svymean(deff=TRUE)``:
+    s²·(N − n)/(N·n), with s² the weighted variance times n/(n − 1) and N the sum of weights."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = weighted_sum / weight_sum
+        s2 = n / (n - 1) * (weighted_squares / weight_sum - mean**2)
+        return np.asarray(s2 * (weight_sum - n) / (weight_sum * n))
 
 
 def _group_sums(keys: np.ndarray, *matrices: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:

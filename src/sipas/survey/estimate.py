@@ -26,8 +26,8 @@ import pandas as pd
 from sipas.errors import SipasError
 from sipas.frameworks.model import NationalRule, SurveyFramework
 from sipas.survey.composites import Tree, index_tree
-from sipas.survey.design import DesignColumns, LonelyPsu, design_from_frame
-from sipas.survey.engine import Cells, CellTotals, cell_totals
+from sipas.survey.design import DesignColumns, LonelyPsu, design_from_frame, label_codes
+from sipas.survey.engine import Cells, CellTotals, cell_totals, srs_variance
 from sipas.survey.items import item_values
 from sipas.survey.replicates import ReplicateDesign, ReplicateOptions, replicate_design
 
@@ -147,12 +147,7 @@ def _partition(
     blank = np.zeros(len(frame), dtype=bool)
     label_lists: list[list[str]] = []
     for column in columns:
-        raw_codes, raw_labels = pd.factorize(frame[column], sort=False)
-        cleaned = [str(label).strip() for label in raw_labels]
-        kept = sorted({label for label in cleaned if label})
-        position = {label: i for i, label in enumerate(kept)}
-        relabel = np.array([position.get(label, -1) for label in cleaned] + [-1], dtype=np.int64)
-        codes = relabel[raw_codes]  # raw code -1 (missing) picks the trailing -1
+        codes, kept = label_codes(frame[column])
         blank |= codes < 0
         combined = combined * max(len(kept), 1) + np.maximum(codes, 0)
         label_lists.append(kept)
@@ -211,20 +206,12 @@ def _stats_rows(
     )
 
 
-def _node_counts(totals: CellTotals, tree: Tree) -> np.ndarray:
-    """Respondents with a defined score on each node (see engine.node scores), cells × nodes."""
-    assert totals.scores is not None
-    return totals.scores[3]
-
-
 def _node_deff(totals: CellTotals, variance: np.ndarray) -> np.ndarray:
     """Design effect of a composite: its variance over that of an SRS of respondents' node scores."""
     assert totals.scores is not None
     wsum, wsq, wn, n = totals.scores
+    srs = srs_variance(n, wn, wsum, wsq)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = wsum / wn
-        s2 = n / (n - 1) * (wsq / wn - mean**2)
-        srs = s2 * (wn - n) / (wn * n)
         deff = variance / srs
     return np.where((wn >= n) & (n > 1) & (srs > 0), deff, np.nan)
 
@@ -306,7 +293,8 @@ def estimate(
         estimate_all = np.concatenate([item_est, node_est], axis=1)
         variance_all = np.concatenate([item_var, node_var], axis=1)
         deff_all = np.concatenate([item_deff, node_deff], axis=1)
-        n_all = np.concatenate([t.count, _node_counts(t, tree)], axis=1)
+        assert t.scores is not None  # respondents with a defined score on each node
+        n_all = np.concatenate([t.count, t.scores[3]], axis=1)
         methods = [taylor] * len(item_codes) + [rep_label] * len(node_codes)
         partition = t.cells.name
         frames.append(

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sipas.errors import SipasError
 from sipas.frameworks.model import BlankRule, ItemRule, SurveyFramework
-from sipas.survey.rows import SHOWN, counted, file_row, file_rows
+from sipas.rows import SHOWN, counted, file_row, file_rows
 
 
 @dataclass(frozen=True)

@@ -181,12 +181,13 @@ def _jkn_design(design: Design, options: ReplicateOptions) -> ReplicateDesign:
     rscales: list[float] = []
     column = 0
     adjusted_set = set(adjusted)
+    starts = dict(own)
     n_strata = design.n_strata
     for h, n in enumerate(design.n_psu):
         if h in adjusted_set:
             rscales.append((n_strata - 1) / n_strata)
             column += 1
-        elif any(h == s for s, _ in own):
+        elif h in starts:
             rscales.extend([float(design.finite[h]) * (n - 1) / n] * int(n))
             column += int(n)
     if column == 0:
