@@ -21,9 +21,12 @@ ALLOWED = {
     "settings": {"errors"},
     "geo": {"errors", "text"},
     "frameworks": {"errors", "text"},
-    "synthetic": {"errors", "text", "geo", "frameworks", "sampling"},
+    "synthetic": {"errors", "text", "geo", "frameworks", "sampling", "par", "service_index"},
     "survey": {"rows", "errors", "text", "geo", "frameworks"},
     "sampling": {"rows", "errors", "text", "geo"},
+    "par": {"rows", "errors", "text", "geo", "frameworks"},
+    "ingest": {"rows", "errors", "text", "geo", "frameworks"},
+    "service_index": {"rows", "errors", "text", "geo"},
     "store": {"errors", "text"},
     "api": {
         "rows",
@@ -34,12 +37,27 @@ ALLOWED = {
         "synthetic",
         "survey",
         "sampling",
+        "par",
+        "ingest",
+        "service_index",
         "store",
         "settings",
     },
     "cli": {"errors", "text", "settings", "api", "store", "__init__"},
 }
-PURE = {"rows", "errors", "text", "geo", "frameworks", "synthetic", "survey", "sampling"}
+PURE = {
+    "rows",
+    "errors",
+    "text",
+    "geo",
+    "frameworks",
+    "synthetic",
+    "survey",
+    "sampling",
+    "par",
+    "ingest",
+    "service_index",
+}
 FORBIDDEN_IN_PURE = {"sqlalchemy", "alembic", "click", "rich", "fastapi", "starlette", "psycopg"}
 
 

@@ -15,7 +15,9 @@ from sipas.cli.demo import demo
 from sipas.cli.estimate import change, estimate, results
 from sipas.cli.frameworks import frameworks
 from sipas.cli.geo import geo
+from sipas.cli.ingest import COMMANDS as INGEST_COMMANDS
 from sipas.cli.sampling import sample, weights
+from sipas.cli.service_index import COMMANDS as SERVICE_INDEX_COMMANDS
 from sipas.cli.settings import settings_command
 from sipas.errors import SipasError
 from sipas.settings import load_settings
@@ -63,6 +65,8 @@ cli.add_command(results)
 cli.add_command(sample)
 cli.add_command(settings_command)
 cli.add_command(weights)
+for _command in (*INGEST_COMMANDS, *SERVICE_INDEX_COMMANDS):
+    cli.add_command(_command)
 
 
 def _debug_wanted(argv: list[str]) -> bool:

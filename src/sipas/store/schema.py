@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -75,6 +76,67 @@ par_campaigns = Table(
     Column("synthetic", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The framework as it was when the campaign opened, so results stay reproducible.
+    Column("framework", JSON, nullable=True),
+    Column("deadline", DateTime(timezone=True), nullable=True),  # self-assessment lock
+    Column("stage", String(16), nullable=False, default="self"),
+    Column("previous_code", String(80), nullable=True),  # the campaign change is measured on
+)
+
+par_units = Table(
+    "par_units",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "campaign_id", Integer, ForeignKey("par_campaigns.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("unit_code", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),  # province | department | commune | ministry
+    Column("province_code", String(4), nullable=True),  # the province a unit belongs to
+    Column("locked_at", DateTime(timezone=True), nullable=True),
+    Column("locked_by", String(120), nullable=True),
+    UniqueConstraint("campaign_id", "unit_code"),
+)
+
+par_assignments = Table(
+    "par_assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "campaign_id", Integer, ForeignKey("par_campaigns.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("user_name", String(120), nullable=False),
+    Column("role", String(20), nullable=False),  # self_assessor | appraiser
+    Column("unit_code", String(40), nullable=True),  # None = every unit
+    Column("node_code", String(40), nullable=True),  # None = every area
+    UniqueConstraint(
+        "campaign_id",
+        "user_name",
+        "role",
+        "unit_code",
+        "node_code",
+        name="uq_par_assignments_scope",
+    ),
+)
+
+par_evidence = Table(
+    "par_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "campaign_id", Integer, ForeignKey("par_campaigns.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("unit_code", String(40), nullable=False),
+    Column("node_code", String(40), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("media_type", String(120), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(120), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("campaign_id", "unit_code", "node_code", "sha256"),
 )
 
 par_scores = Table(
@@ -86,8 +148,15 @@ par_scores = Table(
     ),
     Column("unit_code", String(40), nullable=False),
     Column("node_code", String(40), nullable=False),
-    Column("stage", String(16), nullable=False),  # self | appraisal1 | appraisal2 | final
-    Column("points", Float, nullable=False),
+    # self | appraisal1 | explanation | appraisal2 | final
+    Column("stage", String(16), nullable=False),
+    Column("points", Float, nullable=True),  # None = not applicable, or an explanation only
+    Column("value", JSON, nullable=True),  # the rubric's input (a rate, a status, answer counts)
+    Column("applicable", Boolean, nullable=False, default=True),
+    Column("note", Text, nullable=True),
+    Column("reason", Text, nullable=True),  # why an appraisal changed the score
+    Column("actor", String(120), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("campaign_id", "unit_code", "node_code", "stage"),
 )
 
