@@ -188,12 +188,97 @@ class Method(StrEnum):
     MIXED = "mixed"  # a node whose parts are scored both ways and are not itemised here
 
 
+class PointsRubric(_Strict):
+    """The points are entered directly (0 to the leaf's maximum)."""
+
+    kind: Literal["points"] = "points"
+
+
+class Tier(_Strict):
+    min: float  # the rate (in %) from which the tier applies
+    points: float
+    strict: bool = False  # True: only above ``min`` ("> 90%"), not at it
+
+
+class TiersRubric(_Strict):
+    """Points by bands of a rate, e.g. > 90% = 2, 70–90% = 1, < 70% = 0. Highest band first."""
+
+    kind: Literal["tiers"]
+    tiers: Annotated[list[Tier], Field(min_length=1)]
+
+
+class BinaryRubric(_Strict):
+    """Met (đạt) earns the maximum, not met (không đạt) nothing."""
+
+    kind: Literal["binary"]
+
+
+class ProportionalRubric(_Strict):
+    """Points in proportion to a rate; ``full_at`` (in %) earns the maximum."""
+
+    kind: Literal["proportional"]
+    full_at: Annotated[float, Field(gt=0, le=100)] = 100.0
+
+
+class TimelinessRubric(_Strict):
+    """On time / late / missing, as shares of the maximum (1 / 0.5 / 0 by default)."""
+
+    kind: Literal["timeliness"]
+    on_time: Annotated[float, Field(ge=0, le=1)] = 1.0
+    late: Annotated[float, Field(ge=0, le=1)] = 0.5
+    missing: Annotated[float, Field(ge=0, le=1)] = 0.0
+
+
+class SurveyRubric(_Strict):
+    """Scored from survey answers: each answer earns a share of the maximum (A/B/C/D = 100/60/20/0%
+    by default); shares are averaged within each respondent group, then over the groups named."""
+
+    kind: Literal["survey"]
+    groups: Annotated[list[str], Field(min_length=1)]
+    answer_weights: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: {"A": 1.0, "B": 0.6, "C": 0.2, "D": 0.0}
+    )
+
+
+class SipasRubric(_Strict):
+    """Fed by a SIPAS result: the province's estimate of ``indicator`` (0–100) × max / 100."""
+
+    kind: Literal["sipas"]
+    indicator: str = "SIPAS"
+
+
+Rubric = Annotated[
+    PointsRubric
+    | TiersRubric
+    | BinaryRubric
+    | ProportionalRubric
+    | TimelinessRubric
+    | SurveyRubric
+    | SipasRubric,
+    Field(discriminator="kind"),
+]
+
+
+class NodeRole(StrEnum):
+    SCORE = "score"  # counts towards the framework's total points
+    BONUS = "bonus"  # a top-level node of bonus points; its max_points is the cap
+    PENALTY = "penalty"  # a top-level node of penalty points; its max_points is the cap
+
+
+class NotApplicableRule(StrEnum):
+    EXCLUDE = "exclude"  # the leaf leaves both the points and the maximum (index on the rest)
+    FULL_POINTS = "full_points"  # the leaf earns its maximum
+
+
 class ParNode(_Strict):
     code: Annotated[str, Field(min_length=1)]
     name: Text
     max_points: float | None = None  # None = not known (must be marked provisional)
     provisional: bool = False
     method: Method | None = None  # required on leaves
+    rubric: Rubric | None = None  # leaves only; None = points entered directly
+    may_be_not_applicable: bool = False  # a unit may declare the leaf not applicable to it
+    role: NodeRole = NodeRole.SCORE  # top-level nodes only
     evidence_required: bool = True
     children: list[ParNode] = Field(default_factory=list)
 
@@ -215,7 +300,12 @@ class ParFramework(FrameworkBase):
     total_points: float = 100.0
     levels: list[Text] = Field(default_factory=list)  # names of the tree levels, top first
     groups: list[Group] = Field(default_factory=list)
+    not_applicable: NotApplicableRule = NotApplicableRule.EXCLUDE
     nodes: Annotated[list[ParNode], Field(min_length=1)]
+
+    def scored_nodes(self) -> list[ParNode]:
+        """The top-level nodes that make up the total (bonus and penalty nodes left out)."""
+        return [node for node in self.nodes if node.role is NodeRole.SCORE]
 
     def walk(self) -> list[tuple[tuple[str, ...], ParNode]]:
         """Every node with the codes of its ancestors, depth first."""

@@ -13,11 +13,17 @@ from collections.abc import Iterator
 from sipas.frameworks.model import (
     IndexNode,
     ItemRule,
+    Method,
+    NodeRole,
     ParFramework,
     ParNode,
     QuestionType,
+    Rubric,
+    SipasRubric,
     SurveyFramework,
+    SurveyRubric,
     Text,
+    TiersRubric,
 )
 from sipas.frameworks.report import ValidationReport, join_path
 
@@ -55,7 +61,11 @@ def check_par(framework: ParFramework, report: ValidationReport) -> None:
     for trail, node in framework.walk():
         path = join_path(root, *trail, node.code)
         _check_par_node(framework, node, trail, path, report)
-    _check_points(framework, framework.nodes, framework.total_points, root, 0, report)
+    _check_points(framework, framework.scored_nodes(), framework.total_points, root, 0, report)
+    for node in framework.nodes:
+        if node.role is not NodeRole.SCORE:
+            # Bonus and penalty leaves may add up to more than the node's cap: the cap limits the sum.
+            _check_points(framework, node.children, None, join_path(root, node.code), 1, report)
     _check_groups(framework, report)
 
 
@@ -93,7 +103,46 @@ def _check_par_node(
             "par.leaf_method",
             "a leaf needs a scoring method: self_assessed, survey or mixed",
         )
+    if trail and node.role is not NodeRole.SCORE:
+        report.add(path, "par.role_depth", f"only top-level nodes can be {node.role.value} nodes")
+    if not node.is_leaf and (node.rubric is not None or node.may_be_not_applicable):
+        report.add(
+            path,
+            "par.rubric_on_parent",
+            "a rubric and may_be_not_applicable belong on leaves; this node has children",
+        )
+    if node.rubric is not None:
+        _check_rubric(node, node.rubric, path, report)
     _check_text(node.name, path, report)
+
+
+def _check_rubric(node: ParNode, rubric: Rubric, path: str, report: ValidationReport) -> None:
+    from_survey = isinstance(rubric, SurveyRubric | SipasRubric)
+    if from_survey and node.method is not Method.SURVEY:
+        report.add(
+            path,
+            "par.rubric_method",
+            f"a {rubric.kind} rubric is filled from survey results: set method: survey",
+        )
+    if node.method is Method.SURVEY and not from_survey and rubric.kind != "points":
+        report.add(
+            path,
+            "par.rubric_method",
+            f"a survey leaf cannot use a {rubric.kind} rubric: use survey, sipas or points",
+        )
+    if isinstance(rubric, TiersRubric):
+        bounds = [tier.min for tier in rubric.tiers]
+        if bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
+            report.add(path, "par.tier_order", "list tiers from the highest rate down, each distinct")
+        top = node.max_points
+        for tier in rubric.tiers:
+            if tier.points < 0 or (top is not None and tier.points > top + POINTS_TOLERANCE):
+                report.add(
+                    path,
+                    "par.tier_points",
+                    f"tier from {_fmt(tier.min)}% gives {_fmt(tier.points)} points, "
+                    f"outside 0–{_fmt(top or 0.0)}",
+                )
 
 
 def _check_points(
