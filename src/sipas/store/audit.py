@@ -35,10 +35,26 @@ def record(
     )
 
 
-def history(connection: Connection, entity: str, entity_id: str) -> list[dict[str, Any]]:
+def record_many(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Many audit rows in one statement (an import); each row as :func:`record` takes it."""
+    if rows:
+        at = datetime.now(UTC)
+        connection.execute(
+            insert(audit_log),
+            [{"at": at, "before": None, "after": None, "reason": None, **row} for row in rows],
+        )
+
+
+def history(
+    connection: Connection, entity: str, entity_id: str, prefix: bool = False
+) -> list[dict[str, Any]]:
+    """The rows of one entity, oldest first; with ``prefix``, of every id starting with it."""
+    match = (
+        audit_log.c.entity_id.startswith(entity_id, autoescape=True)
+        if prefix
+        else audit_log.c.entity_id == entity_id
+    )
     rows = connection.execute(
-        select(audit_log)
-        .where(audit_log.c.entity == entity, audit_log.c.entity_id == entity_id)
-        .order_by(audit_log.c.id)
+        select(audit_log).where(audit_log.c.entity == entity, match).order_by(audit_log.c.id)
     )
     return [dict(row._mapping) for row in rows]

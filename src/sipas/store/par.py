@@ -1,16 +1,20 @@
-"""PAR campaigns and their scores per unit, node and stage."""
+"""PAR campaigns: units, assignments, scores per stage, evidence files. Rules live in sipas.api.par."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from sipas.errors import SipasError
 from sipas.store.records import create_coded
-from sipas.store.schema import par_campaigns, par_scores
+from sipas.store.schema import par_assignments, par_campaigns, par_evidence, par_scores, par_units
 
-STAGES = ("self", "appraisal1", "appraisal2", "final")
+# The order a campaign moves through; "survey" holds survey-fed leaves, written at any stage.
+STAGES = ("self", "appraisal1", "explanation", "appraisal2", "final")
+SCORE_STAGES = (*STAGES, "survey")
+_CHILDREN = (par_scores, par_evidence, par_assignments, par_units)
 
 
 def create_campaign(
@@ -19,24 +23,31 @@ def create_campaign(
     code: str,
     framework_id: str,
     framework_version: str,
+    framework: dict[str, Any] | None,
     year: int,
     geography: str,
     synthetic: bool,
     description: str = "",
+    deadline: datetime | None = None,
+    previous_code: str | None = None,
     replace: bool = False,
 ) -> int:
     return create_coded(
         connection,
         par_campaigns,
-        [(par_scores, par_scores.c.campaign_id)],
+        [(table, table.c.campaign_id) for table in _CHILDREN],
         {
             "code": code,
             "framework_id": framework_id,
             "framework_version": framework_version,
+            "framework": framework,
             "year": year,
             "geography": geography,
             "synthetic": synthetic,
             "description": description,
+            "deadline": deadline,
+            "previous_code": previous_code,
+            "stage": "self",
         },
         what="PAR campaign",
         error_code="par.campaign_exists",
@@ -44,46 +55,262 @@ def create_campaign(
     )
 
 
-def add_scores(connection: Connection, campaign_id: int, rows: list[dict[str, Any]]) -> int:
-    """Rows of unit_code, node_code, stage, points."""
-    bad = [r for r in rows if r["stage"] not in STAGES]
-    if bad:
+def get_campaign(connection: Connection, code: str) -> dict[str, Any]:
+    row = connection.execute(select(par_campaigns).where(par_campaigns.c.code == code)).first()
+    if row is None:
+        known = connection.execute(select(par_campaigns.c.code).order_by(par_campaigns.c.code))
+        names = ", ".join(known.scalars()) or "none yet"
         raise SipasError(
-            "par.bad_stage",
-            f"unknown score stage {bad[0]['stage']!r}",
-            f"stages: {', '.join(STAGES)}",
+            "par.campaign_unknown",
+            f"no PAR campaign with code {code!r}",
+            f"campaigns: {names}; create one with `sipas par campaign create`",
         )
-    if rows:
-        connection.execute(insert(par_scores), [{"campaign_id": campaign_id, **r} for r in rows])
-    return len(rows)
+    return dict(row._mapping)
+
+
+def set_stage(connection: Connection, campaign_id: int, stage: str) -> None:
+    connection.execute(
+        update(par_campaigns).where(par_campaigns.c.id == campaign_id).values(stage=stage)
+    )
 
 
 def list_campaigns(connection: Connection) -> list[dict[str, Any]]:
     units = (
-        select(
-            par_scores.c.campaign_id,
-            func.count(func.distinct(par_scores.c.unit_code)).label("units"),
-        )
-        .group_by(par_scores.c.campaign_id)
+        select(par_units.c.campaign_id, func.count().label("units"))
+        .group_by(par_units.c.campaign_id)
         .subquery()
     )
     rows = connection.execute(
-        select(par_campaigns, units.c.units)
+        select(
+            par_campaigns.c.code,
+            par_campaigns.c.framework_id,
+            par_campaigns.c.year,
+            par_campaigns.c.geography,
+            par_campaigns.c.stage,
+            par_campaigns.c.deadline,
+            par_campaigns.c.synthetic,
+            func.coalesce(units.c.units, 0).label("units"),
+        )
         .outerjoin(units, units.c.campaign_id == par_campaigns.c.id)
         .order_by(par_campaigns.c.year, par_campaigns.c.code)
     )
     return [dict(row._mapping) for row in rows]
 
 
-def load_scores(connection: Connection, code: str, stage: str = "final") -> list[dict[str, Any]]:
-    campaign = connection.execute(
-        select(par_campaigns.c.id).where(par_campaigns.c.code == code)
-    ).scalar()
-    if campaign is None:
-        raise SipasError("par.campaign_unknown", f"no PAR campaign with code {code!r}", None)
+# --- units and assignments -----------------------------------------------------------------------
+
+
+def add_units(connection: Connection, campaign_id: int, units: list[dict[str, Any]]) -> int:
+    if units:
+        connection.execute(insert(par_units), [{"campaign_id": campaign_id, **u} for u in units])
+    return len(units)
+
+
+def list_units(connection: Connection, campaign_id: int) -> list[dict[str, Any]]:
     rows = connection.execute(
-        select(par_scores.c.unit_code, par_scores.c.node_code, par_scores.c.points)
-        .where(par_scores.c.campaign_id == campaign, par_scores.c.stage == stage)
-        .order_by(par_scores.c.unit_code, par_scores.c.node_code)
+        select(par_units).where(par_units.c.campaign_id == campaign_id).order_by(par_units.c.id)
     )
     return [dict(row._mapping) for row in rows]
+
+
+def lock_unit(connection: Connection, campaign_id: int, unit_code: str, actor: str) -> datetime:
+    at = datetime.now(UTC)
+    connection.execute(
+        update(par_units)
+        .where(par_units.c.campaign_id == campaign_id, par_units.c.unit_code == unit_code)
+        .values(locked_at=at, locked_by=actor)
+    )
+    return at
+
+
+def lock_all(connection: Connection, campaign_id: int, actor: str) -> int:
+    result = connection.execute(
+        update(par_units)
+        .where(par_units.c.campaign_id == campaign_id, par_units.c.locked_at.is_(None))
+        .values(locked_at=datetime.now(UTC), locked_by=actor)
+    )
+    return int(result.rowcount or 0)
+
+
+def add_assignment(connection: Connection, campaign_id: int, **values: Any) -> None:
+    connection.execute(insert(par_assignments).values(campaign_id=campaign_id, **values))
+
+
+def add_assignments(connection: Connection, campaign_id: int, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(
+            insert(par_assignments), [{"campaign_id": campaign_id, **r} for r in rows]
+        )
+
+
+def list_assignments(
+    connection: Connection, campaign_id: int, user_name: str | None = None
+) -> list[dict[str, Any]]:
+    query = select(
+        par_assignments.c.user_name,
+        par_assignments.c.role,
+        par_assignments.c.unit_code,
+        par_assignments.c.node_code,
+    ).where(par_assignments.c.campaign_id == campaign_id)
+    if user_name is not None:
+        query = query.where(par_assignments.c.user_name == user_name)
+    rows = connection.execute(query.order_by(par_assignments.c.id))
+    return [dict(row._mapping) for row in rows]
+
+
+# --- scores --------------------------------------------------------------------------------------
+
+_SCORE_FIELDS = ("points", "value", "applicable", "note", "reason", "actor", "updated_at")
+
+
+def get_score(
+    connection: Connection, campaign_id: int, unit_code: str, node_code: str, stage: str
+) -> dict[str, Any] | None:
+    row = connection.execute(
+        select(*(par_scores.c[f] for f in _SCORE_FIELDS)).where(
+            par_scores.c.campaign_id == campaign_id,
+            par_scores.c.unit_code == unit_code,
+            par_scores.c.node_code == node_code,
+            par_scores.c.stage == stage,
+        )
+    ).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def put_score(
+    connection: Connection,
+    campaign_id: int,
+    unit_code: str,
+    node_code: str,
+    stage: str,
+    values: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Insert or replace one score; returns what it replaced (None if new)."""
+    before = get_score(connection, campaign_id, unit_code, node_code, stage)
+    stamped = {**values, "updated_at": datetime.now(UTC)}
+    key = and_(
+        par_scores.c.campaign_id == campaign_id,
+        par_scores.c.unit_code == unit_code,
+        par_scores.c.node_code == node_code,
+        par_scores.c.stage == stage,
+    )
+    if before is None:
+        connection.execute(
+            insert(par_scores).values(
+                campaign_id=campaign_id,
+                unit_code=unit_code,
+                node_code=node_code,
+                stage=stage,
+                **stamped,
+            )
+        )
+    else:
+        connection.execute(update(par_scores).where(key).values(**stamped))
+    return before
+
+
+def add_scores(connection: Connection, campaign_id: int, rows: list[dict[str, Any]]) -> int:
+    """Many new scores at once: rows of unit_code, node_code, stage, points and optional fields."""
+    bad = [r for r in rows if r["stage"] not in SCORE_STAGES]
+    if bad:
+        raise SipasError(
+            "par.bad_stage",
+            f"unknown score stage {bad[0]['stage']!r}",
+            f"stages: {', '.join(SCORE_STAGES)}",
+        )
+    if rows:
+        at = datetime.now(UTC)
+        connection.execute(
+            insert(par_scores),
+            [{"applicable": True, "updated_at": at, "campaign_id": campaign_id, **r} for r in rows],
+        )
+    return len(rows)
+
+
+def delete_stage(connection: Connection, campaign_id: int, stage: str) -> None:
+    connection.execute(
+        par_scores.delete().where(
+            par_scores.c.campaign_id == campaign_id, par_scores.c.stage == stage
+        )
+    )
+
+
+def load_scores(
+    connection: Connection,
+    campaign_id: int,
+    stages: tuple[str, ...] = SCORE_STAGES,
+    unit_code: str | None = None,
+) -> list[dict[str, Any]]:
+    query = select(
+        par_scores.c.unit_code,
+        par_scores.c.node_code,
+        par_scores.c.stage,
+        *(par_scores.c[f] for f in _SCORE_FIELDS),
+    ).where(par_scores.c.campaign_id == campaign_id, par_scores.c.stage.in_(stages))
+    if unit_code is not None:
+        query = query.where(par_scores.c.unit_code == unit_code)
+    rows = connection.execute(query.order_by(par_scores.c.unit_code, par_scores.c.node_code))
+    return [dict(row._mapping) for row in rows]
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+
+def add_evidence(connection: Connection, campaign_id: int, **values: Any) -> int:
+    result = connection.execute(
+        insert(par_evidence).values(
+            campaign_id=campaign_id, uploaded_at=datetime.now(UTC), **values
+        )
+    )
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no id for the evidence file")
+    return int(key[0])
+
+
+def find_evidence(
+    connection: Connection, campaign_id: int, unit_code: str, node_code: str, sha256: str
+) -> int | None:
+    found = connection.execute(
+        select(par_evidence.c.id).where(
+            par_evidence.c.campaign_id == campaign_id,
+            par_evidence.c.unit_code == unit_code,
+            par_evidence.c.node_code == node_code,
+            par_evidence.c.sha256 == sha256,
+        )
+    ).scalar()
+    return int(found) if found is not None else None
+
+
+def list_evidence(
+    connection: Connection,
+    campaign_id: int,
+    unit_code: str | None = None,
+    node_code: str | None = None,
+) -> list[dict[str, Any]]:
+    query = select(
+        par_evidence.c.id,
+        par_evidence.c.unit_code,
+        par_evidence.c.node_code,
+        par_evidence.c.filename,
+        par_evidence.c.media_type,
+        par_evidence.c.size,
+        par_evidence.c.sha256,
+        par_evidence.c.uploaded_by,
+        par_evidence.c.uploaded_at,
+    ).where(par_evidence.c.campaign_id == campaign_id)
+    if unit_code is not None:
+        query = query.where(par_evidence.c.unit_code == unit_code)
+    if node_code is not None:
+        query = query.where(par_evidence.c.node_code == node_code)
+    rows = connection.execute(query.order_by(par_evidence.c.id))
+    return [dict(row._mapping) for row in rows]
+
+
+def evidence_content(connection: Connection, campaign_id: int, evidence_id: int) -> bytes | None:
+    content = connection.execute(
+        select(par_evidence.c.content).where(
+            par_evidence.c.campaign_id == campaign_id, par_evidence.c.id == evidence_id
+        )
+    ).scalar()
+    return bytes(content) if content is not None else None
