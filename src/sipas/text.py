@@ -1,9 +1,10 @@
-"""Vietnamese text helpers shared by every layer: NFC, and folding for tolerant matching."""
+"""Text helpers shared by every layer: NFC, folding for tolerant matching, formula escaping."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−_.,;:/\\()'\"’`]+")
 
@@ -27,3 +28,14 @@ def fold_words(text: str) -> list[str]:
 def compact_key(text: str) -> str:
     """Folded words run together: "Tự đánh giá" and "tu-danh giá" both give "tudanhgia"."""
     return "".join(fold_words(text))
+
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in text written to CSV or XLSX (numbers are left alone)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value

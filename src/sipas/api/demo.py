@@ -6,12 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sipas.api import estimation
+from sipas.api import estimation, par
 from sipas.frameworks import load_builtin, require_par, require_survey
 from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
 from sipas.store import Database, audit
-from sipas.store import par as par_store
 from sipas.store import surveys as survey_store
 from sipas.survey import NATIONAL
 from sipas.survey.estimate import headline_national_cell
@@ -25,6 +24,9 @@ SYNTHETIC_LABEL = (
 )
 DEMO_SURVEY_FRAMEWORK = "sipas-gen2"
 DEMO_PAR_FRAMEWORK = "par-province-2017"
+DEMO_ACTOR = par.Actor("sipas demo", "admin")
+SYNTHETIC_EVIDENCE = "SYNTHETIC: demo self-assessment, no real evidence"
+SYNTHETIC_APPRAISAL = "SYNTHETIC: demo appraisal adjusts the self-assessed points"
 DEMO_PAR_YEAR = 2019  # a year in which QĐ 2948 (par-province-2017) was in force
 DEFAULT_YEARS = (2023, 2024, 2025)
 REFORM_YEAR = 2025  # the first survey on the 34 provinces
@@ -198,38 +200,65 @@ def _wanted(code: str, options: DemoOptions) -> bool:
 
 
 def _demo_par(db: Database, options: DemoOptions, progress: Progress | None) -> dict[str, Any]:
+    """A full PAR round through the same api a ministry uses: self-assessment, lock, appraisal
+    with reasons, final scores and results."""
     framework = require_par(load_builtin(DEMO_PAR_FRAMEWORK))
-    units = [p for p in provinces_on(LAST_DAY_OF_63) if _wanted(p.code, options)]
-    scores = synthetic_par_round(framework, units, DEMO_PAR_YEAR, options.seed)
+    provinces = [p for p in provinces_on(LAST_DAY_OF_63) if _wanted(p.code, options)]
+    scores = synthetic_par_round(framework, provinces, DEMO_PAR_YEAR, options.seed)
     code = f"demo-par-{DEMO_PAR_YEAR}"
-    with db.begin() as connection:
-        campaign_id = par_store.create_campaign(
-            connection,
-            code=code,
-            framework_id=framework.id,
-            framework_version=framework.version,
-            year=DEMO_PAR_YEAR,
-            geography="63",
-            synthetic=True,
-            description=SYNTHETIC_LABEL,
-            replace=True,
-        )
-        par_store.add_scores(connection, campaign_id, scores.to_dict(orient="records"))
-        audit.record(
-            connection,
-            actor="sipas demo",
-            action="par.campaign.create",
-            entity="par_campaign",
-            entity_id=code,
-            after={"units": len(units), "synthetic": True},
-        )
+    units = [
+        {"unit_code": p.code, "name": p.name, "kind": "province", "province_code": p.code}
+        for p in provinces
+    ]
+    par.create_campaign(
+        db,
+        DEMO_ACTOR,
+        code=code,
+        framework=framework.id,
+        year=DEMO_PAR_YEAR,
+        units=units,
+        description=SYNTHETIC_LABEL,
+        synthetic=True,
+        replace=True,
+    )
+    by_stage = {
+        stage: frame.set_index(["unit_code", "node_code"])["points"]
+        for stage, frame in scores.groupby("stage")
+    }
+    claimed, final = by_stage["self"], by_stage["final"]
+    steps = [
+        ("self", [_entry(key, points, note=SYNTHETIC_EVIDENCE) for key, points in claimed.items()]),
+        (
+            "appraisal1",
+            [
+                _entry(key, points, reason=SYNTHETIC_APPRAISAL)
+                for key, points in final.items()
+                if abs(points - claimed[key]) > 1e-9
+            ],
+        ),
+    ]
+    for number, (stage, entries) in enumerate(steps, start=1):
+        if stage != "self":
+            par.advance(db, DEMO_ACTOR, code, stage)
+        if entries:
+            par.write_scores(db, DEMO_ACTOR, code, stage, entries)
+        if progress:
+            progress(f"PAR {DEMO_PAR_YEAR}", number, len(steps) + 1)
+    for stage in ("explanation", "appraisal2", "final"):
+        par.advance(db, DEMO_ACTOR, code, stage)
+    result = par.results(db, code)
     if progress:
-        progress(f"PAR {DEMO_PAR_YEAR}", 1, 1)
-    final = scores[scores["stage"] == "final"].groupby("unit_code")["points"].sum()
+        progress(f"PAR {DEMO_PAR_YEAR}", len(steps) + 1, len(steps) + 1)
     return {
         "campaign": code,
         "framework": framework.id,
         "year": DEMO_PAR_YEAR,
         "units": len(units),
-        "mean_total": round(float(final.mean()), 2) if len(final) else None,
+        "mean_total": result["national"]["mean_index"],
+        "groups": result["national"]["group_counts"],
     }
+
+
+def _entry(key: tuple[str, str], points: float, **text: str) -> dict[str, Any]:
+    unit, node = key
+    return {"unit": unit, "node": node, "points": float(points), **text}

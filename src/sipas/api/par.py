@@ -128,7 +128,7 @@ class Campaign:
         return found
 
 
-def _open(connection: Connection, code: str) -> Campaign:
+def open_campaign(connection: Connection, code: str) -> Campaign:
     row = store.get_campaign(connection, code)
     if row["framework"] is None:
         row["framework"] = require_par(resolve_framework(row["framework_id"])).model_dump(
@@ -213,9 +213,13 @@ def create_campaign(
             f"framework {chosen.id} cannot be scored yet: {gaps[0]}",
             "fill in the missing maxima in your own copy of the framework",
         )
-    geography = "units"
+    provinces, province_geography = _province_units(year)
     if units is None:
-        units, geography = _province_units(year)
+        units = provinces
+    # A campaign of exactly the year's provinces is on that geography ("63" or "34"); any other
+    # set of units (a province's departments and communes) is its own.
+    same = {u["unit_code"] for u in units} == {p["unit_code"] for p in provinces}
+    geography = province_geography if same else "units"
     with db.begin() as connection:
         if previous is not None:
             store.get_campaign(connection, previous)  # must exist
@@ -258,7 +262,7 @@ def list_campaigns(db: Database) -> list[dict[str, Any]]:
 
 def show_campaign(db: Database, code: str) -> dict[str, Any]:
     with db.begin() as connection:
-        campaign = _open(connection, code)
+        campaign = open_campaign(connection, code)
         assignments = store.list_assignments(connection, campaign.id)
         locked = sum(1 for u in campaign.units.values() if u["locked_at"] is not None)
     row = campaign.row
@@ -298,7 +302,7 @@ def assign(
             f"roles: {', '.join(ASSIGNMENT_ROLES)}",
         )
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
+        campaign = open_campaign(connection, campaign_code)
         if unit is not None:
             campaign.unit(unit)
         if node is not None and node not in campaign.ancestors:
@@ -327,7 +331,7 @@ def advance(db: Database, actor: Actor, campaign_code: str, to: str) -> dict[str
     if actor.role != "admin":
         raise _refused(f"{actor.name} ({actor.role}) cannot move a campaign on", "ask an admin")
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
+        campaign = open_campaign(connection, campaign_code)
         order = store.STAGES
         if to not in order:
             raise SipasError(
@@ -459,7 +463,7 @@ def may_read(connection: Connection, actor: Actor, campaign: Campaign, unit: str
     return any(a["unit_code"] in (None, unit) for a in assignments)
 
 
-def _check_may_read(connection: Connection, actor: Actor, campaign: Campaign, unit: str) -> None:
+def ensure_may_read(connection: Connection, actor: Actor, campaign: Campaign, unit: str) -> None:
     if not may_read(connection, actor, campaign, unit):
         raise _refused(f"{actor.name} ({actor.role}) cannot read unit {unit}'s scores")
 
@@ -575,9 +579,7 @@ def _write(
     if stage in ("appraisal1", "appraisal2"):
         earlier, previous = _previous_points(connection, campaign, unit, node, stage)
         before_points = None if previous is None else previous["points"]
-        changed = (
-            before_points is None or score is None or abs(float(before_points) - score) > 1e-9
-        )
+        changed = before_points is None or score is None or abs(float(before_points) - score) > 1e-9
         if changed and not (reason or "").strip():
             shown = "no score" if previous is None else f"{previous['points']} ({earlier})"
             raise SipasError(
@@ -623,7 +625,7 @@ def _audited(values: dict[str, Any] | None) -> dict[str, Any] | None:
 def write_score(db: Database, actor: Actor, campaign_code: str, **entry: Any) -> dict[str, Any]:
     """Save one leaf score at one stage (self, appraisal1, explanation, appraisal2, survey)."""
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
+        campaign = open_campaign(connection, campaign_code)
         return _write(connection, actor, campaign, **entry)
 
 
@@ -632,7 +634,7 @@ def write_scores(
 ) -> dict[str, Any]:
     """Many scores, all or nothing: the first refused entry (named by its row) saves none."""
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
+        campaign = open_campaign(connection, campaign_code)
         for number, entry in enumerate(entries):
             fields = {k: v for k, v in entry.items() if k != "row"}
             try:
@@ -650,7 +652,7 @@ def write_scores(
 def lock(db: Database, actor: Actor, campaign_code: str, unit: str) -> dict[str, Any]:
     """Lock a unit's self-assessment ("chốt"); refused while a leaf lacks a score or evidence."""
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
+        campaign = open_campaign(connection, campaign_code)
         unit_row = campaign.unit(unit)
         if actor.role != "admin" and not (
             actor.role == "officer" and _in_province(actor, unit_row)
@@ -737,7 +739,7 @@ def upload_evidence(
         )
     digest = hashlib.sha256(content).hexdigest()
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
+        campaign = open_campaign(connection, campaign_code)
         campaign.leaf(node)
         _check_may_write(connection, actor, campaign, unit, node, "self")
         _check_open(campaign, unit, "self")
@@ -771,8 +773,8 @@ def list_evidence(
     db: Database, actor: Actor, campaign_code: str, unit: str, node: str | None = None
 ) -> list[dict[str, Any]]:
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
-        _check_may_read(connection, actor, campaign, unit)
+        campaign = open_campaign(connection, campaign_code)
+        ensure_may_read(connection, actor, campaign, unit)
         return store.list_evidence(connection, campaign.id, unit, node)
 
 
@@ -782,8 +784,8 @@ def list_evidence(
 def unit_scores(db: Database, actor: Actor, campaign_code: str, unit: str) -> list[dict[str, Any]]:
     """Every leaf of one unit with its score at each stage (the score sheet)."""
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
-        _check_may_read(connection, actor, campaign, unit)
+        campaign = open_campaign(connection, campaign_code)
+        ensure_may_read(connection, actor, campaign, unit)
         rows = store.load_scores(connection, campaign.id, unit_code=unit)
     by_leaf: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -807,8 +809,8 @@ def history(
 ) -> list[dict[str, Any]]:
     """The audit trail of a unit's leaf (or of all its leaves), oldest first."""
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
-        _check_may_read(connection, actor, campaign, unit)
+        campaign = open_campaign(connection, campaign_code)
+        ensure_may_read(connection, actor, campaign, unit)
         prefix = f"{campaign.code}/{unit}/" + (f"{node}/" if node else "")
         rows = audit.history(connection, ENTITY, prefix, prefix=True)
     return [
@@ -839,7 +841,11 @@ def _results(connection: Connection, campaign: Campaign, stage: str) -> ParResul
 
 
 def results(
-    db: Database, campaign_code: str, stage: str = "final", unit: str | None = None
+    db: Database,
+    campaign_code: str,
+    stage: str = "final",
+    unit: str | None = None,
+    with_nodes: bool = False,
 ) -> dict[str, Any]:
     """Totals, area indices, index, group and rank of every unit, recomputed from stored scores."""
     if stage not in (*store.STAGES, "survey") or stage in ("explanation", "survey"):
@@ -849,7 +855,7 @@ def results(
             "stages: self, appraisal1, appraisal2, final",
         )
     with db.begin() as connection:
-        campaign = _open(connection, campaign_code)
+        campaign = open_campaign(connection, campaign_code)
         if stage == "final" and campaign.stage != "final":
             raise SipasError(
                 "par.not_final",
@@ -860,7 +866,7 @@ def results(
         previous_code = campaign.row["previous_code"]
         previous = None
         if previous_code:
-            earlier = _open(connection, previous_code)
+            earlier = open_campaign(connection, previous_code)
             if earlier.stage == "final":
                 previous = _results(connection, earlier, "final")
     table = (
@@ -900,6 +906,21 @@ def results(
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
     national = dict(current.national)
     national["mean_index"] = round_half_up(national["mean_index"])
+    nodes = []
+    if with_nodes:
+        chosen = (
+            current.nodes if unit is None else current.nodes[current.nodes["unit_code"] == unit]
+        )
+        nodes = [
+            {
+                "unit": r["unit_code"],
+                "node": r["node_code"],
+                "points": round_half_up(r["points"]),
+                "max": r["max"],
+                "index": round_half_up(r["index"]),
+            }
+            for r in chosen.to_dict(orient="records")
+        ]
     return {
         "campaign": campaign.code,
         "framework": campaign.framework.id,
@@ -909,6 +930,7 @@ def results(
         "previous": previous_code if previous is not None else None,
         "national": national,
         "units": rows,
+        "nodes": nodes,
         "rules": {
             "index": "(points + bonus − penalty) / applicable maximum × 100",
             "rounding": "half-up to 2 decimals on publication only",

@@ -16,6 +16,7 @@ from sipas.cli.estimate import change, estimate, results
 from sipas.cli.frameworks import frameworks
 from sipas.cli.geo import geo
 from sipas.cli.ingest import COMMANDS as INGEST_COMMANDS
+from sipas.cli.par import par
 from sipas.cli.sampling import sample, weights
 from sipas.cli.service_index import COMMANDS as SERVICE_INDEX_COMMANDS
 from sipas.cli.settings import settings_command
@@ -61,6 +62,7 @@ cli.add_command(demo)
 cli.add_command(estimate)
 cli.add_command(frameworks)
 cli.add_command(geo)
+cli.add_command(par)
 cli.add_command(results)
 cli.add_command(sample)
 cli.add_command(settings_command)

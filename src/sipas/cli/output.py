@@ -12,10 +12,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from sipas.text import escape_formula
+
+__all__ = ["FORMATS", "emit", "escape_formula", "format_option", "to_csv", "to_json"]
+
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "json", "csv")
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def format_option(function: F) -> F:
@@ -28,13 +30,6 @@ def format_option(function: F) -> F:
         help="Output format.",
     )
     return decorator(function)
-
-
-def escape_formula(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text (numbers are left alone)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def to_json(data: Any) -> str:

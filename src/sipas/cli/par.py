@@ -1,0 +1,311 @@
+"""`sipas par …`: PAR INDEX campaigns, scores, results and history (a mirror of sipas.api.par)."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sipas.api import par as api
+from sipas.api import par_sheets
+from sipas.cli.context import AppContext, pass_app
+from sipas.cli.output import emit, format_option, to_json
+from sipas.errors import SipasError
+
+STAGE_CHOICE = click.Choice(["self", "appraisal1", "explanation", "appraisal2", "survey", "final"])
+
+
+def _actor(ctx: click.Context) -> api.Actor:
+    options = ctx.find_root().meta.get("par_actor", {})
+    return api.Actor(
+        options.get("name") or getpass.getuser() or "cli",
+        options.get("role") or "admin",
+        options.get("province"),
+    )
+
+
+@click.group()
+@click.option("--as", "as_user", help="Act as this user (default: the login name).")
+@click.option(
+    "--role",
+    type=click.Choice(api.ROLES),
+    help="The user's role (default: admin, the local operator).",
+)
+@click.option("--province", help="The province code of an officer.")
+@click.pass_context
+def par(ctx: click.Context, as_user: str | None, role: str | None, province: str | None) -> None:
+    """PAR INDEX: campaigns, self-assessment, appraisal, results."""
+    ctx.find_root().meta["par_actor"] = {"name": as_user, "role": role, "province": province}
+
+
+@par.group()
+def campaign() -> None:
+    """Open, inspect and move PAR campaigns through their stages."""
+
+
+def _deadline(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise SipasError(
+            "par.bad_deadline",
+            f"deadline {value!r} is not a date",
+            "write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@campaign.command("create")
+@click.argument("code")
+@click.option("--framework", required=True, help="A built-in PAR framework id or a YAML file.")
+@click.option("--year", type=int, required=True, help="The year assessed.")
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV/XLSX of units (unit_code, name, kind, province_code); default: the provinces.",
+)
+@click.option("--deadline", help="Self-assessment deadline (YYYY-MM-DD[THH:MM], UTC).")
+@click.option("--previous", help="The campaign whose results changes are measured on.")
+@click.option("--description", default="", help="A line describing the campaign.")
+@click.option("--replace", is_flag=True, help="Replace a campaign with the same code.")
+@click.pass_context
+@pass_app
+def campaign_create(
+    app: AppContext,
+    ctx: click.Context,
+    code: str,
+    framework: str,
+    year: int,
+    units_file: Path | None,
+    deadline: str | None,
+    previous: str | None,
+    description: str,
+    replace: bool,
+) -> None:
+    """Open campaign CODE for a year and framework."""
+    units = api.read_units_file(units_file) if units_file else None
+    summary = api.create_campaign(
+        app.db,
+        _actor(ctx),
+        code=code,
+        framework=framework,
+        year=year,
+        units=units,
+        deadline=_deadline(deadline),
+        previous=previous,
+        description=description,
+        replace=replace,
+    )
+    click.echo(
+        f"campaign {summary['campaign']}: {summary['framework']}, {summary['year']}, "
+        f"{summary['units']} units, stage self"
+    )
+
+
+@campaign.command("list")
+@format_option
+@pass_app
+def campaign_list(app: AppContext, fmt: str) -> None:
+    """Every campaign with its stage and number of units."""
+    emit(api.list_campaigns(app.db), fmt, title="PAR campaigns")
+
+
+@campaign.command("show")
+@click.argument("code")
+@format_option
+@pass_app
+def campaign_show(app: AppContext, code: str, fmt: str) -> None:
+    """One campaign: framework, stage, deadline, units, assignments."""
+    shown = api.show_campaign(app.db, code)
+    if fmt == "json":
+        click.echo(to_json(shown))
+        return
+    assignments = shown.pop("assignments")
+    emit([{"field": k, "value": v} for k, v in shown.items()], fmt, title=f"campaign {code}")
+    emit(assignments, fmt, title="assignments")
+
+
+@campaign.command("advance")
+@click.argument("code")
+@click.argument("stage", type=click.Choice(["appraisal1", "explanation", "appraisal2", "final"]))
+@click.pass_context
+@pass_app
+def campaign_advance(app: AppContext, ctx: click.Context, code: str, stage: str) -> None:
+    """Move campaign CODE to its next STAGE (final fixes every leaf's final score)."""
+    summary = api.advance(app.db, _actor(ctx), code, stage)
+    extra = ""
+    if "locked_now" in summary:
+        extra += f"; {summary['locked_now']} units locked"
+    if "final_scores" in summary:
+        extra += f"; {summary['final_scores']} final scores"
+    click.echo(f"campaign {code}: {summary['from']} → {summary['to']}{extra}")
+
+
+@par.command("assign")
+@click.argument("code")
+@click.option("--user", required=True)
+@click.option("--role", "assignment", type=click.Choice(api.ASSIGNMENT_ROLES), required=True)
+@click.option("--unit", help="The unit (default: every unit).")
+@click.option("--node", help="The area or criterion (default: every area).")
+@click.pass_context
+@pass_app
+def assign(
+    app: AppContext,
+    ctx: click.Context,
+    code: str,
+    user: str,
+    assignment: str,
+    unit: str | None,
+    node: str | None,
+) -> None:
+    """Give USER a unit to self-assess or an area to appraise in campaign CODE."""
+    api.assign(app.db, _actor(ctx), code, user=user, role=assignment, unit=unit, node=node)
+    click.echo(f"{user}: {assignment} of unit {unit or 'all'}, area {node or 'all'}")
+
+
+@par.group()
+def scores() -> None:
+    """Scores in and out: the ministry's Excel layout, or CSV."""
+
+
+@scores.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--campaign", "code", required=True)
+@click.option("--stage", type=STAGE_CHOICE, required=True)
+@click.pass_context
+@pass_app
+def scores_import(app: AppContext, ctx: click.Context, file: Path, code: str, stage: str) -> None:
+    """Import one stage's scores from FILE (.xlsx in the export's layout, or .csv); all or nothing."""
+    summary = par_sheets.import_scores(app.db, _actor(ctx), code, file, stage)
+    click.echo(f"{summary['saved']} {stage} scores saved to {code} from {summary['file']}")
+
+
+@scores.command("export")
+@click.option("--campaign", "code", required=True)
+@click.option("--unit", help="One unit (default: every unit you may read).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.pass_context
+@pass_app
+def scores_export(
+    app: AppContext, ctx: click.Context, code: str, unit: str | None, output: Path
+) -> None:
+    """Write the score sheets as .xlsx in the ministry's layout."""
+    output.write_bytes(par_sheets.export_scores(app.db, _actor(ctx), code, unit))
+    click.echo(f"wrote {output}")
+
+
+@scores.command("show")
+@click.option("--campaign", "code", required=True)
+@click.option("--unit", required=True)
+@format_option
+@click.pass_context
+@pass_app
+def scores_show(app: AppContext, ctx: click.Context, code: str, unit: str, fmt: str) -> None:
+    """One unit's score sheet: every leaf at every stage."""
+    emit(api.unit_scores(app.db, _actor(ctx), code, unit), fmt, title=f"{code} · {unit}")
+
+
+@par.command("lock")
+@click.argument("code")
+@click.argument("unit")
+@click.pass_context
+@pass_app
+def lock(app: AppContext, ctx: click.Context, code: str, unit: str) -> None:
+    """Lock UNIT's self-assessment in campaign CODE."""
+    summary = api.lock(app.db, _actor(ctx), code, unit)
+    click.echo(f"unit {unit} locked at {summary['locked_at']:%Y-%m-%d %H:%M} UTC")
+
+
+@par.command("evidence")
+@click.argument("code")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--unit", required=True)
+@click.option("--node", required=True)
+@click.pass_context
+@pass_app
+def evidence(
+    app: AppContext, ctx: click.Context, code: str, file: Path, unit: str, node: str
+) -> None:
+    """Attach FILE as evidence to a leaf's self-assessment."""
+    saved = api.upload_evidence(
+        app.db,
+        _actor(ctx),
+        code,
+        unit=unit,
+        node=node,
+        filename=file.name,
+        content=file.read_bytes(),
+    )
+    state = "stored" if saved["new"] else "already stored"
+    click.echo(f"{file.name}: {state} (sha256 {saved['sha256'][:12]}…)")
+
+
+_TABLE_COLUMNS = ("rank", "unit", "name", "index", "group", "change", "rank_change", "complete")
+
+
+def _result_rows(shown: dict[str, Any], fmt: str) -> list[dict[str, Any]]:
+    """Every column for csv and json; for the terminal, the columns that fit (areas in csv)."""
+    if fmt != "table":
+        return list(shown["units"])
+    return [{k: unit[k] for k in _TABLE_COLUMNS} for unit in shown["units"]]
+
+
+@par.command("compute")
+@click.argument("code")
+@click.option(
+    "--stage", default="final", type=click.Choice(["self", "appraisal1", "appraisal2", "final"])
+)
+@pass_app
+def compute(app: AppContext, code: str, stage: str) -> None:
+    """Recompute campaign CODE's results from its stored scores and summarise them."""
+    shown = api.results(app.db, code, stage)
+    national = shown["national"]
+    groups = ", ".join(f"{k}: {v}" for k, v in national["group_counts"].items())
+    label = " [SYNTHETIC]" if shown["synthetic"] else ""
+    click.echo(
+        f"{code}{label}: {national['units']} units, national mean {national['mean_index']} "
+        f"({national['rule']}); groups {groups}"
+    )
+    incomplete = [u["unit"] for u in shown["units"] if not u["complete"]]
+    if incomplete:
+        click.echo(f"  {len(incomplete)} units have leaves without a {stage} score (counted 0)")
+
+
+@par.command("results")
+@click.argument("code")
+@click.option(
+    "--stage", default="final", type=click.Choice(["self", "appraisal1", "appraisal2", "final"])
+)
+@click.option("--unit", help="One unit.")
+@format_option
+@pass_app
+def results(app: AppContext, code: str, stage: str, unit: str | None, fmt: str) -> None:
+    """Index, area indices, group, rank and change of every unit (published rounding)."""
+    shown = api.results(app.db, code, stage, unit)
+    if fmt == "json":
+        click.echo(to_json(shown))
+        return
+    title = f"{code} · {shown['framework']} · {stage}" + (
+        " · SYNTHETIC" if shown["synthetic"] else ""
+    )
+    emit(_result_rows(shown, fmt), fmt, title=title)
+
+
+@par.command("history")
+@click.argument("code")
+@click.option("--unit", required=True)
+@click.option("--node", help="One leaf (default: every leaf of the unit).")
+@format_option
+@click.pass_context
+@pass_app
+def history(
+    app: AppContext, ctx: click.Context, code: str, unit: str, node: str | None, fmt: str
+) -> None:
+    """Who changed which score, when, from what, to what and why."""
+    emit(api.history(app.db, _actor(ctx), code, unit, node), fmt, title=f"{code} · {unit}")
