@@ -133,7 +133,9 @@ def _check_rubric(node: ParNode, rubric: Rubric, path: str, report: ValidationRe
     if isinstance(rubric, TiersRubric):
         bounds = [tier.min for tier in rubric.tiers]
         if bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
-            report.add(path, "par.tier_order", "list tiers from the highest rate down, each distinct")
+            report.add(
+                path, "par.tier_order", "list tiers from the highest rate down, each distinct"
+            )
         top = node.max_points
         for tier in rubric.tiers:
             if tier.points < 0 or (top is not None and tier.points > top + POINTS_TOLERANCE):
