@@ -295,3 +295,12 @@ def test_index_is_leaf_points_over_maximum(
     for unit in units:
         expected = math.fsum(frame.loc[frame["unit_code"] == unit, "points"]) / math.fsum(maxima)
         assert results.loc[unit, "index"] == pytest.approx(expected * 100, abs=1e-9)
+
+
+def test_a_framework_with_every_rubric_round_trips_through_excel() -> None:
+    from sipas.frameworks.excel import export_par_xlsx, import_par_xlsx
+
+    framework = _framework()
+    again, report = import_par_xlsx(export_par_xlsx(framework))
+    assert report.valid, [str(p) for p in report.errors]
+    assert again == framework

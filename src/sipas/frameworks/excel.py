@@ -21,7 +21,7 @@ import xlsxwriter
 
 from sipas.errors import SipasError
 from sipas.frameworks.loader import parse_framework
-from sipas.frameworks.model import Method, ParFramework
+from sipas.frameworks.model import Method, NodeRole, ParFramework
 from sipas.frameworks.report import ValidationReport
 from sipas.text import compact_key
 
@@ -34,7 +34,28 @@ COL_METHOD = "Phương pháp đánh giá"
 COL_NAME_EN = "Tên tiếng Anh"
 COL_PROVISIONAL = "Tạm tính"
 COL_EVIDENCE = "Tài liệu kiểm chứng"
-COLUMNS = (COL_STT, COL_NAME, COL_MAX, COL_METHOD, COL_NAME_EN, COL_PROVISIONAL, COL_EVIDENCE)
+COL_RUBRIC = "Cách chấm điểm"  # the leaf's rubric as JSON, e.g. {"kind": "binary"}
+COL_ROLE = "Loại điểm"  # a top-level node of bonus (thưởng) or penalty (trừ) points
+COL_NOT_APPLICABLE = "Có thể không áp dụng"
+COLUMNS = (
+    COL_STT,
+    COL_NAME,
+    COL_MAX,
+    COL_METHOD,
+    COL_NAME_EN,
+    COL_PROVISIONAL,
+    COL_EVIDENCE,
+    COL_RUBRIC,
+    COL_ROLE,
+    COL_NOT_APPLICABLE,
+)
+ROLE_LABELS = {NodeRole.BONUS: "thưởng", NodeRole.PENALTY: "trừ"}
+_ROLE_WORDS = {
+    "thuong": NodeRole.BONUS,
+    "bonus": NodeRole.BONUS,
+    "tru": NodeRole.PENALTY,
+    "penalty": NodeRole.PENALTY,
+}
 _NO_WORDS = {"khong", "no", "0", "false"}
 
 METHOD_LABELS = {
@@ -66,6 +87,7 @@ _INFO_KEYS = (
     "sources",  # one per line
     "levels",  # JSON
     "groups",  # JSON
+    "not_applicable",  # exclude | full_points
 )
 _DEFAULT_LEVELS = [
     {"vi": "Lĩnh vực", "en": "area"},
@@ -120,6 +142,10 @@ def export_par_xlsx(framework: ParFramework) -> bytes:
         sheet.write_string(row, 4, node.name.en, fmt)
         sheet.write_string(row, 5, "x" if node.provisional else "", fmt)
         sheet.write_string(row, 6, "có" if node.evidence_required else "không", fmt)
+        rubric = json.dumps(node.rubric.model_dump(), ensure_ascii=False) if node.rubric else ""
+        sheet.write_string(row, 7, rubric, fmt)
+        sheet.write_string(row, 8, ROLE_LABELS.get(node.role, ""), fmt)
+        sheet.write_string(row, 9, "x" if node.may_be_not_applicable else "", fmt)
     sheet.freeze_panes(1, 0)
     info = book.add_worksheet(INFO_SHEET)
     values: dict[str, Any] = {
@@ -135,6 +161,7 @@ def export_par_xlsx(framework: ParFramework) -> bytes:
         "groups": json.dumps(
             [g.model_dump(exclude_none=True) for g in framework.groups], ensure_ascii=False
         ),
+        "not_applicable": framework.not_applicable.value,
     }
     for row, key in enumerate(_INFO_KEYS):
         info.write_string(row, 0, key)
@@ -162,6 +189,9 @@ class _Row:
     name_en: str
     provisional: bool
     evidence_required: bool
+    rubric: dict[str, Any] | None = None
+    role: NodeRole | None = None
+    may_be_not_applicable: bool = False
     children: list[_Row] = field(default_factory=list)
     code: str = ""
 
@@ -221,6 +251,8 @@ def import_par_xlsx(
         "sources": [s for s in str(info.get("sources") or "").splitlines() if s.strip()],
         "nodes": [_node_dict(r) for r in tops],
     }
+    if info.get("not_applicable"):
+        raw["not_applicable"] = str(info["not_applicable"]).strip()
     if info.get("notes"):
         raw["notes"] = info["notes"]
     framework, inner = parse_framework(raw, fid)
@@ -308,9 +340,32 @@ def _parse_rows(
                 provisional=bool(str(_cell(row, columns, COL_PROVISIONAL) or "").strip()),
                 evidence_required=compact_key(str(_cell(row, columns, COL_EVIDENCE) or ""))
                 not in _NO_WORDS,
+                rubric=_rubric(_cell(row, columns, COL_RUBRIC), f"{where} › row {number}", report),
+                role=_ROLE_WORDS.get(compact_key(str(_cell(row, columns, COL_ROLE) or ""))),
+                may_be_not_applicable=bool(
+                    str(_cell(row, columns, COL_NOT_APPLICABLE) or "").strip()
+                ),
             )
         )
     return parsed
+
+
+def _rubric(value: Any, where: str, report: ValidationReport) -> dict[str, Any] | None:
+    if value in (None, ""):
+        return None
+    try:
+        rubric = json.loads(str(value))
+    except json.JSONDecodeError:
+        rubric = None
+    if not isinstance(rubric, dict):
+        report.add(
+            where,
+            "xlsx.rubric",
+            f"{COL_RUBRIC!r} is {str(value)[:60]!r}, not a rubric; "
+            'write it as an export does, e.g. {"kind": "binary"}',
+        )
+        return None
+    return rubric
 
 
 def _stt_text(value: Any) -> str:
@@ -393,6 +448,12 @@ def _node_dict(row: _Row) -> dict[str, Any]:
         node["evidence_required"] = False
     if row.method is not None:
         node["method"] = row.method.value
+    if row.rubric is not None:
+        node["rubric"] = row.rubric
+    if row.role is not None:
+        node["role"] = row.role.value
+    if row.may_be_not_applicable:
+        node["may_be_not_applicable"] = True
     if row.children:
         node["children"] = [_node_dict(c) for c in row.children]
     return node
