@@ -503,3 +503,57 @@ def test_write_scores_is_all_or_nothing(db: Database, campaign: str) -> None:
     )
     assert error.message.startswith("row 3:")
     assert _sheet(db)["1.5"]["self"] is None
+
+
+def _save_run(db: Database, code: str, geography: str, estimates: dict[str, float]) -> None:
+    import pandas as pd
+
+    from sipas.store import estimates as estimate_store
+
+    table = pd.DataFrame(
+        [
+            {
+                "partition": "province",
+                "cell": cell,
+                "indicator": "SIPAS",
+                "level": "index",
+                "estimate": value,
+                "se": 1.0,
+                "ci_low": value - 2,
+                "ci_high": value + 2,
+                "n": 576,
+                "unstable": False,
+                "se_method": "bootstrap",
+            }
+            for cell, value in estimates.items()
+        ]
+    )
+    with db.begin() as connection:
+        estimate_store.save_run(
+            connection,
+            code=code,
+            table=table,
+            source="test",
+            framework_id="sipas-gen2",
+            framework_version="2024",
+            unit="province",
+            method="bootstrap",
+            options={"geography": geography},
+        )
+
+
+def test_sipas_results_feed_the_linked_leaf(db: Database, tmp_path: Path) -> None:
+    framework = tmp_path / "every-rubric.yaml"
+    framework.write_text(EVERY_RUBRIC, encoding="utf-8")
+    par.create_campaign(db, ADMIN, code="p2025", framework=str(framework), year=2025)
+    assert par.show_campaign(db, "p2025")["units"] == 34  # the provinces since 1/7/2025
+    _save_run(db, "sipas-2025", "34", {"01": 83.94, "79": 50.0})
+    _save_run(db, "sipas-2024", "63", {"01": 80.0})
+    _refused("par.geography_mismatch", par.fill_from_sipas, db, ANALYST, "p2025", "sipas-2024")
+    _refused("auth.forbidden", par.fill_from_sipas, db, AN, "p2025", "sipas-2025")
+    summary = par.fill_from_sipas(db, ANALYST, "p2025", "sipas-2025")
+    assert summary["filled"] == 2 and len(summary["missing"]) == 32
+    sheet = {row["node"]: row for row in par.unit_scores(db, ADMIN, "p2025", "01")}
+    assert sheet["2.2"]["survey"] == pytest.approx(4 * 0.8394)  # max 4 × 83.94 / 100
+    trail = par.history(db, ADMIN, "p2025", "01", "2.2")
+    assert trail[0]["actor"] == "lan" and "sipas-2025" in trail[0]["note"]

@@ -24,11 +24,12 @@ from sqlalchemy import Connection
 
 from sipas.errors import SipasError
 from sipas.frameworks import ParFramework, require_par, resolve_framework, scoring_gaps
-from sipas.frameworks.model import Method, NodeRole, ParNode
+from sipas.frameworks.model import Method, NodeRole, ParNode, SipasRubric
 from sipas.geo import provinces_on
 from sipas.par import ParResults, change, check_points, compute, points_from_value, round_half_up
 from sipas.rows import counted
 from sipas.store import Database, audit
+from sipas.store import estimates as estimate_store
 from sipas.store import par as store
 
 ROLES = ("admin", "analyst", "officer", "appraiser")
@@ -826,6 +827,60 @@ def history(
         }
         for r in rows
     ]
+
+
+def fill_from_sipas(db: Database, actor: Actor, campaign_code: str, run: str) -> dict[str, Any]:
+    """Fill every leaf with a ``sipas`` rubric from a saved SIPAS estimation run.
+
+    Each province unit takes its own estimate of the rubric's indicator (0–100); the campaign and
+    the run must be on the same geography, since province codes were reused in 2025.
+    """
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        linked = [leaf for leaf in campaign.leaves.values() if isinstance(leaf.rubric, SipasRubric)]
+        if not linked:
+            raise SipasError(
+                "par.no_sipas_leaf",
+                f"framework {campaign.framework.id} has no leaf fed by SIPAS",
+                "declare one with rubric: {kind: sipas, indicator: SIPAS} and method: survey",
+            )
+        found = estimate_store.get_run(connection, run)
+        run_geography = (found["options"] or {}).get("geography")
+        if campaign.row["geography"] != run_geography:
+            raise SipasError(
+                "par.geography_mismatch",
+                f"campaign {campaign.code} is on geography {campaign.row['geography']!r} but "
+                f"run {run} is on {run_geography!r}",
+                "use a run on the campaign's provinces (e.g. one re-estimated with --on-34)",
+            )
+        table = estimate_store.load_estimates(connection, run)
+        table = table[table["partition"] == found["unit"]]
+        estimates = {
+            (str(r["cell"]), str(r["indicator"])): r for r in table.to_dict(orient="records")
+        }
+        written, missing = 0, []
+        for leaf in linked:
+            assert isinstance(leaf.rubric, SipasRubric)
+            for unit in campaign.units:
+                estimate = estimates.get((unit, leaf.rubric.indicator))
+                if estimate is None or estimate["estimate"] is None:
+                    missing.append(f"{unit}/{leaf.code}")
+                    continue
+                _write(
+                    connection,
+                    actor,
+                    campaign,
+                    unit=unit,
+                    node=leaf.code,
+                    stage="survey",
+                    value=float(estimate["estimate"]),
+                    note=(
+                        f"SIPAS run {run}: {leaf.rubric.indicator} = {estimate['estimate']:.2f} "
+                        f"(95% CI {estimate['ci_low']:.2f}–{estimate['ci_high']:.2f})"
+                    ),
+                )
+                written += 1
+    return {"campaign": campaign_code, "run": run, "filled": written, "missing": missing}
 
 
 # --- results -------------------------------------------------------------------------------------

@@ -249,6 +249,21 @@ def evidence(
 _TABLE_COLUMNS = ("rank", "unit", "name", "index", "group", "change", "rank_change", "complete")
 
 
+@par.command("fill-sipas")
+@click.argument("code")
+@click.option("--run", required=True, help="A saved SIPAS estimation run (`sipas results list`).")
+@click.pass_context
+@pass_app
+def fill_sipas(app: AppContext, ctx: click.Context, code: str, run: str) -> None:
+    """Fill the leaves fed by SIPAS from a saved estimation run."""
+    summary = api.fill_from_sipas(app.db, _actor(ctx), code, run)
+    click.echo(f"{summary['filled']} leaves filled from {run}")
+    if summary["missing"]:
+        click.echo(
+            f"  no estimate for {len(summary['missing'])}: {', '.join(summary['missing'][:10])}"
+        )
+
+
 def _result_rows(shown: dict[str, Any], fmt: str) -> list[dict[str, Any]]:
     """Every column for csv and json; for the terminal, the columns that fit (areas in csv)."""
     if fmt != "table":
