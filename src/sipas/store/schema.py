@@ -215,3 +215,58 @@ estimates = Table(
     Column("rank_high", Integer, nullable=True),
     UniqueConstraint("run_id", "partition", "cell", "indicator"),
 )
+
+# Survey data in (sipas.ingest): one row per import of a file, the rows it quarantined with their
+# reasons, and the quality flags of accepted rows.
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Text, nullable=False),  # the file's name, or "demo"
+    Column("sha256", String(64), nullable=True),  # of the file's bytes
+    Column("format", String(200), nullable=False),
+    Column("framework_id", String(80), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("quarantined", Integer, nullable=False),
+    Column("inserted", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False),
+    Column("summary", JSON, nullable=False),  # problem counts by code
+    Column("actor", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+quarantined_rows = Table(
+    "quarantined_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "batch_id", Integer, ForeignKey("import_batches.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("respondent_key", String(200), nullable=True),
+    Column("file_row", Integer, nullable=True),
+    Column("row_hash", String(64), nullable=False),  # of the row's cells: one entry per bad row
+    Column("data", JSON, nullable=False),  # the row as the file has it (column → cell)
+    Column("reasons", JSON, nullable=False),  # problems: field, code, message, hint
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("resolved_batch_id", Integer, nullable=True),
+    UniqueConstraint("survey_id", "row_hash"),
+    Index(None, "survey_id", "respondent_key"),
+)
+
+response_flags = Table(
+    "response_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "batch_id", Integer, ForeignKey("import_batches.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("respondent_key", String(80), nullable=False),
+    Column("code", String(40), nullable=False),  # quality.straight_lining, quality.too_fast
+    Column("message", Text, nullable=False),
+    UniqueConstraint("survey_id", "respondent_key", "code"),
+)

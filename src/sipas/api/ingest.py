@@ -1,0 +1,448 @@
+"""Survey data in, for every caller: validate a file, import it into a survey, export an XLSForm,
+compare two clerks' entries. Every input row ends up accepted or quarantined with its reasons."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sipas.errors import SipasError
+from sipas.frameworks import require_survey, resolve_framework
+from sipas.frameworks.model import SurveyFramework
+from sipas.geo.units import geography_on
+from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read_source
+from sipas.ingest.columns import DESIGN
+from sipas.ingest.double_entry import compare_entries
+from sipas.ingest.problems import spreadsheet_safe
+from sipas.ingest.xlsform import xlsform_sheets
+from sipas.store import Database
+from sipas.store import ingest as ingest_store
+from sipas.store import surveys as survey_store
+
+Progress = Callable[[str, int, int], None]  # (stage, rows done, rows in all — 0 when unknown)
+
+
+def _framework(framework: str | SurveyFramework) -> SurveyFramework:
+    if isinstance(framework, SurveyFramework):
+        return framework
+    return require_survey(resolve_framework(framework))
+
+
+def parse_period(text: str | None) -> tuple[date, date] | None:
+    """A fieldwork period written START:END (ISO dates)."""
+    if not text:
+        return None
+    try:
+        start, end = (date.fromisoformat(part.strip()) for part in text.split(":"))
+    except ValueError:
+        raise SipasError(
+            "ingest.bad_period",
+            f"fieldwork period {text!r} is not START:END",
+            "write e.g. 2024-08-01:2024-10-15",
+        ) from None
+    if end < start:
+        raise SipasError("ingest.bad_period", f"period {text!r} ends before it starts", None)
+    return start, end
+
+
+@dataclass
+class _Columns:
+    profile: list[str]
+    answers: list[str]
+
+
+def _storage_columns(framework: SurveyFramework) -> _Columns:
+    profile = [q.code for q in framework.profile if q.code not in survey_store.DESIGN_COLUMNS]
+    return _Columns(profile, framework.question_columns() + framework.item_codes())
+
+
+def validate_file(
+    path: Path,
+    framework: str | SurveyFramework,
+    period: tuple[date, date] | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Every problem of a file, without storing anything."""
+    survey = _framework(framework)
+    source = read_source(path)
+    report, validator = _start(source, survey, period)
+    for checked, chunk in _checked(source, validator, report, progress):
+        accepted = checked.accepted
+        report.accepted += int(accepted.sum())
+        report.quarantined += int((~accepted).sum())
+        del chunk
+    _finish(report, validator)
+    return report
+
+
+def _start(
+    source: Source, framework: SurveyFramework, period: tuple[date, date] | None
+) -> tuple[IngestReport, Validator]:
+    report = IngestReport(file=source.name, format=source.format, framework=framework.id)
+    report.problems.extend(source.problems)
+    validator = Validator(framework, source.name, source.columns, Options(period), source.bad_shape)
+    report.problems.extend(validator.problems)
+    return report, validator
+
+
+def _checked(
+    source: Source, validator: Validator, report: IngestReport, progress: Progress | None
+) -> Iterator[tuple[Any, pd.DataFrame]]:
+    total = source.total_rows or 0
+    for chunk in source.chunks:
+        checked = validator.check(chunk)
+        report.rows += len(chunk)
+        for reasons in checked.errors.values():
+            report.problems.extend(reasons)
+        report.problems.extend(checked.flags)
+        report.flagged += len({p.row for p in checked.flags})
+        if progress:
+            progress("rows", report.rows, max(total, report.rows))
+        yield checked, chunk
+
+
+def _finish(report: IngestReport, validator: Validator) -> None:
+    # Problems in file order: file-level first, then by row.
+    report.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+
+
+def import_file(
+    db: Database,
+    path: Path,
+    framework: str | SurveyFramework,
+    survey_code: str,
+    period: tuple[date, date] | None = None,
+    actor: str = "sipas import",
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Validate and store a file: accepted rows into the survey, the others into quarantine.
+
+    The survey is created (year and geography from the first interview date) when it does not
+    exist. Importing the same or a corrected file again adds only what is new.
+    """
+    survey = _framework(framework)
+    source = read_source(path)
+    return _import(db, source, survey, survey_code, period, actor, progress)
+
+
+def import_frame(
+    db: Database,
+    frame: pd.DataFrame,
+    framework: str | SurveyFramework,
+    survey_code: str,
+    source: str = "demo",
+    period: tuple[date, date] | None = None,
+    actor: str = "sipas demo",
+) -> IngestReport:
+    """Import a responses frame (e.g. generated data) through the same validation as a file."""
+    survey = _framework(framework)
+    text = pd.DataFrame(
+        {str(c): _as_text(frame[c]) for c in frame.columns}, index=pd.RangeIndex(len(frame))
+    )
+    origin = Source(source, "data frame", [str(c) for c in frame.columns], iter([text]))
+    origin.total_rows = len(frame)
+    return _import(db, origin, survey, survey_code, period, actor, None)
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = [None if v != v else repr(v) for v in series.tolist()]
+        return pd.Series(values, index=series.index, dtype="str")
+    if series.dtype == object:
+        values = [None if v is None or v != v else str(v) for v in series.tolist()]
+        return pd.Series(values, index=series.index, dtype="str")
+    return series.astype("str")
+
+
+def _import(
+    db: Database,
+    source: Source,
+    framework: SurveyFramework,
+    survey_code: str,
+    period: tuple[date, date] | None,
+    actor: str,
+    progress: Progress | None,
+) -> IngestReport:
+    columns = _storage_columns(framework)
+    report, validator = _start(source, framework, period)
+    report.inserted = report.unchanged = 0
+    with db.begin() as connection:
+        survey_id: int | None = _survey_id(connection, survey_code, framework)
+        batch_id: int | None = None
+        stored: set[str] = set()
+        for checked, chunk in _checked(source, validator, report, progress):
+            if survey_id is None:
+                survey_id = _create_survey(connection, survey_code, framework, checked.frame)
+            if batch_id is None:
+                batch_id = ingest_store.start_batch(
+                    connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
+                    fmt=source.format, framework_id=framework.id, actor=actor,
+                )  # fmt: skip
+                stored = ingest_store.stored_keys(connection, survey_id)
+            _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report)
+        if batch_id is not None:
+            _finish(report, validator)
+            ingest_store.finish_batch(
+                connection,
+                batch_id,
+                {
+                    "rows": report.rows, "accepted": report.accepted,
+                    "quarantined": report.quarantined, "inserted": report.inserted,
+                    "unchanged": report.unchanged, "flagged": report.flagged,
+                    "summary": report.counts(),
+                },
+            )  # fmt: skip
+    _finish(report, validator)
+    return report
+
+
+def _survey_id(connection: Any, code: str, framework: SurveyFramework) -> int | None:
+    try:
+        survey = survey_store.get_survey(connection, code)
+    except SipasError:
+        return None
+    if survey["framework_id"] != framework.id:
+        raise SipasError(
+            "ingest.wrong_framework",
+            f"survey {code} uses framework {survey['framework_id']}, not {framework.id}",
+            f"import with --framework {survey['framework_id']}, or into another survey",
+        )
+    return int(survey["id"])
+
+
+def _create_survey(
+    connection: Any, code: str, framework: SurveyFramework, frame: pd.DataFrame
+) -> int:
+    days = [d for d in frame["interview_date"].tolist() if d is not None and d == d]
+    first = min(days) if days else date.today()
+    return survey_store.create_survey(
+        connection,
+        code=code,
+        framework_id=framework.id,
+        framework_version=framework.version,
+        year=first.year,
+        geography=geography_on(first),
+        reference_date=first,
+        synthetic=False,
+        description="imported",
+    )
+
+
+def _store_chunk(
+    connection: Any,
+    survey_id: int,
+    batch_id: int,
+    checked: Any,
+    chunk: pd.DataFrame,
+    stored: set[str],
+    columns: _Columns,
+    report: IngestReport,
+) -> None:
+    frame = checked.frame
+    accepted = checked.accepted
+    keys = frame["respondent_key"].astype(object).tolist()
+    again = [i for i in range(len(frame)) if accepted[i] and keys[i] in stored]
+    unchanged: set[int] = set()
+    if again:
+        unchanged = _compare_again(connection, survey_id, frame, again, columns, checked, report)
+        for i in again:
+            accepted[i] = i in unchanged
+    new = accepted.copy()
+    new[list(unchanged)] = False
+    written = ingest_store.insert_responses(
+        connection, survey_id, frame[new], columns.profile, columns.answers
+    )
+    stored.update(frame["respondent_key"][new].tolist())
+    report.inserted = (report.inserted or 0) + written
+    report.unchanged = (report.unchanged or 0) + len(unchanged)
+    report.accepted += int(accepted.sum())
+    report.quarantined += int((~accepted).sum())
+    ingest_store.resolve(
+        connection, survey_id, batch_id, frame["respondent_key"][accepted].tolist()
+    )
+    ingest_store.quarantine(connection, survey_id, batch_id, _bad_rows(chunk, checked, keys))
+    flags = [(keys[_position(frame, p.row)], p.code, p.message) for p in checked.flags]
+    ingest_store.add_flags(connection, survey_id, batch_id, flags)
+
+
+def _position(frame: pd.DataFrame, row: int | None) -> int:
+    return int(frame.index.get_loc((row or 2) - 2))
+
+
+def _compare_again(
+    connection: Any,
+    survey_id: int,
+    frame: pd.DataFrame,
+    again: list[int],
+    columns: _Columns,
+    checked: Any,
+    report: IngestReport,
+) -> set[int]:
+    """Rows whose key is stored already: unchanged when the answers agree, else quarantined."""
+    part = frame.iloc[again]
+    keys = part["respondent_key"].tolist()
+    have = ingest_store.stored_documents(connection, survey_id, keys)
+    profiles = ingest_store.documents(part, columns.profile)
+    answers = ingest_store.documents(part, columns.answers)
+    same: set[int] = set()
+    for i, key, profile, answer in zip(again, keys, profiles, answers, strict=True):
+        if have.get(key) == (json.loads(profile), json.loads(answer)):
+            same.add(i)
+            continue
+        row = int(frame.index[i]) + 2
+        problem = Problem(
+            report.file, row, "respondent_key", "ingest.conflict",
+            f"respondent {key!r} is already stored in this survey with different answers",
+            "correct the key if this is another form; stored answers are never overwritten",
+        )  # fmt: skip
+        checked.errors.setdefault(i, []).append(problem)
+        report.problems.append(problem)
+    return same
+
+
+def _bad_rows(chunk: pd.DataFrame, checked: Any, keys: list[Any]) -> list[dict[str, Any]]:
+    rows = []
+    seen: dict[str, int] = {}
+    columns = [str(c) for c in chunk.columns]
+    for i, reasons in sorted(checked.errors.items()):
+        values = chunk.iloc[i].tolist()
+        data = {
+            c: (None if v is None or v != v else str(v))
+            for c, v in zip(columns, values, strict=False)
+        }
+        digest = hashlib.sha256(
+            json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        seen[digest] = seen.get(digest, 0) + 1
+        if seen[digest] > 1:  # the same bad row twice in one file: two entries
+            digest = hashlib.sha256(f"{digest}#{seen[digest]}".encode()).hexdigest()
+        rows.append(
+            {
+                "respondent_key": None if keys[i] is None else str(keys[i])[:200],
+                "file_row": reasons[0].row,
+                "row_hash": digest,
+                "data": data,
+                "reasons": [
+                    {"field": p.field, "code": p.code, "message": p.message, "hint": p.hint}
+                    for p in reasons
+                ],
+            }
+        )
+    return rows
+
+
+def quarantine_view(db: Database, survey_code: str, status: str = "open") -> list[dict[str, Any]]:
+    with db.begin() as connection:
+        survey = survey_store.get_survey(connection, survey_code)
+        rows = ingest_store.quarantined(connection, int(survey["id"]), status)
+    return [
+        {
+            "row": r["file_row"],
+            "respondent_key": r["respondent_key"],
+            "reasons": "; ".join(f"{x['field'] or ''} {x['code']}".strip() for x in r["reasons"]),
+            "batch": r["batch_id"],
+        }
+        for r in rows
+    ]
+
+
+def export_xlsform(framework: str | SurveyFramework, output: Path) -> dict[str, Any]:
+    """Write the framework as an XLSForm workbook (survey, choices, settings sheets)."""
+    survey = _framework(framework)
+    sheets = xlsform_sheets(survey)
+    try:
+        with pd.ExcelWriter(output, engine="xlsxwriter") as writer:
+            for name, rows in sheets.items():
+                frame = pd.DataFrame(rows).map(_escaped)
+                frame.to_excel(writer, sheet_name=name, index=False)
+    except OSError as error:
+        raise SipasError(
+            "ingest.unwritable", f"cannot write {output}: {error.strerror}", "choose another path"
+        ) from None
+    return {
+        "framework": survey.id,
+        "file": str(output),
+        "questions": sum(
+            1 for r in sheets["survey"] if not str(r["type"]).startswith(("begin", "end"))
+        ),
+        "choice_lists": len({r["list_name"] for r in sheets["choices"]}),
+    }
+
+
+def _escaped(value: Any) -> Any:
+    """XLSForm cells are data, never formulas (no built-in label starts like one; a user's may)."""
+    return spreadsheet_safe(value)
+
+
+def double_entry(path_a: Path, path_b: Path, framework: str | SurveyFramework) -> dict[str, Any]:
+    """Two clerks' entries of the same forms compared field by field."""
+    survey = _framework(framework)
+    frames = []
+    for path in (path_a, path_b):
+        source = read_source(path)
+        validator = Validator(survey, source.name, source.columns)
+        parts = [validator.check(chunk).frame for chunk in source.chunks]
+        frames.append(pd.concat(parts) if parts else pd.DataFrame(columns=list(DESIGN)))
+    return compare_entries(frames[0], frames[1], survey, path_a.name, path_b.name)
+
+
+def write_report(report: IngestReport, path: Path) -> None:
+    """Every problem of a report to .json, .csv or .xlsx (cells that look like formulas escaped)."""
+    if path.suffix.lower() == ".json":
+        _write_text(path, report.to_json())
+        return
+    write_rows([p.to_dict() for p in report.problems], path)
+
+
+def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
+    """Rows to .csv (UTF-8 with BOM, as Excel opens it) or .xlsx; formulas never run."""
+    frame = pd.DataFrame(rows).map(spreadsheet_safe) if rows else pd.DataFrame()
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            frame.to_excel(path, index=False, engine="xlsxwriter")
+        elif suffix == ".csv":
+            frame.to_csv(path, index=False, encoding="utf-8-sig")
+        elif suffix == ".json":
+            _write_text(path, json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        else:
+            raise SipasError(
+                "ingest.report_type",
+                f"cannot write a report as {suffix or '(no suffix)'}",
+                "name the file .csv, .xlsx or .json",
+            )
+    except OSError as error:
+        raise SipasError(
+            "ingest.unwritable", f"cannot write {path}: {error.strerror}", "choose another path"
+        ) from None
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise SipasError(
+            "ingest.unwritable", f"cannot write {path}: {error.strerror}", "choose another path"
+        ) from None
+
+
+__all__ = [
+    "IngestReport",
+    "Progress",
+    "double_entry",
+    "export_xlsform",
+    "import_file",
+    "import_frame",
+    "parse_period",
+    "quarantine_view",
+    "validate_file",
+    "write_report",
+    "write_rows",
+]

@@ -1,0 +1,301 @@
+"""Reading survey files into tables of text, chunk by chunk, without losing a row.
+
+Every reader gives the same thing: a :class:`Source` whose chunks are data frames of text (blank
+cells missing), indexed by the row's position among the file's data rows, so messages can name
+the row the spreadsheet shows (:mod:`sipas.rows`). Empty lines are dropped but keep their place.
+
+- CSV: encodings as in :mod:`sipas.ingest.encoding`; the delimiter (",", ";" as Kobo and a
+  European Excel write, tab, "|") from the header line. Read in chunks by pandas; a file pandas
+  refuses (a row with too many cells, a quote left open by a truncated file) is read on from
+  where pandas stopped by Python's csv module, which keeps the odd rows so they are quarantined.
+- XLSX (paper entry, Kobo "XLS" export): the first sheet.
+- ODK Central export (.zip): the main table, the CSV whose name is the form id.
+- SPSS (.sav): codes as stored; value labels stay in the file's metadata.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sipas.errors import SipasError
+from sipas.ingest.encoding import convert_legacy_values, decode_bytes, nfc
+from sipas.ingest.problems import Problem
+
+CHUNK_ROWS = 50_000
+MAX_BYTES = 4 * 1024**3  # a larger file (or zip member) is refused, not read into memory
+SHAPE = "ingest.bad_row_shape"  # a row with more or fewer cells than the header (CSV only)
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class Source:
+    name: str
+    format: str
+    columns: list[str]
+    chunks: Iterator[pd.DataFrame]
+    problems: list[Problem] = field(default_factory=list)
+    # Positions of rows whose cell count differs from the header's (filled while reading).
+    bad_shape: dict[int, int] = field(default_factory=dict)
+    total_rows: int | None = None  # an estimate for progress bars (lines after the header)
+    sha256: str | None = None
+
+
+def read_source(path: Path, chunk_rows: int = CHUNK_ROWS) -> Source:
+    """The rows of a CSV, XLSX, ODK Central zip or SPSS file, as text."""
+    if not path.exists() or not path.is_file():
+        raise SipasError("ingest.no_file", f"file not found: {path}", "check the path")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise SipasError(
+            "ingest.too_large", f"{path.name}: {size:,} bytes is more than sipas reads", None
+        )
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        source = csv_source(data, path.name, chunk_rows)
+        source.sha256 = digest
+        return source
+    if suffix in (".xlsx", ".xlsm"):
+        return _excel_source(path)
+    if suffix == ".zip":
+        return _zip_source(path, chunk_rows)
+    if suffix == ".sav":
+        return _spss_source(path)
+    raise SipasError(
+        "ingest.file_type",
+        f"{path.name}: unsupported file type {suffix or '(none)'}",
+        "give a .csv, .xlsx, an ODK Central export .zip or an SPSS .sav file",
+    )
+
+
+def _delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def csv_source(data: bytes, name: str, chunk_rows: int = CHUNK_ROWS) -> Source:
+    decoded = decode_bytes(data, name)
+    del data
+    text = decoded.text
+    header_line = text.split("\n", 1)[0]
+    delimiter = _delimiter(header_line)
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        header = []
+    if not [h for h in header if h.strip()]:
+        raise SipasError(
+            "ingest.no_header",
+            f"{name}: the first line holds no column names",
+            "the first row must name the columns (respondent_key, province, Q9_01, …)",
+        )
+    fmt = f"csv ({decoded.encoding}, delimiter {delimiter!r})"
+    source = Source(name=name, format=fmt, columns=[h.strip() for h in header], chunks=iter(()))
+    if decoded.legacy:
+        source.problems.append(
+            Problem(
+                name, None, None, "ingest.legacy_tcvn3",
+                "the Vietnamese text was typed in the legacy TCVN3 (ABC) encoding and has been"
+                " converted to Unicode",
+                "check a few names; save future files in Unicode (Unikey: Unicode dựng sẵn)",
+                "warning",
+            )
+        )  # fmt: skip
+    if decoded.cp1258_lines:
+        lines = ", ".join(str(n) for n in decoded.cp1258_lines[:10])
+        source.problems.append(
+            Problem(
+                name, None, None, "ingest.mixed_encoding",
+                f"lines {lines}{' …' if len(decoded.cp1258_lines) > 10 else ''}"
+                f" ({len(decoded.cp1258_lines)} in all) are in Windows-1258, the rest in UTF-8;"
+                " each line was read in its own encoding",
+                "check the text of those lines; save the whole file as 'CSV UTF-8'",
+                "warning",
+            )
+        )  # fmt: skip
+    source.chunks = _csv_chunks(text, delimiter, len(header), chunk_rows, source)
+    source.total_rows = max(0, text.count("\n") - (1 if text.endswith("\n") else 0))
+    return source
+
+
+def _csv_chunks(
+    text: str, delimiter: str, width: int, chunk_rows: int, source: Source
+) -> Iterator[pd.DataFrame]:
+    done = 0
+    try:
+        reader = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            chunksize=chunk_rows,
+            header=0,
+            names=[f"c{i}" for i in range(width)],
+            quotechar='"',
+        )
+        for chunk in reader:
+            chunk.columns = source.columns
+            done += len(chunk)
+            yield chunk[chunk.notna().any(axis=1)]
+        return
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        pass  # read on from where pandas stopped, keeping the odd rows
+    yield from _python_csv_chunks(text, delimiter, width, done, chunk_rows, source)
+
+
+def _python_csv_chunks(
+    text: str, delimiter: str, width: int, skip: int, chunk_rows: int, source: Source
+) -> Iterator[pd.DataFrame]:
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        next(reader, None)  # the header
+        rows: list[list[str | None]] = []
+        positions: list[int] = []
+        for position, cells in enumerate(reader):
+            if position < skip:
+                continue
+            if len(cells) != width and any(c.strip() for c in cells):
+                source.bad_shape[position] = len(cells)
+            row: list[str | None] = [c if c != "" else None for c in cells[:width]]
+            row += [None] * (width - len(row))
+            if any(v is not None for v in row) or position in source.bad_shape:
+                rows.append(row)
+                positions.append(position)
+            if len(rows) >= chunk_rows:
+                yield _frame(rows, positions, source.columns)
+                rows, positions = [], []
+        if rows:
+            yield _frame(rows, positions, source.columns)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _frame(rows: list[list[str | None]], positions: list[int], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, index=pd.Index(positions), dtype=str)
+    return frame
+
+
+def _text_frame(frame: pd.DataFrame, name: str, problems: list[Problem]) -> pd.DataFrame:
+    """Cells as NFC text (integral numbers without ".0"), TCVN3 converted, blanks missing."""
+    out = {}
+    legacy = None
+    for column in frame.columns:
+        series = frame[column]
+        values = [None if _blank(v) else _as_text(v) for v in series.astype(object).tolist()]
+        texts = [v for v in values if v is not None and not v.isascii()]
+        if texts:
+            converted, found = convert_legacy_values(texts, name)
+            if found:
+                legacy = found
+                it = iter(converted)
+                values = [next(it) if v is not None and not v.isascii() else v for v in values]
+        out[str(column).strip()] = pd.Series(values, index=frame.index, dtype="str")
+    if legacy:
+        problems.append(
+            Problem(
+                name, None, None, "ingest.legacy_tcvn3",
+                "the Vietnamese text was typed in the legacy TCVN3 (ABC) encoding and has been"
+                " converted to Unicode",
+                "check a few names; type future files in Unicode (Unikey: Unicode dựng sẵn)",
+                "warning",
+            )
+        )  # fmt: skip
+    result = pd.DataFrame(out, index=frame.index)
+    return result[result.notna().any(axis=1)]
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return str(value.isoformat())
+    return nfc(str(value))
+
+
+def _excel_source(path: Path) -> Source:
+    try:
+        frame = pd.read_excel(path, sheet_name=0, dtype=object, header=0)
+    except Exception as error:  # openpyxl raises many types for a broken workbook
+        raise SipasError(
+            "ingest.unreadable",
+            f"{path.name}: cannot be read as an Excel workbook ({type(error).__name__})",
+            "open it in Excel and save it again as .xlsx, or save it as 'CSV UTF-8'",
+        ) from None
+    problems: list[Problem] = []
+    frame.index = pd.RangeIndex(len(frame))
+    text = _text_frame(frame, path.name, problems)
+    columns = [str(c).strip() for c in frame.columns]
+    return Source(path.name, "xlsx", columns, iter([text]), problems, total_rows=len(frame))
+
+
+def _zip_source(path: Path, chunk_rows: int) -> Source:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                info
+                for info in archive.infolist()
+                if info.filename.lower().endswith(".csv") and not info.is_dir()
+            ]
+            if not members:
+                raise SipasError(
+                    "ingest.zip_no_csv",
+                    f"{path.name}: the zip holds no CSV file",
+                    "give the .zip ODK Central exports (Submissions → Download → CSV)",
+                )
+            # The main table is the form id; repeat groups are "<form id>-<repeat>.csv".
+            main = min(members, key=lambda info: (len(Path(info.filename).name), info.filename))
+            if main.file_size > MAX_BYTES:
+                raise SipasError("ingest.too_large", f"{path.name}: {main.filename} is too large")
+            data = archive.read(main)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
+        raise SipasError(
+            "ingest.unreadable",
+            f"{path.name}: cannot be read as a zip file ({error})",
+            "download the export again from ODK Central",
+        ) from None
+    source = csv_source(data, f"{path.name}:{main.filename}", chunk_rows)
+    source.format = "ODK Central zip, " + source.format
+    return source
+
+
+def _spss_source(path: Path) -> Source:
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    except Exception as error:  # pyreadstat raises its own error types for broken files
+        raise SipasError(
+            "ingest.unreadable",
+            f"{path.name}: cannot be read as an SPSS .sav file ({type(error).__name__}: {error})",
+            "save it again from SPSS, or export it as CSV",
+        ) from None
+    problems: list[Problem] = []
+    frame.index = pd.RangeIndex(len(frame))
+    text = _text_frame(frame, path.name, problems)
+    labelled = sorted(meta.variable_value_labels)
+    fmt = f"spss ({len(labelled)} variables with value labels)"
+    columns = [str(c) for c in frame.columns]
+    return Source(path.name, fmt, columns, iter([text]), problems, total_rows=len(frame))

@@ -1,0 +1,528 @@
+"""Validating survey rows against a framework, chunk by chunk, vectorised.
+
+Each check names the rows it fails. A row with an ``error`` is quarantined with all its reasons;
+``flag`` problems (straight-lining, implausibly fast completion) never reject a row. State that
+spans chunks (respondent keys and fingerprints already seen) lives in the :class:`Validator`, so
+a duplicate is found wherever it is in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from sipas.errors import SipasError
+from sipas.frameworks.model import Question, QuestionType, SurveyFramework
+from sipas.geo.names import match_province
+from sipas.geo.units import REFORM_DAY, Province, all_provinces
+from sipas.ingest.columns import DESIGN, META, ColumnMap, framework_columns, map_columns
+from sipas.ingest.problems import Problem, shown
+from sipas.ingest.readers import SHAPE
+
+MAX_TEXT = 2_000  # characters of a free-text answer
+MAX_CODE = {"respondent_key": 80, "commune": 40, "village": 40, "stratum": 40, "psu": 40}
+SECONDS_PER_ANSWER = 3.0  # completion faster than this per answered field is flagged
+STRAIGHT_LINE_MIN = 10  # answered satisfaction items needed to call a row straight-lined
+
+
+@dataclass(frozen=True)
+class Options:
+    period: tuple[date, date] | None = None  # fieldwork period; None = not checked
+    today: date | None = None  # interviews after this day are refused (default: today)
+    seconds_per_answer: float = SECONDS_PER_ANSWER
+
+
+@dataclass
+class Checked:
+    """A validated chunk: canonical rows, and each row's problems."""
+
+    frame: pd.DataFrame  # canonical columns, typed for storage, every input row
+    errors: dict[int, list[Problem]] = field(default_factory=dict)  # position → reasons
+    flags: list[Problem] = field(default_factory=list)
+    fingerprints: np.ndarray | None = None
+
+    @property
+    def accepted(self) -> np.ndarray:
+        mask = np.ones(len(self.frame), dtype=bool)
+        mask[list(self.errors)] = False
+        return mask
+
+
+def _codes(options: list[object]) -> dict[str, object]:
+    return {str(o): o for o in options}
+
+
+class Validator:
+    """Checks chunks of one file against one framework."""
+
+    def __init__(
+        self,
+        framework: SurveyFramework,
+        file: str,
+        columns: list[str],
+        options: Options | None = None,
+        bad_shape: dict[int, int] | None = None,
+    ) -> None:
+        self.framework = framework
+        self.file = file
+        self.options = options or Options()
+        self.columns: ColumnMap = map_columns(columns, framework)
+        self.problems: list[Problem] = []  # file-level
+        self.bad_shape = bad_shape if bad_shape is not None else {}
+        self.width = len(columns)
+        self.seen_keys: dict[str, int] = {}
+        self.seen_prints: dict[int, int] = {}
+        self.questions = {q.code: q for q in framework.profile + framework.questions}
+        self.item_scale = _codes(
+            [o.code for o in framework.scales[framework.satisfaction.scale].options]
+        )
+        present = set(self.columns.renames.values())
+        self.missing_required = [
+            c
+            for c in self._required_columns()
+            if c not in present and not self._derivable(c, present)
+        ]
+        self._file_problems(present)
+
+    # -- file level -------------------------------------------------------------------------
+    def _required_columns(self) -> list[str]:
+        required = ["province", "interview_date"]
+        required += [q.code for q in self.questions.values() if q.required and not q.items]
+        return list(dict.fromkeys(required))
+
+    def _derivable(self, column: str, present: set[str]) -> bool:
+        if column == "province":
+            return "province_code" in present
+        if column == "interview_date":
+            return "started_at" in present or "submitted_at" in present
+        return False
+
+    def _file_problems(self, present: set[str]) -> None:
+        add = self.problems.append
+        for column in self.missing_required:
+            one = self.width <= 1
+            add(Problem(self.file, None, column, "ingest.missing_column",
+                        f"the file has no column {column!r}, which every row needs"
+                        + (" (the header reads as a single column)" if one else ""),
+                        "check the delimiter and save as 'CSV UTF-8' with commas" if one
+                        else f"add a column named {column!r}"))  # fmt: skip
+        if self.columns.unknown:
+            add(Problem(self.file, None, ", ".join(self.columns.unknown[:20]), "ingest.unknown_column",
+                        f"{len(self.columns.unknown)} column(s) are not in framework"
+                        f" {self.framework.id} and are not imported",
+                        "rename them to the framework's codes if they hold answers", "warning"))  # fmt: skip
+        for name, target in self.columns.duplicates:
+            add(Problem(self.file, None, name, "ingest.duplicate_column",
+                        f"column {name!r} is a second column for {target!r} and is not imported",
+                        "keep one column per field", "warning"))  # fmt: skip
+        absent = [c for c in framework_columns(self.framework) if c not in present]
+        if absent and not self.missing_required:
+            add(Problem(self.file, None, ", ".join(absent[:20]) + (" …" if len(absent) > 20 else ""),
+                        "ingest.absent_column",
+                        f"{len(absent)} framework field(s) have no column; their answers are blank",
+                        "check that the file is the whole questionnaire", "warning"))  # fmt: skip
+        if "weight" not in present:
+            add(Problem(self.file, None, "weight", "ingest.no_weight",
+                        "the file has no weight column: every respondent gets weight 1",
+                        "compute design weights with `sipas weights compute` before estimating",
+                        "warning"))  # fmt: skip
+
+    # -- rows ---------------------------------------------------------------------------------
+    def check(self, chunk: pd.DataFrame) -> Checked:
+        raw = chunk.rename(columns=self.columns.renames)
+        raw = raw.loc[:, [c for c in raw.columns if c in set(self.columns.renames.values())]]
+        raw = raw.loc[:, ~raw.columns.duplicated()]
+        n = len(chunk)
+        index = chunk.index
+        found = _Found(self.file, index, n)
+        out: dict[str, pd.Series] = {}
+
+        def get(column: str) -> pd.Series:
+            return _text(raw, column, n, index)
+
+        if self.missing_required:
+            found.add(np.ones(n, bool), self.missing_required[0], "ingest.missing_column",
+                      lambda i: "the file has no column for this required field",
+                      "add the column and import the file again")  # fmt: skip
+        for position, cells in self.bad_shape.items():
+            where = index.get_indexer([position])
+            if where[0] >= 0:
+                mask = np.zeros(n, bool)
+                mask[where[0]] = True
+                message = f"the row has {cells} cells; the header has {self.width}"
+                found.add(mask, None, SHAPE, lambda i, m=message: m,  # type: ignore[misc]
+                          "look for a stray delimiter or quote in this row")  # fmt: skip
+        day = self._dates(get, found, out)
+        self._province(get, day, found, out)
+        for code in framework_columns(self.framework):
+            if code == "province":
+                continue
+            self._answer(code, get(code), found, out)
+        self._skips(day, found, out)
+        self._design(get, found, out, n, index)
+        prints = self._duplicates(raw, out, found)
+        self._flags(raw, out, day, found)
+        frame = pd.DataFrame(out, index=index)
+        return Checked(frame, found.errors, found.flags, prints)
+
+    def _dates(
+        self, get: Callable[[str], pd.Series], found: _Found, out: dict[str, pd.Series]
+    ) -> pd.Series:
+        text = get("interview_date")
+        for fallback in ("started_at", "submitted_at"):
+            text = text.fillna(get(fallback).str.slice(0, 10))
+        day = parse_dates(text)
+        found.add(text.isna().to_numpy(), "interview_date", "ingest.required",
+                  lambda i: "the interview date is blank", "type the date of the interview (dd/mm/yyyy)")  # fmt: skip
+        bad = (text.notna() & day.isna()).to_numpy()
+        found.add(bad, "interview_date", "ingest.bad_date",
+                  lambda i: f"{shown(text.iloc[i])} is not a date",
+                  "write dates as dd/mm/yyyy or yyyy-mm-dd")  # fmt: skip
+        today = pd.Timestamp(self.options.today or date.today())
+        found.add((day > today).to_numpy(), "interview_date", "ingest.future_date",
+                  lambda i: f"interview date {day.iloc[i].date()} is in the future",
+                  "check the year and the day/month order")  # fmt: skip
+        if self.options.period:
+            start, end = (pd.Timestamp(d) for d in self.options.period)
+            outside = ((day < start) | (day > end)).to_numpy() & ~bad & ~text.isna().to_numpy()
+            found.add(outside, "interview_date", "ingest.outside_period",
+                      lambda i: f"interview date {day.iloc[i].date()} is outside the fieldwork period"
+                      f" {start.date()}–{end.date()}",
+                      "check the date, or the survey's fieldwork period")  # fmt: skip
+        out["interview_date"] = day.dt.date.astype(object).where(day.notna(), None)
+        return day
+
+    def _province(self, get: Callable[[str], pd.Series], day: pd.Series, found: _Found,
+                  out: dict[str, pd.Series]) -> None:  # fmt: skip
+        text = get("province").fillna(get("province_code"))
+        code = pd.Series(pd.NA, index=text.index, dtype="str")
+        key = pd.Series(pd.NA, index=text.index, dtype="str")
+        unknown = np.zeros(len(text), bool)
+        invalid = np.zeros(len(text), bool)
+        reasons: dict[int, str] = {}
+        has_day = day.notna().to_numpy()
+        for value in text.dropna().unique():
+            rows = (text == value).fillna(False).to_numpy()
+            matched = self._province_matches(str(value), day[rows & has_day])
+            if matched is None:
+                unknown |= rows
+                continue
+            for p in matched:
+                ok = rows & has_day & (day >= pd.Timestamp(p.valid_from)).to_numpy()
+                if p.valid_to is not None:
+                    ok &= (day <= pd.Timestamp(p.valid_to)).to_numpy()
+                code[ok] = p.code
+                key[ok] = p.key
+            bad = rows & has_day & code.isna().to_numpy()
+            if bad.any():
+                invalid |= bad
+                periods = "; ".join(f"{p.label()} {p.period()}" for p in matched)
+                for i in np.flatnonzero(bad):
+                    reasons[int(i)] = periods
+        found.add(text.isna().to_numpy(), "province", "ingest.required",
+                  lambda i: "the province is blank", "write the province code or name")  # fmt: skip
+        found.add(unknown, "province", "ingest.geo_unknown",
+                  lambda i: f"{shown(text.iloc[i])} is not a province code or name",
+                  "use the two-digit province code (see `sipas geo list`)")  # fmt: skip
+        found.add(invalid, "province", "ingest.geo_not_valid_on_date",
+                  lambda i: f"province {shown(text.iloc[i])} is not valid on the interview date"
+                  f" {day.iloc[i].date()} ({reasons.get(i, '')})",
+                  "use the province code in force on the interview date (63 provinces until"
+                  " 2025-06-30, 34 from 2025-07-01)")  # fmt: skip
+        out["province"] = code
+        out["province_code"] = code
+        out["province_key"] = key
+
+    def _province_matches(self, value: str, days: pd.Series) -> list[Province] | None:
+        value = value.strip()
+        digits = value[:-2] if value.endswith(".0") else value
+        if digits.isdigit():
+            matched = [p for p in all_provinces() if p.code == digits.zfill(2)]
+            return matched or None
+        found = []
+        for day in sorted(set(days.dt.date.dropna())) or [REFORM_DAY]:
+            try:
+                found.append(match_province(value, day))
+            except SipasError:
+                continue
+        unique = {p.key: p for p in found}
+        return list(unique.values()) or None
+
+    def _answer(self, code: str, text: pd.Series, found: _Found, out: dict[str, pd.Series]) -> None:
+        question = self.questions.get(code) or self._matrix_question(code)
+        if question is None:  # a satisfaction item
+            out[code] = _coded(code, text, self.item_scale, found)
+            return
+        if question.required:
+            found.add(text.isna().to_numpy(), code, "ingest.required",
+                      lambda i: f"{code} is required and blank", "fill in the answer from the form")  # fmt: skip
+        kind = question.type
+        allowed = _codes([o.code for o in self.framework.options_of(question)])
+        if kind in (QuestionType.SINGLE, QuestionType.YES_NO) and allowed:
+            out[code] = _coded(code, text, allowed, found)
+        elif kind is QuestionType.MULTIPLE and allowed:
+            out[code] = _multiple(code, text, allowed, found)
+        elif kind is QuestionType.INTEGER:
+            out[code] = _integer(code, text, question, found)
+        elif kind is QuestionType.DATE:
+            parsed = parse_dates(text)
+            found.add((text.notna() & parsed.isna()).to_numpy(), code, "ingest.bad_date",
+                      lambda i: f"{shown(text.iloc[i])} is not a date", "write dd/mm/yyyy")  # fmt: skip
+            out[code] = parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
+        else:
+            limit = MAX_CODE.get(code, MAX_TEXT)
+            long = (text.str.len() > limit).fillna(False).to_numpy()
+            found.add(long, code, "ingest.too_long",
+                      lambda i: f"{code} has {len(text.iloc[i]):,} characters (at most {limit:,})",
+                      "shorten the text")  # fmt: skip
+            out[code] = text
+
+    def _matrix_question(self, code: str) -> Question | None:
+        for question in self.questions.values():
+            if question.items and any(sub.code == code for sub in question.items):
+                return question
+        return None
+
+    def _skips(self, day: pd.Series, found: _Found, out: dict[str, pd.Series]) -> None:
+        """Answers to items that do not apply: the district level ended on 2025-07-01."""
+        if "district" in out:
+            late = (day >= pd.Timestamp(REFORM_DAY)).fillna(False).to_numpy()
+            given = out["district"].notna().to_numpy()
+            found.add(late & given, "district", "ingest.not_applicable",
+                      lambda i: "a district is given for an interview on or after 2025-07-01,"
+                      " when districts no longer existed", "leave the district blank")  # fmt: skip
+
+    def _design(self, get: Callable[[str], pd.Series], found: _Found, out: dict[str, pd.Series],
+                n: int, index: pd.Index) -> None:  # fmt: skip
+        commune = get("commune") if "commune" not in out else out["commune"].astype("str")
+        village = get("village") if "village" not in out else out["village"].astype("str")
+        values = {
+            "commune": commune.fillna(""),
+            "village": village.fillna(""),
+            "stratum": get("stratum").fillna(out["province_code"]),
+            "psu": get("psu").fillna(commune).fillna(village),
+        }
+        values["psu"] = values["psu"].fillna(out["province_code"])
+        for column, series in values.items():
+            self._length(column, series, found)
+            out[column] = series
+        weight_text = get("weight")
+        weight = pd.to_numeric(weight_text, errors="coerce")
+        bad = (weight_text.notna() & ~(weight > 0)).to_numpy()
+        found.add(bad, "weight", "ingest.bad_weight",
+                  lambda i: f"weight {shown(weight_text.iloc[i])} is not a positive number",
+                  "weights are positive numbers")  # fmt: skip
+        out["weight"] = weight.where(weight_text.notna(), 1.0).astype(float)
+        submission = get("submission_id").str.removeprefix("uuid:")
+        out["submission_id"] = submission
+        for column in ("submitted_at", "started_at", "ended_at"):
+            out[column] = get(column)
+
+    def _length(self, column: str, series: pd.Series, found: _Found) -> None:
+        limit = MAX_CODE[column]
+        long = (series.str.len() > limit).fillna(False).to_numpy()
+
+        def message(i: int) -> str:
+            return f"{column} {shown(series.iloc[i])} is longer than {limit} characters"
+
+        found.add(long, column, "ingest.too_long", message, "use a shorter code")
+
+    def _duplicates(
+        self, raw: pd.DataFrame, out: dict[str, pd.Series], found: _Found
+    ) -> np.ndarray:
+        content = pd.DataFrame({c: out[c] for c in framework_columns(self.framework) if c in out})
+        content["interview_date"] = out["interview_date"]
+        content["village"] = out["village"]
+        prints = pd.util.hash_pandas_object(content.astype(str), index=False).to_numpy()
+        given = _text(raw, "respondent_key", len(raw), raw.index)
+        key = given.fillna(out["submission_id"])
+        fallback = pd.Series([f"fp-{p:016x}" for p in prints], index=raw.index, dtype="str")
+        key = key.fillna(fallback)
+        out["respondent_key"] = key
+        long = (key.str.len() > MAX_CODE["respondent_key"]).to_numpy()
+        found.add(long, "respondent_key", "ingest.too_long",
+                  lambda i: f"respondent key {shown(key.iloc[i])} is longer than 80 characters",
+                  "use a shorter form number")  # fmt: skip
+        rows = found.file_rows()
+        first_key: dict[int, int] = {}
+        first_print: dict[int, int] = {}
+        for i, (k, p) in enumerate(zip(key.tolist(), prints.tolist(), strict=True)):
+            if k in self.seen_keys:
+                first_key[i] = self.seen_keys[k]
+            else:
+                self.seen_keys[k] = rows[i]
+                if p in self.seen_prints:
+                    first_print[i] = self.seen_prints[p]
+                else:
+                    self.seen_prints[p] = rows[i]
+        found.add_rows(first_key, "respondent_key", "ingest.duplicate_id",
+                       lambda i, r: f"respondent key {shown(key.iloc[i])} was already used in row {r}",
+                       "give each form its own number; delete the repeated row")  # fmt: skip
+        found.add_rows(first_print, None, "ingest.duplicate_respondent",
+                       lambda i, r: f"every answer is the same as in row {r} (the same form entered twice?)",
+                       "delete the repeated row, or correct its form number and answers")  # fmt: skip
+        return np.asarray(prints)
+
+    def _flags(
+        self, raw: pd.DataFrame, out: dict[str, pd.Series], day: pd.Series, found: _Found
+    ) -> None:
+        items = [c for c in self.framework.item_codes() if c in out]
+        if items:
+            values = np.column_stack(
+                [out[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for c in items]
+            )
+            answered = (~np.isnan(values)).sum(axis=1)
+            low = np.nanmin(np.where(np.isnan(values), np.inf, values), axis=1)
+            high = np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1)
+            same = (answered >= min(STRAIGHT_LINE_MIN, len(items))) & (low == high)
+            found.flag(same, None, "quality.straight_lining",
+                       lambda i: f"all {answered[i]} satisfaction answers are {int(low[i])}",
+                       "check the paper form; kept, but worth a look")  # fmt: skip
+        start = pd.to_datetime(out["started_at"], errors="coerce", utc=True, format="ISO8601")
+        end = pd.to_datetime(out["ended_at"], errors="coerce", utc=True, format="ISO8601")
+        seconds = (end - start).dt.total_seconds()
+        fields = len(framework_columns(self.framework))
+        limit = fields * self.options.seconds_per_answer
+        fast = (seconds < limit).fillna(False).to_numpy()
+        found.flag(fast, "ended_at", "quality.too_fast",
+                   lambda i: f"completed in {seconds.iloc[i]:.0f} s; {limit:.0f} s is the least"
+                   f" plausible for {fields} fields", "check with the interviewer; kept")  # fmt: skip
+
+
+class _Found:
+    """Problems of one chunk, collected per row."""
+
+    def __init__(self, file: str, index: pd.Index, n: int) -> None:
+        self.file = file
+        self.index = index
+        self.n = n
+        self.errors: dict[int, list[Problem]] = {}
+        self.flags: list[Problem] = []
+        self._rows: list[int] | None = None
+
+    def file_rows(self) -> list[int]:
+        if self._rows is None:
+            if pd.api.types.is_integer_dtype(self.index.dtype):
+                self._rows = (np.asarray(self.index, dtype=np.int64) + 2).tolist()
+            else:
+                self._rows = list(range(2, self.n + 2))
+        return self._rows
+
+    def add(self, mask: np.ndarray, column: str | None, code: str,
+            message: Callable[[int], str], hint: str) -> None:  # fmt: skip
+        rows = self.file_rows()
+        for i in np.flatnonzero(mask).tolist():
+            problem = Problem(self.file, rows[i], column, code, message(i), hint, "error")
+            self.errors.setdefault(i, []).append(problem)
+
+    def add_rows(self, where: dict[int, int], column: str | None, code: str,
+                 message: Callable[[int, int], str], hint: str) -> None:  # fmt: skip
+        rows = self.file_rows()
+        for i, first in where.items():
+            problem = Problem(self.file, rows[i], column, code, message(i, first), hint, "error")
+            self.errors.setdefault(i, []).append(problem)
+
+    def flag(self, mask: np.ndarray, column: str | None, code: str,
+             message: Callable[[int], str], hint: str) -> None:  # fmt: skip
+        rows = self.file_rows()
+        for i in np.flatnonzero(mask).tolist():
+            self.flags.append(Problem(self.file, rows[i], column, code, message(i), hint, "flag"))
+
+
+def _text(raw: pd.DataFrame, column: str, n: int, index: pd.Index) -> pd.Series:
+    if column in raw.columns:
+        series = raw[column]
+        return series if series.dtype == "str" else series.astype("str")
+    return pd.Series([None] * n, index=index, dtype="str")
+
+
+def _normal_codes(text: pd.Series) -> pd.Series:
+    """Codes as typed ("4", " 4", "4.0") → "4"."""
+    return text.str.strip().str.replace(r"\.0+$", "", regex=True)
+
+
+def _lookup(text: pd.Series, allowed: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's code (None where not allowed) and whether it is blank, via its distinct values."""
+    positions, uniques = pd.factorize(text)
+    table: list[object] = []
+    empty: list[bool] = []
+    for value in uniques.tolist():
+        key = str(value).strip()
+        if key not in allowed:
+            key = re.sub(r"\.0+$", "", key)
+        table.append(allowed.get(key))
+        empty.append(not key)
+    table.append(None)  # blank cells (position -1)
+    empty.append(True)
+    looked = np.asarray(table, dtype=object)[positions]
+    return looked, np.asarray(empty, dtype=bool)[positions]
+
+
+def _coded(code: str, text: pd.Series, allowed: dict[str, object], found: _Found) -> pd.Series:
+    looked, blank = _lookup(text, allowed)
+    bad = ~blank & pd.isna(looked)
+    if bad.any():
+        choices = ", ".join(allowed)
+        found.add(bad, code, "ingest.bad_code",
+                  lambda i: f"{code} = {shown(text.iloc[i])} is not one of the answer codes {choices}",
+                  "check the paper form; leave the cell blank if the answer is missing")  # fmt: skip
+    if all(isinstance(v, int) for v in allowed.values()):
+        numbers = np.where(pd.isna(looked), np.nan, looked).astype(float)
+        return pd.Series(pd.array(numbers, dtype="Int64"), index=text.index)
+    return pd.Series(looked, index=text.index, dtype=object)
+
+
+def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Found) -> pd.Series:
+    """Several codes in one cell (";", "," or spaces as Kobo writes them) → "1;3"."""
+    normal: dict[str, object] = {}
+    for value in text.dropna().unique().tolist():
+        codes = [re.sub(r"\.0+$", "", c) for c in re.split(r"[;,\s]+", str(value)) if c]
+        if all(c in allowed for c in codes):
+            normal[str(value)] = ";".join(codes) if codes else None
+    looked, blank = _lookup(text, normal)
+    bad = ~blank & pd.isna(looked)
+    if bad.any():
+        choices = ", ".join(allowed)
+        found.add(bad, code, "ingest.bad_code",
+                  lambda i: f"{code} = {shown(text.iloc[i])} holds a code that is not one of {choices}",
+                  "separate codes with ';' and use only the listed codes")  # fmt: skip
+    return pd.Series(looked, index=text.index, dtype=object)
+
+
+def _integer(code: str, text: pd.Series, question: Question, found: _Found) -> pd.Series:
+    number = pd.to_numeric(_normal_codes(text), errors="coerce")
+    whole = number.notna() & (number % 1 == 0)
+    bad = (text.notna() & ~whole).to_numpy()
+    found.add(bad, code, "ingest.bad_number",
+              lambda i: f"{code} = {shown(text.iloc[i])} is not a whole number", "type digits only")  # fmt: skip
+    low = question.min if question.min is not None else -np.inf
+    high = question.max if question.max is not None else np.inf
+    outside = (whole & ((number < low) | (number > high))).to_numpy()
+    found.add(outside, code, "ingest.out_of_range",
+              lambda i: f"{code} = {text.iloc[i]} is outside {question.min}–{question.max}",
+              "check the paper form")  # fmt: skip
+    return number.where(whole).astype("Int64")
+
+
+def parse_dates(text: pd.Series) -> pd.Series:
+    """Dates written yyyy-mm-dd (with or without a time), or dd/mm/yyyy as Vietnamese forms do."""
+    head = text.str.slice(0, 10)
+    iso = pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
+    rest = iso.isna() & text.notna()
+    if rest.any():
+        other = text[rest].str.strip().str.replace(r"[.\-]", "/", regex=True).str.split(" ").str[0]
+        iso[rest] = pd.to_datetime(other, format="%d/%m/%Y", errors="coerce")
+    return iso
+
+
+def fingerprint_text(values: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()[:16]
+
+
+__all__ = ["DESIGN", "META", "Checked", "Options", "Validator", "parse_dates"]
