@@ -207,7 +207,7 @@ def test_refusals_are_one_clear_line(run_cli: Any, files: dict[str, Path], tmp_p
     _error(run_cli, "par.campaign_unknown", "par", "results", "nope")
     _open_campaign(run_cli, files)
     bad = tmp_path / "bad.csv"
-    bad.write_text("unit_code,node_code,points\nD1,1.5,1\nD1,1.5,7\n", encoding="utf-8")
+    bad.write_text("unit_code,node_code,points\nD1,1.5,1\nD1,B.1,7\n", encoding="utf-8")
     out = _error(
         run_cli,
         "par.above_max",
@@ -221,6 +221,21 @@ def test_refusals_are_one_clear_line(run_cli: Any, files: dict[str, Path], tmp_p
         "self",
     )
     assert "row 3" in out and "nothing from this file was saved" in out
+    twice = tmp_path / "twice.csv"
+    twice.write_text("unit_code,node_code,points\nD1,1.5,1\nD1,1.5,2\n", encoding="utf-8")
+    out = _error(
+        run_cli,
+        "par.duplicate_entry",
+        *AN,
+        "scores",
+        "import",
+        str(twice),
+        "--campaign",
+        "hn-2025",
+        "--stage",
+        "self",
+    )
+    assert "row 3" in out
     other = ("par", "--as", "binh", "--role", "officer", "--province", "79")
     _error(
         run_cli,

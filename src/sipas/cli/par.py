@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from sipas.api import par as api
-from sipas.api import par_sheets
+from sipas.api.par import sheets as par_sheets
 from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, format_option, to_json
 from sipas.errors import SipasError

@@ -8,7 +8,10 @@ from typing import Any
 
 import pandas as pd
 
-from sipas.api.par import Actor, ensure_may_read, open_campaign, results, write_scores
+from sipas.api.par.access import ensure_may_read
+from sipas.api.par.campaigns import Actor, open_campaign
+from sipas.api.par.scores import write_scores
+from sipas.api.par.views import results
 from sipas.errors import SipasError
 from sipas.par.excel import UnitSheet, export_scores_xlsx, read_scores_xlsx
 from sipas.store import Database

@@ -1,0 +1,64 @@
+"""PAR INDEX campaigns: self-assessment → lock → appraisal → explanation → appraisal → final → results.
+
+- :mod:`.campaigns` — actors and roles, opening a campaign, assignments, moving through stages;
+- :mod:`.access` — who may read and write which unit and area;
+- :mod:`.scores` — every write, checked and audited; locking; evidence files; SIPAS-fed leaves;
+- :mod:`.views` — score sheets, audit history, results recomputed from the stored scores;
+- :mod:`.sheets` — scores in and out of the ministry's Excel layout and CSV.
+"""
+
+from sipas.api.par.access import ensure_may_read, may_read
+from sipas.api.par.campaigns import (
+    ASSIGNMENT_ROLES,
+    ROLES,
+    Actor,
+    Campaign,
+    advance,
+    assign,
+    create_campaign,
+    list_campaigns,
+    open_campaign,
+    read_units_file,
+    show_campaign,
+)
+from sipas.api.par.scores import (
+    EVIDENCE_TYPES,
+    MAX_EVIDENCE_BYTES,
+    fill_from_sipas,
+    list_evidence,
+    lock,
+    upload_evidence,
+    write_score,
+    write_scores,
+)
+from sipas.api.par.sheets import export_scores, import_scores
+from sipas.api.par.views import history, results, unit_scores
+
+__all__ = [
+    "ASSIGNMENT_ROLES",
+    "EVIDENCE_TYPES",
+    "MAX_EVIDENCE_BYTES",
+    "ROLES",
+    "Actor",
+    "Campaign",
+    "advance",
+    "assign",
+    "create_campaign",
+    "ensure_may_read",
+    "export_scores",
+    "fill_from_sipas",
+    "history",
+    "import_scores",
+    "list_campaigns",
+    "list_evidence",
+    "lock",
+    "may_read",
+    "open_campaign",
+    "read_units_file",
+    "results",
+    "show_campaign",
+    "unit_scores",
+    "upload_evidence",
+    "write_score",
+    "write_scores",
+]

@@ -1,0 +1,389 @@
+"""PAR campaigns: who acts, the campaign and its framework, opening, assigning, moving on.
+
+Roles (``Actor.role``): ``admin`` runs campaigns; ``analyst`` reads everything and fills survey
+leaves; ``officer`` self-assesses and explains for the units of their province they are assigned;
+``appraiser`` appraises the areas they are assigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from sipas.errors import SipasError
+from sipas.frameworks import ParFramework, require_par, resolve_framework, scoring_gaps
+from sipas.frameworks.model import ParNode
+from sipas.geo import provinces_on
+from sipas.rows import counted
+from sipas.store import Database, audit
+from sipas.store import par as store
+
+ROLES = ("admin", "analyst", "officer", "appraiser")
+ASSIGNMENT_ROLES = ("self_assessor", "appraiser")
+ENTITY = "par_score"
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: str
+    province_code: str | None = None  # an officer's province
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise SipasError(
+                "auth.bad_role", f"unknown role {self.role!r}", f"roles: {', '.join(ROLES)}"
+            )
+
+
+SYSTEM = Actor("sipas", "admin")
+
+
+def refused(message: str, hint: str | None = None) -> SipasError:
+    return SipasError("auth.forbidden", message, hint)
+
+
+@dataclass
+class Campaign:
+    """A campaign as read from the store, with its framework and the lookups every check needs."""
+
+    row: dict[str, Any]
+    units: dict[str, dict[str, Any]]
+
+    @property
+    def id(self) -> int:
+        return int(self.row["id"])
+
+    @property
+    def code(self) -> str:
+        return str(self.row["code"])
+
+    @property
+    def stage(self) -> str:
+        return str(self.row["stage"])
+
+    @cached_property
+    def framework(self) -> ParFramework:
+        return ParFramework.model_validate(self.row["framework"])
+
+    @cached_property
+    def leaves(self) -> dict[str, ParNode]:
+        return {leaf.code: leaf for leaf in self.framework.leaves()}
+
+    @cached_property
+    def ancestors(self) -> dict[str, tuple[str, ...]]:
+        """Each node's own code and its ancestors' codes (an assignment to any of them covers it)."""
+        return {node.code: (*trail, node.code) for trail, node in self.framework.walk()}
+
+    def unit(self, code: str) -> dict[str, Any]:
+        found = self.units.get(code)
+        if found is None:
+            raise SipasError(
+                "par.unknown_unit",
+                f"unit {code!r} is not in campaign {self.code}",
+                f"the campaign has {counted(len(self.units), 'unit')}; "
+                "see `sipas par campaign show`",
+            )
+        return found
+
+    def leaf(self, code: str) -> ParNode:
+        found = self.leaves.get(code)
+        if found is None:
+            kind = "not a leaf" if code in self.ancestors else "not a node"
+            raise SipasError(
+                "par.unknown_node",
+                f"{code!r} is {kind} of framework {self.framework.id}",
+                "scores are given for leaves, by their codes (`sipas frameworks show`)",
+            )
+        return found
+
+
+def open_campaign(connection: Connection, code: str) -> Campaign:
+    row = store.get_campaign(connection, code)
+    if row["framework"] is None:
+        row["framework"] = require_par(resolve_framework(row["framework_id"])).model_dump(
+            mode="json"
+        )
+    units = {u["unit_code"]: u for u in store.list_units(connection, int(row["id"]))}
+    return Campaign(row, units)
+
+
+def entity_id(campaign: Campaign, unit: str, node: str, stage: str) -> str:
+    """How a leaf score at one stage is named in the audit log."""
+    return f"{campaign.code}/{unit}/{node}/{stage}"
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+
+
+def _province_units(year: int) -> tuple[list[dict[str, Any]], str]:
+    provinces = provinces_on(date(year, 12, 31))  # the provinces in force at the end of the year
+    units = [
+        {"unit_code": p.code, "name": p.name, "kind": "province", "province_code": p.code}
+        for p in provinces
+    ]
+    return units, provinces[0].geography
+
+
+def read_units_file(path: Path) -> list[dict[str, Any]]:
+    """Units of a province's own campaign: unit_code, name, kind, province_code (CSV or XLSX)."""
+    if not path.exists():
+        raise SipasError("par.units_file", f"units file {path} not found", None)
+    frame = (
+        pd.read_excel(path, dtype=str)
+        if path.suffix.lower() in {".xlsx", ".xlsm"}
+        else pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    )
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in ("unit_code", "name") if c not in frame.columns]
+    if missing:
+        raise SipasError(
+            "par.units_file",
+            f"{path.name}: column {missing[0]!r} is missing",
+            "columns: unit_code, name, kind (department | commune | province), province_code",
+        )
+    frame = frame.fillna("")
+    duplicated = frame["unit_code"].duplicated()
+    if duplicated.any():
+        row = int(duplicated.to_numpy().nonzero()[0][0]) + 2
+        raise SipasError(
+            "par.units_file",
+            f"{path.name}, row {row}: unit_code {frame['unit_code'][duplicated].iloc[0]!r} "
+            "appears twice",
+            "give each unit one row",
+        )
+    return [
+        {
+            "unit_code": str(r["unit_code"]).strip(),
+            "name": str(r["name"]).strip(),
+            "kind": str(r.get("kind") or "department").strip(),
+            "province_code": str(r.get("province_code") or "").strip().zfill(2) or None,
+        }
+        for r in frame.to_dict(orient="records")
+    ]
+
+
+def create_campaign(
+    db: Database,
+    actor: Actor,
+    *,
+    code: str,
+    framework: str,
+    year: int,
+    units: list[dict[str, Any]] | None = None,
+    deadline: datetime | None = None,
+    previous: str | None = None,
+    description: str = "",
+    synthetic: bool = False,
+    replace: bool = False,
+) -> dict[str, Any]:
+    """Open a campaign. Units default to the provinces in force at the end of ``year``."""
+    if actor.role != "admin":
+        raise refused(f"{actor.name} ({actor.role}) cannot create campaigns", "ask an admin")
+    chosen = require_par(resolve_framework(framework))
+    gaps = scoring_gaps(chosen)
+    if gaps:
+        raise SipasError(
+            "par.not_scorable",
+            f"framework {chosen.id} cannot be scored yet: {gaps[0]}",
+            "fill in the missing maxima in your own copy of the framework",
+        )
+    provinces, province_geography = _province_units(year)
+    if units is None:
+        units = provinces
+    # A campaign of exactly the year's provinces is on that geography ("63" or "34"); any other
+    # set of units (a province's departments and communes) is its own.
+    same = {u["unit_code"] for u in units} == {p["unit_code"] for p in provinces}
+    geography = province_geography if same else "units"
+    with db.begin() as connection:
+        if previous is not None:
+            store.get_campaign(connection, previous)  # must exist
+        campaign_id = store.create_campaign(
+            connection,
+            code=code,
+            framework_id=chosen.id,
+            framework_version=chosen.version,
+            framework=chosen.model_dump(mode="json"),
+            year=year,
+            geography=geography,
+            synthetic=synthetic,
+            description=description,
+            deadline=deadline,
+            previous_code=previous,
+            replace=replace,
+        )
+        store.add_units(connection, campaign_id, units)
+        audit.record(
+            connection,
+            actor=actor.name,
+            action="par.campaign.create",
+            entity="par_campaign",
+            entity_id=code,
+            after={
+                "framework": chosen.id,
+                "year": year,
+                "units": len(units),
+                "deadline": deadline.isoformat() if deadline else None,
+                "synthetic": synthetic,
+            },
+        )
+    return {"campaign": code, "framework": chosen.id, "year": year, "units": len(units)}
+
+
+def list_campaigns(db: Database) -> list[dict[str, Any]]:
+    with db.begin() as connection:
+        return store.list_campaigns(connection)
+
+
+def show_campaign(db: Database, code: str) -> dict[str, Any]:
+    with db.begin() as connection:
+        campaign = open_campaign(connection, code)
+        assignments = store.list_assignments(connection, campaign.id)
+        locked = sum(1 for u in campaign.units.values() if u["locked_at"] is not None)
+    row = campaign.row
+    return {
+        "campaign": campaign.code,
+        "framework": row["framework_id"],
+        "framework_version": row["framework_version"],
+        "year": row["year"],
+        "stage": campaign.stage,
+        "deadline": row["deadline"],
+        "previous": row["previous_code"],
+        "synthetic": row["synthetic"],
+        "units": len(campaign.units),
+        "locked_units": locked,
+        "leaves": len(campaign.leaves),
+        "assignments": assignments,
+    }
+
+
+def assign(
+    db: Database,
+    actor: Actor,
+    campaign_code: str,
+    *,
+    user: str,
+    role: str,
+    unit: str | None = None,
+    node: str | None = None,
+) -> dict[str, Any]:
+    """Give ``user`` a unit to self-assess, or an area to appraise (None = every unit or area)."""
+    if actor.role != "admin":
+        raise refused(f"{actor.name} ({actor.role}) cannot assign work", "ask an admin")
+    if role not in ASSIGNMENT_ROLES:
+        raise SipasError(
+            "par.bad_assignment",
+            f"unknown assignment role {role!r}",
+            f"roles: {', '.join(ASSIGNMENT_ROLES)}",
+        )
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        if unit is not None:
+            campaign.unit(unit)
+        if node is not None and node not in campaign.ancestors:
+            raise SipasError(
+                "par.unknown_node",
+                f"{node!r} is not a node of framework {campaign.framework.id}",
+                "assign an area's code (or a criterion's)",
+            )
+        values = {"user_name": user, "role": role, "unit_code": unit, "node_code": node}
+        if values in store.list_assignments(connection, campaign.id, user):
+            raise SipasError("par.assignment_exists", f"{user} already has this assignment", None)
+        store.add_assignment(connection, campaign.id, **values)
+        audit.record(
+            connection,
+            actor=actor.name,
+            action="par.assign",
+            entity="par_campaign",
+            entity_id=campaign.code,
+            after=values,
+        )
+    return values
+
+
+def advance(db: Database, actor: Actor, campaign_code: str, to: str) -> dict[str, Any]:
+    """Move the campaign to its next stage; reaching ``final`` fixes every leaf's final score."""
+    if actor.role != "admin":
+        raise refused(f"{actor.name} ({actor.role}) cannot move a campaign on", "ask an admin")
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        order = store.STAGES
+        if to not in order:
+            raise SipasError(
+                "par.bad_stage", f"unknown stage {to!r}", f"stages: {', '.join(order)}"
+            )
+        expected = order[order.index(campaign.stage) + 1] if campaign.stage != "final" else None
+        if to != expected:
+            raise SipasError(
+                "par.stage_order",
+                f"campaign {campaign.code} is at stage {campaign.stage!r}; it cannot move to {to!r}",
+                f"the next stage is {expected!r}" if expected else "the campaign is final",
+            )
+        summary: dict[str, Any] = {"campaign": campaign.code, "from": campaign.stage, "to": to}
+        if campaign.stage == "self":
+            summary["locked_now"] = store.lock_all(connection, campaign.id, actor.name)
+        if to == "final":
+            summary["final_scores"] = _finalise(connection, campaign, actor)
+        store.set_stage(connection, campaign.id, to)
+        audit.record(
+            connection,
+            actor=actor.name,
+            action="par.campaign.advance",
+            entity="par_campaign",
+            entity_id=campaign.code,
+            before={"stage": campaign.stage},
+            after={"stage": to},
+        )
+    return summary
+
+
+# Where a leaf's final score comes from, first present wins: the last appraisal, the survey, or the
+# self-assessment that no appraiser changed (an appraisal that does not act recognises the score).
+_FINAL_SOURCES = ("appraisal2", "appraisal1", "survey", "self")
+
+
+def _finalise(connection: Connection, campaign: Campaign, actor: Actor) -> int:
+    rows = store.load_scores(connection, campaign.id, _FINAL_SOURCES)
+    best: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["unit_code"], row["node_code"])
+        current = best.get(key)
+        if current is None or _FINAL_SOURCES.index(row["stage"]) < _FINAL_SOURCES.index(
+            current["stage"]
+        ):
+            best[key] = row
+    store.delete_stage(connection, campaign.id, "final")
+    finals = [
+        {
+            "unit_code": unit,
+            "node_code": node,
+            "stage": "final",
+            "points": row["points"],
+            "value": row["value"],
+            "applicable": row["applicable"],
+            "note": f"from {row['stage']}",
+            "actor": actor.name,
+        }
+        for (unit, node), row in sorted(best.items())
+    ]
+    store.add_scores(connection, campaign.id, finals)
+    audit.record_many(
+        connection,
+        [
+            {
+                "actor": actor.name,
+                "action": "par.final",
+                "entity": ENTITY,
+                "entity_id": entity_id(campaign, f["unit_code"], f["node_code"], "final"),
+                "after": {"points": f["points"], "from": f["note"]},
+            }
+            for f in finals
+        ],
+    )
+    return len(finals)

@@ -1,0 +1,451 @@
+"""Writing PAR scores: one checked path for every write, saved together with its audit rows.
+
+Every write is checked, in order, for: the campaign's stage, the actor's right to write this unit
+and this area, the unit's lock and the deadline, the leaf and its rubric, and (for appraisals) a
+reason when the score changes. Writes of one call are saved in one transaction with their audit
+rows (who, when, old value, new value, why); a refused write anywhere saves nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from sipas.api.par.access import check_may_write, ensure_may_read, in_province
+from sipas.api.par.campaigns import ENTITY, Actor, Campaign, entity_id, open_campaign, refused
+from sipas.errors import SipasError
+from sipas.frameworks.model import Method, NodeRole, ParNode, SipasRubric
+from sipas.par import check_points, points_from_value
+from sipas.store import Database, audit
+from sipas.store import estimates as estimate_store
+from sipas.store import par as store
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+# File types accepted as evidence, recognised by their first bytes (not by the name alone).
+EVIDENCE_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF",)),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    ".xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (b"PK\x03\x04",),
+    ),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+}
+
+
+def check_open(campaign: Campaign, unit: str, stage: str) -> None:
+    """Refuse a write the campaign's stage, the unit's lock or the deadline no longer allows."""
+    if stage == "survey":
+        if campaign.stage == "final":
+            raise SipasError("par.campaign_final", f"campaign {campaign.code} is final", None)
+        return
+    if campaign.stage != stage:
+        raise SipasError(
+            "par.wrong_stage",
+            f"campaign {campaign.code} is at stage {campaign.stage!r}, not {stage!r}",
+            "nothing was saved; write at the campaign's current stage",
+        )
+    if stage == "self":
+        row = campaign.unit(unit)
+        if row["locked_at"] is not None:
+            raise SipasError(
+                "par.locked",
+                f"unit {unit}'s self-assessment was locked by {row['locked_by']} "
+                f"at {row['locked_at']:%Y-%m-%d %H:%M}",
+                "nothing was saved; after the lock only appraisers change scores",
+            )
+        deadline = campaign.row["deadline"]
+        if deadline is not None:
+            deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
+            if datetime.now(UTC) > deadline:
+                raise SipasError(
+                    "par.deadline_passed",
+                    f"the self-assessment deadline of {campaign.code} "
+                    f"({deadline:%Y-%m-%d %H:%M} UTC) has passed",
+                    "nothing was saved; ask the campaign's admin",
+                )
+
+
+def _points(leaf: ParNode, value: Any, points: Any, applicable: bool, where: str) -> float | None:
+    if not applicable:
+        if not leaf.may_be_not_applicable:
+            raise SipasError(
+                "par.not_applicable_refused",
+                f"{where}: the framework does not let this leaf be declared not applicable",
+                "score the leaf",
+            )
+        return None
+    if value is not None:
+        computed = points_from_value(leaf, value, where)
+        if points is not None and abs(check_points(leaf, points, where) - computed) > 1e-9:
+            raise SipasError(
+                "par.points_disagree",
+                f"{where}: {points} points given, but the value {value!r} earns {computed:g}",
+                "give the value or the points, or make them agree",
+            )
+        return computed
+    if points is None:
+        raise SipasError("par.no_score", f"{where}: give points or a value", None)
+    return check_points(leaf, points, where)
+
+
+def _audited(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    keep = ("points", "value", "applicable", "note")
+    return {k: values.get(k) for k in keep if values.get(k) is not None or k == "points"}
+
+
+class _Writer:
+    """Checks the writes of one transaction and saves them together.
+
+    A unit's stored scores are read once, on its first write, and the actor's assignments once,
+    so an import of every commune's scores costs a few queries per unit, not per leaf.
+    """
+
+    def __init__(self, connection: Connection, actor: Actor, campaign: Campaign) -> None:
+        self.connection, self.actor, self.campaign = connection, actor, campaign
+        self._assignments: list[dict[str, Any]] | None = None
+        self._scores: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self._written: set[tuple[str, str, str]] = set()
+        self._inserts: list[dict[str, Any]] = []
+        self._updates: list[tuple[str, str, str, dict[str, Any]]] = []
+        self._audits: list[dict[str, Any]] = []
+
+    def _stored(self, unit: str) -> dict[tuple[str, str], dict[str, Any]]:
+        if unit not in self._scores:
+            rows = store.load_scores(self.connection, self.campaign.id, unit_code=unit)
+            self._scores[unit] = {(r["node_code"], r["stage"]): r for r in rows}
+        return self._scores[unit]
+
+    def _assigned(self) -> list[dict[str, Any]]:
+        if self._assignments is None:
+            self._assignments = store.list_assignments(
+                self.connection, self.campaign.id, self.actor.name
+            )
+        return self._assignments
+
+    def _check_reason(
+        self, unit: str, node: str, stage: str, score: float | None, reason: str | None, where: str
+    ) -> None:
+        """An appraisal that changes the score it appraises (round 1: self; round 2: round 1)."""
+        stored = self._stored(unit)
+        earlier = ("appraisal1", "self") if stage == "appraisal2" else ("self",)
+        name, previous = next(
+            ((s, stored[(node, s)]) for s in earlier if (node, s) in stored), ("self", None)
+        )
+        before = None if previous is None else previous["points"]
+        changed = before is None or score is None or abs(float(before) - score) > 1e-9
+        if changed and not (reason or "").strip():
+            shown = "no score" if previous is None else f"{before} ({name})"
+            raise SipasError(
+                "par.reason_required",
+                f"{where}: the appraisal changes {shown} to {score}; a reason is required",
+                "nothing was saved; give the reason for the change",
+            )
+
+    def write(
+        self,
+        *,
+        unit: str,
+        node: str,
+        stage: str,
+        value: Any = None,
+        points: Any = None,
+        applicable: bool = True,
+        note: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        campaign = self.campaign
+        where = f"{campaign.code} › unit {unit} › leaf {node}"
+        check_may_write(self.actor, self._assigned(), campaign, unit, node, stage)
+        check_open(campaign, unit, stage)
+        leaf = campaign.leaf(node)
+        from_survey = leaf.method is Method.SURVEY
+        if stage == "survey" and not from_survey:
+            raise SipasError("par.not_survey_leaf", f"{where}: is not a survey leaf", None)
+        if stage == "self" and from_survey:
+            raise SipasError(
+                "par.survey_leaf",
+                f"{where}: survey leaves are filled from survey results, never self-assessed",
+                "leave it to the analyst (`sipas par scores import --stage survey`)",
+            )
+        if (unit, node, stage) in self._written:
+            raise SipasError(
+                "par.duplicate_entry", f"{where}: the same leaf is given twice", "keep one row"
+            )
+        if stage == "explanation":
+            if not (note or "").strip():
+                raise SipasError("par.no_note", f"{where}: an explanation needs its text", None)
+            score = None
+            if points is not None or value is not None:
+                score = _points(leaf, value, points, True, where)
+        else:
+            score = _points(leaf, value, points, applicable, where)
+        if stage in ("appraisal1", "appraisal2"):
+            self._check_reason(unit, node, stage, score, reason, where)
+        values = {
+            "points": score,
+            "value": value,
+            "applicable": applicable,
+            "note": note,
+            "reason": reason,
+            "actor": self.actor.name,
+        }
+        stored = self._stored(unit)
+        before = stored.get((node, stage))
+        if before is None:
+            self._inserts.append({"unit_code": unit, "node_code": node, "stage": stage, **values})
+        else:
+            self._updates.append((unit, node, stage, values))
+        stored[(node, stage)] = values
+        self._written.add((unit, node, stage))
+        self._audits.append(
+            {
+                "actor": self.actor.name,
+                "action": f"par.{stage}",
+                "entity": ENTITY,
+                "entity_id": entity_id(campaign, unit, node, stage),
+                "before": _audited(before),
+                "after": _audited(values),
+                "reason": reason,
+            }
+        )
+        return {
+            "unit": unit,
+            "node": node,
+            "stage": stage,
+            "points": score,
+            "replaced": before is not None,
+        }
+
+    def save(self) -> int:
+        store.add_scores(self.connection, self.campaign.id, self._inserts)
+        for unit, node, stage, values in self._updates:
+            store.put_score(self.connection, self.campaign.id, unit, node, stage, values)
+        audit.record_many(self.connection, self._audits)
+        return len(self._audits)
+
+
+def write_score(db: Database, actor: Actor, campaign_code: str, **entry: Any) -> dict[str, Any]:
+    """Save one leaf score at one stage (self, appraisal1, explanation, appraisal2, survey)."""
+    with db.begin() as connection:
+        writer = _Writer(connection, actor, open_campaign(connection, campaign_code))
+        saved = writer.write(**entry)
+        writer.save()
+    return saved
+
+
+def _without_saved(hint: str | None) -> str:
+    return (hint or "").removeprefix("nothing was saved; ").removeprefix("nothing was saved")
+
+
+def write_scores(
+    db: Database, actor: Actor, campaign_code: str, stage: str, entries: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Many scores, all or nothing: the first refused entry (named by its row) saves none."""
+    with db.begin() as connection:
+        writer = _Writer(connection, actor, open_campaign(connection, campaign_code))
+        for number, entry in enumerate(entries):
+            fields = {k: v for k, v in entry.items() if k != "row"}
+            try:
+                writer.write(stage=stage, **fields)
+            except SipasError as error:
+                row = entry.get("row", number + 2)
+                raise SipasError(
+                    error.code,
+                    f"row {row}: {error.message}",
+                    "nothing from this file was saved"
+                    + (f"; {hint}" if (hint := _without_saved(error.hint)) else ""),
+                ) from None
+        writer.save()
+    return {"campaign": campaign_code, "stage": stage, "saved": len(entries)}
+
+
+def lock(db: Database, actor: Actor, campaign_code: str, unit: str) -> dict[str, Any]:
+    """Lock a unit's self-assessment ("chốt"); refused while a leaf lacks a score or evidence."""
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        unit_row = campaign.unit(unit)
+        if actor.role != "admin" and not (actor.role == "officer" and in_province(actor, unit_row)):
+            raise refused(f"{actor.name} ({actor.role}) cannot lock unit {unit}")
+        check_open(campaign, unit, "self")
+        scores = {
+            r["node_code"]: r for r in store.load_scores(connection, campaign.id, ("self",), unit)
+        }
+        evidence = {e["node_code"] for e in store.list_evidence(connection, campaign.id, unit)}
+        problems = []
+        for code, leaf in campaign.leaves.items():
+            if leaf.method is Method.SURVEY or campaign.ancestors[code][0] not in _scored_tops(
+                campaign
+            ):
+                continue
+            entry = scores.get(code)
+            if entry is None:
+                problems.append(f"{code}: no self-assessment")
+            elif (
+                leaf.evidence_required
+                and entry["applicable"]
+                and code not in evidence
+                and not (entry["note"] or "").strip()
+            ):
+                problems.append(f"{code}: no evidence file and no written explanation")
+        if problems:
+            raise SipasError(
+                "par.lock_incomplete",
+                f"unit {unit} cannot be locked: {len(problems)} leaves are incomplete "
+                f"({'; '.join(problems[:5])}{' …' if len(problems) > 5 else ''})",
+                "score every self-assessed leaf and attach evidence, or explain in a note",
+            )
+        at = store.lock_unit(connection, campaign.id, unit, actor.name)
+        audit.record(
+            connection,
+            actor=actor.name,
+            action="par.lock",
+            entity="par_unit",
+            entity_id=f"{campaign.code}/{unit}",
+            after={"locked_at": at.isoformat()},
+        )
+    return {"campaign": campaign_code, "unit": unit, "locked_at": at}
+
+
+def _scored_tops(campaign: Campaign) -> set[str]:
+    return {n.code for n in campaign.framework.nodes if n.role is NodeRole.SCORE}
+
+
+def upload_evidence(
+    db: Database,
+    actor: Actor,
+    campaign_code: str,
+    *,
+    unit: str,
+    node: str,
+    filename: str,
+    content: bytes,
+) -> dict[str, Any]:
+    """Attach a file to a leaf's self-assessment; stored with its SHA-256 (the same file once)."""
+    suffix = Path(filename).suffix.lower()
+    accepted = EVIDENCE_TYPES.get(suffix)
+    if accepted is None:
+        raise SipasError(
+            "par.evidence_type",
+            f"{filename}: {suffix or 'no extension'} files are not accepted as evidence",
+            "accepted: " + ", ".join(sorted(EVIDENCE_TYPES)),
+        )
+    if not content:
+        raise SipasError("par.evidence_empty", f"{filename} is empty", None)
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise SipasError(
+            "par.evidence_size",
+            f"{filename} is {len(content) / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_EVIDENCE_BYTES // 1024 // 1024} MB",
+            "split or compress the file",
+        )
+    media_type, magics = accepted
+    if not content.startswith(magics):
+        raise SipasError(
+            "par.evidence_content",
+            f"{filename} does not contain what a {suffix} file contains",
+            "upload the document itself, saved in its own format",
+        )
+    digest = hashlib.sha256(content).hexdigest()
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        campaign.leaf(node)
+        assignments = store.list_assignments(connection, campaign.id, actor.name)
+        check_may_write(actor, assignments, campaign, unit, node, "self")
+        check_open(campaign, unit, "self")
+        existing = store.find_evidence(connection, campaign.id, unit, node, digest)
+        if existing is not None:
+            return {"id": existing, "sha256": digest, "new": False}
+        evidence_id = store.add_evidence(
+            connection,
+            campaign.id,
+            unit_code=unit,
+            node_code=node,
+            filename=Path(filename).name,
+            media_type=media_type,
+            size=len(content),
+            sha256=digest,
+            content=content,
+            uploaded_by=actor.name,
+        )
+        audit.record(
+            connection,
+            actor=actor.name,
+            action="par.evidence",
+            entity=ENTITY,
+            entity_id=entity_id(campaign, unit, node, "self"),
+            after={"evidence": Path(filename).name, "sha256": digest, "size": len(content)},
+        )
+    return {"id": evidence_id, "sha256": digest, "new": True}
+
+
+def list_evidence(
+    db: Database, actor: Actor, campaign_code: str, unit: str, node: str | None = None
+) -> list[dict[str, Any]]:
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        ensure_may_read(connection, actor, campaign, unit)
+        return store.list_evidence(connection, campaign.id, unit, node)
+
+
+def fill_from_sipas(db: Database, actor: Actor, campaign_code: str, run: str) -> dict[str, Any]:
+    """Fill every leaf with a ``sipas`` rubric from a saved SIPAS estimation run.
+
+    Each province unit takes its own estimate of the rubric's indicator (0–100); the campaign and
+    the run must be on the same geography, since province codes were reused in 2025.
+    """
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        linked = [leaf for leaf in campaign.leaves.values() if isinstance(leaf.rubric, SipasRubric)]
+        if not linked:
+            raise SipasError(
+                "par.no_sipas_leaf",
+                f"framework {campaign.framework.id} has no leaf fed by SIPAS",
+                "declare one with rubric: {kind: sipas, indicator: SIPAS} and method: survey",
+            )
+        found = estimate_store.get_run(connection, run)
+        run_geography = (found["options"] or {}).get("geography")
+        if campaign.row["geography"] != run_geography:
+            raise SipasError(
+                "par.geography_mismatch",
+                f"campaign {campaign.code} is on geography {campaign.row['geography']!r} but "
+                f"run {run} is on {run_geography!r}",
+                "use a run on the campaign's provinces (e.g. one re-estimated with --on-34)",
+            )
+        table = estimate_store.load_estimates(connection, run)
+        table = table[table["partition"] == found["unit"]]
+        estimates = {
+            (str(r["cell"]), str(r["indicator"])): r for r in table.to_dict(orient="records")
+        }
+        writer = _Writer(connection, actor, campaign)
+        missing = []
+        for leaf in linked:
+            assert isinstance(leaf.rubric, SipasRubric)
+            for unit in campaign.units:
+                estimate = estimates.get((unit, leaf.rubric.indicator))
+                if estimate is None or estimate["estimate"] is None:
+                    missing.append(f"{unit}/{leaf.code}")
+                    continue
+                writer.write(
+                    unit=unit,
+                    node=leaf.code,
+                    stage="survey",
+                    value=float(estimate["estimate"]),
+                    note=(
+                        f"SIPAS run {run}: {leaf.rubric.indicator} = {estimate['estimate']:.2f} "
+                        f"(95% CI {estimate['ci_low']:.2f}–{estimate['ci_high']:.2f})"
+                    ),
+                )
+        written = writer.save()
+    return {"campaign": campaign_code, "run": run, "filled": written, "missing": missing}

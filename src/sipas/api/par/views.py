@@ -1,0 +1,172 @@
+"""Reading PAR campaigns: a unit's score sheet, the audit trail, and results recomputed from scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from sipas.api.par.access import ensure_may_read
+from sipas.api.par.campaigns import ENTITY, Actor, Campaign, open_campaign
+from sipas.errors import SipasError
+from sipas.par import ParResults, change, compute, round_half_up
+from sipas.store import Database, audit
+from sipas.store import par as store
+
+
+def unit_scores(db: Database, actor: Actor, campaign_code: str, unit: str) -> list[dict[str, Any]]:
+    """Every leaf of one unit with its score at each stage (the score sheet)."""
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        ensure_may_read(connection, actor, campaign, unit)
+        rows = store.load_scores(connection, campaign.id, unit_code=unit)
+    by_leaf: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        by_leaf.setdefault(row["node_code"], {})[row["stage"]] = row
+    sheet = []
+    for code, leaf in campaign.leaves.items():
+        stages = by_leaf.get(code, {})
+        entry: dict[str, Any] = {"node": code, "name": leaf.name.vi, "max": leaf.max_points}
+        for stage in store.SCORE_STAGES:
+            found = stages.get(stage)
+            entry[stage] = found["points"] if found else None
+        entry["reason"] = next(
+            (stages[s]["reason"] for s in ("appraisal2", "appraisal1") if s in stages), None
+        )
+        sheet.append(entry)
+    return sheet
+
+
+def history(
+    db: Database, actor: Actor, campaign_code: str, unit: str, node: str | None = None
+) -> list[dict[str, Any]]:
+    """The audit trail of a unit's leaf (or of all its leaves), oldest first."""
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        ensure_may_read(connection, actor, campaign, unit)
+        prefix = f"{campaign.code}/{unit}/" + (f"{node}/" if node else "")
+        rows = audit.history(connection, ENTITY, prefix, prefix=True)
+    return [
+        {
+            "at": r["at"],
+            "actor": r["actor"],
+            "action": r["action"],
+            "leaf": r["entity_id"].split("/")[2],
+            "before": (r["before"] or {}).get("points") if r["before"] else None,
+            "after": (r["after"] or {}).get("points") if r["after"] else None,
+            "reason": r["reason"],
+            "note": (r["after"] or {}).get("note") if r["after"] else None,
+        }
+        for r in rows
+    ]
+
+
+def _results(connection: Connection, campaign: Campaign, stage: str) -> ParResults:
+    stages = (stage,) if stage == "final" else (stage, "survey")
+    rows = store.load_scores(connection, campaign.id, stages)
+    frame = pd.DataFrame(rows, columns=["unit_code", "node_code", "stage", "points", "applicable"])
+    if stage != "final":  # a survey leaf's value stands in until the campaign is final
+        frame = frame.sort_values("stage").drop_duplicates(["unit_code", "node_code"], keep="first")
+    return compute(campaign.framework, list(campaign.units), frame)
+
+
+def results(
+    db: Database,
+    campaign_code: str,
+    stage: str = "final",
+    unit: str | None = None,
+    with_nodes: bool = False,
+) -> dict[str, Any]:
+    """Totals, area indices, index, group and rank of every unit, recomputed from stored scores."""
+    if stage not in (*store.STAGES, "survey") or stage in ("explanation", "survey"):
+        raise SipasError(
+            "par.bad_stage",
+            f"results cannot be computed at stage {stage!r}",
+            "stages: self, appraisal1, appraisal2, final",
+        )
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        if stage == "final" and campaign.stage != "final":
+            raise SipasError(
+                "par.not_final",
+                f"campaign {campaign.code} is at stage {campaign.stage!r}; it has no final scores",
+                "see provisional results with --stage self (or appraisal1), or advance to final",
+            )
+        current = _results(connection, campaign, stage)
+        previous_code = campaign.row["previous_code"]
+        previous = None
+        if previous_code:
+            earlier = open_campaign(connection, previous_code)
+            if earlier.stage == "final":
+                previous = _results(connection, earlier, "final")
+    table = (
+        change(current, previous)
+        if previous is not None
+        else current.units.assign(index_change=float("nan"), rank_change=float("nan"))
+    )
+    merged = current.units.merge(
+        table[["unit_code", "index_change", "rank_change"]], on="unit_code"
+    )
+    areas = current.nodes[current.nodes["depth"] == 0].pivot(
+        index="unit_code", columns="node_code", values="index"
+    )
+    rows = []
+    for record in merged.to_dict(orient="records"):
+        code = record["unit_code"]
+        if unit is not None and code != unit:
+            continue
+        entry: dict[str, Any] = {
+            "unit": code,
+            "name": campaign.units[code]["name"],
+            "index": round_half_up(record["index"]),
+            "rank": None if pd.isna(record["rank"]) else int(record["rank"]),
+            "group": None if pd.isna(record["group"]) else record["group"],
+            "points": round_half_up(record["points"]),
+            "bonus": round_half_up(record["bonus"]),
+            "penalty": round_half_up(record["penalty"]),
+        }
+        for area in areas.columns:
+            entry[f"area_{area}"] = round_half_up(float(areas.loc[code, area]))
+        entry["change"] = round_half_up(record["index_change"])
+        entry["rank_change"] = (
+            None if pd.isna(record["rank_change"]) else int(record["rank_change"])
+        )
+        entry["complete"] = bool(record["complete"])
+        rows.append(entry)
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
+    national = dict(current.national)
+    national["mean_index"] = round_half_up(national["mean_index"])
+    nodes = []
+    if with_nodes:
+        chosen = (
+            current.nodes if unit is None else current.nodes[current.nodes["unit_code"] == unit]
+        )
+        nodes = [
+            {
+                "unit": r["unit_code"],
+                "node": r["node_code"],
+                "points": round_half_up(r["points"]),
+                "max": r["max"],
+                "index": round_half_up(r["index"]),
+            }
+            for r in chosen.to_dict(orient="records")
+        ]
+    return {
+        "campaign": campaign.code,
+        "framework": campaign.framework.id,
+        "year": campaign.row["year"],
+        "stage": stage,
+        "synthetic": bool(campaign.row["synthetic"]),
+        "previous": previous_code if previous is not None else None,
+        "national": national,
+        "units": rows,
+        "nodes": nodes,
+        "rules": {
+            "index": "(points + bonus − penalty) / applicable maximum × 100",
+            "rounding": "half-up to 2 decimals on publication only",
+            "ranks": "descending on the unrounded index; equal indices share a rank",
+            "groups": "by the published (rounded) index against the framework's thresholds",
+            "not_applicable": campaign.framework.not_applicable.value,
+        },
+    }
