@@ -21,6 +21,7 @@ from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read
 from sipas.ingest.columns import DESIGN
 from sipas.ingest.double_entry import compare_entries
 from sipas.ingest.problems import spreadsheet_safe
+from sipas.ingest.readers import odata_source
 from sipas.ingest.xlsform import xlsform_sheets
 from sipas.store import Database
 from sipas.store import ingest as ingest_store
@@ -132,6 +133,19 @@ def import_file(
     return _import(db, source, survey, survey_code, period, actor, progress)
 
 
+def import_source(
+    db: Database,
+    source: Source,
+    framework: str | SurveyFramework,
+    survey_code: str,
+    period: tuple[date, date] | None = None,
+    actor: str = "sipas import",
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Import rows already read (e.g. pulled from ODK Central with :func:`odk_source`)."""
+    return _import(db, source, _framework(framework), survey_code, period, actor, progress)
+
+
 def import_frame(
     db: Database,
     frame: pd.DataFrame,
@@ -179,7 +193,7 @@ def _import(
         stored: set[str] = set()
         for checked, chunk in _checked(source, validator, report, progress):
             if survey_id is None:
-                survey_id = _create_survey(connection, survey_code, framework, checked.frame)
+                survey_id = _create_survey(connection, survey_code, framework, checked)
             if batch_id is None:
                 batch_id = ingest_store.start_batch(
                     connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
@@ -217,18 +231,22 @@ def _survey_id(connection: Any, code: str, framework: SurveyFramework) -> int | 
     return int(survey["id"])
 
 
-def _create_survey(
-    connection: Any, code: str, framework: SurveyFramework, frame: pd.DataFrame
-) -> int:
-    days = [d for d in frame["interview_date"].tolist() if d is not None and d == d]
+def _create_survey(connection: Any, code: str, framework: SurveyFramework, checked: Any) -> int:
+    """A new survey dated by the first accepted interview (today when no row is accepted)."""
+    frame = checked.frame[checked.accepted]
+    days = [d for d in frame["interview_date"].tolist() if isinstance(d, date)]
     first = min(days) if days else date.today()
+    try:
+        geography = geography_on(first)
+    except SipasError:
+        geography = ""
     return survey_store.create_survey(
         connection,
         code=code,
         framework_id=framework.id,
         framework_version=framework.version,
         year=first.year,
-        geography=geography_on(first),
+        geography=geography,
         reference_date=first,
         synthetic=False,
         description="imported",
@@ -440,9 +458,39 @@ __all__ = [
     "export_xlsform",
     "import_file",
     "import_frame",
+    "import_source",
+    "odk_source",
     "parse_period",
     "quarantine_view",
     "validate_file",
     "write_report",
     "write_rows",
 ]
+
+
+def odk_source(form_id: str, project_id: int | None = None, config: Path | None = None) -> Source:
+    """A form's submissions pulled from an ODK Central server configured for pyodk.
+
+    pyodk reads the server URL and credentials from its own configuration file
+    (``~/.pyodk_config.toml`` or ``config``); without one nothing is contacted.
+    """
+    path = config or Path.home() / ".pyodk_config.toml"
+    if not path.exists():
+        raise SipasError(
+            "ingest.odk_not_configured",
+            f"no ODK Central server is configured ({path} does not exist)",
+            "write a pyodk configuration file (base_url, username, password, default_project_id),"
+            " or download the CSV zip from ODK Central and import that",
+        )
+    from pyodk.client import Client  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    try:
+        with Client(config_path=str(path), project_id=project_id) as client:
+            table = client.submissions.get_table(form_id=form_id)
+    except Exception as error:  # pyodk raises its own error types for network and auth problems
+        raise SipasError(
+            "ingest.odk_unreachable",
+            f"cannot pull submissions of form {form_id!r}: {error}",
+            "check the server, credentials and form id in the pyodk configuration",
+        ) from None
+    return odata_source(list(table.get("value", [])), f"odk:{form_id}")

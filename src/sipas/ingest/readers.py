@@ -299,3 +299,38 @@ def _spss_source(path: Path) -> Source:
     fmt = f"spss ({len(labelled)} variables with value labels)"
     columns = [str(c) for c in frame.columns]
     return Source(path.name, fmt, columns, iter([text]), problems, total_rows=len(frame))
+
+
+def _flatten(record: dict[str, object], prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in record.items():
+        name = f"{prefix}/{key}" if prefix else key
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        elif isinstance(value, list):
+            continue  # repeat groups are other tables
+        else:
+            flat[name] = value
+    return flat
+
+
+def odata_source(records: list[dict[str, object]], name: str) -> Source:
+    """Submissions as ODK Central's OData feed gives them (pyodk ``submissions.get_table``).
+
+    Groups are nested objects (flattened to ``group/field`` as Kobo names them), ``__id`` is the
+    instance id and ``__system`` holds the submission metadata (kept as ``_submission_time``).
+    """
+    rows = []
+    for record in records:
+        flat = _flatten({k: v for k, v in record.items() if k != "__system"})
+        system = record.get("__system")
+        if isinstance(system, dict):
+            flat["_submission_time"] = system.get("submissionDate")
+        if "__id" in flat:
+            flat["_uuid"] = flat.pop("__id")
+        rows.append(flat)
+    frame = pd.DataFrame(rows)
+    problems: list[Problem] = []
+    text = _text_frame(frame, name, problems) if len(frame) else frame
+    columns = [str(c) for c in frame.columns]
+    return Source(name, "ODK Central OData", columns, iter([text]), problems, total_rows=len(frame))
