@@ -191,7 +191,7 @@ class Method(StrEnum):
 class PointsRubric(_Strict):
     """The points are entered directly (0 to the leaf's maximum)."""
 
-    kind: Literal["points"] = "points"
+    kind: Literal["points"]
 
 
 class Tier(_Strict):

@@ -43,7 +43,7 @@ _TIMELINESS = {
 
 
 def rubric_of(node: ParNode) -> Rubric:
-    return node.rubric if node.rubric is not None else PointsRubric()
+    return node.rubric if node.rubric is not None else PointsRubric(kind="points")
 
 
 def _fail(where: str, message: str, hint: str) -> SipasError:

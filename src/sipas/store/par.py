@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, insert, literal, select, update
 
 from sipas.errors import SipasError
 from sipas.store.records import create_coded
-from sipas.store.schema import par_assignments, par_campaigns, par_evidence, par_scores, par_units
+from sipas.store.schema import (
+    audit_log,
+    par_assignments,
+    par_campaigns,
+    par_evidence,
+    par_scores,
+    par_units,
+)
 
 # The order a campaign moves through; "survey" holds survey-fed leaves, written at any stage.
 STAGES = ("self", "appraisal1", "explanation", "appraisal2", "final")
@@ -251,6 +259,107 @@ def load_scores(
         query = query.where(par_scores.c.unit_code == unit_code)
     rows = connection.execute(query.order_by(par_scores.c.unit_code, par_scores.c.node_code))
     return [dict(row._mapping) for row in rows]
+
+
+def load_points(connection: Connection, campaign_id: int, stages: tuple[str, ...]) -> pd.DataFrame:
+    """unit_code, node_code, stage, points, applicable of the given stages, as one table.
+
+    Read as plain tuples: results for thousands of units need only these five columns."""
+    columns = ("unit_code", "node_code", "stage", "points", "applicable")
+    rows = connection.execute(
+        select(*(par_scores.c[c] for c in columns)).where(
+            par_scores.c.campaign_id == campaign_id, par_scores.c.stage.in_(stages)
+        )
+    ).all()
+    return pd.DataFrame.from_records([tuple(row) for row in rows], columns=list(columns))
+
+
+def finalise(
+    connection: Connection,
+    campaign_id: int,
+    campaign_code: str,
+    sources: tuple[str, ...],
+    actor: str,
+) -> int:
+    """Write each leaf's final score from the first of ``sources`` it has, with one audit row
+    each — in two set-based statements, so a campaign of every commune takes a second, not minutes.
+    """
+    now = datetime.now(UTC)
+    priority = case(
+        *((par_scores.c.stage == stage, order) for order, stage in enumerate(sources)),
+        else_=len(sources),
+    )
+    ranked = (
+        select(
+            par_scores.c.unit_code,
+            par_scores.c.node_code,
+            par_scores.c.stage,
+            par_scores.c.points,
+            par_scores.c.value,
+            par_scores.c.applicable,
+            func.row_number()
+            .over(partition_by=(par_scores.c.unit_code, par_scores.c.node_code), order_by=priority)
+            .label("choice"),
+        )
+        .where(par_scores.c.campaign_id == campaign_id, par_scores.c.stage.in_(sources))
+        .subquery()
+    )
+    delete_stage(connection, campaign_id, "final")
+    connection.execute(
+        insert(par_scores).from_select(
+            [
+                "campaign_id",
+                "unit_code",
+                "node_code",
+                "stage",
+                "points",
+                "value",
+                "applicable",
+                "note",
+                "actor",
+                "updated_at",
+            ],
+            select(
+                literal(campaign_id),
+                ranked.c.unit_code,
+                ranked.c.node_code,
+                literal("final"),
+                ranked.c.points,
+                ranked.c.value,
+                ranked.c.applicable,
+                literal("from ") + ranked.c.stage,
+                literal(actor),
+                literal(now, par_scores.c.updated_at.type),
+            ).where(ranked.c.choice == 1),
+        )
+    )
+    final = par_scores.alias("final")
+    build_json = (
+        func.json_build_object if connection.dialect.name == "postgresql" else func.json_object
+    )
+    connection.execute(
+        insert(audit_log).from_select(
+            ["at", "actor", "action", "entity", "entity_id", "after"],
+            select(
+                literal(now, audit_log.c.at.type),
+                literal(actor),
+                literal("par.final"),
+                literal("par_score"),
+                literal(f"{campaign_code}/")
+                + final.c.unit_code
+                + "/"
+                + final.c.node_code
+                + "/final",
+                build_json("points", final.c.points, "from", final.c.note),
+            ).where(final.c.campaign_id == campaign_id, final.c.stage == "final"),
+        )
+    )
+    count = connection.execute(
+        select(func.count()).where(
+            par_scores.c.campaign_id == campaign_id, par_scores.c.stage == "final"
+        )
+    ).scalar()
+    return int(count or 0)
 
 
 # --- evidence ------------------------------------------------------------------------------------

@@ -349,41 +349,4 @@ _FINAL_SOURCES = ("appraisal2", "appraisal1", "survey", "self")
 
 
 def _finalise(connection: Connection, campaign: Campaign, actor: Actor) -> int:
-    rows = store.load_scores(connection, campaign.id, _FINAL_SOURCES)
-    best: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        key = (row["unit_code"], row["node_code"])
-        current = best.get(key)
-        if current is None or _FINAL_SOURCES.index(row["stage"]) < _FINAL_SOURCES.index(
-            current["stage"]
-        ):
-            best[key] = row
-    store.delete_stage(connection, campaign.id, "final")
-    finals = [
-        {
-            "unit_code": unit,
-            "node_code": node,
-            "stage": "final",
-            "points": row["points"],
-            "value": row["value"],
-            "applicable": row["applicable"],
-            "note": f"from {row['stage']}",
-            "actor": actor.name,
-        }
-        for (unit, node), row in sorted(best.items())
-    ]
-    store.add_scores(connection, campaign.id, finals)
-    audit.record_many(
-        connection,
-        [
-            {
-                "actor": actor.name,
-                "action": "par.final",
-                "entity": ENTITY,
-                "entity_id": entity_id(campaign, f["unit_code"], f["node_code"], "final"),
-                "after": {"points": f["points"], "from": f["note"]},
-            }
-            for f in finals
-        ],
-    )
-    return len(finals)
+    return store.finalise(connection, campaign.id, campaign.code, _FINAL_SOURCES, actor.name)

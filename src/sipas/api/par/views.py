@@ -64,8 +64,7 @@ def history(
 
 def _results(connection: Connection, campaign: Campaign, stage: str) -> ParResults:
     stages = (stage,) if stage == "final" else (stage, "survey")
-    rows = store.load_scores(connection, campaign.id, stages)
-    frame = pd.DataFrame(rows, columns=["unit_code", "node_code", "stage", "points", "applicable"])
+    frame = store.load_points(connection, campaign.id, stages)
     if stage != "final":  # a survey leaf's value stands in until the campaign is final
         frame = frame.sort_values("stage").drop_duplicates(["unit_code", "node_code"], keep="first")
     return compute(campaign.framework, list(campaign.units), frame)
@@ -108,9 +107,12 @@ def results(
     merged = current.units.merge(
         table[["unit_code", "index_change", "rank_change"]], on="unit_code"
     )
-    areas = current.nodes[current.nodes["depth"] == 0].pivot(
-        index="unit_code", columns="node_code", values="index"
-    )
+    tops = current.nodes[current.nodes["depth"] == 0]
+    areas = [node.code for node in campaign.framework.scored_nodes()]
+    area_index = {
+        (r["unit_code"], r["node_code"]): r["index"]
+        for r in tops[["unit_code", "node_code", "index"]].to_dict(orient="records")
+    }
     rows = []
     for record in merged.to_dict(orient="records"):
         code = record["unit_code"]
@@ -126,8 +128,8 @@ def results(
             "bonus": round_half_up(record["bonus"]),
             "penalty": round_half_up(record["penalty"]),
         }
-        for area in areas.columns:
-            entry[f"area_{area}"] = round_half_up(float(areas.loc[code, area]))
+        for area in areas:
+            entry[f"area_{area}"] = round_half_up(area_index[(code, area)])
         entry["change"] = round_half_up(record["index_change"])
         entry["rank_change"] = (
             None if pd.isna(record["rank_change"]) else int(record["rank_change"])
