@@ -1,0 +1,328 @@
+"""The service-quality index (QĐ 766) for callers: datasets, checks, computation, stored results.
+
+Results are files, not database rows: ``<out>/<framework>/<period>/`` holds ``scores.parquet``
+(group points, total, rank, change per agency and unit), ``indicators.parquet`` (numerator,
+denominator, ratio and points per indicator), ``procedures.parquet`` (the drill-down by procedure)
+and ``meta.json`` (engine, time, rows excluded). ``<out>`` defaults to ``<dataset>/results``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+
+from sipas.errors import SipasError
+from sipas.service_index import (
+    Dataset,
+    Engine,
+    IndexResult,
+    affected_periods,
+    check_records,
+    compute_index,
+    connect,
+    load_framework,
+    parse_period,
+    read_records,
+    with_change,
+    write_partitioned,
+)
+from sipas.service_index.model import GRAINS
+from sipas.synthetic.dossiers import DossierDesign
+from sipas.synthetic.dossiers import generate_dossiers as _generate
+
+RESULT_FILES = ("scores", "indicators", "procedures")
+
+
+def generate_dossiers(
+    out: Path,
+    *,
+    dossiers: int = 100_000,
+    start: date = date(2025, 1, 1),
+    end: date = date(2025, 12, 31),
+    seed: int = 20241,
+    communes: int = 20,
+    invalid_rows: int = 0,
+    chunk_rows: int = 2_000_000,
+) -> dict[str, Any]:
+    if end < start:
+        raise SipasError("dossier.bad_dates", f"end {end} is before start {start}", "swap them")
+    design = DossierDesign(
+        dossiers=dossiers,
+        start=start,
+        end=end,
+        seed=seed,
+        communes=communes,
+        invalid_rows=invalid_rows,
+        chunk_rows=chunk_rows,
+    )
+    summary = _generate(design, out)
+    return {"folder": str(out), **summary}
+
+
+def _engine(engine: str, master: str | None, threads: int | None = None) -> Engine:
+    return connect(engine, master=master, threads=threads)
+
+
+def validate_dossiers(
+    path: Path, data: Path, *, report: Path | None = None, engine: str = "duckdb"
+) -> dict[str, Any]:
+    """Every problem of every row of ``path`` against the catalogue of dataset ``data``."""
+    dataset = Dataset(data)
+    if not dataset.catalogue_path.is_file():
+        dataset.check()
+    records = read_records(path)
+    catalogue = pq.read_table(dataset.catalogue_path)
+    found = check_records(records, catalogue, _engine(engine, None))
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        found.to_csv(report, index=False)
+    bad_rows = int(found.row.nunique()) if len(found) else 0
+    return {
+        "file": str(path),
+        "rows": records.num_rows,
+        "valid_rows": records.num_rows - bad_rows,
+        "rows_with_problems": bad_rows,
+        "problems": found.to_dict("records"),
+    }
+
+
+def results_root(data: Path, out: Path | None, framework: str) -> Path:
+    return (out or data / "results") / Path(framework).stem
+
+
+def _write(root: Path, result: IndexResult) -> None:
+    for key in result.periods:
+        folder = root / key
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in RESULT_FILES:
+            frame: pd.DataFrame = getattr(result, name)
+            frame[frame.period == key].to_parquet(folder / f"{name}.parquet", index=False)
+        meta = {
+            "framework": result.framework,
+            "engine": result.engine,
+            "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "excluded_rows": result.excluded.get(key, 0),
+            "dossiers": int(
+                result.scores[
+                    (result.scores.period == key) & (result.scores.level == "agency")
+                ].dossiers.sum()
+            ),
+        }
+        (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def stored_periods(root: Path) -> list[str]:
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "scores.parquet").is_file())
+
+
+def _refresh_change(root: Path, written: list[str]) -> None:
+    """Change on the period before, from stored totals, for written periods and their successors."""
+    stored = set(stored_periods(root))
+    targets = set(written) | {parse_period(k).next().key for k in written}
+    for key in sorted(targets & stored):
+        before = parse_period(key).previous().key
+        if before not in stored:
+            continue
+        path = root / key / "scores.parquet"
+        updated = with_change(
+            pd.read_parquet(path), pd.read_parquet(root / before / "scores.parquet")
+        )
+        updated.to_parquet(path, index=False)
+
+
+def compute_service_index(
+    data: Path,
+    period: str,
+    *,
+    each: str | None = None,
+    engine: str = "duckdb",
+    master: str | None = None,
+    framework: str = "service-766",
+    out: Path | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Score ``period`` (or each month/quarter of it), store the results, return the agencies."""
+    whole = parse_period(period)
+    if each is not None and each not in GRAINS:
+        raise SipasError("service_index.bad_grain", f"unknown grain {each!r}", f"use {GRAINS}")
+    periods = whole.split(each or whole.grain)
+    fw = load_framework(framework)
+    started = time.perf_counter()
+    runner = _engine(engine, master, threads)
+    try:
+        result = compute_index(Dataset(data), periods, runner, fw)
+    finally:
+        runner.close()
+    root = results_root(data, out, framework)
+    _write(root, result)
+    _refresh_change(root, result.periods)
+    return {
+        "engine": engine,
+        "periods": result.periods,
+        "seconds": round(time.perf_counter() - started, 2),
+        "excluded_rows": result.excluded,
+        "results": str(root),
+        "agencies": summary_rows(root, result.periods, "agency"),
+    }
+
+
+def summary_rows(
+    root: Path, periods: list[str], level: str, agency: str | None = None
+) -> list[dict[str, Any]]:
+    rows = []
+    for key in periods:
+        scores = pd.read_parquet(root / key / "scores.parquet")
+        scores = scores[scores.level == level]
+        if agency:
+            scores = scores[scores.agency_code == agency]
+        for record in scores.sort_values(["rank", "unit_code"]).to_dict("records"):
+            rows.append(
+                {
+                    "period": key,
+                    "unit": record["unit_code"],
+                    "total": round(float(record["total"]), 2),
+                    "rank": int(record["rank"]),
+                    "change": None
+                    if pd.isna(record["change"])
+                    else round(float(record["change"]), 2),
+                    "dossiers": int(record["dossiers"]),
+                }
+            )
+    return rows
+
+
+def append_dossiers(
+    path: Path,
+    data: Path,
+    *,
+    engine: str = "duckdb",
+    master: str | None = None,
+    framework: str = "service-766",
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """Add the dossiers of ``path`` to the dataset and recompute only the stored periods they touch."""
+    dataset = Dataset(data)
+    dataset.check()
+    records = read_records(path)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    written = write_partitioned(records, data, "dossiers", f"append-{stamp}")
+    days = pc.unique(pc.coalesce(records["received_on"], records["submitted_on"])).to_pylist()
+    root = results_root(data, out, framework)
+    stored = stored_periods(root)
+    touched = affected_periods([d for d in days if d is not None], stored)
+    fw = load_framework(framework)
+    runner = _engine(engine, master)
+    try:
+        for grain in GRAINS:
+            periods = [p for p in touched if p.grain == grain]
+            if periods:
+                _write(root, compute_index(dataset, periods, runner, fw))
+    finally:
+        runner.close()
+    _refresh_change(root, [p.key for p in touched])
+    return {
+        "file": str(path),
+        "rows": records.num_rows,
+        "files_written": [str(p) for p in written],
+        "recomputed": [p.key for p in touched],
+        "untouched": sorted(set(stored) - {p.key for p in touched}),
+    }
+
+
+def _stored(root: Path, period: str) -> Path:
+    key = parse_period(period).key
+    folder = root / key
+    if not (folder / "scores.parquet").is_file():
+        have = ", ".join(stored_periods(root)) or "none"
+        raise SipasError(
+            "service_index.no_results",
+            f"no stored results for {key} in {root}",
+            f"run `sipas service-index compute --period {key}` first (stored: {have})",
+        )
+    return folder
+
+
+def _names(framework: str) -> dict[str, tuple[str, str]]:
+    return {i.code: (i.name_vi, i.name_en) for i in load_framework(framework).indicators}
+
+
+def _number(value: Any) -> float | None:
+    return None if pd.isna(value) else round(float(value), 4)
+
+
+def service_index_results(
+    data: Path,
+    period: str,
+    *,
+    level: str = "agency",
+    agency: str | None = None,
+    unit: str | None = None,
+    by_procedure: bool = False,
+    framework: str = "service-766",
+    out: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Stored results: ranking of a level; one unit's indicators; or its drill-down by procedure."""
+    root = results_root(data, out, framework)
+    folder = _stored(root, period)
+    key = folder.name
+    if unit is None:
+        return summary_rows(root, [key], level, agency)
+    names = _names(framework)
+    if by_procedure:
+        return _drill_down(folder, unit, names)
+    frame = pd.read_parquet(folder / "indicators.parquet")
+    frame = frame[frame.unit_code == unit]
+    if frame.empty:
+        raise SipasError(
+            "service_index.unknown_unit", f"no results for unit {unit} in {key}", "check the code"
+        )
+    frame = frame[frame.level == ("agency" if (frame.level == "agency").any() else "unit")]
+    return [
+        {
+            "indicator": r["indicator"],
+            "name": names[r["indicator"]][0],
+            "name_en": names[r["indicator"]][1],
+            "group": r["group"],
+            "numerator": int(r["numerator"]),
+            "denominator": int(r["denominator"]),
+            "ratio": _number(r["ratio"]),
+            "points": _number(r["points"]),
+        }
+        for r in frame.to_dict("records")
+    ]
+
+
+def _drill_down(folder: Path, unit: str, names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    fine = pd.read_parquet(folder / "procedures.parquet")
+    is_agency = (fine.agency_code == unit).any()
+    fine = fine[(fine.agency_code if is_agency else fine.unit_code) == unit]
+    if fine.empty:
+        raise SipasError(
+            "service_index.unknown_unit", f"no results for unit {unit}", "check the code"
+        )
+    sums = fine.drop(columns=["period", "agency_code", "unit_code"]).groupby("procedure_code").sum()
+    rows = []
+    for procedure, record in sums.iterrows():
+        for code in names:
+            num, den = record.get(f"{code}_num"), record.get(f"{code}_den")
+            if num is None or den is None or not den:
+                continue
+            rows.append(
+                {
+                    "procedure": procedure,
+                    "indicator": code,
+                    "numerator": int(num),
+                    "denominator": int(den),
+                    "ratio": round(float(num) / float(den), 4),
+                }
+            )
+    return rows

@@ -1,0 +1,136 @@
+"""Where expressions run: DuckDB in-process (default) or Apache Spark (local or a cluster).
+
+A dataset is a folder: ``dossiers/``, ``complaints/`` and ``supplements/`` hold Parquet files in one
+sub-folder per month (``2025-07/part-00000.parquet``, the month of the received date, or of the
+submitted date when the dossier was never received); ``catalogue.parquet`` is the procedure
+catalogue. Reading only the months a computation needs keeps an update of one day cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import ibis  # type: ignore[import-untyped, unused-ignore]
+
+from sipas.errors import SipasError
+from sipas.service_index.model import Period, period_containing
+
+ENGINES = ("duckdb", "spark")
+PARTITIONED = ("dossiers", "complaints", "supplements")
+CATALOGUE_FILE = "catalogue.parquet"
+
+
+@dataclass
+class Engine:
+    """An Ibis connection and how it reads a dataset's Parquet files."""
+
+    name: str
+    con: Any
+    _spark: Any = field(default=None, repr=False)
+
+    def read_parquet(self, files: list[Path]) -> ibis.Table:
+        if self.name == "duckdb":
+            return self.con.read_parquet([str(f) for f in files])
+        frame = self._spark.read.parquet(*(str(f) for f in files))
+        name = ibis.util.gen_name("sipas_parquet")
+        frame.createOrReplaceTempView(name)
+        return self.con.table(name)
+
+    def close(self) -> None:
+        if self.name == "duckdb":
+            self.con.disconnect()
+
+
+def connect(
+    engine: str = "duckdb",
+    *,
+    master: str | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    spark_session: Any = None,
+) -> Engine:
+    """DuckDB in-process, or Spark (``master`` a URL such as ``spark://host:7077``, default local)."""
+    if engine == "duckdb":
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        return Engine("duckdb", ibis.duckdb.connect(**config))
+    if engine == "spark":
+        session = spark_session or spark_session_for(master)
+        return Engine("spark", ibis.pyspark.connect(session), session)
+    raise SipasError(
+        "service_index.unknown_engine", f"unknown engine {engine!r}", f"use one of {ENGINES}"
+    )
+
+
+def spark_session_for(master: str | None = None, shuffle_partitions: int | None = None) -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SipasError(
+            "service_index.no_spark",
+            "the Spark engine needs the pyspark package",
+            "pip install pyspark (and Java 17), or use --engine duckdb",
+        ) from None
+    builder = (
+        SparkSession.builder.master(master or "local[*]")
+        .appName("sipas-service-index")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+    )
+    if shuffle_partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def month_keys(first: date, last: date) -> list[str]:
+    keys, current = [], period_containing(first, "month")
+    while current.start <= last:
+        keys.append(current.key)
+        current = current.next()
+    return keys
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset folder (see the module docstring)."""
+
+    root: Path
+
+    def files(self, table: str, periods: list[Period] | None = None) -> list[Path]:
+        folder = self.root / table
+        if not folder.is_dir():
+            return []
+        if periods is None:
+            return sorted(folder.glob("*/*.parquet"))
+        wanted = set(month_keys(min(p.start for p in periods), max(p.end for p in periods)))
+        return sorted(f for f in folder.glob("*/*.parquet") if f.parent.name in wanted)
+
+    def months(self, table: str = "dossiers") -> list[str]:
+        folder = self.root / table
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.root / CATALOGUE_FILE
+
+    def check(self) -> None:
+        if not self.catalogue_path.is_file():
+            raise SipasError(
+                "service_index.no_catalogue",
+                f"{self.root} has no {CATALOGUE_FILE} (the procedure catalogue)",
+                "generate a dataset with `sipas dossiers generate`, or add the catalogue",
+            )
+        if not self.files("dossiers"):
+            raise SipasError(
+                "service_index.no_dossiers",
+                f"{self.root / 'dossiers'} holds no Parquet files",
+                "generate a dataset with `sipas dossiers generate`, or import files",
+            )

@@ -1,0 +1,150 @@
+"""From the engine's sums to the index: ratios, points, group points, total, rank, change.
+
+Two levels: ``agency`` (province or ministry) and ``unit`` (department, commune, …); units are
+ranked within their agency, agencies among themselves (ties share the best rank). The drill-down
+keeps every indicator's numerator and denominator per unit, period and procedure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sipas.service_index.compute import KEYS, Sums
+from sipas.service_index.facts import procedure_facts
+from sipas.service_index.framework import Indicator, ServiceFramework, all_of
+from sipas.service_index.model import Period
+
+LEVELS = ("agency", "unit")
+UNIT_KEYS = ["period", "agency_code", "unit_code"]
+
+
+@dataclass
+class IndexResult:
+    framework: str
+    engine: str
+    periods: list[str]
+    scores: pd.DataFrame  # one row per level, period and unit: group points, total, rank, change
+    indicators: pd.DataFrame  # one row per level, period, unit and indicator
+    procedures: pd.DataFrame  # per period, unit and procedure: <code>_num, <code>_den (wide)
+    excluded: dict[str, int] = field(default_factory=dict)  # rows left out, per period
+
+
+def _procedure_sums(sums: Sums, framework: ServiceFramework, periods: list[Period]) -> pd.DataFrame:
+    publish_days = int(framework.parameter("publish_days") or 0)
+    facts = procedure_facts(sums.catalogue, sums.dossiers, periods, publish_days)
+    out = facts[KEYS].copy()
+    for ind in framework.in_scope("procedure"):
+        den = all_of(ind.denominator, facts)
+        out[f"{ind.code}_den"] = den.astype("int64")
+        out[f"{ind.code}_num"] = (den & all_of(ind.numerator, facts)).astype("int64")
+    return out.groupby(KEYS, as_index=False).sum()
+
+
+def fine_table(sums: Sums, framework: ServiceFramework, periods: list[Period]) -> pd.DataFrame:
+    """Period × unit × procedure, all dossier and procedure indicators, catalogue units only."""
+    known = set(sums.catalogue.unit_code)
+    dossiers = sums.dossiers[sums.dossiers.unit_code.isin(known)].drop(columns="excluded")
+    fine = dossiers.merge(_procedure_sums(sums, framework, periods), on=KEYS, how="outer")
+    value_columns = [c for c in fine.columns if c not in KEYS]
+    fine[value_columns] = fine[value_columns].fillna(0).astype("int64")
+    return fine.sort_values(KEYS, ignore_index=True)
+
+
+def _score_columns(frame: pd.DataFrame, ind: Indicator) -> tuple[np.ndarray, np.ndarray]:
+    num = frame[f"{ind.code}_num"].to_numpy(dtype=float)
+    den = frame[f"{ind.code}_den"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / den, np.nan)
+    if not ind.scored:
+        return ratio, np.full(len(frame), np.nan)
+    empty = {"zero": 0.0, "full": ind.points, "none": np.nan}[ind.when_empty]
+    points = np.minimum(ind.points, ind.points * ratio / (ind.threshold or 1.0))
+    return ratio, np.where(np.isnan(ratio), empty, points)
+
+
+def _level(
+    frame: pd.DataFrame, level: str, framework: ServiceFramework
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    keys = frame[UNIT_KEYS].reset_index(drop=True)
+    if level == "agency":
+        keys["unit_code"] = keys["agency_code"]
+    scores = keys.copy()
+    scores.insert(0, "level", level)
+    long_parts, group_points = [], {g.code: np.zeros(len(frame)) for g in framework.groups}
+    for ind in framework.indicators:
+        ratio, points = _score_columns(frame, ind)
+        if ind.scored:
+            group_points[ind.group] = group_points[ind.group] + points
+        part = scores[["level", *UNIT_KEYS]].copy()
+        part["indicator"], part["group"] = ind.code, ind.group
+        part["numerator"] = frame[f"{ind.code}_num"].to_numpy()
+        part["denominator"] = frame[f"{ind.code}_den"].to_numpy()
+        part["ratio"], part["points"] = ratio, points
+        long_parts.append(part)
+    for code, values in group_points.items():
+        scores[code] = values
+    scores["total"] = scores[[g.code for g in framework.groups]].sum(axis=1)
+    scores["dossiers"] = frame["dossiers"].to_numpy()
+    return scores, pd.concat(long_parts, ignore_index=True)
+
+
+def _rank_and_change(scores: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
+    scores = scores.copy()
+    by = ["level", "period", "agency_code"]
+    agency = scores.level == "agency"
+    ranks = pd.Series(0, index=scores.index, dtype="int64")
+    ranks[agency] = scores[agency].groupby(["period"]).total.rank(method="min", ascending=False)
+    ranks[~agency] = scores[~agency].groupby(by).total.rank(method="min", ascending=False)
+    scores["rank"] = ranks.astype("int64")
+    previous = {p.key: p.previous().key for p in periods}
+    scores["previous_period"] = scores.period.map(previous)
+    before = scores[["level", "agency_code", "unit_code", "period", "total"]].rename(
+        columns={"period": "previous_period", "total": "previous_total"}
+    )
+    scores = scores.merge(
+        before, on=["level", "agency_code", "unit_code", "previous_period"], how="left"
+    )
+    scores["change"] = scores.total - scores.previous_total
+    return scores
+
+
+def score(
+    sums: Sums,
+    framework: ServiceFramework,
+    periods: list[Period],
+    engine: str,
+    report: list[Period] | None = None,
+) -> IndexResult:
+    """Scores for ``periods``; only ``report`` (default: all) are returned, the rest serve change."""
+    fine = fine_table(sums, framework, periods)
+    complaints = sums.complaints
+    unit_sums = fine.drop(columns="procedure_code").groupby(UNIT_KEYS, as_index=False).sum()
+    if len(complaints):
+        unit_sums = unit_sums.merge(complaints, on=["period", "unit_code"], how="left")
+    for ind in framework.in_scope("complaint"):
+        for part in ("num", "den"):
+            name = f"{ind.code}_{part}"
+            if name not in unit_sums:
+                unit_sums[name] = 0
+            unit_sums[name] = unit_sums[name].fillna(0).astype("int64")
+    agency_sums = (
+        unit_sums.drop(columns="unit_code").groupby(["period", "agency_code"], as_index=False).sum()
+    )
+    agency_sums["unit_code"] = agency_sums["agency_code"]
+    parts = [_level(agency_sums, "agency", framework), _level(unit_sums, "unit", framework)]
+    scores = _rank_and_change(pd.concat([p[0] for p in parts], ignore_index=True), periods)
+    indicators = pd.concat([p[1] for p in parts], ignore_index=True)
+    wanted = [p.key for p in (report or periods)]
+    excluded = sums.dossiers.groupby("period").excluded.sum()
+    return IndexResult(
+        framework=framework.code,
+        engine=engine,
+        periods=wanted,
+        scores=scores[scores.period.isin(wanted)].reset_index(drop=True),
+        indicators=indicators[indicators.period.isin(wanted)].reset_index(drop=True),
+        procedures=fine[fine.period.isin(wanted)].reset_index(drop=True),
+        excluded={k: int(excluded.get(k, 0)) for k in wanted},
+    )
