@@ -69,3 +69,19 @@ nodes:
     children:
       - {code: "P.1", name: {vi: "Vi phạm", en: "Breach"}, max_points: 2, method: self_assessed}
 """
+
+
+FLAT = """
+id: flat
+kind: par
+version: "1"
+title: {vi: "Phẳng", en: "Flat"}
+total_points: 100
+groups:
+  - {code: A, min_index: 90}
+  - {code: B, min_index: 80}
+  - {code: C, min_index: 70}
+nodes:
+  - {code: "1", name: {vi: "Một", en: "One"}, max_points: 60, method: self_assessed}
+  - {code: "2", name: {vi: "Hai", en: "Two"}, max_points: 40, method: self_assessed}
+"""

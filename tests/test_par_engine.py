@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from par_fixtures import EVERY_RUBRIC
+from par_fixtures import EVERY_RUBRIC, FLAT
 from sipas.errors import SipasError
 from sipas.frameworks import ParFramework, parse_framework_text
 from sipas.par import check_points, compute, points_from_value, round_half_up
@@ -167,22 +167,6 @@ def test_published_rounding_is_half_up_on_the_decimal_value() -> None:
     assert round_half_up(88.365) == 88.37
     assert round_half_up(88.3649) == 88.36
     assert round_half_up(float("nan")) is None
-
-
-FLAT = """
-id: flat
-kind: par
-version: "1"
-title: {vi: "Phẳng", en: "Flat"}
-total_points: 100
-groups:
-  - {code: A, min_index: 90}
-  - {code: B, min_index: 80}
-  - {code: C, min_index: 70}
-nodes:
-  - {code: "1", name: {vi: "Một", en: "One"}, max_points: 60, method: self_assessed}
-  - {code: "2", name: {vi: "Hai", en: "Two"}, max_points: 40, method: self_assessed}
-"""
 
 
 def _flat(points: dict[str, tuple[float, float]]) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from par_fixtures import EVERY_RUBRIC
+from par_fixtures import EVERY_RUBRIC, FLAT
 from sipas.api import par
 from sipas.api.par import Actor
 from sipas.errors import SipasError
@@ -64,10 +64,10 @@ def campaign(db: Database, tmp_path: Path) -> str:
     return "c2025"
 
 
-def _refused(code: str, call: Any, *args: Any, **kwargs: Any) -> SipasError:
+def _refused(expected: str, call: Any, *args: Any, **kwargs: Any) -> SipasError:
     with pytest.raises(SipasError) as error:
         call(*args, **kwargs)
-    assert error.value.code == code, error.value.message
+    assert error.value.code == expected, error.value.message
     return error.value
 
 
@@ -557,3 +557,37 @@ def test_sipas_results_feed_the_linked_leaf(db: Database, tmp_path: Path) -> Non
     assert sheet["2.2"]["survey"] == pytest.approx(4 * 0.8394)  # max 4 × 83.94 / 100
     trail = par.history(db, ADMIN, "p2025", "01", "2.2")
     assert trail[0]["actor"] == "lan" and "sipas-2025" in trail[0]["note"]
+
+
+def test_change_on_the_previous_campaign(db: Database, tmp_path: Path) -> None:
+    flat = tmp_path / "flat.yaml"
+    flat.write_text(FLAT, encoding="utf-8")
+    units = UNITS[:2]
+    for code, previous, points in (
+        ("y2024", None, {"D1": (50, 30), "D2": (55, 35)}),  # 80 and 90
+        ("y2025", "y2024", {"D1": (58.5, 37.5), "D2": (50, 35)}),  # 96 and 85
+    ):
+        par.create_campaign(
+            db, ADMIN, code=code, framework=str(flat), year=2025, units=units, previous=previous
+        )
+        entries = [
+            {"unit": u, "node": n, "points": p, "note": "x"}
+            for u, pair in points.items()
+            for n, p in zip(("1", "2"), pair, strict=True)
+        ]
+        par.write_scores(db, ADMIN, code, "self", entries)
+        for stage in ("appraisal1", "explanation", "appraisal2", "final"):
+            par.advance(db, ADMIN, code, stage)
+    shown = {u["unit"]: u for u in par.results(db, "y2025")["units"]}
+    assert shown["D1"]["change"] == 16.0 and shown["D1"]["rank_change"] == 1  # 2nd → 1st
+    assert shown["D2"]["change"] == -5.0 and shown["D2"]["rank_change"] == -1
+    _refused(
+        "par.geography_mismatch",
+        par.create_campaign,
+        db,
+        ADMIN,
+        code="p",
+        framework=str(flat),
+        year=2025,
+        previous="y2024",
+    )  # the 34 provinces against two departments

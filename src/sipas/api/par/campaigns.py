@@ -203,7 +203,14 @@ def create_campaign(
     geography = province_geography if same else "units"
     with db.begin() as connection:
         if previous is not None:
-            store.get_campaign(connection, previous)  # must exist
+            earlier = store.get_campaign(connection, previous)
+            if earlier["geography"] != geography:
+                raise SipasError(
+                    "par.geography_mismatch",
+                    f"campaign {previous} is on geography {earlier['geography']!r}, this one on "
+                    f"{geography!r}: unit codes do not mean the same units",
+                    "measure change only between campaigns of the same units",
+                )
         campaign_id = store.create_campaign(
             connection,
             code=code,
