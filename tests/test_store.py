@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.errors import SipasError
 from sipas.store import head_revision, open_database
-from sipas.store.par import list_campaigns, load_scores
+from sipas.store.par import get_campaign, list_campaigns, load_points
 from sipas.store.schema import metadata
 from sipas.store.surveys import add_responses, create_survey, list_surveys, load_responses
 
@@ -147,7 +147,8 @@ def test_demo_on_postgresql(postgres_url: str) -> None:
         surveys = list_surveys(connection)
         frame = load_responses(connection, "demo-sipas-2024")
         campaigns = list_campaigns(connection)
-        scores = load_scores(connection, campaigns[0]["code"])
+        campaign = get_campaign(connection, campaigns[0]["code"])
+        scores = load_points(connection, campaign["id"], ("final",))
     assert surveys[0]["respondents"] == summary.surveys[0]["respondents"] == len(frame)
     assert set(frame["province_code"]) == {"01", "46"}
     assert len(scores) == 2 * 8
@@ -175,6 +176,7 @@ def test_par_campaign_code_is_unique_unless_replaced(tmp_path: Path) -> None:
         "year": 2019,
         "geography": "63",
         "synthetic": True,
+        "framework": None,
     }
     with db.begin() as connection:
         first = create_campaign(connection, **kwargs)  # type: ignore[arg-type]
@@ -187,11 +189,13 @@ def test_par_campaign_code_is_unique_unless_replaced(tmp_path: Path) -> None:
         create_campaign(connection, **kwargs)  # type: ignore[arg-type]
     assert caught.value.code == "par.campaign_exists"
     with db.begin() as connection:
-        assert load_scores(connection, "c") == [
+        final = load_points(connection, first, ("final",))
+        assert final[["unit_code", "node_code", "points"]].to_dict(orient="records") == [
             {"unit_code": "01", "node_code": "1", "points": 9.5}
         ]
-        create_campaign(connection, **kwargs, replace=True)  # type: ignore[arg-type]
-        assert load_scores(connection, "c") == []
+        second = create_campaign(connection, **kwargs, replace=True)  # type: ignore[arg-type]
+        assert load_points(connection, first, ("final",)).empty
+        assert load_points(connection, second, ("final",)).empty
         with pytest.raises(SipasError) as stage:
             add_scores(
                 connection,
