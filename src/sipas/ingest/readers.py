@@ -15,19 +15,23 @@ the row the spreadsheet shows (:mod:`sipas.rows`). Empty lines are dropped but k
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import sys
+import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
-from sipas.ingest.encoding import convert_legacy_values, decode_bytes, nfc
+from sipas.ingest.encoding import convert_legacy_values, decode_bytes, legacy_encoding, nfc
 from sipas.ingest.problems import Problem
 
 CHUNK_ROWS = 50_000
@@ -60,11 +64,7 @@ def read_source(path: Path, chunk_rows: int = CHUNK_ROWS) -> Source:
         )
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        source = csv_source(data, path.name, chunk_rows)
-        source.sha256 = digest
-        return source
+        return _csv_file_source(path, chunk_rows)
     if suffix in (".xlsx", ".xlsm"):
         return _excel_source(path)
     if suffix == ".zip":
@@ -95,11 +95,7 @@ def csv_source(data: bytes, name: str, chunk_rows: int = CHUNK_ROWS) -> Source:
     except (csv.Error, StopIteration):
         header = []
     if not [h for h in header if h.strip()]:
-        raise SipasError(
-            "ingest.no_header",
-            f"{name}: the first line holds no column names",
-            "the first row must name the columns (respondent_key, province, Q9_01, …)",
-        )
+        raise _no_header(name)
     fmt = f"csv ({decoded.encoding}, delimiter {delimiter!r})"
     source = Source(name=name, format=fmt, columns=[h.strip() for h in header], chunks=iter(()))
     if decoded.legacy:
@@ -124,69 +120,194 @@ def csv_source(data: bytes, name: str, chunk_rows: int = CHUNK_ROWS) -> Source:
                 "warning",
             )
         )  # fmt: skip
-    source.chunks = _csv_chunks(text, delimiter, len(header), chunk_rows, source)
     source.total_rows = max(0, text.count("\n") - (1 if text.endswith("\n") else 0))
+    encoded = text.encode("utf-8")
+    del text, decoded
+    source.chunks = _csv_chunks(
+        lambda: io.BytesIO(encoded), delimiter, len(header), chunk_rows, source
+    )
     return source
 
 
 def _csv_chunks(
-    text: str, delimiter: str, width: int, chunk_rows: int, source: Source
+    opener: Callable[[], BinaryIO],
+    delimiter: str,
+    width: int,
+    chunk_rows: int,
+    source: Source,
+    normalise: bool = False,
 ) -> Iterator[pd.DataFrame]:
+    """Chunks of a UTF-8 CSV stream: pandas' parser, then Python's csv module where it gives up."""
     done = 0
     try:
-        reader = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=False,
-            chunksize=chunk_rows,
-            header=0,
-            names=[f"c{i}" for i in range(width)],
-            quotechar='"',
-        )
-        for chunk in reader:
-            chunk.columns = source.columns
-            done += len(chunk)
-            yield chunk[chunk.notna().any(axis=1)]
+        with opener() as stream:
+            reader = pd.read_csv(
+                stream,
+                sep=delimiter,
+                dtype=object,
+                encoding="utf-8-sig",
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                chunksize=chunk_rows,
+                header=0,
+                names=[f"c{i}" for i in range(width)],
+                quotechar='"',
+            )
+            for chunk in reader:
+                chunk.columns = source.columns
+                done += len(chunk)
+                yield _normalised(_without_blank_rows(chunk), normalise)
         return
-    except (pd.errors.ParserError, ValueError, csv.Error):
+    except (pd.errors.ParserError, ValueError, csv.Error, UnicodeDecodeError):
         pass  # read on from where pandas stopped, keeping the odd rows
-    yield from _python_csv_chunks(text, delimiter, width, done, chunk_rows, source)
+    for chunk in _python_csv_chunks(opener, delimiter, width, done, chunk_rows, source):
+        yield _normalised(chunk, normalise)
+
+
+def _without_blank_rows(chunk: pd.DataFrame) -> pd.DataFrame:
+    """Rows with at least one cell (blank lines keep their place in the index)."""
+    candidates = chunk.iloc[:, 0].isna().to_numpy()
+    if not candidates.any():
+        return chunk
+    blank = np.zeros(len(chunk), dtype=bool)
+    blank[candidates] = chunk[candidates].isna().all(axis=1).to_numpy()
+    return chunk[~blank]
+
+
+def _normalised(chunk: pd.DataFrame, normalise: bool) -> pd.DataFrame:
+    if not normalise:
+        return chunk
+    for column in chunk.columns:
+        if chunk[column].dtype == "str" or chunk[column].dtype == object:
+            chunk[column] = chunk[column].str.normalize("NFC")
+    return chunk
 
 
 def _python_csv_chunks(
-    text: str, delimiter: str, width: int, skip: int, chunk_rows: int, source: Source
+    opener: Callable[[], BinaryIO],
+    delimiter: str,
+    width: int,
+    skip: int,
+    chunk_rows: int,
+    source: Source,
 ) -> Iterator[pd.DataFrame]:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     try:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        next(reader, None)  # the header
-        rows: list[list[str | None]] = []
-        positions: list[int] = []
-        for position, cells in enumerate(reader):
-            if position < skip:
-                continue
-            if len(cells) != width and any(c.strip() for c in cells):
-                source.bad_shape[position] = len(cells)
-            row: list[str | None] = [c if c != "" else None for c in cells[:width]]
-            row += [None] * (width - len(row))
-            if any(v is not None for v in row) or position in source.bad_shape:
-                rows.append(row)
-                positions.append(position)
-            if len(rows) >= chunk_rows:
+        with io.TextIOWrapper(opener(), encoding="utf-8-sig", newline="", errors="replace") as text:
+            reader = csv.reader(text, delimiter=delimiter)
+            next(reader, None)  # the header
+            rows: list[list[str | None]] = []
+            positions: list[int] = []
+            for position, cells in enumerate(reader):
+                if position < skip:
+                    continue
+                if len(cells) != width and any(c.strip() for c in cells):
+                    source.bad_shape[position] = len(cells)
+                row: list[str | None] = [c if c != "" else None for c in cells[:width]]
+                row += [None] * (width - len(row))
+                if any(v is not None for v in row) or position in source.bad_shape:
+                    rows.append(row)
+                    positions.append(position)
+                if len(rows) >= chunk_rows:
+                    yield _frame(rows, positions, source.columns)
+                    rows, positions = [], []
+            if rows:
                 yield _frame(rows, positions, source.columns)
-                rows, positions = [], []
-        if rows:
-            yield _frame(rows, positions, source.columns)
+    except csv.Error as error:
+        raise SipasError(
+            "ingest.unreadable",
+            f"{source.name}: the CSV cannot be parsed: {error}",
+            "open it in Excel and save it again as 'CSV UTF-8'",
+        ) from None
     finally:
         csv.field_size_limit(old_limit)
 
 
+@dataclass
+class _Scan:
+    sha256: str
+    utf8: bool
+    nfc: bool
+    lines: int
+    sample: str
+
+
+SAMPLE_BYTES = 2_000_000
+_BLOCK = 16 * 1024 * 1024
+
+
+def _scan(path: Path) -> _Scan:
+    """One streaming pass: digest, whether the bytes are UTF-8 (and NFC), lines, a text sample."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    normal = True
+    lines = 0
+    head = b""
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+            lines += block.count(b"\n")
+            if len(head) < SAMPLE_BYTES:
+                head += block[: SAMPLE_BYTES - len(head)]
+            if utf8:
+                try:
+                    text = decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+                    continue
+                if normal and not text.isascii():
+                    normal = unicodedata.is_normalized("NFC", text)
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    sample = head.decode("utf-8", errors="ignore") if utf8 else ""
+    return _Scan(digest.hexdigest(), utf8, normal, lines, sample)
+
+
+def _csv_file_source(path: Path, chunk_rows: int) -> Source:
+    """A CSV file: UTF-8 (with or without BOM) streams from disk; other encodings go in memory."""
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    scan = _scan(path)
+    simple = scan.utf8 and not start.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not simple or b"\x00" in start or legacy_encoding(scan.sample) is not None:
+        source = csv_source(path.read_bytes(), path.name, chunk_rows)
+        source.sha256 = scan.sha256
+        return source
+    header_line = scan.sample.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    delimiter = _delimiter(header_line)
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        header = []
+    if not [h for h in header if h.strip()]:
+        raise _no_header(path.name)
+    encoding = "UTF-8 with BOM" if start.startswith(b"\xef\xbb\xbf") else "UTF-8"
+    columns = [unicodedata.normalize("NFC", h.strip()) for h in header]
+    source = Source(path.name, f"csv ({encoding}, delimiter {delimiter!r})", columns, iter(()))
+    source.sha256 = scan.sha256
+    source.total_rows = max(0, scan.lines - 1)
+    source.chunks = _csv_chunks(
+        lambda: path.open("rb"), delimiter, len(header), chunk_rows, source, not scan.nfc
+    )
+    return source
+
+
+def _no_header(name: str) -> SipasError:
+    return SipasError(
+        "ingest.no_header",
+        f"{name}: the first line holds no column names",
+        "the first row must name the columns (respondent_key, province, Q9_01, …)",
+    )
+
+
 def _frame(rows: list[list[str | None]], positions: list[int], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=columns, index=pd.Index(positions), dtype=str)
+    frame = pd.DataFrame(rows, columns=columns, index=pd.Index(positions), dtype=object)
     return frame
 
 
@@ -204,7 +325,7 @@ def _text_frame(frame: pd.DataFrame, name: str, problems: list[Problem]) -> pd.D
                 legacy = found
                 it = iter(converted)
                 values = [next(it) if v is not None and not v.isascii() else v for v in values]
-        out[str(column).strip()] = pd.Series(values, index=frame.index, dtype="str")
+        out[str(column).strip()] = pd.Series(values, index=frame.index, dtype=object)
     if legacy:
         problems.append(
             Problem(

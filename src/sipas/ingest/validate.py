@@ -201,8 +201,8 @@ class Validator:
     def _province(self, get: Callable[[str], pd.Series], day: pd.Series, found: _Found,
                   out: dict[str, pd.Series]) -> None:  # fmt: skip
         text = get("province").fillna(get("province_code"))
-        code = pd.Series(pd.NA, index=text.index, dtype="str")
-        key = pd.Series(pd.NA, index=text.index, dtype="str")
+        code = pd.Series(None, index=text.index, dtype=object)
+        key = pd.Series(None, index=text.index, dtype=object)
         unknown = np.zeros(len(text), bool)
         invalid = np.zeros(len(text), bool)
         reasons: dict[int, str] = {}
@@ -300,8 +300,8 @@ class Validator:
 
     def _design(self, get: Callable[[str], pd.Series], found: _Found, out: dict[str, pd.Series],
                 n: int, index: pd.Index) -> None:  # fmt: skip
-        commune = get("commune") if "commune" not in out else out["commune"].astype("str")
-        village = get("village") if "village" not in out else out["village"].astype("str")
+        commune = get("commune") if "commune" not in out else out["commune"].astype(object)
+        village = get("village") if "village" not in out else out["village"].astype(object)
         values = {
             "commune": commune.fillna(""),
             "village": village.fillna(""),
@@ -339,11 +339,12 @@ class Validator:
         content = pd.DataFrame({c: out[c] for c in framework_columns(self.framework) if c in out})
         content["interview_date"] = out["interview_date"]
         content["village"] = out["village"]
-        prints = pd.util.hash_pandas_object(content.astype(str), index=False).to_numpy()
+        prints = pd.util.hash_pandas_object(content, index=False).to_numpy()
         given = _text(raw, "respondent_key", len(raw), raw.index)
-        key = given.fillna(out["submission_id"])
-        fallback = pd.Series([f"fp-{p:016x}" for p in prints], index=raw.index, dtype="str")
-        key = key.fillna(fallback)
+        key = given.fillna(out["submission_id"]).astype(object)
+        missing = key.isna().to_numpy()
+        if missing.any():  # no form number and no submission id: the answers identify the row
+            key[missing] = [f"fp-{p:016x}" for p in prints[missing].tolist()]
         out["respondent_key"] = key
         long = (key.str.len() > MAX_CODE["respondent_key"]).to_numpy()
         found.add(long, "respondent_key", "ingest.too_long",
@@ -438,8 +439,8 @@ class _Found:
 def _text(raw: pd.DataFrame, column: str, n: int, index: pd.Index) -> pd.Series:
     if column in raw.columns:
         series = raw[column]
-        return series if series.dtype == "str" else series.astype("str")
-    return pd.Series([None] * n, index=index, dtype="str")
+        return series if series.dtype == object else series.astype(object)
+    return pd.Series([None] * n, index=index, dtype=object)
 
 
 def _normal_codes(text: pd.Series) -> pd.Series:
@@ -447,8 +448,11 @@ def _normal_codes(text: pd.Series) -> pd.Series:
     return text.str.strip().str.replace(r"\.0+$", "", regex=True)
 
 
-def _lookup(text: pd.Series, allowed: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's code (None where not allowed) and whether it is blank, via its distinct values."""
+def _factor(
+    text: pd.Series, allowed: dict[str, object]
+) -> tuple[np.ndarray, list[object], np.ndarray]:
+    """Cell positions into the distinct values, each distinct value's code (None where not
+    allowed), and whether each is blank; the last entry of both stands for missing cells."""
     positions, uniques = pd.factorize(text)
     table: list[object] = []
     empty: list[bool] = []
@@ -458,24 +462,24 @@ def _lookup(text: pd.Series, allowed: dict[str, object]) -> tuple[np.ndarray, np
             key = re.sub(r"\.0+$", "", key)
         table.append(allowed.get(key))
         empty.append(not key)
-    table.append(None)  # blank cells (position -1)
+    table.append(None)  # missing cells have position -1: the last entry
     empty.append(True)
-    looked = np.asarray(table, dtype=object)[positions]
-    return looked, np.asarray(empty, dtype=bool)[positions]
+    return positions, table, np.asarray(empty, dtype=bool)
 
 
 def _coded(code: str, text: pd.Series, allowed: dict[str, object], found: _Found) -> pd.Series:
-    looked, blank = _lookup(text, allowed)
-    bad = ~blank & pd.isna(looked)
+    positions, table, empty = _factor(text, allowed)
+    known = np.asarray([v is not None for v in table], dtype=bool)
+    bad = ~(known | empty)[positions]
     if bad.any():
         choices = ", ".join(allowed)
         found.add(bad, code, "ingest.bad_code",
                   lambda i: f"{code} = {shown(text.iloc[i])} is not one of the answer codes {choices}",
                   "check the paper form; leave the cell blank if the answer is missing")  # fmt: skip
     if all(isinstance(v, int) for v in allowed.values()):
-        numbers = np.where(pd.isna(looked), np.nan, looked).astype(float)
-        return pd.Series(pd.array(numbers, dtype="Int64"), index=text.index)
-    return pd.Series(looked, index=text.index, dtype=object)
+        numbers = np.asarray([np.nan if v is None else float(v) for v in table])  # type: ignore[arg-type]
+        return pd.Series(pd.array(numbers[positions], dtype="Int64"), index=text.index)
+    return pd.Series(np.asarray(table, dtype=object)[positions], index=text.index, dtype=object)
 
 
 def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Found) -> pd.Series:
@@ -485,8 +489,10 @@ def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Fo
         codes = [re.sub(r"\.0+$", "", c) for c in re.split(r"[;,\s]+", str(value)) if c]
         if all(c in allowed for c in codes):
             normal[str(value)] = ";".join(codes) if codes else None
-    looked, blank = _lookup(text, normal)
-    bad = ~blank & pd.isna(looked)
+    positions, table, empty = _factor(text, normal)
+    known = np.asarray([v is not None for v in table], dtype=bool)
+    bad = ~(known | empty)[positions]
+    looked = np.asarray(table, dtype=object)[positions]
     if bad.any():
         choices = ", ".join(allowed)
         found.add(bad, code, "ingest.bad_code",

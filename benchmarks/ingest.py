@@ -1,0 +1,207 @@
+"""Ingest benchmark: validating and importing a 1,000,000-row responses CSV, beside pandas.read_csv.
+
+Usage: python benchmarks/ingest.py [--rows 1000000] [--data benchmarks/data] [--repeats 1]
+
+Writes (once, deterministically) ``benchmarks/data/responses_<rows>.csv``: the synthetic national
+survey (``sipas-gen2``, 2024, 63 provinces) with as many respondents per province as make up
+``--rows`` — the columns of a responses file (design columns, profile, 30 assessment and
+expectation answers, 33 satisfaction items), about 200 bytes a row. Then times, each in its own
+process (so peak memory is that step's alone, read from ``getrusage``):
+
+- ``pandas.read_csv``: ``pd.read_csv(path)`` with default options — the peer;
+- ``sipas validate``: ``sipas.api.ingest.validate_file`` (decoding, column mapping, every check,
+  duplicates by key and fingerprint, quality flags; the report);
+- ``sipas import``: ``sipas.api.ingest.import_file`` into a new SQLite database: the same
+  validation plus writing every accepted row (and the batch) in one transaction.
+
+Each time is the median of ``--repeats`` runs. Results go to ``benchmarks/results/ingest.json`` and
+``benchmarks/results/ingest.md`` with the ratio of each step to ``pandas.read_csv``. The targets:
+validate and import in under 60 s and under 2 GiB peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+STEPS = ("pandas.read_csv", "sipas validate", "sipas import")
+GIB = 1024**3
+
+
+def make_data(path: Path, rows: int) -> None:
+    from sipas.frameworks import load_builtin, require_survey
+    from sipas.synthetic.survey import SyntheticDesign, survey_provinces, synthetic_province_survey
+
+    framework = require_survey(load_builtin("sipas-gen2"))
+    provinces = survey_provinces(2024)
+    per_province = -(-rows // len(provinces)) + 100  # a little more; the last is cut short
+    design = SyntheticDesign(respondents_per_province=per_province, communes_per_province=10,
+                             villages_per_commune=5)  # fmt: skip
+    written = 0
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        for p in provinces:
+            frame = synthetic_province_survey(framework, p, 2024, design, seed=20241)
+            frame = frame.head(rows - written)
+            frame.to_csv(handle, index=False, header=written == 0)
+            written += len(frame)
+            if written >= rows:
+                break
+    tmp.rename(path)
+
+
+def measure(step: str, path: Path) -> dict[str, Any]:
+    """One step in this process: seconds and peak resident memory."""
+    start = time.perf_counter()
+    detail: dict[str, Any] = {}
+    if step == "pandas.read_csv":
+        import pandas as pd
+
+        frame = pd.read_csv(path)
+        detail = {"rows": len(frame)}
+    elif step == "sipas validate":
+        from sipas.api.ingest import validate_file
+        from sipas.synthetic.survey import fieldwork_window
+
+        report = validate_file(path, "sipas-gen2", fieldwork_window(2024))
+        detail = {k: report.summary()[k] for k in ("rows", "accepted", "quarantined", "flagged")}
+    else:
+        from sipas.api.ingest import import_file
+        from sipas.store import open_database
+        from sipas.synthetic.survey import fieldwork_window
+
+        with tempfile.TemporaryDirectory() as folder:
+            db = open_database(f"sqlite:///{folder}/bench.db")
+            start = time.perf_counter()  # the schema is created before timing
+            report = import_file(db, path, "sipas-gen2", "bench", fieldwork_window(2024))
+            detail = {
+                k: report.summary()[k] for k in ("rows", "accepted", "quarantined", "inserted")
+            }
+            seconds = time.perf_counter() - start
+            db.close()
+            return _result(seconds, detail)
+    return _result(time.perf_counter() - start, detail)
+
+
+def _result(seconds: float, detail: dict[str, Any]) -> dict[str, Any]:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
+    return {"seconds": seconds, "peak_bytes": peak, **detail}
+
+
+def run_step(step: str, path: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", step, "--file", str(path)],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--measure", choices=STEPS)
+    parser.add_argument("--file", type=Path)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.file)))
+        return
+    args.data.mkdir(parents=True, exist_ok=True)
+    path = args.data / f"responses_{args.rows}.csv"
+    if not path.exists():
+        print(f"writing {path} …", file=sys.stderr)
+        make_data(path, args.rows)
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for step in STEPS:
+        runs[step] = [run_step(step, path) for _ in range(args.repeats)]
+        print(f"{step}: {[round(r['seconds'], 2) for r in runs[step]]} s", file=sys.stderr)
+    medians = {s: statistics.median(r["seconds"] for r in runs[s]) for s in STEPS}
+    peaks = {s: max(r["peak_bytes"] for r in runs[s]) for s in STEPS}
+    peer = medians["pandas.read_csv"]
+    results = {
+        "command": "python benchmarks/ingest.py " + " ".join(sys.argv[1:]),
+        "commit": _commit(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            **_versions(),
+        },
+        "file": {"name": path.name, "rows": args.rows, "bytes": path.stat().st_size},
+        "steps": {
+            s: {
+                "median_seconds": round(medians[s], 3),
+                "peak_gib": round(peaks[s] / GIB, 3),
+                "ratio_to_read_csv": round(medians[s] / peer, 2),
+                "runs": runs[s],
+            }
+            for s in STEPS
+        },
+        "targets": {"seconds": 60, "peak_gib": 2},
+        "met": all(medians[s] < 60 and peaks[s] < 2 * GIB for s in STEPS[1:]),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "ingest.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "ingest.md").write_text(_markdown(results), encoding="utf-8")
+    print(_markdown(results))
+
+
+def _markdown(results: dict[str, Any]) -> str:
+    f = results["file"]
+    lines = [
+        f"# Ingest benchmark: {f['rows']:,} rows ({f['bytes'] / 1e6:.0f} MB CSV)",
+        "",
+        f"`{results['command']}` at {results['commit']}; {results['machine']['cpus']} CPUs,"
+        f" Python {results['machine']['python']}, pandas {results['machine']['pandas']}.",
+        "",
+        "| step | seconds | × pandas.read_csv | peak memory (GiB) |",
+        "|---|---:|---:|---:|",
+    ]
+    for step, data in results["steps"].items():
+        lines.append(f"| {step} | {data['median_seconds']:.1f} | {data['ratio_to_read_csv']:.2f}"
+                     f" | {data['peak_gib']:.2f} |")  # fmt: skip
+    lines += [
+        "",
+        f"Targets (validate and import under 60 s and 2 GiB): {'met' if results['met'] else 'NOT met'}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import pandas
+    import sqlalchemy
+
+    return {
+        "pandas": pandas.__version__,
+        "numpy": numpy.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+    }
+
+
+if __name__ == "__main__":
+    main()
