@@ -315,3 +315,36 @@ def test_double_entry_lists_every_disagreement(tmp_path: Path) -> None:
     assert [(d["row_a"], d["field"]) for d in result["details"]] == [(4, "Q9_07"), (6, "sex")]
     assert result["only_in_a"] == [first.loc[6, "respondent_key"]]
     assert result["forms_compared"] == len(first) - 1
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_demo_data_through_import_frame_is_stored_as_add_responses_stores_it(
+    tmp_path: Path, year: int
+) -> None:
+    """What `sipas demo` generates passes validation whole and is stored exactly as before."""
+    from sipas.store.surveys import DESIGN_COLUMNS, add_responses
+    from sipas.synthetic import SyntheticDesign, fieldwork_window, survey_provinces
+    from sipas.synthetic.survey import synthetic_province_survey
+
+    framework = gen2()
+    chosen = survey_provinces(year)[:2]
+    design = SyntheticDesign(respondents_per_province=60)
+    frame = pd.concat(
+        [synthetic_province_survey(framework, p, year, design, 20241) for p in chosen],
+        ignore_index=True,
+    )
+    db = _db(tmp_path)
+    profile = [q.code for q in framework.profile if q.code not in DESIGN_COLUMNS]
+    answers = framework.question_columns() + framework.item_codes()
+    _survey(db, "old")
+    _survey(db, "new")
+    with db.begin() as connection:
+        add_responses(connection, get_survey(connection, "old")["id"], frame, profile, answers)
+        report = api.import_frame(db, frame, framework, "new", source="sipas demo",
+                                  period=fieldwork_window(year), connection=connection)  # fmt: skip
+    assert (report.rows, report.accepted, report.quarantined) == (len(frame), len(frame), 0)
+    assert [p.code for p in report.problems if p.severity != "flag"] == []
+    with db.begin() as connection:
+        pd.testing.assert_frame_equal(
+            load_responses(connection, "old"), load_responses(connection, "new")
+        )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Connection
 
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
@@ -154,15 +155,20 @@ def import_frame(
     source: str = "demo",
     period: tuple[date, date] | None = None,
     actor: str = "sipas demo",
+    connection: Connection | None = None,
 ) -> IngestReport:
-    """Import a responses frame (e.g. generated data) through the same validation as a file."""
+    """Import a responses frame (e.g. generated data) through the same validation as a file.
+
+    With ``connection`` the rows are written in the caller's transaction (the survey may have
+    been created in it); otherwise in a transaction of their own.
+    """
     survey = _framework(framework)
     text = pd.DataFrame(
         {str(c): _as_text(frame[c]) for c in frame.columns}, index=pd.RangeIndex(len(frame))
     )
     origin = Source(source, "data frame", [str(c) for c in frame.columns], iter([text]))
     origin.total_rows = len(frame)
-    return _import(db, origin, survey, survey_code, period, actor, None)
+    return _import(db, origin, survey, survey_code, period, actor, None, connection)
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -183,37 +189,51 @@ def _import(
     period: tuple[date, date] | None,
     actor: str,
     progress: Progress | None,
+    connection: Connection | None = None,
+) -> IngestReport:
+    if connection is not None:
+        return _import_into(connection, source, framework, survey_code, period, actor, progress)
+    with db.begin() as own:
+        return _import_into(own, source, framework, survey_code, period, actor, progress)
+
+
+def _import_into(
+    connection: Connection,
+    source: Source,
+    framework: SurveyFramework,
+    survey_code: str,
+    period: tuple[date, date] | None,
+    actor: str,
+    progress: Progress | None,
 ) -> IngestReport:
     columns = _storage_columns(framework)
     report, validator = _start(source, framework, period)
     report.inserted = report.unchanged = 0
-    with db.begin() as connection:
-        survey_id: int | None = _survey_id(connection, survey_code, framework)
-        batch_id: int | None = None
-        stored: set[str] = set()
-        for checked, chunk in _checked(source, validator, report, progress):
-            if survey_id is None:
-                survey_id = _create_survey(connection, survey_code, framework, checked)
-            if batch_id is None:
-                batch_id = ingest_store.start_batch(
-                    connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
-                    fmt=source.format, framework_id=framework.id, actor=actor,
-                )  # fmt: skip
-                stored = ingest_store.stored_keys(connection, survey_id)
-            _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report)
-        if batch_id is not None:
-            _finish(report, validator)
-            ingest_store.finish_batch(
-                connection,
-                batch_id,
-                {
-                    "rows": report.rows, "accepted": report.accepted,
-                    "quarantined": report.quarantined, "inserted": report.inserted,
-                    "unchanged": report.unchanged, "flagged": report.flagged,
-                    "summary": report.counts(),
-                },
+    survey_id: int | None = _survey_id(connection, survey_code, framework)
+    batch_id: int | None = None
+    stored: set[str] = set()
+    for checked, chunk in _checked(source, validator, report, progress):
+        if survey_id is None:
+            survey_id = _create_survey(connection, survey_code, framework, checked)
+        if batch_id is None:
+            batch_id = ingest_store.start_batch(
+                connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
+                fmt=source.format, framework_id=framework.id, actor=actor,
             )  # fmt: skip
+            stored = ingest_store.stored_keys(connection, survey_id)
+        _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report)
     _finish(report, validator)
+    if batch_id is not None:
+        ingest_store.finish_batch(
+            connection,
+            batch_id,
+            {
+                "rows": report.rows, "accepted": report.accepted,
+                "quarantined": report.quarantined, "inserted": report.inserted,
+                "unchanged": report.unchanged, "flagged": report.flagged,
+                "summary": report.counts(),
+            },
+        )  # fmt: skip
     return report
 
 
