@@ -348,3 +348,23 @@ def test_demo_data_through_import_frame_is_stored_as_add_responses_stores_it(
         pd.testing.assert_frame_equal(
             load_responses(connection, "old"), load_responses(connection, "new")
         )
+
+
+def test_cli_json_is_what_the_api_returns(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    frame = responses(codes=("01",)).astype(object)
+    frame.loc[0, "Q9_01"] = 8
+    path = write_csv(frame, tmp_path / "p.csv")
+    result = run_cli("validate", str(path), "--framework", "sipas-gen2", "--format", "json",
+                     "--period", "2024-08-01:2024-10-15")  # fmt: skip
+    assert result.exit_code == 1
+    expected = api.validate_file(path, "sipas-gen2", PERIOD_2024).to_dict()
+    assert json.loads(result.output) == json.loads(json.dumps(expected, default=str))
+    imported = run_cli("import", str(path), "--framework", "sipas-gen2", "--survey", "p",
+                       "--format", "json")  # fmt: skip
+    assert imported.exit_code == 0
+    data = json.loads(imported.output)
+    assert (data["inserted"], data["quarantined"], data["unchanged"]) == (len(frame) - 1, 1, 0)
+    table = run_cli("import", str(path), "--framework", "sipas-gen2", "--survey", "p", "--quiet")
+    assert "ingest.bad_code" in table.output and "unchanged" in table.output
+    bad_period = run_cli("validate", str(path), "--framework", "sipas-gen2", "--period", "soon")
+    assert bad_period.exit_code == 1 and "ingest.bad_period" in bad_period.output

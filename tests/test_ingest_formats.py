@@ -258,3 +258,37 @@ def test_spss_file_with_value_labels_imports(tmp_path: Path) -> None:
         == frame["Q9_10"].astype(object).where(frame["Q9_10"].notna(), None).tolist()
     )
     assert stored["weight"].tolist() == pytest.approx(frame["weight"].tolist(), rel=1e-12)
+
+
+def test_kobo_export_with_labels_maps_labels_back_to_codes(tmp_path: Path) -> None:
+    """Kobo can export labels instead of XML values; each label is read as its code, with a warning."""
+    frame = _field_frame().head(6).astype(object)
+    scale = {
+        1: "Rất không hài lòng",
+        2: "Không hài lòng",
+        3: "Bình thường",
+        4: "Hài lòng",
+        5: "Rất hài lòng",
+    }
+    labelled = frame.copy()
+    labelled["Q9_01"] = [None if pd.isna(v) else scale[int(v)] for v in frame["Q9_01"]]
+    labelled["sex"] = ["Male" if v == 1 else "Female" for v in frame["sex"]]
+    labelled.loc[0, "Q9_02"] = "hai long"  # typed without diacritics: still the label of 4
+    kobo = _kobo(labelled, _field_paths(_xform(tmp_path)))
+    path = tmp_path / "labels.csv"
+    kobo.to_csv(path, sep=";", index=False)
+    db = open_database(f"sqlite:///{tmp_path / 'l.db'}")
+    report = api.import_file(db, path, "sipas-gen2", "labels", PERIOD_2024)
+    assert (report.accepted, report.quarantined) == (6, 0)
+    warned = {p.field for p in report.problems if p.code == "ingest.labels_as_codes"}
+    assert warned == {"Q9_01", "Q9_02", "sex"}
+    with db.begin() as c:
+        stored = (
+            load_responses(c, "labels").set_index("respondent_key").loc[frame["respondent_key"]]
+        )
+    assert (
+        stored["Q9_01"].tolist()
+        == frame["Q9_01"].astype(object).where(frame["Q9_01"].notna(), None).tolist()
+    )
+    assert stored["sex"].tolist() == frame["sex"].tolist()
+    assert stored["Q9_02"].iloc[0] == 4

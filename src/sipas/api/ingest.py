@@ -100,6 +100,8 @@ def _checked(
     total = source.total_rows or 0
     for chunk in source.chunks:
         checked = validator.check(chunk)
+        report.problems.extend(validator.new_problems)
+        validator.new_problems.clear()
         report.rows += len(chunk)
         for reasons in checked.errors.values():
             report.problems.extend(reasons)

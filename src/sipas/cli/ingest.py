@@ -71,7 +71,8 @@ def _show(report: api.IngestReport, fmt: str, limit: int, report_path: Path | No
         return
     summary = report.summary()
     counts = summary.pop("problems")
-    emit([summary], "table", title="file")
+    summary["valid"] = "yes" if summary["valid"] else "no"
+    emit([{"": key, "value": value} for key, value in summary.items()], "table", title="file")
     if counts:
         emit([{"problem": k, "count": v} for k, v in counts.items()], "table", title="problems")
     rows = report.table_rows(limit or None)

@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
-from sipas.frameworks.model import Question, QuestionType, SurveyFramework
+from sipas.frameworks.model import Option, Question, QuestionType, SurveyFramework
 from sipas.geo.names import match_province
-from sipas.geo.units import REFORM_DAY, Province, all_provinces
+from sipas.geo.units import REFORM_DAY, Province, all_provinces, successor_of
 from sipas.ingest.columns import DESIGN, META, ColumnMap, framework_columns, map_columns
 from sipas.ingest.problems import Problem, shown
 from sipas.ingest.readers import SHAPE
+from sipas.text import fold
 
 MAX_TEXT = 2_000  # characters of a free-text answer
 MAX_CODE = {"respondent_key": 80, "commune": 40, "village": 40, "stratum": 40, "psu": 40}
@@ -79,9 +80,11 @@ class Validator:
         self.seen_keys: dict[str, int] = {}
         self.seen_prints: dict[int, int] = {}
         self.questions = {q.code: q for q in framework.profile + framework.questions}
-        self.item_scale = _codes(
-            [o.code for o in framework.scales[framework.satisfaction.scale].options]
-        )
+        scale = framework.scales[framework.satisfaction.scale].options
+        self.item_scale = _codes([o.code for o in scale])
+        self.item_labels = _labels(scale)
+        self.labelled: set[str] = set()  # columns where answers were written as labels
+        self.new_problems: list[Problem] = []  # file-level problems found while checking rows
         present = set(self.columns.renames.values())
         self.missing_required = [
             c
@@ -169,7 +172,18 @@ class Validator:
         prints = self._duplicates(raw, out, found)
         self._flags(raw, out, day, found)
         frame = pd.DataFrame(out, index=index)
+        self._labelled(found.labelled)
         return Checked(frame, found.errors, found.flags, prints)
+
+    def _labelled(self, columns: set[str]) -> None:
+        for column in sorted(columns - self.labelled):
+            self.labelled.add(column)
+            self.new_problems.append(
+                Problem(self.file, None, column, "ingest.labels_as_codes",
+                        f"{column} holds answer labels (e.g. 'Hài lòng') instead of codes;"
+                        " they were read as the codes they name",
+                        "export with codes ('XML values') next time; check a few rows", "warning")
+            )  # fmt: skip
 
     def _dates(
         self, get: Callable[[str], pd.Series], found: _Found, out: dict[str, pd.Series]
@@ -224,7 +238,7 @@ class Validator:
                 invalid |= bad
                 periods = "; ".join(f"{p.label()} {p.period()}" for p in matched)
                 for i in np.flatnonzero(bad):
-                    reasons[int(i)] = periods
+                    reasons[int(i)] = periods + _successor_note(matched, day.iloc[int(i)])
         found.add(text.isna().to_numpy(), "province", "ingest.required",
                   lambda i: "the province is blank", "write the province code or name")  # fmt: skip
         found.add(unknown, "province", "ingest.geo_unknown",
@@ -257,7 +271,7 @@ class Validator:
     def _answer(self, code: str, text: pd.Series, found: _Found, out: dict[str, pd.Series]) -> None:
         question = self.questions.get(code) or self._matrix_question(code)
         if question is None:  # a satisfaction item
-            out[code] = _coded(code, text, self.item_scale, found)
+            out[code] = _coded(code, text, self.item_scale, found, self.item_labels)
             return
         if question.required:
             found.add(text.isna().to_numpy(), code, "ingest.required",
@@ -265,7 +279,8 @@ class Validator:
         kind = question.type
         allowed = _codes([o.code for o in self.framework.options_of(question)])
         if kind in (QuestionType.SINGLE, QuestionType.YES_NO) and allowed:
-            out[code] = _coded(code, text, allowed, found)
+            labels = _labels(self.framework.options_of(question))
+            out[code] = _coded(code, text, allowed, found, labels)
         elif kind is QuestionType.MULTIPLE and allowed:
             out[code] = _multiple(code, text, allowed, found)
         elif kind is QuestionType.INTEGER:
@@ -396,6 +411,17 @@ class Validator:
                    f" plausible for {fields} fields", "check with the interviewer; kept")  # fmt: skip
 
 
+def _successor_note(matched: list[Province], day: pd.Timestamp) -> str:
+    """Where a former province's territory belongs on a day after the 2025 merger."""
+    for p in matched:
+        if p.successor and p.valid_to is not None and day.date() > p.valid_to:
+            try:
+                return f"; from 2025-07-01 its territory is part of {successor_of(p).label()}"
+            except SipasError:
+                return ""
+    return ""
+
+
 class _Found:
     """Problems of one chunk, collected per row."""
 
@@ -406,6 +432,7 @@ class _Found:
         self.errors: dict[int, list[Problem]] = {}
         self.flags: list[Problem] = []
         self._rows: list[int] | None = None
+        self.labelled: set[str] = set()
 
     def file_rows(self) -> list[int]:
         if self._rows is None:
@@ -448,27 +475,50 @@ def _normal_codes(text: pd.Series) -> pd.Series:
     return text.str.strip().str.replace(r"\.0+$", "", regex=True)
 
 
+def _labels(options: list[Option]) -> dict[str, object]:
+    """Option labels (Vietnamese and English, folded) → code: exports "with labels" map back."""
+    out: dict[str, object] = {}
+    for option in options:
+        out[fold(option.label.vi)] = option.code
+        out[fold(option.label.en)] = option.code
+    return out
+
+
 def _factor(
-    text: pd.Series, allowed: dict[str, object]
-) -> tuple[np.ndarray, list[object], np.ndarray]:
+    text: pd.Series, allowed: dict[str, object], labels: dict[str, object] | None = None
+) -> tuple[np.ndarray, list[object], np.ndarray, bool]:
     """Cell positions into the distinct values, each distinct value's code (None where not
-    allowed), and whether each is blank; the last entry of both stands for missing cells."""
+    allowed), whether each is blank (the last entry of both stands for missing cells), and
+    whether any cell held an option's label rather than its code."""
     positions, uniques = pd.factorize(text)
+    labelled = False
     table: list[object] = []
     empty: list[bool] = []
     for value in uniques.tolist():
         key = str(value).strip()
         if key not in allowed:
             key = re.sub(r"\.0+$", "", key)
-        table.append(allowed.get(key))
+        found = allowed.get(key)
+        if found is None and labels and key:
+            found = labels.get(fold(key))
+            labelled = labelled or found is not None
+        table.append(found)
         empty.append(not key)
     table.append(None)  # missing cells have position -1: the last entry
     empty.append(True)
-    return positions, table, np.asarray(empty, dtype=bool)
+    return positions, table, np.asarray(empty, dtype=bool), labelled
 
 
-def _coded(code: str, text: pd.Series, allowed: dict[str, object], found: _Found) -> pd.Series:
-    positions, table, empty = _factor(text, allowed)
+def _coded(
+    code: str,
+    text: pd.Series,
+    allowed: dict[str, object],
+    found: _Found,
+    labels: dict[str, object] | None = None,
+) -> pd.Series:
+    positions, table, empty, labelled = _factor(text, allowed, labels)
+    if labelled:
+        found.labelled.add(code)
     known = np.asarray([v is not None for v in table], dtype=bool)
     bad = ~(known | empty)[positions]
     if bad.any():
@@ -489,7 +539,7 @@ def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Fo
         codes = [re.sub(r"\.0+$", "", c) for c in re.split(r"[;,\s]+", str(value)) if c]
         if all(c in allowed for c in codes):
             normal[str(value)] = ";".join(codes) if codes else None
-    positions, table, empty = _factor(text, normal)
+    positions, table, empty, _ = _factor(text, normal)
     known = np.asarray([v is not None for v in table], dtype=bool)
     bad = ~(known | empty)[positions]
     looked = np.asarray(table, dtype=object)[positions]
