@@ -28,6 +28,8 @@ ALLOWED = {
     "ingest": {"rows", "errors", "text", "geo", "frameworks"},
     "service_index": {"rows", "errors", "text", "geo"},
     "store": {"errors", "text"},
+    "reports": {"rows", "errors", "text", "geo", "frameworks", "par"},
+    "web": {"errors", "text", "settings", "api", "store", "__init__"},
     "api": {
         "rows",
         "errors",

@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     lang: Literal["vi", "en"] = Field(default="vi", description="Interface language.")
     seed: int = Field(default=20241, description="Seed for synthetic data and replicate weights.")
     debug: bool = Field(default=False, description="Show tracebacks for unexpected errors.")
+    host: str = Field(default="127.0.0.1", description="Address `sipas serve` listens on.")
+    port: int = Field(default=8000, description="Port `sipas serve` listens on.")
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that signs session cookies; default: a random key kept in data_dir.",
+    )
+    secure_cookies: bool = Field(
+        default=True,
+        description="Send session cookies over HTTPS only (browsers also allow them on localhost).",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from rich.progress import (
     BarColumn,
@@ -15,6 +17,7 @@ from rich.progress import (
 from sipas.api.demo import DEFAULT_YEARS, DemoOptions, run_demo
 from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, to_json
+from sipas.cli.serve import serve_app
 from sipas.errors import SipasError
 
 
@@ -51,6 +54,11 @@ def _years(text: str) -> tuple[int, ...]:
 @click.option("--provinces", help="Only these province codes, comma-separated (default: all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--serve/--no-serve",
+    default=None,
+    help="Serve the web app on the demo data afterwards (default: when run in a terminal).",
+)
 @pass_app
 def demo(
     app: AppContext,
@@ -60,6 +68,7 @@ def demo(
     provinces: str | None,
     fmt: str,
     quiet: bool,
+    serve: bool | None,
 ) -> None:
     """Build a SYNTHETIC national data set: SIPAS surveys for 2023, 2024 (63 provinces) and
     2025 (34 provinces), and one PAR round, saved to the database (SQLite by default)."""
@@ -112,3 +121,9 @@ def demo(
     emit(summary.par, "table", title="PAR rounds (synthetic)")
     click.echo(f"database: {summary.database}  (seed {summary.seed})")
     click.echo("next: sipas results list · sipas results show demo-sipas-2025 --level index")
+    if serve is None:
+        serve = sys.stdin.isatty() and sys.stdout.isatty()
+    if serve:
+        serve_app(app)
+    else:
+        click.echo("serve the web app on these data: sipas serve")

@@ -18,6 +18,7 @@ from sipas.cli.geo import geo
 from sipas.cli.ingest import COMMANDS as INGEST_COMMANDS
 from sipas.cli.par import par
 from sipas.cli.sampling import sample, weights
+from sipas.cli.serve import serve, users
 from sipas.cli.service_index import COMMANDS as SERVICE_INDEX_COMMANDS
 from sipas.cli.settings import settings_command
 from sipas.errors import SipasError
@@ -65,7 +66,9 @@ cli.add_command(geo)
 cli.add_command(par)
 cli.add_command(results)
 cli.add_command(sample)
+cli.add_command(serve)
 cli.add_command(settings_command)
+cli.add_command(users)
 cli.add_command(weights)
 for _command in (*INGEST_COMMANDS, *SERVICE_INDEX_COMMANDS):
     cli.add_command(_command)

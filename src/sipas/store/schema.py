@@ -270,3 +270,18 @@ response_flags = Table(
     Column("message", Text, nullable=False),
     UniqueConstraint("survey_id", "respondent_key", "code"),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),  # the login name
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("role", String(20), nullable=False),  # admin | analyst | officer | appraiser | clerk
+    Column("province_code", String(4), nullable=True),  # an officer's province
+    Column("password_hash", String(255), nullable=False),  # argon2id
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True), nullable=True),  # login throttling
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

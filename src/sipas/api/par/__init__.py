@@ -32,7 +32,7 @@ from sipas.api.par.scores import (
     write_scores,
 )
 from sipas.api.par.sheets import export_scores, import_scores
-from sipas.api.par.views import history, results, unit_scores
+from sipas.api.par.views import campaign_units, can_read, history, results, unit_scores
 
 __all__ = [
     "ASSIGNMENT_ROLES",
@@ -43,6 +43,8 @@ __all__ = [
     "Campaign",
     "advance",
     "assign",
+    "campaign_units",
+    "can_read",
     "create_campaign",
     "ensure_may_read",
     "export_scores",

@@ -24,7 +24,7 @@ from sipas.rows import counted
 from sipas.store import Database, audit
 from sipas.store import par as store
 
-ROLES = ("admin", "analyst", "officer", "appraiser")
+ROLES = ("admin", "analyst", "officer", "appraiser", "clerk")
 ASSIGNMENT_ROLES = ("self_assessor", "appraiser")
 ENTITY = "par_score"
 

@@ -7,12 +7,24 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection
 
-from sipas.api.par.access import ensure_may_read
+from sipas.api.par.access import ensure_may_read, may_read
 from sipas.api.par.campaigns import ENTITY, Actor, Campaign, open_campaign
 from sipas.errors import SipasError
 from sipas.par import ParResults, change, compute, round_half_up
 from sipas.store import Database, audit
 from sipas.store import par as store
+
+
+def campaign_units(db: Database, campaign_code: str) -> list[dict[str, Any]]:
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+    keep = ("unit_code", "name", "kind", "province_code", "locked_at", "locked_by")
+    return [{k: u[k] for k in keep} for u in campaign.units.values()]
+
+
+def can_read(db: Database, actor: Actor, campaign_code: str, unit: str) -> bool:
+    with db.begin() as connection:
+        return may_read(connection, actor, open_campaign(connection, campaign_code), unit)
 
 
 def unit_scores(db: Database, actor: Actor, campaign_code: str, unit: str) -> list[dict[str, Any]]:

@@ -1,0 +1,235 @@
+"""What the public reads: SIPAS and PAR INDEX rankings by year, a province's profile, downloads.
+
+Built from saved estimation runs and final PAR campaigns; every view says whether its data are
+synthetic and on which geography (63 or 34 provinces) it stands.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from sipas.api import estimation
+from sipas.api import par as par_api
+from sipas.errors import SipasError
+from sipas.geo import provinces_on
+from sipas.geo.units import LAST_DAY_OF_63
+from sipas.store import Database
+from sipas.store import surveys as survey_store
+
+INDEX = "SIPAS"
+
+
+def _provinces(geography: str) -> dict[str, Any]:
+    day = LAST_DAY_OF_63 if geography == "63" else date.today()
+    return {p.code: p for p in provinces_on(day)}
+
+
+def sipas_runs(db: Database) -> list[dict[str, Any]]:
+    """Saved runs of stored surveys, newest year first, with their year and geography."""
+    with db.engine.connect() as connection:
+        years = {f"survey:{s['code']}": s for s in survey_store.list_surveys(connection)}
+    runs = []
+    for run in estimation.list_runs(db):
+        survey = years.get(run["source"])
+        if survey is None:
+            continue  # a run of a file: not part of a published series
+        geography = "34" if run["unit"] == "province_34" else survey["geography"]
+        runs.append({**run, "year": survey["year"], "geography": geography})
+    return sorted(runs, key=lambda r: (-r["year"], r["derived"], r["code"]))
+
+
+def _run_info(db: Database, code: str) -> dict[str, Any]:
+    for run in sipas_runs(db):
+        if run["code"] == code:
+            return run
+    raise SipasError(
+        "public.unknown_run",
+        f"no published SIPAS results called {code!r}",
+        "see the list of years on the SIPAS page",
+    )
+
+
+def _previous_run(db: Database, run: dict[str, Any]) -> dict[str, Any] | None:
+    earlier = [
+        r for r in sipas_runs(db) if r["geography"] == run["geography"] and r["year"] < run["year"]
+    ]
+    return max(earlier, key=lambda r: (r["year"], not r["derived"])) if earlier else None
+
+
+def _z_significant(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The two estimates differ at 5% (independent samples: SE of a difference of two surveys)."""
+    if a.get("se") is None or b.get("se") is None:
+        return False
+    spread = math.sqrt(float(a["se"]) ** 2 + float(b["se"]) ** 2)
+    return spread > 0 and abs(float(a["estimate"]) - float(b["estimate"])) > 1.96 * spread
+
+
+def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[str, Any]:
+    run = _run_info(db, code)
+    rows = estimation.load_run(db, code, level="index")["rows"]
+    provinces = _provinces(run["geography"])
+    previous = _previous_run(db, run)
+    before: dict[str, dict[str, Any]] = {}
+    if previous is not None:
+        before = {
+            r["cell"]: r
+            for r in estimation.load_run(db, previous["code"], level="index")["rows"]
+            if r["indicator"] == INDEX and r["partition"] != "national"
+        }
+    table, national = [], None
+    for row in rows:
+        if row["indicator"] != INDEX:
+            continue
+        if row["partition"] == "national":
+            if national is None or row["cell"] == "mean_of_provinces":
+                national = row
+            continue
+        province = provinces.get(row["cell"])
+        if region and (province is None or province.region != region):
+            continue
+        earlier = before.get(row["cell"])
+        table.append(
+            {
+                "code": row["cell"],
+                "name": province.name if province else row["cell"],
+                "region": province.region if province else None,
+                "estimate": row["estimate"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "rank": row["rank"],
+                "rank_low": row["rank_low"],
+                "rank_high": row["rank_high"],
+                "n": row["n"],
+                "unstable": row["unstable"],
+                "change": None if earlier is None else row["estimate"] - earlier["estimate"],
+                "change_significant": earlier is not None and _z_significant(row, earlier),
+            }
+        )
+    table.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
+    return {
+        "run": code,
+        "year": run["year"],
+        "geography": run["geography"],
+        "derived": run["derived"],
+        "synthetic": run["synthetic"],
+        "previous": previous["code"] if previous else None,
+        "national": national,
+        "regions": sorted({p.region for p in provinces.values()}),
+        "rows": table,
+    }
+
+
+def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
+    """One province: every element against the national mean and the best province, its
+    significant strengths and weaknesses, and its trend over the years on the same geography."""
+    run = _run_info(db, code)
+    provinces = _provinces(run["geography"])
+    if province not in provinces:
+        raise SipasError(
+            "public.unknown_province",
+            f"no province {province!r} on the {run['geography']}-province geography",
+            "choose a province from the ranking",
+        )
+    rows = estimation.load_run(db, code)["rows"]
+    wanted = ("component", "subindex", "index")
+    mine = {r["indicator"]: r for r in rows if r["cell"] == province and r["level"] in wanted}
+    national = {
+        r["indicator"]: r
+        for r in rows
+        if r["partition"] == "national"
+        and r["level"] in wanted
+        and r["cell"] == "mean_of_provinces"
+    } or {r["indicator"]: r for r in rows if r["partition"] == "national" and r["level"] in wanted}
+    best: dict[str, dict[str, Any]] = {}
+    candidates = [
+        r
+        for r in rows
+        if r["partition"] != "national" and r["level"] in wanted and r["estimate"] is not None
+    ]
+    for r in candidates:
+        if r["indicator"] not in best or r["estimate"] > best[r["indicator"]]["estimate"]:
+            best[r["indicator"]] = r
+    elements = []
+    for indicator, row in mine.items():
+        nat = national.get(indicator)
+        top = best.get(indicator)
+        gap = None if nat is None else row["estimate"] - nat["estimate"]
+        significant = nat is not None and _z_significant(row, nat)
+        elements.append(
+            {
+                "indicator": indicator,
+                "level": row["level"],
+                "estimate": row["estimate"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "national": None if nat is None else nat["estimate"],
+                "best": None if top is None else top["estimate"],
+                "best_province": None if top is None else top["cell"],
+                "gap": gap,
+                "verdict": (
+                    "strength"
+                    if significant and gap and gap > 0
+                    else "weakness"
+                    if significant and gap and gap < 0
+                    else "not different"
+                ),
+            }
+        )
+    trend = []
+    for other in sipas_runs(db):
+        if other["geography"] != run["geography"]:
+            continue
+        for r in estimation.load_run(db, other["code"], level="index")["rows"]:
+            if r["cell"] == province and r["indicator"] == INDEX:
+                trend.append(
+                    {
+                        "year": other["year"],
+                        "run": other["code"],
+                        "derived": other["derived"],
+                        "estimate": r["estimate"],
+                        "ci_low": r["ci_low"],
+                        "ci_high": r["ci_high"],
+                    }
+                )
+    trend.sort(key=lambda t: (t["year"], t["derived"]))
+    return {
+        "run": code,
+        "year": run["year"],
+        "geography": run["geography"],
+        "synthetic": run["synthetic"],
+        "province": province,
+        "name": provinces[province].name,
+        "region": provinces[province].region,
+        "elements": elements,
+        "trend": trend,
+        "rule": "strength/weakness: differs from the national mean at 5% "
+        "(SE of the difference from both standard errors)",
+    }
+
+
+def par_campaigns(db: Database) -> list[dict[str, Any]]:
+    """Final PAR campaigns, newest first: only final results are public."""
+    return sorted(
+        (c for c in par_api.list_campaigns(db) if c["stage"] == "final"),
+        key=lambda c: (-c["year"], c["code"]),
+    )
+
+
+def par_ranking(db: Database, campaign: str, region: str | None = None) -> dict[str, Any]:
+    shown = par_api.results(db, campaign)
+    geography = par_api.show_campaign(db, campaign)
+    provinces = _provinces("63" if shown["year"] < 2025 else "34")
+    rows = []
+    for unit in shown["units"]:
+        province = provinces.get(unit["unit"])
+        if region and (province is None or province.region != region):
+            continue
+        rows.append({**unit, "region": province.region if province else None})
+    return {
+        **shown,
+        "units": rows,
+        "regions": sorted({p.region for p in provinces.values()}),
+        "stage": geography["stage"],
+    }

@@ -1,0 +1,150 @@
+"""The web application: built by :func:`create_app`, served by `sipas serve`.
+
+Server-rendered pages (Jinja2), each with a JSON twin at the same path plus ``.json`` built from the
+same api call. Sessions live in signed cookies (HttpOnly, SameSite=Lax, Secure unless switched off
+for plain-HTTP development); every form carries a CSRF token; every write goes through the api,
+which writes the audit log. Plotly's JavaScript is served from the installed ``plotly`` package:
+nothing is fetched from the internet.
+"""
+
+from __future__ import annotations
+
+import secrets
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from swagger_ui_bundle import swagger_ui_path
+
+from sipas import __version__
+from sipas.errors import SipasError
+from sipas.settings import Settings, load_settings
+from sipas.store import Database, open_database
+from sipas.web import pages_auth, pages_par, pages_public
+from sipas.web.render import render_error, wants_json
+
+HERE = Path(__file__).resolve().parent
+PLOTLY_JS = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
+SESSION_COOKIE = "sipas_session"
+SESSION_SECONDS = 8 * 3600
+
+# Error codes → HTTP status; anything else a user caused is 400.
+_STATUS = {
+    "auth.login_required": 401,
+    "auth.failed": 401,
+    "auth.forbidden": 403,
+    "auth.csrf": 403,
+    "auth.throttled": 429,
+}
+
+
+def _status_of(error: SipasError) -> int:
+    if error.code in _STATUS:
+        return _STATUS[error.code]
+    if error.code.endswith(
+        ("unknown", "_unknown", ".unknown_unit", ".unknown_node", "unknown_run")
+    ):
+        return 404
+    if "unknown" in error.code:
+        return 404
+    return 400
+
+
+def _secret_key(settings: Settings) -> str:
+    """The configured key, or one kept in the data folder (made on first use, readable by the
+    owner only), so sessions survive a restart without anyone choosing a key."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or load_settings(None)
+    db = db or open_database(settings.resolved_database_url())
+    app = FastAPI(
+        title="sipas",
+        version=__version__,
+        description="SIPAS satisfaction and PAR INDEX results, survey forms and the PAR workspace. "
+        "Every page has a JSON twin at the same path with `.json`.",
+        docs_url=None,  # served below from the installed swagger-ui-bundle, not a CDN
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=_secret_key(settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/api/docs"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                "script-src 'self'; object-src 'none'; frame-ancestors 'none'",
+            )
+        return response
+
+    @app.exception_handler(SipasError)
+    async def sipas_error(request: Request, error: SipasError) -> Response:
+        status = _status_of(error)
+        if status == 401 and not wants_json(request) and request.method == "GET":
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if wants_json(request):
+            return JSONResponse(error.to_dict(), status_code=status)
+        return render_error(request, status, error.message, error.hint)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        message = "an unexpected error occurred; it has been logged"
+        if wants_json(request):
+            return JSONResponse({"code": "internal", "message": message}, status_code=500)
+        return render_error(request, 500, message, None)
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="sipas API",
+            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger/favicon-32x32.png",
+        )
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(pages_auth.router)
+    app.include_router(pages_public.router)
+    app.include_router(pages_par.router)
+    return app

@@ -1,0 +1,184 @@
+"""The PAR workspace: self-assessment with evidence, appraisal, explanation, locking, history,
+campaign administration. Every write goes through sipas.api.par, which checks the actor's rights
+and writes the audit log; the pages only show what the api allows."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+
+from sipas.api import par
+from sipas.web.render import check_csrf, db_of, page, require_actor
+
+router = APIRouter()
+WORKSPACE_ROLES = ("admin", "analyst", "officer", "appraiser")
+MAX_UPLOAD = par.MAX_EVIDENCE_BYTES + 1
+
+
+@page(router, "/workspace", "workspace.html")
+def workspace(request: Request) -> dict[str, Any]:
+    """The campaigns this user works on."""
+    actor = require_actor(request, WORKSPACE_ROLES)
+    return {"actor": actor.__dict__, "campaigns": par.list_campaigns(db_of(request))}
+
+
+@page(router, "/workspace/{campaign}", "campaign.html")
+def campaign_page(request: Request, campaign: str) -> dict[str, Any]:
+    """A campaign's stage and the units this user may open."""
+    actor = require_actor(request, WORKSPACE_ROLES)
+    db = db_of(request)
+    shown = par.show_campaign(db, campaign)
+    units = [
+        u
+        for u in par.campaign_units(db, campaign)
+        if par.can_read(db, actor, campaign, u["unit_code"])
+    ]
+    if actor.role != "admin":
+        shown.pop("assignments", None)
+    return {"actor": actor.__dict__, "campaign": shown, "units": units}
+
+
+@page(router, "/workspace/{campaign}/{unit}", "unit.html")
+def unit_page(request: Request, campaign: str, unit: str) -> dict[str, Any]:
+    """A unit's score sheet: every leaf at every stage, with the forms this user may use."""
+    actor = require_actor(request, WORKSPACE_ROLES)
+    db = db_of(request)
+    sheet = par.unit_scores(db, actor, campaign, unit)  # refuses a unit the actor may not read
+    shown = par.show_campaign(db, campaign)
+    evidence = par.list_evidence(db, actor, campaign, unit)
+    return {
+        "actor": actor.__dict__,
+        "campaign": {k: shown[k] for k in ("campaign", "framework", "year", "stage", "deadline")},
+        "unit": unit,
+        "sheet": sheet,
+        "evidence": [
+            {k: e[k] for k in ("node_code", "filename", "size", "sha256")} for e in evidence
+        ],
+        "writable_stage": _writable_stage(actor, shown["stage"]),
+    }
+
+
+def _writable_stage(actor: par.Actor, stage: str) -> str | None:
+    """The stage this user's forms write at now (None: nothing to write)."""
+    if actor.role == "admin":
+        return stage if stage != "final" else None
+    if actor.role == "officer" and stage in ("self", "explanation"):
+        return stage
+    if actor.role == "appraiser" and stage in ("appraisal1", "appraisal2"):
+        return stage
+    return None
+
+
+@page(router, "/workspace/{campaign}/{unit}/history", "history.html")
+def history_page(
+    request: Request, campaign: str, unit: str, node: str | None = None
+) -> dict[str, Any]:
+    """Who changed which score of the unit, when, from what, to what and why."""
+    actor = require_actor(request, WORKSPACE_ROLES)
+    rows = par.history(db_of(request), actor, campaign, unit, node)
+    return {"campaign": campaign, "unit": unit, "node": node, "rows": rows}
+
+
+def _back(campaign: str, unit: str, message: str) -> Response:
+    return RedirectResponse(f"/workspace/{campaign}/{unit}?saved={message}", status_code=303)
+
+
+def _blank(text: str | None) -> str | None:
+    return text.strip() if text and text.strip() else None
+
+
+@router.post("/workspace/{campaign}/{unit}/{node}", include_in_schema=False)
+def write_leaf(
+    request: Request,
+    campaign: str,
+    unit: str,
+    node: str,
+    stage: str = Form(...),
+    value: str = Form(""),
+    points: str = Form(""),
+    note: str = Form(""),
+    reason: str = Form(""),
+    not_applicable: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    check_csrf(request, csrf)
+    actor = require_actor(request, WORKSPACE_ROLES)
+    par.write_score(
+        db_of(request),
+        actor,
+        campaign,
+        unit=unit,
+        node=node,
+        stage=stage,
+        value=_blank(value),
+        points=_blank(points),
+        applicable=not not_applicable,
+        note=_blank(note),
+        reason=_blank(reason),
+    )
+    return _back(campaign, unit, node)
+
+
+@router.post("/workspace/{campaign}/{unit}/{node}/evidence", include_in_schema=False)
+async def upload(
+    request: Request,
+    campaign: str,
+    unit: str,
+    node: str,
+    file: Annotated[UploadFile, File()],
+    csrf: str = Form(""),
+) -> Response:
+    check_csrf(request, csrf)
+    actor = require_actor(request, WORKSPACE_ROLES)
+    content = await file.read(MAX_UPLOAD)
+    par.upload_evidence(
+        db_of(request),
+        actor,
+        campaign,
+        unit=unit,
+        node=node,
+        filename=file.filename or "evidence",
+        content=content,
+    )
+    return _back(campaign, unit, node)
+
+
+@router.post("/workspace/{campaign}/{unit}/lock", include_in_schema=False)
+def lock_unit(request: Request, campaign: str, unit: str, csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    par.lock(db_of(request), require_actor(request, WORKSPACE_ROLES), campaign, unit)
+    return _back(campaign, unit, "lock")
+
+
+@router.post("/workspace/{campaign}/advance", include_in_schema=False)
+def advance(
+    request: Request, campaign: str, stage: str = Form(...), csrf: str = Form("")
+) -> Response:
+    check_csrf(request, csrf)
+    par.advance(db_of(request), require_actor(request, ("admin",)), campaign, stage)
+    return RedirectResponse(f"/workspace/{campaign}", status_code=303)
+
+
+class ScoreIn(BaseModel):
+    stage: str
+    value: Any = None
+    points: float | None = None
+    applicable: bool = True
+    note: str | None = None
+    reason: str | None = None
+
+
+@router.post(
+    "/api/par/{campaign}/{unit}/{node}", summary="Write one leaf score (JSON twin of the form)"
+)
+def write_leaf_json(
+    request: Request, campaign: str, unit: str, node: str, score: ScoreIn
+) -> dict[str, Any]:
+    check_csrf(request, None)
+    actor = require_actor(request, WORKSPACE_ROLES)
+    return par.write_score(
+        db_of(request), actor, campaign, unit=unit, node=node, **score.model_dump()
+    )

@@ -1,0 +1,170 @@
+"""Public pages: SIPAS and PAR INDEX rankings, a province's profile, a comparison, downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import RedirectResponse, Response
+
+from sipas.api import public
+from sipas.errors import SipasError
+from sipas.text import escape_formula
+from sipas.web import charts
+from sipas.web.i18n import translate
+from sipas.web.render import db_of, lang_of, page
+
+router = APIRouter()
+DOWNLOAD_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@page(router, "/", "home.html")
+def home(request: Request) -> dict[str, Any]:
+    """What is published: SIPAS years and final PAR campaigns."""
+    db = db_of(request)
+    runs = public.sipas_runs(db)
+    campaigns = public.par_campaigns(db)
+    return {
+        "sipas": runs,
+        "par": campaigns,
+        "synthetic": any(r["synthetic"] for r in runs) or any(c["synthetic"] for c in campaigns),
+    }
+
+
+@router.get("/sipas", include_in_schema=False)
+def sipas_latest(request: Request) -> Response:
+    runs = public.sipas_runs(db_of(request))
+    if not runs:
+        raise SipasError("public.no_results", "no SIPAS results are published yet", None)
+    return RedirectResponse(f"/sipas/{runs[0]['code']}", status_code=303)
+
+
+@page(router, "/sipas/{run}", "sipas_ranking.html")
+def sipas_ranking(request: Request, run: str, region: str | None = None) -> dict[str, Any]:
+    """SIPAS of every province for one year: estimate, 95% CI, rank interval, change."""
+    lang = lang_of(request)
+    data = public.sipas_ranking(db_of(request), run, region or None)
+    national = data["national"]["estimate"] if data["national"] else None
+    data["runs"] = public.sipas_runs(db_of(request))
+    data["region"] = region or ""
+    data["charts"] = {
+        "ranking": charts.ranking_dots(data["rows"], national, f"SIPAS {data['year']}"),
+        "map": charts.tile_map(data["rows"], translate("sipas", lang)),
+    }
+    return data
+
+
+@page(router, "/sipas/{run}/province/{code}", "province.html")
+def province(request: Request, run: str, code: str) -> dict[str, Any]:
+    """One province: elements against the national mean and the best, strengths, trend."""
+    data = public.province_profile(db_of(request), run, code)
+    data["charts"] = {
+        "profile": charts.profile(data["elements"], data["name"]),
+        "trend": charts.trend(data["trend"], f"SIPAS · {data['name']}"),
+    }
+    return data
+
+
+@page(router, "/sipas/{run}/compare", "compare.html")
+def compare(request: Request, run: str, a: str, b: str) -> dict[str, Any]:
+    """Two provinces side by side, element by element."""
+    db = db_of(request)
+    first, second = public.province_profile(db, run, a), public.province_profile(db, run, b)
+    theirs = {e["indicator"]: e for e in second["elements"]}
+    rows = [
+        {"indicator": e["indicator"], "a": e, "b": theirs.get(e["indicator"])}
+        for e in first["elements"]
+    ]
+    return {
+        "run": run,
+        "year": first["year"],
+        "synthetic": first["synthetic"],
+        "a": first,
+        "b": second,
+        "rows": rows,
+    }
+
+
+def _table_download(rows: list[dict[str, Any]], kind: str, name: str) -> Response:
+    if kind not in DOWNLOAD_TYPES:
+        raise SipasError("public.download_type", f"no {kind!r} download", "csv, xlsx or json")
+    if kind == "json":
+        body = json.dumps(jsonable_encoder(rows), ensure_ascii=False, indent=1).encode()
+    elif kind == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["empty"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: escape_formula(v) for k, v in row.items()})
+        body = ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8
+    else:
+        import xlsxwriter
+
+        out = io.BytesIO()
+        book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+        sheet = book.add_worksheet("data")
+        for col, key in enumerate(rows[0] if rows else []):
+            sheet.write_string(0, col, key)
+        for line, row in enumerate(rows, start=1):
+            for col, value in enumerate(row.values()):
+                if isinstance(value, bool) or value is None:
+                    sheet.write_string(line, col, "" if value is None else str(value))
+                elif isinstance(value, int | float):
+                    sheet.write_number(line, col, value)
+                else:
+                    sheet.write_string(line, col, escape_formula(str(value)))
+        book.close()
+        body = out.getvalue()
+    return Response(
+        body,
+        media_type=DOWNLOAD_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
+    )
+
+
+@router.get(
+    "/sipas/{run}/download.{kind}", summary="SIPAS ranking of one year as CSV, XLSX or JSON"
+)
+def sipas_download(request: Request, run: str, kind: str) -> Response:
+    data = public.sipas_ranking(db_of(request), run)
+    return _table_download(data["rows"], kind, f"sipas-{data['year']}")
+
+
+@router.get("/par", include_in_schema=False)
+def par_latest(request: Request) -> Response:
+    campaigns = public.par_campaigns(db_of(request))
+    if not campaigns:
+        raise SipasError("public.no_results", "no PAR INDEX results are published yet", None)
+    return RedirectResponse(f"/par/{campaigns[0]['code']}", status_code=303)
+
+
+@page(router, "/par/{campaign}", "par_ranking.html")
+def par_ranking(request: Request, campaign: str, region: str | None = None) -> dict[str, Any]:
+    """PAR INDEX of every unit in a final campaign: index, areas, group, rank, change."""
+    data = public.par_ranking(db_of(request), campaign, region or None)
+    data["campaigns"] = public.par_campaigns(db_of(request))
+    data["region"] = region or ""
+    dots = [
+        {"name": u["name"], "estimate": u["index"], "ci_low": None, "ci_high": None}
+        for u in data["units"]
+    ]
+    data["charts"] = {
+        "ranking": charts.ranking_dots(
+            dots, data["national"]["mean_index"], f"PAR INDEX {data['year']}"
+        )
+    }
+    return data
+
+
+@router.get("/par/{campaign}/download.{kind}", summary="PAR INDEX results as CSV, XLSX or JSON")
+def par_download(request: Request, campaign: str, kind: str) -> Response:
+    data = public.par_ranking(db_of(request), campaign)
+    return _table_download(data["units"], kind, f"par-{data['year']}")

@@ -1,0 +1,153 @@
+"""Pages and their JSON twins, the language of a request, the signed-in user and CSRF tokens."""
+
+from __future__ import annotations
+
+import functools
+import math
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from sipas.api import users as users_api
+from sipas.api.par import Actor
+from sipas.errors import SipasError
+from sipas.store import Database
+from sipas.web.i18n import LANGS, translate
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+LANG_COOKIE = "sipas_lang"
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.endswith(".json") or request.url.path.startswith("/api/")
+
+
+def db_of(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def lang_of(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if asked in LANGS:
+        return str(asked)
+    return str(request.app.state.settings.lang)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """A write must carry the session's token (form field ``csrf`` or header X-CSRF-Token)."""
+    expected = request.session.get("csrf")
+    given = submitted or request.headers.get("x-csrf-token")
+    if not expected or not given or not secrets.compare_digest(str(expected), str(given)):
+        raise SipasError(
+            "auth.csrf",
+            "the form's security token is missing or out of date",
+            "reload the page and submit the form again",
+        )
+
+
+def current_user(request: Request) -> dict[str, Any] | None:
+    if "user" in request.scope.get("state", {}):
+        found: dict[str, Any] | None = request.state.user
+        return found
+    user_id = request.session.get("uid")
+    user = users_api.get_user(db_of(request), int(user_id)) if user_id else None
+    if user is not None and not user["active"]:
+        user = None
+    request.state.user = user
+    return user
+
+
+def require_actor(request: Request, roles: tuple[str, ...] | None = None) -> Actor:
+    user = current_user(request)
+    if user is None:
+        raise SipasError("auth.login_required", "log in to see this page", "use the login page")
+    if roles is not None and user["role"] not in roles:
+        raise SipasError(
+            "auth.forbidden",
+            f"{user['name']} ({user['role']}) may not use this page",
+            None,
+        )
+    return users_api.actor_for(user)
+
+
+def _number(value: Any, digits: int = 2, lang: str = "vi") -> str:
+    """83.94 → "83,94" in Vietnamese, "83.94" in English; blanks for missing values."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = f"{float(value):,.{digits}f}"
+    if lang == "vi":
+        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return text
+
+
+def context(request: Request, **extra: Any) -> dict[str, Any]:
+    lang = lang_of(request)
+    return {
+        "request": request,
+        "lang": lang,
+        "t": lambda key: translate(key, lang),
+        "num": lambda value, digits=2: _number(value, digits, lang),
+        "user": current_user(request),
+        "csrf": csrf_token(request),
+        "other_lang": "en" if lang == "vi" else "vi",
+        **extra,
+    }
+
+
+def render_error(request: Request, status: int, message: str, hint: str | None) -> Response:
+    return TEMPLATES.TemplateResponse(
+        request,
+        "error.html",
+        context(request, status=status, message=message, hint=hint),
+        status_code=status,
+    )
+
+
+def _respond(request: Request, template: str, data: Any) -> Response:
+    if isinstance(data, Response):
+        return data
+    if wants_json(request):
+        return JSONResponse(jsonable_encoder(data))
+    response = TEMPLATES.TemplateResponse(request, template, context(request, data=data))
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, request.query_params["lang"], samesite="lax")
+    return response
+
+
+def page(router: APIRouter, path: str, template: str) -> Callable[[Callable[..., Any]], Any]:
+    """Register a GET page at ``path`` and its JSON twin at ``path`` + ``.json``.
+
+    The decorated function takes ``request`` and returns the page's data (a dict); the HTML page
+    renders that data, the twin returns it as JSON.
+    """
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def endpoint(*args: Any, **kwargs: Any) -> Response:
+            return _respond(kwargs["request"], template, function(*args, **kwargs))
+
+        # The twin first: "/sipas/{run}" would otherwise take "/sipas/2025.json" as a run.
+        router.add_api_route(
+            f"{path}.json", endpoint, methods=["GET"], summary=function.__doc__ or path
+        )
+        router.add_api_route(
+            path, endpoint, methods=["GET"], response_class=HTMLResponse, include_in_schema=False
+        )
+        return function
+
+    return decorate

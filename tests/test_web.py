@@ -1,0 +1,311 @@
+"""The web application in-process, on SQLite and on the real PostgreSQL server: every route, the
+JSON twins, downloads, logging in, CSRF, and who may read and write what (an authorization matrix).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from par_fixtures import EVERY_RUBRIC
+from sipas.api import par, users
+from sipas.api.demo import DemoOptions, run_demo
+from sipas.settings import load_settings
+from sipas.store import open_database
+from sipas.web import create_app
+
+PASSWORD = "correct horse battery"
+ACCOUNTS = {
+    "admin": ("admin", None),
+    "analyst": ("analyst", None),
+    "officer01": ("officer", "01"),
+    "officer79": ("officer", "79"),
+    "appraiser": ("appraiser", None),
+    "clerk": ("clerk", None),
+    "guessed": ("clerk", None),  # locked out by the throttling test
+}
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("web")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'web.db'}"
+        drop = None
+    else:
+        url, drop = _postgres(folder)
+    db = open_database(url)
+    db.upgrade()
+    run_demo(
+        db,
+        DemoOptions(
+            seed=3, years=(2024, 2025), respondents_per_province=40, provinces=("01", "79")
+        ),
+    )
+    for name, (role, province) in ACCOUNTS.items():
+        users.create_user(db, name=name, role=role, password=PASSWORD, province=province)
+    framework = folder / "every-rubric.yaml"
+    framework.write_text(EVERY_RUBRIC, encoding="utf-8")
+    admin = par.Actor("admin", "admin")
+    par.create_campaign(db, admin, code="open-2025", framework=str(framework), year=2025)
+    par.assign(db, admin, "open-2025", user="officer01", role="self_assessor", unit="01")
+    par.assign(db, admin, "open-2025", user="officer79", role="self_assessor", unit="79")
+    par.assign(db, admin, "open-2025", user="appraiser", role="appraiser", node="1")
+    settings = load_settings(None, data_dir=folder / "data")
+    yield {"db": db, "app": create_app(settings, db)}
+    db.close()
+    if drop:
+        drop()
+
+
+def _postgres(folder: Path) -> tuple[str, Any]:
+    import os
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = (
+        os.environ.get("SIPAS_TEST_POSTGRES_URL")
+        or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"sipas_web_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        if os.environ.get("SIPAS_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL required but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False), drop
+
+
+def _client(site: dict[str, Any], who: str | None = None) -> TestClient:
+    client = TestClient(site["app"], base_url="https://testserver")
+    if who is not None:
+        response = _login(client, who, PASSWORD)
+        assert response.status_code == 303, response.text
+    return client
+
+
+def _csrf(client: TestClient, path: str = "/login") -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def _login(client: TestClient, name: str, password: str) -> Any:
+    return client.post(
+        "/login",
+        data={"name": name, "password": password, "csrf": _csrf(client), "next": "/workspace"},
+        follow_redirects=False,
+    )
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/sipas/demo-sipas-2025",
+    "/sipas/demo-sipas-2025?region=Đồng bằng sông Hồng",
+    "/sipas/demo-sipas-2024",
+    "/sipas/demo-sipas-2024-on-34",
+    "/sipas/demo-sipas-2025/province/01",
+    "/sipas/demo-sipas-2025/compare?a=01&b=79",
+    "/par/demo-par-2019",
+    "/login",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_and_their_json_twins(site: dict[str, Any], path: str) -> None:
+    client = _client(site)
+    page = client.get(path)
+    assert page.status_code == 200, page.text[:300]
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Content-Security-Policy" in page.headers
+    if path != "/login":
+        assert "DỮ LIỆU GIẢ LẬP" in page.text  # synthetic data says so on every page
+        base, _, query = path.partition("?")
+        twin = client.get(f"{base}.json" + (f"?{query}" if query else ""))
+        assert twin.status_code == 200 and twin.json()["synthetic"] is True
+
+
+def test_ranking_page_numbers_are_the_api_numbers(site: dict[str, Any]) -> None:
+    client = _client(site)
+    data = client.get("/sipas/demo-sipas-2025.json").json()
+    assert [r["code"] for r in data["rows"]] and data["geography"] == "34"
+    first = data["rows"][0]
+    page = client.get("/sipas/demo-sipas-2025").text
+    shown = f"{first['estimate']:.2f}".replace(".", ",")  # Vietnamese decimal comma
+    assert shown in page and first["name"] in page
+    english = client.get("/sipas/demo-sipas-2025?lang=en").text
+    assert f"{first['estimate']:.2f}" in english and "SYNTHETIC DATA" in english
+    assert data["previous"] == "demo-sipas-2024-on-34"  # change measured on the same geography
+    assert '<script src="/vendor/plotly.min.js">' in page
+    plotly = client.get("/vendor/plotly.min.js")
+    assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
+
+
+def test_downloads_hold_the_same_numbers_and_no_formulas(site: dict[str, Any]) -> None:
+    client = _client(site)
+    data = client.get("/sipas/demo-sipas-2025/download.json").json()
+    text = client.get("/sipas/demo-sipas-2025/download.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["code"] for r in rows] == [r["code"] for r in data]
+    assert float(rows[0]["estimate"]) == pytest.approx(data[0]["estimate"])
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get("/sipas/demo-sipas-2025/download.xlsx").content)
+    )
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("estimate") + 1).value == pytest.approx(data[0]["estimate"])
+    par_rows = client.get("/par/demo-par-2019/download.json").json()
+    assert len(par_rows) == 2 and par_rows[0]["rank"] == 1
+    assert client.get("/sipas/demo-sipas-2025/download.exe").status_code == 400
+
+
+def test_errors_are_pages_or_json_never_tracebacks(site: dict[str, Any]) -> None:
+    client = _client(site)
+    missing = client.get("/sipas/nope")
+    assert missing.status_code == 404 and "Traceback" not in missing.text
+    assert client.get("/sipas/nope.json").json()["code"] == "public.unknown_run"
+    assert client.get("/sipas/demo-sipas-2025/province/99.json").status_code == 404
+    assert client.get("/api/docs").status_code == 200
+    assert "cdn" not in client.get("/api/docs").text.lower()
+    assert "/sipas/{run}.json" in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_login_throttling_and_csrf(site: dict[str, Any]) -> None:
+    client = _client(site)
+    assert _login(client, "analyst", "wrong password!").status_code == 401
+    assert _login(client, "nobody", PASSWORD).status_code == 401
+    no_token = client.post(
+        "/login", data={"name": "analyst", "password": PASSWORD}, follow_redirects=False
+    )
+    assert no_token.status_code == 403
+    for _ in range(4):
+        _login(client, "guessed", "wrong password!")
+    throttled = _login(client, "guessed", "wrong password!")
+    assert throttled.status_code == 401  # the fifth failure starts the wait
+    assert _login(client, "guessed", PASSWORD).status_code == 429  # even the right password waits
+    ok = _login(client, "analyst", PASSWORD)
+    assert ok.status_code == 303 and ok.headers["location"] == "/workspace"
+    cookie = ok.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie
+    evil = _client(site)
+    assert (
+        evil.post(
+            "/login",
+            data={
+                "name": "analyst",
+                "password": PASSWORD,
+                "csrf": _csrf(evil),
+                "next": "//evil.example",
+            },
+            follow_redirects=False,
+        ).headers["location"]
+        == "/"
+    )
+
+
+# Who may open a unit's page, and who may write its self-assessment, while the campaign is at
+# the self stage: officers of the unit's province only, and admins.
+READ = {
+    "admin": 200,
+    "analyst": 200,
+    "officer01": 200,
+    "officer79": 403,
+    "appraiser": 200,
+    "clerk": 403,
+    None: 401,
+}
+WRITE_SELF = {
+    "admin": 303,
+    "analyst": 403,
+    "officer01": 303,
+    "officer79": 403,
+    "appraiser": 403,
+    "clerk": 403,
+}
+
+
+@pytest.mark.parametrize("who", list(READ))
+def test_authorization_matrix(site: dict[str, Any], who: str | None) -> None:
+    client = _client(site, who)
+    for path in ("/workspace/open-2025/01.json", "/workspace/open-2025/01/history.json"):
+        assert client.get(path).status_code == READ[who], (who, path)
+    page = client.get("/workspace/open-2025/01", follow_redirects=False)
+    assert page.status_code == (303 if who is None else READ[who])
+    listing = client.get("/workspace.json")
+    assert listing.status_code == (401 if who is None else 403 if who == "clerk" else 200)
+    if who is None:
+        return
+    token = _csrf(client, "/login")
+    before = par.unit_scores(site["db"], par.Actor("admin", "admin"), "open-2025", "01")
+    form = client.post(
+        "/workspace/open-2025/01/1.5",
+        data={"stage": "self", "points": "1", "note": "báo cáo", "csrf": token},
+        follow_redirects=False,
+    )
+    assert form.status_code == WRITE_SELF[who], (who, form.text[:200])
+    api = client.post(
+        "/api/par/open-2025/01/1.5",
+        json={"stage": "self", "points": 1.5},
+        headers={"X-CSRF-Token": token},
+    )
+    assert api.status_code == (200 if WRITE_SELF[who] == 303 else 403), (who, api.text)
+    if WRITE_SELF[who] != 303:
+        after = par.unit_scores(site["db"], par.Actor("admin", "admin"), "open-2025", "01")
+        assert after == before  # a refused write changes nothing
+    forged = client.post(
+        "/workspace/open-2025/01/1.5", data={"stage": "self", "points": "1"}, follow_redirects=False
+    )
+    assert forged.status_code == 403  # no CSRF token: refused whoever asks
+
+
+def test_officer_self_assesses_with_evidence_and_sees_history(site: dict[str, Any]) -> None:
+    client = _client(site, "officer01")
+    token = _csrf(client, "/workspace/open-2025/01")
+    saved = client.post(
+        "/workspace/open-2025/01/1.2",
+        data={"stage": "self", "value": "", "points": "1", "note": "có kinh phí", "csrf": token},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    upload = client.post(
+        "/workspace/open-2025/01/1.2/evidence",
+        data={"csrf": token},
+        files={"file": ("kế hoạch.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert upload.status_code == 303
+    bad = client.post(
+        "/workspace/open-2025/01/1.2/evidence",
+        data={"csrf": token},
+        files={"file": ("virus.exe", b"MZ", "application/octet-stream")},
+    )
+    assert bad.status_code == 400 and "not accepted" in bad.text
+    page = client.get("/workspace/open-2025/01").text
+    assert "kế hoạch.pdf" in page
+    history = client.get("/workspace/open-2025/01/history.json?node=1.2").json()["rows"]
+    assert [h["action"] for h in history][-2:] == ["par.self", "par.evidence"]
+    assert history[-2]["actor"] == "officer01"
+    other = client.get("/workspace/open-2025/79")
+    assert other.status_code == 403
