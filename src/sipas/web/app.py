@@ -25,7 +25,7 @@ from sipas import __version__
 from sipas.errors import SipasError
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
-from sipas.web import pages_auth, pages_par, pages_public
+from sipas.web import pages_auth, pages_par, pages_public, pages_survey
 from sipas.web.render import render_error, wants_json
 
 HERE = Path(__file__).resolve().parent
@@ -147,4 +147,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(pages_auth.router)
     app.include_router(pages_public.router)
     app.include_router(pages_par.router)
+    app.include_router(pages_survey.router)
     return app
