@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyreadstat
@@ -292,3 +293,12 @@ def test_kobo_export_with_labels_maps_labels_back_to_codes(tmp_path: Path) -> No
     )
     assert stored["sex"].tolist() == frame["sex"].tolist()
     assert stored["Q9_02"].iloc[0] == 4
+
+
+def test_cli_import_from_odk_without_a_server_is_a_clean_error(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = run_cli("import", "odk:sipas_gen2", "--framework", "sipas-gen2", "--survey", "x")
+    assert result.exit_code == 1
+    assert "ingest.odk_not_configured" in result.output

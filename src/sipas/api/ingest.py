@@ -136,6 +136,21 @@ def import_file(
     return _import(db, source, survey, survey_code, period, actor, progress)
 
 
+def import_odk(
+    db: Database,
+    form_id: str,
+    framework: str | SurveyFramework,
+    survey_code: str,
+    period: tuple[date, date] | None = None,
+    project_id: int | None = None,
+    config: Path | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Pull a form's submissions from the configured ODK Central server and import them."""
+    source = odk_source(form_id, project_id, config)
+    return import_source(db, source, framework, survey_code, period, "sipas import", progress)
+
+
 def import_source(
     db: Database,
     source: Source,
@@ -480,6 +495,7 @@ __all__ = [
     "export_xlsform",
     "import_file",
     "import_frame",
+    "import_odk",
     "import_source",
     "odk_source",
     "parse_period",

@@ -137,14 +137,21 @@ def import_command(
 ) -> None:
     """Import FILE into a survey: accepted rows are stored, the others quarantined with reasons.
 
-    Importing a corrected file again adds the rows now accepted and never duplicates stored ones.
+    FILE is a .csv, .xlsx, ODK Central export .zip or SPSS .sav file, or odk:FORM_ID to pull the
+    form's submissions from the ODK Central server configured for pyodk. Importing a corrected
+    file again adds the rows now accepted and never duplicates stored ones.
     """
     db = app.db
+    window = api.parse_period(period)
     with _progress(quiet or fmt == "json") as progress:
-        report = api.import_file(
-            db, file, framework, survey, api.parse_period(period), progress=progress
-        )
+        if str(file).startswith("odk:"):
+            form = str(file).removeprefix("odk:")
+            report = api.import_odk(db, form, framework, survey, window, progress=progress)
+        else:
+            report = api.import_file(db, file, framework, survey, window, progress=progress)
     _show(report, fmt, limit, report_path)
+    if fmt != "json" and report.quarantined:
+        click.echo(f"quarantined rows and their reasons: sipas quarantine {survey}")
 
 
 @click.command("xlsform")
