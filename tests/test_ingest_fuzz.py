@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 import zipfile
 from pathlib import Path
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from ingest_fixtures import cp1258, responses, write_csv
 from sipas.api import ingest as api
+from sipas.errors import SipasError
 from sipas.store import ingest as ingest_store
 from sipas.store import open_database
 from sipas.store.surveys import get_survey
@@ -325,3 +327,33 @@ def test_zip_without_csv_and_corrupt_zip(run_cli: Any, tmp_path: Path) -> None:
         archive.writestr("readme.txt", "nothing")
     result = run_cli("validate", str(path), "--framework", "sipas-gen2")
     assert result.exit_code == 1 and "ingest.zip_no_csv" in result.output
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=5),
+            st.sampled_from(["Q9_01", "sex", "province", "interview_date", "respondent_key",
+                             "Q2", "Q11", "weight", "commune", "district", "Q1_3"]),
+            st.one_of(st.text(max_size=30), st.sampled_from(FORMULAS), st.just("")),
+        ),
+        max_size=12,
+    )
+)  # fmt: skip
+def test_arbitrary_cell_text_never_breaks_validation(tmp_path: Path, cells: list[Any]) -> None:
+    frame = responses(codes=("01",)).head(6).astype(object)
+    for row, column, value in cells:
+        frame.loc[row, column] = value
+    path = tmp_path / "cells.csv"
+    path.write_bytes(frame.to_csv(index=False).encode("utf-8", errors="surrogatepass"))
+    try:
+        report = api.validate_file(path, "sipas-gen2")
+    except SipasError as error:  # a whole-file refusal (e.g. NUL characters) is a clean answer
+        assert error.code.startswith("ingest.")
+        return
+    assert report.accepted + report.quarantined == report.rows
+    assert report.rows <= 6
+    json.loads(report.to_json())
