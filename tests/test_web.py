@@ -309,3 +309,38 @@ def test_officer_self_assesses_with_evidence_and_sees_history(site: dict[str, An
     assert history[-2]["actor"] == "officer01"
     other = client.get("/workspace/open-2025/79")
     assert other.status_code == 403
+
+
+def test_cached_views_follow_every_change(tmp_path: Path) -> None:
+    from sipas.api import public
+
+    db = open_database(f"sqlite:///{tmp_path / 'cache.db'}")
+    db.upgrade()
+    framework = tmp_path / "flat.yaml"
+    from par_fixtures import FLAT
+
+    framework.write_text(FLAT, encoding="utf-8")
+    admin = par.Actor("admin", "admin")
+    par.create_campaign(
+        db,
+        admin,
+        code="c",
+        framework=str(framework),
+        year=2025,
+        units=[{"unit_code": "U", "name": "U", "kind": "commune", "province_code": "01"}],
+    )
+    assert public.cached(db, "par_campaigns") == []
+    par.write_scores(
+        db,
+        admin,
+        "c",
+        "self",
+        [
+            {"unit": "U", "node": "1", "points": 50, "note": "x"},
+            {"unit": "U", "node": "2", "points": 30, "note": "x"},
+        ],
+    )
+    for stage in ("appraisal1", "explanation", "appraisal2", "final"):
+        par.advance(db, admin, "c", stage)
+    assert [c["code"] for c in public.cached(db, "par_campaigns")] == ["c"]
+    assert public.cached(db, "par_ranking", "c", None)["units"][0]["index"] == 80.0

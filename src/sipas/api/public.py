@@ -7,6 +7,7 @@ synthetic and on which geography (63 or 34 provinces) it stands.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -17,8 +18,27 @@ from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
 from sipas.store import Database
 from sipas.store import surveys as survey_store
+from sipas.store.records import data_version
 
 INDEX = "SIPAS"
+_CACHE_SIZE = 128
+_cache: dict[tuple[Any, ...], Any] = {}
+
+
+def cached(db: Database, name: str, *args: Any) -> Any:
+    """A published view, computed once per state of the data.
+
+    Public pages are read far more often than results change; every write that changes them
+    (a saved estimation run, a PAR score or stage, through the audit log) moves the version, so
+    a cached view is never stale."""
+    with db.engine.connect() as connection:
+        version = data_version(connection)
+    key = (db.display_url, name, args, version)
+    if key not in _cache:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = _VIEWS[name](db, *args)
+    return _cache[key]
 
 
 def _provinces(geography: str) -> dict[str, Any]:
@@ -233,3 +253,12 @@ def par_ranking(db: Database, campaign: str, region: str | None = None) -> dict[
         "regions": sorted({p.region for p in provinces.values()}),
         "stage": geography["stage"],
     }
+
+
+_VIEWS: dict[str, Callable[..., Any]] = {
+    "sipas_runs": sipas_runs,
+    "sipas_ranking": sipas_ranking,
+    "province_profile": province_profile,
+    "par_campaigns": par_campaigns,
+    "par_ranking": par_ranking,
+}

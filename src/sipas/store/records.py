@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, delete, insert, select
+from sqlalchemy import Column, Connection, Table, delete, func, insert, select
 
 from sipas.errors import SipasError
 
@@ -42,3 +42,15 @@ def create_coded(
     if key is None:
         raise RuntimeError(f"the database returned no id for the new {what}")
     return int(key[0])
+
+
+def data_version(connection: Connection) -> tuple[Any, ...]:
+    """Changes whenever published data may have changed: a new audit row (every PAR write) or a
+    new, replaced or deleted estimation run. Two indexed look-ups."""
+    from sipas.store.schema import audit_log, estimation_runs
+
+    audit = connection.execute(select(func.max(audit_log.c.id))).scalar()
+    runs = connection.execute(
+        select(func.max(estimation_runs.c.id), func.count(estimation_runs.c.id))
+    ).one()
+    return (audit, runs[0], runs[1])

@@ -30,8 +30,8 @@ DOWNLOAD_TYPES = {
 def home(request: Request) -> dict[str, Any]:
     """What is published: SIPAS years and final PAR campaigns."""
     db = db_of(request)
-    runs = public.sipas_runs(db)
-    campaigns = public.par_campaigns(db)
+    runs = public.cached(db, "sipas_runs")
+    campaigns = public.cached(db, "par_campaigns")
     return {
         "sipas": runs,
         "par": campaigns,
@@ -41,7 +41,7 @@ def home(request: Request) -> dict[str, Any]:
 
 @router.get("/sipas", include_in_schema=False)
 def sipas_latest(request: Request) -> Response:
-    runs = public.sipas_runs(db_of(request))
+    runs = public.cached(db_of(request), "sipas_runs")
     if not runs:
         raise SipasError("public.no_results", "no SIPAS results are published yet", None)
     return RedirectResponse(f"/sipas/{runs[0]['code']}", status_code=303)
@@ -51,9 +51,9 @@ def sipas_latest(request: Request) -> Response:
 def sipas_ranking(request: Request, run: str, region: str | None = None) -> dict[str, Any]:
     """SIPAS of every province for one year: estimate, 95% CI, rank interval, change."""
     lang = lang_of(request)
-    data = public.sipas_ranking(db_of(request), run, region or None)
+    data = dict(public.cached(db_of(request), "sipas_ranking", run, region or None))
     national = data["national"]["estimate"] if data["national"] else None
-    data["runs"] = public.sipas_runs(db_of(request))
+    data["runs"] = public.cached(db_of(request), "sipas_runs")
     data["region"] = region or ""
     data["charts"] = {
         "ranking": charts.ranking_dots(data["rows"], national, f"SIPAS {data['year']}"),
@@ -65,7 +65,7 @@ def sipas_ranking(request: Request, run: str, region: str | None = None) -> dict
 @page(router, "/sipas/{run}/province/{code}", "province.html")
 def province(request: Request, run: str, code: str) -> dict[str, Any]:
     """One province: elements against the national mean and the best, strengths, trend."""
-    data = public.province_profile(db_of(request), run, code)
+    data = dict(public.cached(db_of(request), "province_profile", run, code))
     data["charts"] = {
         "profile": charts.profile(data["elements"], data["name"]),
         "trend": charts.trend(data["trend"], f"SIPAS · {data['name']}"),
@@ -77,7 +77,8 @@ def province(request: Request, run: str, code: str) -> dict[str, Any]:
 def compare(request: Request, run: str, a: str, b: str) -> dict[str, Any]:
     """Two provinces side by side, element by element."""
     db = db_of(request)
-    first, second = public.province_profile(db, run, a), public.province_profile(db, run, b)
+    first = public.cached(db, "province_profile", run, a)
+    second = public.cached(db, "province_profile", run, b)
     theirs = {e["indicator"]: e for e in second["elements"]}
     rows = [
         {"indicator": e["indicator"], "a": e, "b": theirs.get(e["indicator"])}
@@ -134,13 +135,13 @@ def _table_download(rows: list[dict[str, Any]], kind: str, name: str) -> Respons
     "/sipas/{run}/download.{kind}", summary="SIPAS ranking of one year as CSV, XLSX or JSON"
 )
 def sipas_download(request: Request, run: str, kind: str) -> Response:
-    data = public.sipas_ranking(db_of(request), run)
+    data = public.cached(db_of(request), "sipas_ranking", run, None)
     return _table_download(data["rows"], kind, f"sipas-{data['year']}")
 
 
 @router.get("/par", include_in_schema=False)
 def par_latest(request: Request) -> Response:
-    campaigns = public.par_campaigns(db_of(request))
+    campaigns = public.cached(db_of(request), "par_campaigns")
     if not campaigns:
         raise SipasError("public.no_results", "no PAR INDEX results are published yet", None)
     return RedirectResponse(f"/par/{campaigns[0]['code']}", status_code=303)
@@ -149,8 +150,8 @@ def par_latest(request: Request) -> Response:
 @page(router, "/par/{campaign}", "par_ranking.html")
 def par_ranking(request: Request, campaign: str, region: str | None = None) -> dict[str, Any]:
     """PAR INDEX of every unit in a final campaign: index, areas, group, rank, change."""
-    data = public.par_ranking(db_of(request), campaign, region or None)
-    data["campaigns"] = public.par_campaigns(db_of(request))
+    data = dict(public.cached(db_of(request), "par_ranking", campaign, region or None))
+    data["campaigns"] = public.cached(db_of(request), "par_campaigns")
     data["region"] = region or ""
     dots = [
         {"name": u["name"], "estimate": u["index"], "ci_low": None, "ci_high": None}
@@ -166,5 +167,5 @@ def par_ranking(request: Request, campaign: str, region: str | None = None) -> d
 
 @router.get("/par/{campaign}/download.{kind}", summary="PAR INDEX results as CSV, XLSX or JSON")
 def par_download(request: Request, campaign: str, kind: str) -> Response:
-    data = public.par_ranking(db_of(request), campaign)
+    data = public.cached(db_of(request), "par_ranking", campaign, None)
     return _table_download(data["units"], kind, f"par-{data['year']}")
