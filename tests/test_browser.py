@@ -1,0 +1,122 @@
+"""The pages people use, in a real headless Chromium against the real app served over loopback.
+
+Chromium comes from Debian (/usr/bin/chromium; the test command installs it), driven by Playwright.
+Screenshots are kept in test-artifacts/browser/ for a look.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from par_fixtures import EVERY_RUBRIC
+from sipas.api import par, users
+from sipas.api.demo import DemoOptions, run_demo
+from sipas.settings import load_settings
+from sipas.store import open_database
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
+PASSWORD = "correct horse battery"
+
+if not CHROMIUM.exists():
+    if os.environ.get("SIPAS_REQUIRE_BROWSER"):
+        raise RuntimeError(
+            "Chromium is required (SIPAS_REQUIRE_BROWSER) but /usr/bin/chromium is missing"
+        )
+    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import uvicorn
+
+    from sipas.web import create_app
+
+    folder = tmp_path_factory.mktemp("browser")
+    db = open_database(f"sqlite:///{folder / 'site.db'}")
+    db.upgrade()
+    run_demo(db, DemoOptions(seed=5, years=(2025,), respondents_per_province=30))
+    users.create_user(db, name="officer01", role="officer", password=PASSWORD, province="01")
+    framework = folder / "every-rubric.yaml"
+    framework.write_text(EVERY_RUBRIC, encoding="utf-8")
+    admin = par.Actor("admin", "admin")
+    par.create_campaign(db, admin, code="open-2025", framework=str(framework), year=2025)
+    par.assign(db, admin, "open-2025", user="officer01", role="self_assessor", unit="01")
+    port = _free_port()
+    app = create_app(load_settings(None, data_dir=folder / "data"), db)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    web = uvicorn.Server(config)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if web.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    web.should_exit = True
+    thread.join(timeout=5)
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def test_ranking_page_draws_its_chart(server: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/sipas")
+    page.wait_for_selector("#ranking-chart[data-drawn='true']", timeout=15_000)
+    assert page.locator("#ranking-chart .main-svg").count() > 0  # Plotly drew SVG
+    assert page.locator("table tbody tr").count() == 34
+    assert "DỮ LIỆU GIẢ LẬP" in page.inner_text(".synthetic")
+    page.screenshot(path=str(ARTIFACTS / "sipas-ranking.png"), full_page=True)
+    page.click("text=English")
+    page.wait_for_selector("#ranking-chart[data-drawn='true']")
+    assert "SYNTHETIC DATA" in page.inner_text(".synthetic")
+    assert not errors, errors
+    page.close()
+
+
+def test_officer_uploads_evidence(server: str, browser: Any, tmp_path: Path) -> None:
+    evidence = tmp_path / "ke-hoach.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/workspace/open-2025/01")
+    page.fill("#name", "officer01")  # redirected to the login page first
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/workspace/open-2025/01")
+    page.fill("#points-1\\.5", "1.5")
+    page.fill("#note-1\\.5", "sáng kiến được công nhận")
+    page.locator("form[action$='/1.5'] button").click()
+    page.wait_for_selector("#saved")
+    page.set_input_files("#file-1\\.5", str(evidence))
+    page.locator("form[action$='/1.5/evidence'] button").click()
+    page.wait_for_selector("#evidence li")
+    assert "ke-hoach.pdf" in page.inner_text("#evidence")
+    assert "1,50" in page.inner_text("#leaf-1\\.5")  # Vietnamese decimal comma
+    page.screenshot(path=str(ARTIFACTS / "officer-evidence.png"), full_page=True)
+    page.close()
