@@ -23,3 +23,22 @@ sipas_bootstrap() {
     echo "$want" > "$stamp"
   fi
 }
+
+# System packages from Debian that Python wheels cannot carry: installed when missing and we are
+# root with apt-get; otherwise the command to run is printed (the tests that need them say so).
+sipas_system_packages() {
+  local missing=()
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} from Debian" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2; }
+  else
+    echo "NOTE: missing system packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+  fi
+}
