@@ -1,0 +1,197 @@
+"""Static charts for reports (matplotlib, PNG): ranking with interval whiskers, element profile
+against the national mean, trend lines, tile map of provinces.
+
+Each function takes plain numbers and labels and returns PNG bytes. Text is drawn in DejaVu Sans,
+matplotlib's own font, which covers Vietnamese.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+DPI = 120
+INK = "#1f2a44"
+ACCENT = "#c0392b"
+MUTED = "#8a94a6"
+Formatter = Callable[[float], str]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One estimate with its interval; ``highlight`` draws it in the accent colour."""
+
+    label: str
+    value: float
+    low: float
+    high: float
+    highlight: bool = False
+
+
+def _png(figure: Figure) -> bytes:
+    # Fixed margins, not a layout engine or a tight bounding box: each of those draws the
+    # figure again, and a year's province reports draw hundreds of charts.
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _new(width: float, height: float, left: float = 0.3) -> tuple[Figure, Axes]:
+    """A figure whose plot starts ``left`` of the width in (room for the labels)."""
+    figure = Figure(figsize=(width, height))
+    bottom = min(0.45, 0.4 / height)
+    top = 1 - min(0.3, 0.25 / height)
+    figure.subplots_adjust(left=left, right=0.97, bottom=bottom, top=top)
+    axes = figure.add_subplot()
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(labelsize=8)
+    return figure, axes
+
+
+def _finite(values: Sequence[float]) -> list[float]:
+    return [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
+
+
+def ranking(points: Sequence[Point], national: float, fmt: Formatter, mean_label: str) -> bytes:
+    """Dots with 95% whiskers, best at the top, and the national mean as a vertical line."""
+    ordered = sorted(points, key=lambda p: p.value)
+    figure, axes = _new(7.0, max(2.5, 0.14 * len(ordered) + 0.7), left=0.2)
+    ys = range(len(ordered))
+    for y, p in zip(ys, ordered, strict=True):
+        colour = ACCENT if p.highlight else INK
+        axes.plot([p.low, p.high], [y, y], color=colour, linewidth=1.2, alpha=0.8)
+        axes.plot([p.value], [y], "o", color=colour, markersize=3.5 if not p.highlight else 5)
+    axes.axvline(national, color=MUTED, linestyle="--", linewidth=1)
+    axes.text(national, len(ordered) - 0.3, f" {mean_label} {fmt(national)}", fontsize=7)
+    axes.set_yticks(list(ys), [p.label for p in ordered], fontsize=7)
+    axes.set_ylim(-0.7, len(ordered) - 0.1)
+    axes.xaxis.set_major_formatter(lambda x, _: fmt(x))
+    axes.grid(axis="x", color="#e3e6eb", linewidth=0.6)
+    return _png(figure)
+
+
+def profile(
+    labels: Sequence[str],
+    values: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    national: Sequence[float],
+    fmt: Formatter,
+    names: tuple[str, str],
+) -> bytes:
+    """The unit's value of each element with its interval, beside the national mean (a bar)."""
+    figure, axes = _new(7.5, 0.3 * len(labels) + 0.7, left=0.5)
+    ys = list(range(len(labels)))[::-1]
+    axes.barh(ys, national, color="#dfe4ec", height=0.6, label=names[1])
+    for y, lo, hi in zip(ys, lows, highs, strict=True):
+        axes.plot([lo, hi], [y, y], color=INK, linewidth=1.2)
+    axes.plot(values, ys, "o", color=ACCENT, markersize=5, label=names[0])
+    axes.set_yticks(ys, list(labels), fontsize=8)
+    shown = _finite([*values, *lows, *national])
+    axes.set_xlim(max(0.0, min(shown) - 8) if shown else 0, 100)
+    axes.xaxis.set_major_formatter(lambda x, _: fmt(x))
+    axes.legend(fontsize=7, loc="lower right", frameon=False)
+    return _png(figure)
+
+
+def trend(
+    years: Sequence[int],
+    series: Sequence[tuple[str, Sequence[float], Sequence[float], Sequence[float]]],
+    fmt: Formatter,
+) -> bytes:
+    """Lines over the years, each (name, values, lows, highs); the first is the unit, drawn bold."""
+    figure, axes = _new(6.0, 2.6, left=0.1)
+    for i, (name, values, lows, highs) in enumerate(series):
+        colour = ACCENT if i == 0 else MUTED
+        axes.plot(years, values, marker="o", color=colour, linewidth=2 if i == 0 else 1, label=name)
+        if i == 0:
+            axes.fill_between(years, lows, highs, color=colour, alpha=0.12, linewidth=0)
+        for x, v in zip(years, values, strict=True):
+            if isinstance(v, float) and math.isfinite(v):
+                axes.annotate(
+                    fmt(v),
+                    (x, v),
+                    textcoords="offset points",
+                    xytext=(0, 6),
+                    ha="center",
+                    fontsize=7,
+                    color=colour,
+                )
+    axes.set_xticks(list(years), [str(y) for y in years])
+    axes.yaxis.set_major_formatter(lambda x, _: fmt(x))
+    axes.legend(fontsize=7, frameon=False)
+    return _png(figure)
+
+
+def tile_map(
+    layout: Sequence[tuple[str, int, int]],
+    values: dict[str, float],
+    names: dict[str, str],
+    fmt: Formatter,
+    highlight: str | None = None,
+) -> bytes:
+    """Every province as a square on its (row, col), coloured by its value."""
+    rows = max(r for _, r, _ in layout) + 1
+    cols = max(c for _, _, c in layout) + 1
+    figure = Figure(figsize=(0.95 * cols + 1.2, 0.62 * rows + 0.3))
+    axes = figure.add_axes((0.0, 0.0, 0.82, 1.0))
+    axes.set_axis_off()
+    shown = _finite(list(values.values()))
+    low, high = (min(shown), max(shown)) if shown else (0.0, 100.0)
+    cmap = colormaps["YlGnBu"]
+    for code, row, col in layout:
+        value = values.get(code, math.nan)
+        known = math.isfinite(value)
+        shade = (value - low) / (high - low) if known and high > low else 0.5
+        face = cmap(0.15 + 0.75 * shade) if known else "#eeeeee"
+        edge = ACCENT if code == highlight else "white"
+        axes.add_patch(_square(col, rows - 1 - row, face, edge, 2.5 if code == highlight else 1))
+        ink = "white" if known and shade > 0.55 else INK
+        short = names.get(code, code)
+        short = short if len(short) <= 10 else short[:9] + "."
+        axes.text(
+            col + 0.5,
+            rows - 1 - row + 0.62,
+            short,
+            ha="center",
+            va="center",
+            fontsize=5.5,
+            color=ink,
+        )
+        axes.text(
+            col + 0.5,
+            rows - 1 - row + 0.3,
+            fmt(value) if known else "–",
+            ha="center",
+            va="center",
+            fontsize=6,
+            color=ink,
+            fontweight="bold",
+        )
+    axes.set_xlim(0, cols)
+    axes.set_ylim(0, rows)
+    axes.set_aspect("equal")
+    bar = figure.add_axes((0.86, 0.3, 0.03, 0.4))
+    gradient = [[0.15 + 0.75 * i / 99] for i in range(100)]
+    bar.imshow(
+        gradient, aspect="auto", cmap=cmap, origin="lower", vmin=0, vmax=1, extent=(0, 1, low, high)
+    )
+    bar.set_xticks([])
+    bar.yaxis.tick_right()
+    bar.tick_params(labelsize=7)
+    bar.yaxis.set_major_formatter(lambda x, _: fmt(x))
+    return _png(figure)
+
+
+def _square(x: float, y: float, face: Any, edge: str, width: float) -> Rectangle:
+    return Rectangle(
+        (x + 0.04, y + 0.04), 0.92, 0.92, facecolor=face, edgecolor=edge, linewidth=width
+    )
