@@ -124,6 +124,7 @@ def main() -> None:
     if not path.exists():
         print(f"writing {path} …", file=sys.stderr)
         make_data(path, args.rows)
+    load_before = os.getloadavg()  # other work on the machine slows every step alike
     runs: dict[str, list[dict[str, Any]]] = {}
     for step in STEPS:
         runs[step] = [run_step(step, path) for _ in range(args.repeats)]
@@ -138,6 +139,7 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "load_average_before": [round(x, 2) for x in load_before],
             **_versions(),
         },
         "file": {"name": path.name, "rows": args.rows, "bytes": path.stat().st_size},
@@ -165,7 +167,8 @@ def _markdown(results: dict[str, Any]) -> str:
         f"# Ingest benchmark: {f['rows']:,} rows ({f['bytes'] / 1e6:.0f} MB CSV)",
         "",
         f"`{results['command']}` at {results['commit']}; {results['machine']['cpus']} CPUs,"
-        f" Python {results['machine']['python']}, pandas {results['machine']['pandas']}.",
+        f" Python {results['machine']['python']}, pandas {results['machine']['pandas']};"
+        f" load average before the run {results['machine']['load_average_before'][0]}.",
         "",
         "| step | seconds | × pandas.read_csv | peak memory (GiB) |",
         "|---|---:|---:|---:|",
