@@ -25,15 +25,19 @@ _CACHE_SIZE = 128
 _cache: dict[tuple[Any, ...], Any] = {}
 
 
+def version(db: Database) -> tuple[Any, ...]:
+    """The state of the published data (see :func:`cached`)."""
+    with db.engine.connect() as connection:
+        return (db.display_url, *data_version(connection))
+
+
 def cached(db: Database, name: str, *args: Any) -> Any:
     """A published view, computed once per state of the data.
 
     Public pages are read far more often than results change; every write that changes them
     (a saved estimation run, a PAR score or stage, through the audit log) moves the version, so
     a cached view is never stale."""
-    with db.engine.connect() as connection:
-        version = data_version(connection)
-    key = (db.display_url, name, args, version)
+    key = (name, args, version(db))
     if key not in _cache:
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from sipas.api import users as users_api
@@ -9,7 +11,9 @@ from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, format_option
 
 
-def serve_app(app: AppContext, host: str | None = None, port: int | None = None) -> None:
+def serve_app(
+    app: AppContext, host: str | None = None, port: int | None = None, workers: int = 1
+) -> None:
     """Serve the web app on the settings' database until Ctrl-C."""
     import uvicorn
 
@@ -17,20 +21,44 @@ def serve_app(app: AppContext, host: str | None = None, port: int | None = None)
 
     host = host or app.settings.host
     port = port or app.settings.port
-    web = create_app(app.settings, app.db)
     click.echo(
         f"serving sipas on http://{host}:{port}/  (database {app.db.display_url}; Ctrl-C stops)"
     )
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(app.settings, app.db), host=host, port=port, log_level="warning")
+        return
+    # Worker processes build the app themselves from the environment: pass the effective settings.
+    os.environ["SIPAS_DATABASE_URL"] = app.settings.resolved_database_url()
+    os.environ["SIPAS_DATA_DIR"] = str(app.settings.data_dir)
+    os.environ["SIPAS_SECURE_COOKIES"] = str(app.settings.secure_cookies).lower()
+    if app.settings.secret_key is None:  # one key for every worker, or sessions break
+        from sipas.web.app import secret_key_of
+
+        os.environ["SIPAS_SECRET_KEY"] = secret_key_of(app.settings)
+    uvicorn.run(
+        "sipas.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 @click.command("serve")
 @click.option("--host", help="Address to listen on (default: the host setting, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: the port setting, 8000).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes (one per core suits a server).",
+)
 @pass_app
-def serve(app: AppContext, host: str | None, port: int | None) -> None:
+def serve(app: AppContext, host: str | None, port: int | None, workers: int) -> None:
     """Serve the web application: public results, survey forms, the PAR workspace."""
-    serve_app(app, host, port)
+    serve_app(app, host, port, workers)
 
 
 @click.group()

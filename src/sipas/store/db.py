@@ -44,6 +44,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Several web workers write to one file: a writer waits for the lock instead of failing.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

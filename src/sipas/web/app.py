@@ -55,7 +55,7 @@ def _status_of(error: SipasError) -> int:
     return 400
 
 
-def _secret_key(settings: Settings) -> str:
+def secret_key_of(settings: Settings) -> str:
     """The configured key, or one kept in the data folder (made on first use, readable by the
     owner only), so sessions survive a restart without anyone choosing a key."""
     if settings.secret_key:
@@ -68,6 +68,42 @@ def _secret_key(settings: Settings) -> str:
     path.write_text(key, encoding="utf-8")
     path.chmod(0o600)
     return key
+
+
+_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+_CSP = (
+    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self'; object-src 'none'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    """Headers on every response (a plain ASGI middleware: cheap on the hot path). The API docs
+    page runs Swagger's own inline script, so it alone goes without the script policy."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope["path"].startswith("/api/docs")
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(_HEADERS)
+                if not docs:
+                    headers.append((b"content-security-policy", _CSP))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -86,26 +122,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.add_middleware(
         SessionMiddleware,
-        secret_key=_secret_key(settings),
+        secret_key=secret_key_of(settings),
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_SECONDS,
         same_site="lax",
         https_only=settings.secure_cookies,
     )
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/api/docs"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                "script-src 'self'; object-src 'none'; frame-ancestors 'none'",
-            )
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(SipasError)
     async def sipas_error(request: Request, error: SipasError) -> Response:
@@ -149,3 +173,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(pages_par.router)
     app.include_router(pages_survey.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as each worker process of `sipas serve --workers N` builds it (settings from the
+    SIPAS_* environment, which the serve command sets)."""
+    return create_app(load_settings(None))

@@ -75,6 +75,77 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_data": ("Chưa có kết quả", "No results yet"),
     "api_docs": ("Tài liệu API", "API documentation"),
     "saved": ("Đã lưu", "Saved"),
+    # Survey forms: respondents and clerks.
+    "required": ("bắt buộc", "required"),
+    "form_problems": ("Phiếu còn lỗi cần sửa", "The form has problems to correct"),
+    "survey_intro": (
+        "Xin Ông/Bà trả lời các câu hỏi dưới đây. Có thể lưu lại để làm tiếp sau.",
+        "Please answer the questions below. You can save and finish later.",
+    ),
+    "satisfaction_intro": (
+        "Mức độ hài lòng của Ông/Bà về từng nội dung: từ 1 (rất không hài lòng) đến 5 (rất hài lòng).",
+        "How satisfied are you with each of these: from 1 (very dissatisfied) to 5 (very satisfied).",
+    ),
+    "survey_thanks": (
+        "Cảm ơn Ông/Bà! Câu trả lời đã được ghi nhận.",
+        "Thank you! Your answers have been received.",
+    ),
+    "draft_saved": (
+        "Đã lưu câu trả lời. Ông/Bà có thể mở lại đường dẫn này để làm tiếp.",
+        "Your answers are saved. Open this link again to continue.",
+    ),
+    "save_draft": ("Lưu để làm tiếp", "Save and continue later"),
+    "send_answers": ("Gửi câu trả lời", "Send my answers"),
+    "expires": ("Đường dẫn có hiệu lực đến", "This link is valid until"),
+    "data_entry": ("Nhập phiếu giấy", "Paper form entry"),
+    "surveys": ("Các cuộc điều tra", "Surveys"),
+    "framework": ("Bộ công cụ", "Framework"),
+    "respondents": ("Số phiếu", "Respondents"),
+    "clerk_help": (
+        "Gõ mã số trả lời; Tab để sang ô tiếp theo, Enter để lưu phiếu.",
+        "Type the answer codes; Tab moves to the next field, Enter saves the form.",
+    ),
+    "paper_form": ("Thông tin phiếu", "Form details"),
+    "form_number": ("Số phiếu", "Form number"),
+    "interview_date": ("Ngày phỏng vấn (ngày/tháng/năm)", "Interview date (dd/mm/yyyy)"),
+    "stratum": ("Tầng mẫu", "Stratum"),
+    "psu": ("Đơn vị mẫu cấp 1", "Primary sampling unit"),
+    "weight": ("Quyền số", "Weight"),
+    "save_form": ("Lưu phiếu", "Save the form"),
+    "form_stored": ("Đã lưu phiếu", "Form saved"),
+    "form_unchanged": (
+        "Phiếu này đã có, không thay đổi",
+        "This form was already stored, unchanged",
+    ),
+    "form_quarantined": (
+        "Phiếu chưa hợp lệ: đã giữ lại trong danh sách cách ly kèm lý do; sửa các ô có lỗi rồi lưu lại",
+        "The form is not valid: it is kept in quarantine with its reasons; correct the fields"
+        " marked and save again",
+    ),
+    "problem.ingest.bad_code": (
+        "Mã trả lời không có trong danh sách",
+        "Not one of the answer codes",
+    ),
+    "problem.ingest.required": ("Chưa trả lời câu bắt buộc", "This answer is required"),
+    "problem.ingest.bad_date": ("Ngày không hợp lệ", "Not a date"),
+    "problem.ingest.future_date": ("Ngày ở tương lai", "The date is in the future"),
+    "problem.ingest.bad_number": ("Phải là số nguyên", "Must be a whole number"),
+    "problem.ingest.out_of_range": ("Số nằm ngoài khoảng cho phép", "The number is out of range"),
+    "problem.ingest.too_long": ("Nội dung quá dài", "Too long"),
+    "problem.ingest.geo_unknown": ("Không có tỉnh, thành phố này", "No such province"),
+    "problem.ingest.geo_not_valid_on_date": (
+        "Tỉnh, thành phố không còn hiệu lực vào ngày phỏng vấn",
+        "The province was not in force on the interview date",
+    ),
+    "problem.ingest.bad_weight": (
+        "Quyền số phải là số dương",
+        "The weight must be a positive number",
+    ),
+    "problem.ingest.conflict": (
+        "Số phiếu đã có với câu trả lời khác",
+        "This form number is stored already with other answers",
+    ),
+    "problem.ingest.not_applicable": ("Câu này không áp dụng", "This question does not apply"),
 }
 
 

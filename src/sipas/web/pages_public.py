@@ -18,6 +18,11 @@ from sipas.web import charts
 from sipas.web.i18n import translate
 from sipas.web.render import db_of, lang_of, page
 
+
+def _state(request: Request) -> Any:
+    return public.version(db_of(request))
+
+
 router = APIRouter()
 DOWNLOAD_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -26,7 +31,7 @@ DOWNLOAD_TYPES = {
 }
 
 
-@page(router, "/", "home.html")
+@page(router, "/", "home.html", cache=_state)
 def home(request: Request) -> dict[str, Any]:
     """What is published: SIPAS years and final PAR campaigns."""
     db = db_of(request)
@@ -47,7 +52,7 @@ def sipas_latest(request: Request) -> Response:
     return RedirectResponse(f"/sipas/{runs[0]['code']}", status_code=303)
 
 
-@page(router, "/sipas/{run}", "sipas_ranking.html")
+@page(router, "/sipas/{run}", "sipas_ranking.html", cache=_state)
 def sipas_ranking(request: Request, run: str, region: str | None = None) -> dict[str, Any]:
     """SIPAS of every province for one year: estimate, 95% CI, rank interval, change."""
     lang = lang_of(request)
@@ -62,7 +67,7 @@ def sipas_ranking(request: Request, run: str, region: str | None = None) -> dict
     return data
 
 
-@page(router, "/sipas/{run}/province/{code}", "province.html")
+@page(router, "/sipas/{run}/province/{code}", "province.html", cache=_state)
 def province(request: Request, run: str, code: str) -> dict[str, Any]:
     """One province: elements against the national mean and the best, strengths, trend."""
     data = dict(public.cached(db_of(request), "province_profile", run, code))
@@ -73,7 +78,7 @@ def province(request: Request, run: str, code: str) -> dict[str, Any]:
     return data
 
 
-@page(router, "/sipas/{run}/compare", "compare.html")
+@page(router, "/sipas/{run}/compare", "compare.html", cache=_state)
 def compare(request: Request, run: str, a: str, b: str) -> dict[str, Any]:
     """Two provinces side by side, element by element."""
     db = db_of(request)
@@ -147,7 +152,7 @@ def par_latest(request: Request) -> Response:
     return RedirectResponse(f"/par/{campaigns[0]['code']}", status_code=303)
 
 
-@page(router, "/par/{campaign}", "par_ranking.html")
+@page(router, "/par/{campaign}", "par_ranking.html", cache=_state)
 def par_ranking(request: Request, campaign: str, region: str | None = None) -> dict[str, Any]:
     """PAR INDEX of every unit in a final campaign: index, areas, group, rank, change."""
     data = dict(public.cached(db_of(request), "par_ranking", campaign, region or None))

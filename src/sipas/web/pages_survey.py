@@ -1,8 +1,157 @@
 """Survey pages: the respondent's form reached by a one-time invitation, and the clerk's entry
-of paper questionnaires."""
+of paper questionnaires.
+
+Both forms are generated from the survey's framework by :mod:`sipas.api.invitations`, checked by
+the import path's validator, and written (with an audit row) by that api; the pages only show the
+form, the answers as typed and every problem next to its field.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from sipas.api import invitations as api
+from sipas.web.render import TEMPLATES, check_csrf, context, db_of, lang_of, page, require_actor
 
 router = APIRouter()
+CLERK_ROLES = ("clerk", "admin")
+# What the clerk keeps from one paper form to the next (forms come in bundles from one place).
+STICKY = (
+    "interview_date",
+    "province",
+    "district",
+    "commune",
+    "village",
+    "stratum",
+    "psu",
+    "weight",
+)
+MAX_FORM_FIELDS = 400
+
+
+async def _form_values(request: Request) -> tuple[dict[str, Any], str, str]:
+    """The posted fields (a field sent several times, such as checkboxes, as a list)."""
+    form = await request.form(max_fields=MAX_FORM_FIELDS)
+    values: dict[str, Any] = {}
+    for key in set(form.keys()):
+        if key in ("csrf", "action"):
+            continue
+        found = [v for v in form.getlist(key) if isinstance(v, str)]
+        values[key] = found if len(found) > 1 else (found[0] if found else None)
+    csrf = form.get("csrf")
+    action = form.get("action")
+    return values, csrf if isinstance(csrf, str) else "", action if isinstance(action, str) else ""
+
+
+# -- respondents -----------------------------------------------------------------------------
+
+
+@page(router, "/survey/{token}", "survey_form.html")
+def survey_page(request: Request, token: str) -> dict[str, Any]:
+    """The questionnaire of an invitation, with the answers saved so far (or the thanks)."""
+    data = api.survey_form(db_of(request), token, lang_of(request))
+    data["saved"] = request.query_params.get("saved") == "1"
+    return data
+
+
+@router.post("/survey/{token}", include_in_schema=False)
+async def survey_post(request: Request, token: str) -> Response:
+    values, csrf, action = await _form_values(request)
+    check_csrf(request, csrf)
+    db = db_of(request)
+    lang = lang_of(request)
+    if action == "save":
+        api.save_draft(db, token, values, lang)
+        return RedirectResponse(f"/survey/{token}?saved=1", status_code=303)
+    result = api.submit(db, token, values, lang)
+    if result["status"] != "invalid":
+        return RedirectResponse(f"/survey/{token}", status_code=303)
+    data = api.survey_form(db, token, lang)
+    data.update(answers=result["answers"], problems=result["problems"], saved=False)
+    return TEMPLATES.TemplateResponse(
+        request, "survey_form.html", context(request, data=data), status_code=422
+    )
+
+
+class AnswersIn(BaseModel):
+    action: str = Field("submit", pattern="^(save|submit)$")
+    answers: dict[str, str | list[str] | None] = Field(default_factory=dict)
+
+
+@router.post("/api/survey/{token}", summary="Save or submit a respondent's answers (JSON)")
+def survey_json(request: Request, token: str, body: AnswersIn) -> Response:
+    check_csrf(request, None)
+    db = db_of(request)
+    if body.action == "save":
+        return JSONResponse(api.save_draft(db, token, body.answers, lang_of(request)))
+    result = api.submit(db, token, body.answers, lang_of(request))
+    return JSONResponse(result, status_code=422 if result["status"] == "invalid" else 200)
+
+
+# -- clerks ----------------------------------------------------------------------------------
+
+
+@page(router, "/clerk", "clerk_index.html")
+def clerk_index(request: Request) -> dict[str, Any]:
+    """The surveys a clerk can enter paper questionnaires into."""
+    require_actor(request, CLERK_ROLES)
+    return {"surveys": api.clerk_surveys(db_of(request))}
+
+
+def _clerk_data(request: Request, survey: str) -> dict[str, Any]:
+    data = api.clerk_form(db_of(request), survey, lang_of(request))
+    data["answers"] = dict(request.session.get("clerk_sticky", {}).get(survey, {}))
+    data["problems"] = {}
+    data["last"] = {
+        "status": request.query_params.get("status"),
+        "key": request.query_params.get("saved"),
+    }
+    return data
+
+
+@page(router, "/clerk/{survey}", "clerk_form.html")
+def clerk_page(request: Request, survey: str) -> dict[str, Any]:
+    """The data-entry form of a survey: every field of the paper questionnaire, typed as codes."""
+    require_actor(request, CLERK_ROLES)
+    return _clerk_data(request, survey)
+
+
+def _remember(request: Request, survey: str, values: dict[str, Any]) -> None:
+    sticky = {survey: {k: values[k] for k in STICKY if isinstance(values.get(k), str)}}
+    request.session["clerk_sticky"] = sticky
+
+
+@router.post("/clerk/{survey}", include_in_schema=False)
+async def clerk_post(request: Request, survey: str) -> Response:
+    values, csrf, _ = await _form_values(request)
+    check_csrf(request, csrf)
+    actor = require_actor(request, CLERK_ROLES)
+    result = api.clerk_entry(db_of(request), actor.name, survey, values, lang_of(request))
+    if result["status"] != "quarantined":
+        _remember(request, survey, values)
+        key = result["respondent_key"] or ""
+        return RedirectResponse(
+            f"/clerk/{survey}?status={result['status']}&saved={key}", status_code=303
+        )
+    data = _clerk_data(request, survey)
+    data.update(answers=result["answers"], problems=result["problems"])
+    data["last"] = {"status": "quarantined", "key": result["respondent_key"]}
+    return TEMPLATES.TemplateResponse(
+        request, "clerk_form.html", context(request, data=data), status_code=422
+    )
+
+
+class PaperFormIn(BaseModel):
+    fields: dict[str, str | list[str] | None] = Field(default_factory=dict)
+
+
+@router.post("/api/clerk/{survey}", summary="Enter one paper questionnaire (JSON)")
+def clerk_json(request: Request, survey: str, body: PaperFormIn) -> Response:
+    check_csrf(request, None)
+    actor = require_actor(request, CLERK_ROLES)
+    result = api.clerk_entry(db_of(request), actor.name, survey, body.fields, lang_of(request))
+    return JSONResponse(result, status_code=422 if result["status"] == "quarantined" else 200)

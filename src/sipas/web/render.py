@@ -95,6 +95,20 @@ def _number(value: Any, digits: int = 2, lang: str = "vi") -> str:
     return text
 
 
+class _LazyToken:
+    """The CSRF token, made only when a template prints it: a visitor who sees no form gets no
+    session cookie (and the page can be cached)."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    def __html__(self) -> str:
+        return str(self)
+
+
 def context(request: Request, **extra: Any) -> dict[str, Any]:
     lang = lang_of(request)
     return {
@@ -103,10 +117,15 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
         "t": lambda key: translate(key, lang),
         "num": lambda value, digits=2: _number(value, digits, lang),
         "user": current_user(request),
-        "csrf": csrf_token(request),
+        "csrf": _LazyToken(request),
         "other_lang": "en" if lang == "vi" else "vi",
         **extra,
     }
+
+
+# Rendered public pages for visitors who are not logged in, by address, language and data state.
+_PAGE_CACHE: dict[tuple[Any, ...], bytes] = {}
+_PAGE_CACHE_SIZE = 256
 
 
 def render_error(request: Request, status: int, message: str, hint: str | None) -> Response:
@@ -118,28 +137,60 @@ def render_error(request: Request, status: int, message: str, hint: str | None) 
     )
 
 
-def _respond(request: Request, template: str, data: Any) -> Response:
+def _respond(request: Request, template: str, data: Any, cache_key: Any = None) -> Response:
     if isinstance(data, Response):
         return data
     if wants_json(request):
         return JSONResponse(jsonable_encoder(data))
-    response = TEMPLATES.TemplateResponse(request, template, context(request, data=data))
+    if cache_key is not None:
+        key = (str(request.url.path), str(request.url.query), lang_of(request), cache_key)
+        body = _PAGE_CACHE.get(key)
+        if body is None:
+            rendered = TEMPLATES.TemplateResponse(request, template, context(request, data=data))
+            body = bytes(rendered.body)
+            if len(_PAGE_CACHE) >= _PAGE_CACHE_SIZE:
+                _PAGE_CACHE.pop(next(iter(_PAGE_CACHE)))
+            _PAGE_CACHE[key] = body
+        response: Response = HTMLResponse(body)
+    else:
+        response = TEMPLATES.TemplateResponse(request, template, context(request, data=data))
     if request.query_params.get("lang") in LANGS:
         response.set_cookie(LANG_COOKIE, request.query_params["lang"], samesite="lax")
     return response
 
 
-def page(router: APIRouter, path: str, template: str) -> Callable[[Callable[..., Any]], Any]:
+def _cached_page(request: Request, body: bytes) -> Response:
+    response = HTMLResponse(body)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, request.query_params["lang"], samesite="lax")
+    return response
+
+
+def page(
+    router: APIRouter,
+    path: str,
+    template: str,
+    cache: Callable[[Request], Any] | None = None,
+) -> Callable[[Callable[..., Any]], Any]:
     """Register a GET page at ``path`` and its JSON twin at ``path`` + ``.json``.
 
     The decorated function takes ``request`` and returns the page's data (a dict); the HTML page
-    renders that data, the twin returns it as JSON.
+    renders that data, the twin returns it as JSON. A public page gives ``cache``: a function of
+    the request returning the state of the data it shows; for visitors who are not logged in,
+    the page is then rendered once per state, address and language.
     """
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def endpoint(*args: Any, **kwargs: Any) -> Response:
-            return _respond(kwargs["request"], template, function(*args, **kwargs))
+            request = kwargs["request"]
+            state = None
+            if cache is not None and "uid" not in request.session and not wants_json(request):
+                state = cache(request)
+                key = (str(request.url.path), str(request.url.query), lang_of(request), state)
+                if key in _PAGE_CACHE:
+                    return _cached_page(request, _PAGE_CACHE[key])
+            return _respond(request, template, function(*args, **kwargs), state)
 
         # The twin first: "/sipas/{run}" would otherwise take "/sipas/2025.json" as a run.
         router.add_api_route(
