@@ -285,3 +285,28 @@ users = Table(
     Column("locked_until", DateTime(timezone=True), nullable=True),  # login throttling
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# One-time invitations to answer a survey on the web. The token itself is never stored, only its
+# SHA-256; the row carries the sample design values of the sampled person, the respondent's draft
+# (save and resume) and, once used, when the response was submitted.
+survey_invitations = Table(
+    "survey_invitations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("respondent_key", String(80), nullable=False),  # the response's key in the survey
+    Column("province_code", String(4), nullable=False),
+    Column("commune", String(40), nullable=False, default=""),
+    Column("village", String(40), nullable=False, default=""),
+    Column("stratum", String(40), nullable=False),
+    Column("psu", String(40), nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("draft", JSON, nullable=True),  # field → answer as typed, kept between visits
+    Column("draft_saved_at", DateTime(timezone=True), nullable=True),
+    Column("submitted_at", DateTime(timezone=True), nullable=True),  # set once: single use
+    UniqueConstraint("survey_id", "respondent_key"),
+)

@@ -1,0 +1,505 @@
+"""Survey answers on the web: one-time invitations for respondents, and clerks' entry of paper forms.
+
+An invitation is a random token (160 bits from :mod:`secrets`) of which only the SHA-256 is stored,
+with the sample design values of the sampled person (province, stratum, PSU, weight), an expiry,
+the respondent's draft and, once used, the time of submission. Answers are checked by the same
+:class:`sipas.ingest.Validator` as an imported file; the respondent's response is stored with the
+same writer as an import, and a clerk's form goes through :func:`sipas.api.ingest.import_frame`, so
+a refused paper form is quarantined with its reasons exactly as a refused row of a file is.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.exc import IntegrityError
+
+from sipas.api import ingest as ingest_api
+from sipas.errors import SipasError
+from sipas.frameworks import require_survey, resolve_framework
+from sipas.frameworks.model import Question, QuestionType, SurveyFramework
+from sipas.geo import provinces_on
+from sipas.geo.units import REFORM_DAY
+from sipas.ingest import Problem, Validator
+from sipas.store import Database, audit
+from sipas.store import ingest as ingest_store
+from sipas.store import invitations as store
+from sipas.store import surveys as survey_store
+
+TOKEN_BYTES = 20  # 160 random bits
+MAX_INVITATIONS = 100_000
+MAX_FIELD = 2_000  # characters kept of one typed answer
+# Fields the invitation fixes for a respondent (the sampled person's place in the design).
+DESIGN_FIELDS = ("province", "district", "commune", "village")
+# The clerk types these for each paper form, besides the framework's answers.
+CLERK_DESIGN = ("respondent_key", "interview_date", "stratum", "psu", "weight")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=16)
+def _framework(framework_id: str) -> SurveyFramework:
+    return require_survey(resolve_framework(framework_id))
+
+
+def framework_of(survey: dict[str, Any]) -> SurveyFramework:
+    framework = _framework(str(survey["framework_id"]))
+    return framework
+
+
+# -- issuing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """The sample design values of one sampled person."""
+
+    province_code: str
+    stratum: str | None = None
+    psu: str | None = None
+    weight: float = 1.0
+    respondent_key: str | None = None
+    commune: str = ""
+    village: str = ""
+
+
+def create_invitations(
+    db: Database,
+    survey_code: str,
+    people: list[Sampled],
+    expires_days: float,
+    actor: str = "sipas invitations",
+) -> list[dict[str, Any]]:
+    """One invitation per sampled person; returns each with its token (shown once, never stored)."""
+    if not people:
+        raise SipasError("invitations.none", "no invitations to create", "give --count or --sample")
+    if len(people) > MAX_INVITATIONS:
+        raise SipasError(
+            "invitations.too_many",
+            f"{len(people):,} invitations asked for; at most {MAX_INVITATIONS:,} at a time",
+            "issue them in several runs",
+        )
+    if not 0 < expires_days <= 366:
+        raise SipasError(
+            "invitations.bad_expiry",
+            f"an invitation must expire within 1 to 366 days (got {expires_days})",
+            "use e.g. --expires 30",
+        )
+    valid = {p.code for p in provinces_on(date.today())}
+    now = datetime.now(UTC)
+    expires = now + timedelta(days=expires_days)
+    rows: list[dict[str, Any]] = []
+    issued: list[dict[str, Any]] = []
+    for number, person in enumerate(people, start=1):
+        province = person.province_code.strip().zfill(2)
+        if province not in valid:
+            raise SipasError(
+                "invitations.bad_province",
+                f"sampled person {number}: province {person.province_code!r} is not a province"
+                " in force today",
+                "use the two-digit code of a province in force (see `sipas geo list`)",
+            )
+        if not person.weight > 0:
+            raise SipasError(
+                "invitations.bad_weight",
+                f"sampled person {number}: weight {person.weight} is not a positive number",
+                "weights are positive numbers",
+            )
+        token = secrets.token_hex(TOKEN_BYTES)
+        key = person.respondent_key or f"web-{secrets.token_hex(6)}"
+        if len(key) > 80:
+            raise SipasError(
+                "invitations.bad_key", f"respondent key {key[:90]!r} is over 80 characters", None
+            )
+        row = {
+            "token_hash": _hash(token),
+            "respondent_key": key,
+            "province_code": province,
+            "commune": person.commune[:40],
+            "village": person.village[:40],
+            "stratum": (person.stratum or province)[:40],
+            "psu": (person.psu or person.commune or province)[:40],
+            "weight": float(person.weight),
+            "expires_at": expires,
+            "created_by": actor,
+            "created_at": now,
+        }
+        rows.append(row)
+        issued.append(
+            {
+                "token": token,
+                "link": f"/survey/{token}",
+                **{k: row[k] for k in ("respondent_key", "province_code", "stratum", "psu")},
+                "weight": row["weight"],
+                "expires_at": expires.isoformat(timespec="seconds"),
+            }
+        )
+    with db.begin() as connection:
+        survey = survey_store.get_survey(connection, survey_code)
+        framework_of(survey)  # refuse a survey whose framework cannot be found
+        keys = [r["respondent_key"] for r in rows]
+        if len(set(keys)) != len(keys):
+            raise SipasError(
+                "invitations.duplicate_key", "a respondent key is given twice", "keys are unique"
+            )
+        taken = store.existing_keys(connection, int(survey["id"]), keys)
+        if taken:
+            raise SipasError(
+                "invitations.key_taken",
+                f"survey {survey_code} already has invitations for {sorted(taken)[:5]}",
+                "give the sampled persons new respondent keys",
+            )
+        store.add_invitations(connection, [{"survey_id": survey["id"], **r} for r in rows])
+        audit.record_many(
+            connection,
+            [
+                {
+                    "actor": actor,
+                    "action": "survey.invite",
+                    "entity": "invitation",
+                    "entity_id": f"{survey_code}/{r['respondent_key']}",
+                    "after": {
+                        "province": r["province_code"],
+                        "stratum": r["stratum"],
+                        "psu": r["psu"],
+                        "weight": r["weight"],
+                        "expires_at": expires.isoformat(timespec="seconds"),
+                    },
+                }
+                for r in rows
+            ],
+        )
+    return issued
+
+
+# -- the form --------------------------------------------------------------------------------
+
+
+def _options(framework: SurveyFramework, question: Question, lang: str) -> list[dict[str, str]]:
+    return [
+        {"code": str(o.code), "label": o.label.get(lang)} for o in framework.options_of(question)
+    ]
+
+
+def _field(framework: SurveyFramework, question: Question, lang: str) -> dict[str, Any]:
+    kind = "text" if question.type is QuestionType.GEOGRAPHY else str(question.type)
+    if kind == "yes_no":
+        kind = "single"
+    field: dict[str, Any] = {
+        "name": question.code,
+        "label": question.text.get(lang),
+        "kind": kind,
+        "required": question.required,
+        "options": _options(framework, question, lang),
+        "min": question.min,
+        "max": question.max,
+        "rows": [],
+    }
+    if question.items:
+        field["rows"] = [{"name": s.code, "label": s.text.get(lang)} for s in question.items]
+    return field
+
+
+def form_sections(
+    framework: SurveyFramework, lang: str, audience: str = "respondent"
+) -> list[dict[str, Any]]:
+    """The questionnaire as sections of fields, in the framework's order and the asked language.
+
+    A respondent is not asked where they live (the invitation says so); a clerk types it from
+    the paper form. Districts are asked only while they existed (before 2025-07-01).
+    """
+    skipped = set(DESIGN_FIELDS) if audience == "respondent" else set()
+    if date.today() >= REFORM_DAY and audience == "respondent":
+        skipped.add("district")
+    titles = {
+        "profile": ("Thông tin người trả lời", "About you"),
+        "assessment": ("Đánh giá", "Assessment"),
+        "expectation": ("Mong đợi", "Expectations"),
+        "other": ("Ý kiến khác", "Other comments"),
+        "satisfaction": ("Mức độ hài lòng", "Satisfaction"),
+    }
+
+    def title(key: str) -> str:
+        return titles[key][1 if lang == "en" else 0]
+
+    sections = [
+        {
+            "key": "profile",
+            "title": title("profile"),
+            "fields": [
+                _field(framework, q, lang) for q in framework.profile if q.code not in skipped
+            ],
+        }
+    ]
+    for part in ("assessment", "expectation", "other"):
+        fields = [_field(framework, q, lang) for q in framework.questions if q.part == part]
+        if fields:
+            sections.append({"key": part, "title": title(part), "fields": fields})
+    scale = framework.scales[framework.satisfaction.scale].options
+    options = [{"code": str(o.code), "label": o.label.get(lang)} for o in scale]
+    sections.append(
+        {
+            "key": "satisfaction",
+            "title": title("satisfaction"),
+            "fields": [
+                {
+                    "name": item.code,
+                    "label": item.text.get(lang),
+                    "kind": "single",
+                    "required": False,
+                    "options": options,
+                    "min": None,
+                    "max": None,
+                    "rows": [],
+                }
+                for item in framework.satisfaction.items
+            ],
+        }
+    )
+    return sections
+
+
+def field_names(sections: list[dict[str, Any]]) -> list[str]:
+    """Every input of the form: a matrix question gives one per row."""
+    names: list[str] = []
+    for section in sections:
+        for field in section["fields"]:
+            names.extend(r["name"] for r in field["rows"]) if field["rows"] else names.append(
+                field["name"]
+            )
+    return names
+
+
+def clean_answers(given: dict[str, Any], names: list[str]) -> dict[str, str]:
+    """The form's values for known fields, as text (several choices joined with ';')."""
+    out: dict[str, str] = {}
+    for name in names:
+        value = given.get(name)
+        if isinstance(value, (list, tuple)):
+            value = ";".join(str(v).strip() for v in value if str(v).strip())
+        if value is None:
+            continue
+        text = str(value).strip()[:MAX_FIELD]
+        if text:
+            out[name] = text
+    return out
+
+
+def _problems_by_field(problems: list[Problem]) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = {}
+    for p in problems:
+        found.setdefault(p.field or "", []).append(
+            {"code": p.code, "message": p.message, "hint": p.hint}
+        )
+    return found
+
+
+def validate_form(
+    framework: SurveyFramework, row: dict[str, str], source: str
+) -> tuple[Any, list[Problem]]:
+    """One form checked by the import path's validator: (the checked chunk, its errors)."""
+    frame = pd.DataFrame([row], dtype=object, index=pd.RangeIndex(1))
+    validator = Validator(framework, source, list(frame.columns))
+    checked = validator.check(frame)
+    errors = [p for p in validator.problems if p.severity == "error"]
+    errors += checked.errors.get(0, [])
+    return checked, errors
+
+
+# -- respondents -----------------------------------------------------------------------------
+
+
+def _open(connection: Any, token: str, *, allow_used: bool = False) -> dict[str, Any]:
+    invitation = store.find(connection, _hash(token)) if 16 <= len(token) <= 128 else None
+    if invitation is None:
+        raise SipasError(
+            "survey.invitation_unknown",
+            "this invitation link is not valid",
+            "check that the whole link was copied, or ask the survey team for a new one",
+        )
+    if invitation["submitted_at"] is None and _aware(invitation["expires_at"]) <= datetime.now(UTC):
+        raise SipasError(
+            "survey.invitation_expired",
+            f"this invitation expired on {_aware(invitation['expires_at']):%Y-%m-%d}",
+            "ask the survey team for a new invitation",
+        )
+    if invitation["submitted_at"] is not None and not allow_used:
+        raise SipasError(
+            "survey.invitation_used",
+            "the answers of this invitation have already been received",
+            "thank you: nothing more is needed",
+        )
+    return invitation
+
+
+def survey_form(db: Database, token: str, lang: str) -> dict[str, Any]:
+    """What the respondent's page shows: the form, the draft, or the thanks once submitted."""
+    with db.begin() as connection:
+        invitation = _open(connection, token, allow_used=True)
+        survey = survey_store.get_survey(connection, invitation["survey_code"])
+    framework = framework_of(survey)
+    submitted = invitation["submitted_at"] is not None
+    return {
+        "survey": survey["code"],
+        "title": framework.title.get(lang),
+        "synthetic": bool(survey["synthetic"]),
+        "status": "submitted" if submitted else "open",
+        "province_code": invitation["province_code"],
+        "expires_at": _aware(invitation["expires_at"]).isoformat(timespec="minutes"),
+        "draft_saved_at": invitation["draft_saved_at"],
+        "sections": [] if submitted else form_sections(framework, lang),
+        "answers": {} if submitted else (invitation["draft"] or {}),
+        "problems": {},
+    }
+
+
+def save_draft(db: Database, token: str, given: dict[str, Any], lang: str = "vi") -> dict[str, Any]:
+    """Keep the answers typed so far under the invitation, to be finished later."""
+    with db.begin() as connection:
+        invitation = _open(connection, token)
+        survey = survey_store.get_survey(connection, invitation["survey_code"])
+        names = field_names(form_sections(framework_of(survey), lang))
+        answers = clean_answers(given, names)
+        store.save_draft(connection, invitation["id"], answers, datetime.now(UTC))
+        audit.record(
+            connection,
+            actor=f"respondent:{invitation['respondent_key']}",
+            action="survey.draft",
+            entity="invitation",
+            entity_id=f"{survey['code']}/{invitation['respondent_key']}",
+            after={"answered": len(answers)},
+        )
+    return {"status": "saved", "answered": len(answers)}
+
+
+def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") -> dict[str, Any]:
+    """Check and store the respondent's answers, once.
+
+    Returns ``status`` "submitted" (stored now), "already_submitted" (a repeated submit: nothing
+    stored again) or "invalid" with the problems by field (the answers are kept as the draft).
+    """
+    with db.begin() as connection:
+        invitation = _open(connection, token, allow_used=True)
+        if invitation["submitted_at"] is not None:
+            return {"status": "already_submitted", "problems": {}}
+        survey = survey_store.get_survey(connection, invitation["survey_code"])
+    framework = framework_of(survey)
+    names = field_names(form_sections(framework, lang))
+    answers = clean_answers(given, names)
+    row = {
+        **answers,
+        "respondent_key": invitation["respondent_key"],
+        "province": invitation["province_code"],
+        "commune": invitation["commune"] or None,
+        "village": invitation["village"] or None,
+        "stratum": invitation["stratum"],
+        "psu": invitation["psu"],
+        "weight": repr(float(invitation["weight"])),
+        "interview_date": date.today().isoformat(),
+        "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    checked, problems = validate_form(framework, row, "web form")
+    if problems:
+        save_draft(db, token, answers, lang)
+        return {"status": "invalid", "problems": _problems_by_field(problems), "answers": answers}
+    profile = [q.code for q in framework.profile if q.code not in survey_store.DESIGN_COLUMNS]
+    columns = framework.question_columns() + framework.item_codes()
+    try:
+        with db.begin() as connection:
+            if not store.mark_submitted(connection, invitation["id"], datetime.now(UTC)):
+                return {"status": "already_submitted", "problems": {}}
+            ingest_store.insert_responses(
+                connection, int(survey["id"]), checked.frame, profile, columns
+            )
+            audit.record(
+                connection,
+                actor=f"respondent:{invitation['respondent_key']}",
+                action="survey.respond",
+                entity="response",
+                entity_id=f"{survey['code']}/{invitation['respondent_key']}",
+                after={"answered": len(answers), "province": invitation["province_code"]},
+            )
+    except IntegrityError:  # a submit racing this one stored the response first
+        return {"status": "already_submitted", "problems": {}}
+    return {"status": "submitted", "problems": {}}
+
+
+# -- clerks ----------------------------------------------------------------------------------
+
+
+def clerk_form(db: Database, survey_code: str, lang: str) -> dict[str, Any]:
+    with db.begin() as connection:
+        survey = survey_store.get_survey(connection, survey_code)
+        invited = store.counts(connection, int(survey["id"]))
+    framework = framework_of(survey)
+    return {
+        "survey": survey["code"],
+        "title": framework.title.get(lang),
+        "synthetic": bool(survey["synthetic"]),
+        "design": list(CLERK_DESIGN),
+        "sections": form_sections(framework, lang, audience="clerk"),
+        "invitations": invited,
+    }
+
+
+def clerk_surveys(db: Database) -> list[dict[str, Any]]:
+    with db.begin() as connection:
+        rows = survey_store.list_surveys(connection)
+    return [
+        {k: r[k] for k in ("code", "framework_id", "year", "geography", "synthetic")}
+        | {"respondents": int(r["respondents"] or 0)}
+        for r in rows
+    ]
+
+
+def clerk_entry(
+    db: Database, actor: str, survey_code: str, given: dict[str, Any], lang: str = "vi"
+) -> dict[str, Any]:
+    """One paper form typed by a clerk, imported as one row of a file would be.
+
+    Accepted: stored in the survey ("stored"), or recognised as already stored with the same
+    answers ("unchanged"). Refused: kept in quarantine with its reasons ("quarantined"), and
+    every problem returned by field so the page can show it next to the input.
+    """
+    with db.begin() as connection:
+        survey = survey_store.get_survey(connection, survey_code)
+    framework = framework_of(survey)
+    names = list(CLERK_DESIGN) + field_names(form_sections(framework, lang, audience="clerk"))
+    row = clean_answers(given, names)
+    frame = pd.DataFrame([{n: row.get(n) for n in names}], dtype=object)
+    with db.begin() as connection:
+        report = ingest_api.import_frame(
+            db, frame, framework, survey_code, source="clerk entry", actor=actor,
+            connection=connection,
+        )  # fmt: skip
+        errors = [p for p in report.problems if p.severity == "error"]
+        status = (
+            "quarantined" if report.quarantined else "stored" if report.inserted else "unchanged"
+        )
+        key = row.get("respondent_key") or "(no form number)"
+        audit.record(
+            connection,
+            actor=actor,
+            action="survey.clerk_entry",
+            entity="response",
+            entity_id=f"{survey_code}/{key}"[:120],
+            after={"status": status, "problems": [p.code for p in errors]},
+        )
+    return {
+        "status": status,
+        "respondent_key": row.get("respondent_key"),
+        "problems": _problems_by_field(errors),
+        "answers": row,
+    }

@@ -1,0 +1,83 @@
+"""One-time survey invitations: stored by the SHA-256 of their token, used at most once.
+
+Single use is a compare-and-set in the database (``submitted_at`` goes from NULL to a time in one
+UPDATE), and the response itself is held to one per respondent key by the unique constraint of
+the responses table: two submits racing each other store one response.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from sipas.store.schema import survey_invitations, surveys
+
+_BATCH = 2_000
+
+
+def add_invitations(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), _BATCH):
+        connection.execute(insert(survey_invitations), rows[start : start + _BATCH])
+
+
+def find(connection: Connection, token_hash: str) -> dict[str, Any] | None:
+    """The invitation with this token hash, with its survey's code, or None."""
+    row = connection.execute(
+        select(survey_invitations, surveys.c.code.label("survey_code"), surveys.c.synthetic)
+        .join(surveys, surveys.c.id == survey_invitations.c.survey_id)
+        .where(survey_invitations.c.token_hash == token_hash)
+    ).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def save_draft(
+    connection: Connection, invitation_id: int, draft: dict[str, Any], now: datetime
+) -> bool:
+    """Keep the answers typed so far; False when the invitation has been used meanwhile."""
+    result = connection.execute(
+        update(survey_invitations)
+        .where(
+            survey_invitations.c.id == invitation_id, survey_invitations.c.submitted_at.is_(None)
+        )
+        .values(draft=draft, draft_saved_at=now)
+    )
+    return result.rowcount == 1
+
+
+def mark_submitted(connection: Connection, invitation_id: int, now: datetime) -> bool:
+    """Use the invitation: True for the one caller that turns it from open to submitted."""
+    result = connection.execute(
+        update(survey_invitations)
+        .where(
+            survey_invitations.c.id == invitation_id, survey_invitations.c.submitted_at.is_(None)
+        )
+        .values(submitted_at=now, draft=None)
+    )
+    return result.rowcount == 1
+
+
+def counts(connection: Connection, survey_id: int) -> dict[str, int]:
+    """Invitations of a survey: issued, submitted."""
+    row = connection.execute(
+        select(func.count(), func.count(survey_invitations.c.submitted_at)).where(
+            survey_invitations.c.survey_id == survey_id
+        )
+    ).one()
+    return {"issued": int(row[0]), "submitted": int(row[1])}
+
+
+def existing_keys(connection: Connection, survey_id: int, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), _BATCH):
+        part = keys[start : start + _BATCH]
+        found.update(
+            connection.execute(
+                select(survey_invitations.c.respondent_key).where(
+                    survey_invitations.c.survey_id == survey_id,
+                    survey_invitations.c.respondent_key.in_(part),
+                )
+            ).scalars()
+        )
+    return found
