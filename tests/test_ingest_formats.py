@@ -302,3 +302,24 @@ def test_cli_import_from_odk_without_a_server_is_a_clean_error(
     result = run_cli("import", "odk:sipas_gen2", "--framework", "sipas-gen2", "--survey", "x")
     assert result.exit_code == 1
     assert "ingest.odk_not_configured" in result.output
+
+
+def test_kobo_select_multiple_as_option_columns_only_is_joined_back(tmp_path: Path) -> None:
+    """Kobo's "details" layout: no summary column, one 0/1 column per option."""
+    frame = _field_frame()
+    kobo = _kobo(frame, _field_paths(_xform(tmp_path))).drop(
+        columns=["questions/Q2", "questions/Q7"]
+    )
+    assert "questions/Q2/1" in kobo.columns
+    path = tmp_path / "details.xlsx"
+    kobo.to_excel(path, index=False)
+    db = open_database(f"sqlite:///{tmp_path / 'd.db'}")
+    report = api.import_file(db, path, "sipas-gen2", "details", PERIOD_2024)
+    assert (report.accepted, report.quarantined) == (len(frame), 0)
+    assert "ingest.absent_column" not in {p.code for p in report.problems}
+    with db.begin() as c:
+        stored = (
+            load_responses(c, "details").set_index("respondent_key").loc[frame["respondent_key"]]
+        )
+    assert stored["Q2"].tolist() == frame["Q2"].tolist()
+    assert stored["Q7"].tolist() == frame["Q7"].tolist()

@@ -348,7 +348,8 @@ def test_arbitrary_cell_text_never_breaks_validation(tmp_path: Path, cells: list
     for row, column, value in cells:
         frame.loc[row, column] = value
     path = tmp_path / "cells.csv"
-    path.write_bytes(frame.to_csv(index=False).encode("utf-8", errors="surrogatepass"))
+    text = frame.to_csv(index=False, quoting=csv.QUOTE_ALL)  # a bare "\r" would end the line
+    path.write_bytes(text.encode("utf-8", errors="surrogatepass"))
     try:
         report = api.validate_file(path, "sipas-gen2")
     except SipasError as error:  # a whole-file refusal (e.g. NUL characters) is a clean answer

@@ -69,6 +69,8 @@ class ColumnMap:
     ignored: list[str] = field(default_factory=list)  # metadata and split select_multiple
     unknown: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file column, canonical)
+    # select_multiple as one 0/1 column per option: question code → [(file column, option)]
+    options: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def map_columns(columns: list[str], framework: SurveyFramework) -> ColumnMap:
@@ -79,7 +81,9 @@ def map_columns(columns: list[str], framework: SurveyFramework) -> ColumnMap:
         for alias in names:
             known.setdefault(alias, canonical)
     multiple = {
-        q.code.casefold() for q in framework.profile + framework.questions if q.type == "multiple"
+        q.code.casefold(): q.code
+        for q in framework.profile + framework.questions
+        if q.type == "multiple"
     }
     result = ColumnMap()
     taken: set[str] = set()
@@ -89,8 +93,8 @@ def map_columns(columns: list[str], framework: SurveyFramework) -> ColumnMap:
         target = known.get(folded)
         if target is None:
             parts = [p for p in re.split(r"[/-]", folded) if p]
-            if len(parts) >= 2 and parts[-2] in multiple:
-                result.ignored.append(name)  # Kobo/ODK one-column-per-option of select_multiple
+            if len(parts) >= 2 and parts[-2] in multiple:  # Kobo/ODK: a column per option
+                result.options.setdefault(multiple[parts[-2]], []).append((column, parts[-1]))
                 continue
             target = known.get(parts[-1]) if parts else None
         if target is None:

@@ -26,6 +26,7 @@ from sipas.ingest.problems import Problem, shown
 from sipas.ingest.readers import SHAPE
 from sipas.text import fold
 
+_TRUE = ["1", "1.0", "True", "true", "TRUE"]
 MAX_TEXT = 2_000  # characters of a free-text answer
 MAX_CODE = {"respondent_key": 80, "commune": 40, "village": 40, "stratum": 40, "psu": 40}
 SECONDS_PER_ANSWER = 3.0  # completion faster than this per answered field is flagged
@@ -124,7 +125,10 @@ class Validator:
             add(Problem(self.file, None, name, "ingest.duplicate_column",
                         f"column {name!r} is a second column for {target!r} and is not imported",
                         "keep one column per field", "warning"))  # fmt: skip
-        absent = [c for c in framework_columns(self.framework) if c not in present]
+        rebuilt = set(self.columns.options)
+        absent = [
+            c for c in framework_columns(self.framework) if c not in present and c not in rebuilt
+        ]
         if absent and not self.missing_required:
             add(Problem(self.file, None, ", ".join(absent[:20]) + (" …" if len(absent) > 20 else ""),
                         "ingest.absent_column",
@@ -141,6 +145,7 @@ class Validator:
         raw = chunk.rename(columns=self.columns.renames)
         raw = raw.loc[:, [c for c in raw.columns if c in set(self.columns.renames.values())]]
         raw = raw.loc[:, ~raw.columns.duplicated()]
+        raw = self._from_option_columns(chunk, raw)
         n = len(chunk)
         index = chunk.index
         found = _Found(self.file, index, n)
@@ -184,6 +189,23 @@ class Validator:
                         " they were read as the codes they name",
                         "export with codes ('XML values') next time; check a few rows", "warning")
             )  # fmt: skip
+
+    def _from_option_columns(self, chunk: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+        """A select_multiple exported only as 0/1 columns per option, joined back: "1;3"."""
+        missing = {q: cols for q, cols in self.columns.options.items() if q not in raw.columns}
+        if not missing:
+            return raw
+        raw = raw.copy()
+        for question, columns in missing.items():
+            picked = np.column_stack(
+                [chunk[c].astype(object).isin(_TRUE).to_numpy() for c, _ in columns]
+            )
+            options = [option for _, option in columns]
+            raw[question] = [
+                ";".join(o for o, on in zip(options, row, strict=True) if on) or None
+                for row in picked.tolist()
+            ]
+        return raw
 
     def _dates(
         self, get: Callable[[str], pd.Series], found: _Found, out: dict[str, pd.Series]
