@@ -472,7 +472,7 @@ def test_supplement_cycles_and_unfinished_dossiers(engine: Engine, tmp_path: Pat
 
 
 def test_duckdb_and_spark_agree_on_generated_data(tmp_path: Path, spark_session: Any) -> None:
-    design = DossierDesign(dossiers=20_000, seed=7, communes=4, invalid_rows=25, chunk_rows=8_000)
+    design = DossierDesign(dossiers=6_000, seed=7, communes=2, invalid_rows=25, chunk_rows=2_500)
     generate_dossiers(design, tmp_path / "gen")
     periods = parse_period("2025-Q1").split("month")
     duck = compute_index(tmp_path / "gen", periods, connect("duckdb"))

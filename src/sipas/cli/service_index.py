@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -102,10 +103,7 @@ def generate_command(
 )
 @click.option("--limit", type=click.IntRange(0), default=SHOWN_PROBLEMS, show_default=True)
 @format_option
-@click.pass_context
-def validate_command(
-    ctx: click.Context, file: Path, data: Path, report: Path | None, limit: int, fmt: str
-) -> None:
+def validate_command(file: Path, data: Path, report: Path | None, limit: int, fmt: str) -> None:
     """Check FILE (.parquet, .csv, .jsonl) row by row against the dataset's catalogue.
 
     Exit code 0 when every row is valid, 1 otherwise.
@@ -122,7 +120,7 @@ def validate_command(
                 [{k: v for k, v in p.items() if k != "hint"} for p in shown], fmt, title="problems"
             )
     if result["rows_with_problems"]:
-        ctx.exit(EXIT_INVALID)
+        sys.exit(EXIT_INVALID)
 
 
 @dossiers.command("append")

@@ -75,12 +75,7 @@ def with_catalogue(dossiers: ir.Table, catalogue: ir.Table) -> ir.Table:
         legal_days=catalogue.legal_days,
     )
     units = catalogue.select(_uu=catalogue.unit_code).distinct()
-    dups = (
-        dossiers.group_by(_did=dossiers.dossier_id)
-        .aggregate(_n=dossiers.count())
-        .filter(lambda t: t._n > 1)
-        .select("_did")
-    )
+    dups = duplicate_ids(dossiers)
     t = dossiers.left_join(
         pairs, [dossiers.unit_code == pairs._cu, dossiers.procedure_code == pairs._cp]
     )
@@ -93,21 +88,45 @@ def with_catalogue(dossiers: ir.Table, catalogue: ir.Table) -> ir.Table:
     return t.mutate(**flags, _valid=valid).drop("_cu", "_cp", "_uu", "_did")
 
 
+def duplicate_ids(dossiers: ir.Table) -> ir.Table:
+    """Ids on more than one row (``_did``): first by a hash of the id, then exactly among the
+    few rows whose hash repeats, which is much cheaper than grouping every id."""
+    hashed = dossiers.dossier_id.hash()
+    repeated = (
+        dossiers.group_by(_h=hashed).aggregate(_n=dossiers.count()).filter(lambda t: t._n > 1)
+    )
+    suspects = dossiers.filter(hashed.isin(repeated._h))
+    return (
+        suspects.group_by(_did=suspects.dossier_id)
+        .aggregate(_n=suspects.count())
+        .filter(lambda t: t._n > 1)
+        .select("_did")
+    )
+
+
+def one_of(column: ir.IntegerValue, codes: tuple[int, ...]) -> ir.BooleanValue:
+    """``column`` is one of ``codes``, as comparisons (engines turn long IN lists into joins)."""
+    result = column == codes[0]
+    for code in codes[1:]:
+        result = result | (column == code)
+    return result
+
+
 def _flags(t: ir.Table) -> dict[str, ir.BooleanValue]:
     start = t.received_on.fill_null(t.submitted_on)
     raw: dict[str, ir.BooleanValue] = {
         f"missing_{c}": t[c].isnull() for c in REQUIRED_DOSSIER_COLUMNS
     }
     raw.update(
-        bad_status=~t.status.isin(list(STATUS)),
-        bad_channel=~t.channel.isin([1, 2, 3]),
+        bad_status=~t.status.between(min(STATUS), max(STATUS)),
+        bad_channel=~t.channel.between(1, 3),
         unknown_unit=t._uu.isnull(),
         unknown_procedure=t._uu.notnull() & t._cu.isnull(),
         received_before_submitted=t.received_on < t.submitted_on,
         end_before_start=t.ended_on < start,
         promised_before_start=t.promised_on < start,
-        ended_status_without_end=t.status.isin(list(ENDED_STATUSES)) & t.ended_on.isnull(),
-        open_status_with_end=t.status.isin(list(OPEN_STATUSES)) & t.ended_on.notnull(),
+        ended_status_without_end=one_of(t.status, ENDED_STATUSES) & t.ended_on.isnull(),
+        open_status_with_end=one_of(t.status, OPEN_STATUSES) & t.ended_on.notnull(),
         duplicate_id=t._did.notnull(),
     )
     return {f"_bad_{code}": flag.fill_null(False) for code, flag in raw.items()}

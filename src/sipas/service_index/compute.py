@@ -55,11 +55,29 @@ def read_tables(engine: Engine, dataset: Dataset, periods: list[Period]) -> Tabl
     )
 
 
+def _condition_columns(framework: ServiceFramework, scope: str) -> list[str]:
+    names = {"channel", "fee_paid_online"} if scope == "dossier" else set()
+    for ind in framework.in_scope(scope):
+        for condition in (*ind.numerator, *ind.denominator):
+            names.update(condition.names())
+        if ind.value:
+            names.add(ind.value)
+    return sorted(names - set(KEYS))
+
+
+def _barrier(table: ir.Table) -> ir.Table:
+    """Keep the engine from inlining every derived column into each aggregate that uses it
+    (the facts would be computed dozens of times per row)."""
+    return table.view()
+
+
 def dossier_sums(tables: Tables, framework: ServiceFramework, periods: list[Period]) -> ir.Table:
     """Per period × agency × unit × procedure: every dossier indicator's numerator and
     denominator over valid rows, usage counts, and the rows excluded by the checks."""
     flagged = with_catalogue(tables.dossiers, tables.catalogue)
-    t = dossier_facts(flagged, periods, tables.complaints, tables.supplements)
+    t = dossier_facts(flagged, periods, tables.complaints, tables.supplements, raw=tables.dossiers)
+    t = t.mutate(agency_code=t._agency.fill_null(t.agency_code))
+    t = _barrier(t.select(*KEYS, *_condition_columns(framework, "dossier"), "_valid"))
     valid = t._valid
     metrics: dict[str, Any] = {}
     for ind in framework.in_scope("dossier"):
@@ -76,7 +94,6 @@ def dossier_sums(tables: Tables, framework: ServiceFramework, periods: list[Peri
         ibis.ifelse(valid & (t.fee_paid_online > 0), 1, 0).cast("int64").sum()
     )
     metrics["excluded"] = ibis.ifelse(valid, 0, 1).cast("int64").sum()
-    t = t.mutate(agency_code=t._agency.fill_null(t.agency_code))
     return t.group_by(KEYS).aggregate(**metrics)
 
 

@@ -6,7 +6,7 @@ Dossier facts (judged at the period's last day E):
 - ``finished``: an end date on or before E; an unfinished dossier is judged at E.
 - ``on_time``: counted, at most one supplement request, and (end − promised) ≤ supplement days,
   or, with no promised date, (end − start − supplement days) ≤ the procedure's legal days.
-- ``complaint``: a complaint (PAKN) is linked to the dossier.
+- ``complaint``: a complaint (PAKN) linked to the dossier was received by E.
 - ``processing_days``: end − start − supplement days, for finished dossiers.
 Complaint facts: ``judged`` (all), ``handled`` (by E), ``on_time`` (handled, or E, ≤ due date).
 Procedure facts (per catalogue row and period): ``in_force`` (decided by E), ``published``,
@@ -23,6 +23,7 @@ import ibis  # type: ignore[import-untyped, unused-ignore]
 import ibis.expr.types as ir  # type: ignore[import-untyped, unused-ignore]
 import pandas as pd
 
+from sipas.service_index.checks import one_of
 from sipas.service_index.model import DOSSIER_COLUMNS, NOT_JUDGED_STATUSES, Period, day_number
 
 _ZERO_FILLED = (
@@ -37,22 +38,59 @@ _ZERO_FILLED = (
 )
 
 
-def with_periods(table: ir.Table, day: ir.IntegerValue, periods: list[Period]) -> ir.Table:
-    """Rows whose ``day`` falls in one of ``periods``, with ``period`` and ``period_end``."""
-    lo, hi = min(p.start_day for p in periods), max(p.end_day for p in periods)
-    table = table.mutate(_day=day).filter(lambda t: t._day.between(lo, hi))
-    key = ibis.cases(*((table._day.between(p.start_day, p.end_day), p.key) for p in periods))
-    end = ibis.cases(*((table._day.between(p.start_day, p.end_day), p.end_day) for p in periods))
-    return table.mutate(period=key, period_end=end.cast("int64")).filter(
-        lambda t: t.period.notnull()
+def _period_index(day: ir.DateValue, grain: str) -> ir.IntegerValue:
+    year = day.year().cast("int64")
+    if grain == "month":
+        return year * 12 + day.month().cast("int64") - 1
+    if grain == "quarter":
+        return year * 4 + day.quarter().cast("int64") - 1
+    return year
+
+
+def _python_index(period: Period) -> int:
+    start = period.start
+    if period.grain == "month":
+        return start.year * 12 + start.month - 1
+    if period.grain == "quarter":
+        return start.year * 4 + (start.month - 1) // 3
+    return start.year
+
+
+def with_periods(table: ir.Table, day: ir.DateValue, periods: list[Period]) -> ir.Table:
+    """Rows whose ``day`` falls in one of ``periods`` (one grain), with ``period``,
+    ``period_end`` (a day number) and ``_day`` (the day's number)."""
+    grains = {p.grain for p in periods}
+    if len(grains) != 1:
+        raise ValueError("periods of one grain at a time")
+    calendar = ibis.memtable(
+        {
+            "_pidx": [_python_index(p) for p in periods],
+            "period": [p.key for p in periods],
+            "period_end": [p.end_day for p in periods],
+        },
+        schema={"_pidx": "int64", "period": "string", "period_end": "int64"},
     )
+    lo, hi = min(p.start for p in periods), max(p.end for p in periods)
+    table = table.filter(day.between(lo, hi))
+    table = table.mutate(
+        _day=day.epoch_days().cast("int64"), _pidx=_period_index(day, grains.pop())
+    )
+    return table.inner_join(calendar, "_pidx").drop("_pidx")
 
 
-def _supplement_totals(supplements: ir.Table, dossiers: ir.Table) -> ir.Table:
-    ends = dossiers.select(_sid=dossiers.dossier_id, _send=dossiers.period_end).distinct()
+def _supplement_totals(
+    supplements: ir.Table, dossiers: ir.Table, periods: list[Period]
+) -> ir.Table:
+    """Per dossier: supplement requests made by its period's end, and the days waited by then
+    (an open request counts up to the period's end). ``dossiers`` are the raw records."""
+    start = dossiers.received_on.fill_null(dossiers.submitted_on)
+    ends = with_periods(
+        dossiers.select("dossier_id", "received_on", "submitted_on"), start, periods
+    )
+    ends = ends.select(_sid=ends.dossier_id, _send=ends.period_end)
     s = supplements.inner_join(ends, supplements.dossier_id == ends._sid)
-    requested = s.requested_on.epoch_days()
-    came_back = s.received_on.epoch_days().fill_null(s._send)
+    requested = s.requested_on.epoch_days().cast("int64")
+    came_back = s.received_on.epoch_days().cast("int64").fill_null(s._send)
     s = s.filter(requested <= s._send).mutate(_wait=ibis.least(came_back, s._send) - requested)
     return s.group_by("_sid").aggregate(_sreq=s.count(), _sdays=s._wait.sum())
 
@@ -62,30 +100,28 @@ def dossier_facts(
     periods: list[Period],
     complaints: ir.Table | None = None,
     supplements: ir.Table | None = None,
+    raw: ir.Table | None = None,
 ) -> ir.Table:
     """Checked dossiers (see :func:`checks.with_catalogue`) with the facts of the module docstring."""
-    t = with_periods(
-        flagged, flagged.received_on.fill_null(flagged.submitted_on).epoch_days(), periods
-    )
+    t = with_periods(flagged, flagged.received_on.fill_null(flagged.submitted_on), periods)
     fills: dict[str, Any] = {
         c: t[c].fill_null(False) for c, kind in DOSSIER_COLUMNS.items() if kind == "boolean"
     }
     fills.update({c: t[c].fill_null(0) for c in _ZERO_FILLED})
     t = t.mutate(**fills)
     if supplements is not None:
-        totals = _supplement_totals(supplements, t)
+        totals = _supplement_totals(supplements, flagged if raw is None else raw, periods)
         t = t.left_join(totals, t.dossier_id == totals._sid)
         t = t.mutate(
             supplement_requests=t._sreq.fill_null(0), supplement_days=t._sdays.fill_null(0)
         ).drop("_sid", "_sreq", "_sdays")
     if complaints is not None:
-        linked = (
-            complaints.filter(complaints.dossier_id.notnull())
-            .select(_cid=complaints.dossier_id)
-            .distinct()
+        linked = complaints.filter(complaints.dossier_id.notnull())
+        linked = linked.group_by(_cid=linked.dossier_id).aggregate(
+            _cfirst=linked.received_on.epoch_days().cast("int64").min()
         )
         t = t.left_join(linked, t.dossier_id == linked._cid)
-        t = t.mutate(complaint=t._cid.notnull()).drop("_cid")
+        t = t.mutate(complaint=(t._cfirst <= t.period_end).fill_null(False)).drop("_cid", "_cfirst")
     else:
         t = t.mutate(complaint=ibis.literal(False))
     ended = t.ended_on.epoch_days()
@@ -98,7 +134,7 @@ def dossier_facts(
         end - promised <= waited,
         end - t._day - waited <= t.legal_days,
     ).fill_null(False)
-    counted = ~t.status.isin(list(NOT_JUDGED_STATUSES))
+    counted = ~one_of(t.status, NOT_JUDGED_STATUSES)
     return t.mutate(
         counted=counted.fill_null(False),
         judged=counted.fill_null(False),
@@ -109,7 +145,7 @@ def dossier_facts(
 
 
 def complaint_facts(complaints: ir.Table, periods: list[Period]) -> ir.Table:
-    t = with_periods(complaints, complaints.received_on.epoch_days(), periods)
+    t = with_periods(complaints, complaints.received_on, periods)
     handled_day = t.handled_on.epoch_days()
     handled = (handled_day.notnull() & (handled_day <= t.period_end)).fill_null(False)
     judged_at = ibis.ifelse(handled, handled_day, t.period_end)

@@ -1,0 +1,352 @@
+"""Service-quality index (QĐ 766) benchmark: DuckDB beside a bare DuckDB scan, plain pandas and Spark.
+
+Command (from the repository root; generates the synthetic data on first use, ~1 GiB per 100M rows
+under benchmarks/data/, which git ignores):
+
+    python benchmarks/service_index.py                 # 10M on DuckDB, scan, pandas, Spark; 100M on DuckDB
+    python benchmarks/service_index.py --skip-big      # without the 100M run
+    python benchmarks/service_index.py --rows 1000000 --skip-big --skip-spark   # a quick look
+
+Every measurement runs in its own process (so peak memory is its own): the index for all units and
+all 12 months of 2025 (``compute_index``: row checks, facts, sums, scores, ranks) on DuckDB; DuckDB
+merely scanning the same Parquet (every column counted); the same dossier indicators in plain
+pandas (read, check, derive, group) whose sums must equal DuckDB's; Spark local mode (all cores)
+running the same Ibis expressions; and 100M rows on DuckDB from Parquet on disk with a memory
+limit. Writes benchmarks/results/service_index.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from sipas.service_index import Dataset, compute_index, connect, parse_period
+from sipas.service_index.compute import dossier_sums, read_tables
+from sipas.service_index.framework import ServiceFramework, all_of, builtin_framework
+from sipas.service_index.model import Period
+from sipas.synthetic.dossiers import DossierDesign, generate_dossiers
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT / "data"
+RESULTS = ROOT / "results"
+YEAR = "2025"
+
+
+def dataset_for(rows: int) -> Path:
+    folder = DATA / f"dossiers-{rows}"
+    label = folder / "DATASET.json"
+    if not label.is_file() or json.loads(label.read_text())["dossiers"] != rows:
+        generate_dossiers(DossierDesign(dossiers=rows, chunk_rows=2_000_000), folder)
+    return folder
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---- plain pandas: the same dossier indicators, vectorised, no engine ------------------------
+
+
+def _days(series: pd.Series) -> np.ndarray:
+    values = series.to_numpy(dtype="datetime64[D]").astype("int64")
+    return np.where(series.isna().to_numpy(), np.iinfo("int64").min, values).astype("float64")
+
+
+def pandas_sums(
+    dataset: Dataset, framework: ServiceFramework, periods: list[Period]
+) -> pd.DataFrame:
+    d = pq.read_table(dataset.files("dossiers", periods)).to_pandas()
+    cat = pd.read_parquet(dataset.catalogue_path)
+    pairs = cat[["unit_code", "procedure_code", "agency_code", "legal_days"]].rename(
+        columns={"agency_code": "_agency"}
+    )
+    d = d.merge(pairs, on=["unit_code", "procedure_code"], how="left")
+    start = _days(d.received_on.fillna(d.submitted_on))
+    received, submitted = _days(d.received_on), _days(d.submitted_on)
+    ended, promised = _days(d.ended_on), _days(d.promised_on)
+    has_end, status = ~d.ended_on.isna().to_numpy(), d.status.to_numpy()
+    known_unit = d.unit_code.isin(set(cat.unit_code)).to_numpy()
+    nan_min = np.iinfo("int64").min
+    problems = (
+        d[["dossier_id", "procedure_code", "unit_code", "submitted_on", "status"]]
+        .isna()
+        .any(axis=1)
+        .to_numpy()
+        | ~((status >= 1) & (status <= 10))
+        | ~((d.channel >= 1) & (d.channel <= 3)).to_numpy()
+        | ~known_unit
+        | d.legal_days.isna().to_numpy()
+        | ((received > nan_min) & (received < submitted))
+        | (has_end & (ended < start))
+        | ((promised > nan_min) & (promised < start))
+        | (np.isin(status, [8, 9, 10]) & ~has_end)
+        | (np.isin(status, [1, 2, 4, 5, 6]) & has_end)
+        | d.dossier_id.duplicated(keep=False).to_numpy()
+    )
+    d["_valid"] = ~problems
+    starts = np.array([p.start_day for p in periods])
+    ends = np.array([p.end_day for p in periods])
+    index = np.searchsorted(starts, start, side="right") - 1
+    inside = (index >= 0) & (start <= ends[np.clip(index, 0, None)])
+    d = d[inside]
+    index, start = index[inside], start[inside]
+    ended, promised, has_end, status = (
+        ended[inside],
+        promised[inside],
+        has_end[inside],
+        status[inside],
+    )
+    period_end = ends[index]
+    d["period"] = np.array([p.key for p in periods])[index]
+    sup = pq.read_table(dataset.files("supplements")).to_pandas()
+    sup = sup.merge(
+        pd.DataFrame({"dossier_id": d.dossier_id.to_numpy(), "_end": period_end}), on="dossier_id"
+    )
+    requested = _days(sup.requested_on)
+    back = np.where(sup.received_on.isna(), sup._end, _days(sup.received_on))
+    sup = sup[requested <= sup._end].assign(
+        _wait=np.minimum(back, sup._end)[requested <= sup._end] - requested[requested <= sup._end]
+    )
+    totals = sup.groupby("dossier_id").agg(_sreq=("_wait", "size"), _sdays=("_wait", "sum"))
+    d = d.merge(totals, left_on="dossier_id", right_index=True, how="left")
+    requests = d._sreq.fillna(0).to_numpy()
+    waited = d._sdays.fillna(0).to_numpy()
+    comp = pq.read_table(dataset.files("complaints", periods)).to_pandas()
+    comp = comp[comp.dossier_id.notna()]
+    first = (
+        pd.Series(_days(comp.received_on), index=comp.dossier_id.to_numpy()).groupby(level=0).min()
+    )
+    d["complaint"] = d.dossier_id.map(first).to_numpy() <= period_end
+    for column in (
+        "certified_copy",
+        "certified_copy_electronic",
+        "electronic_result",
+        "vneid",
+        "population_db",
+        "synced",
+        "dislike",
+    ):
+        d[column] = d[column].fillna(False).astype(bool)
+    for column in (
+        "fee_amount",
+        "fee_paid_online",
+        "documents",
+        "documents_digitised",
+        "documents_reused",
+        "documents_from_store",
+    ):
+        d[column] = d[column].fillna(0)
+    finished = has_end & (ended <= period_end)
+    end = np.where(finished, ended, period_end)
+    within = np.where(
+        promised > nan_min,
+        end - promised <= waited,
+        end - start - waited <= d.legal_days.to_numpy(),
+    )
+    counted = ~np.isin(status, [3, 7])
+    d["counted"] = d["judged"] = counted
+    d["finished"] = finished
+    d["on_time"] = counted & within & (requests <= 1)
+    d["processing_days"] = np.where(finished, end - start - waited, 0)
+    d["agency_code"] = d._agency.fillna(d.agency_code)
+    valid = d._valid.to_numpy()
+    out = d[["period", "agency_code", "unit_code", "procedure_code"]].copy()
+    for ind in framework.in_scope("dossier"):
+        den = valid & all_of(ind.denominator, d).to_numpy()
+        if ind.value is not None:
+            out[f"{ind.code}_num"] = np.where(den, d[ind.value].to_numpy(), 0).astype("int64")
+        else:
+            out[f"{ind.code}_num"] = (den & all_of(ind.numerator, d).to_numpy()).astype("int64")
+        out[f"{ind.code}_den"] = den.astype("int64")
+    out["dossiers"] = valid.astype("int64")
+    out["online_dossiers"] = (valid & (d.channel == 2).to_numpy()).astype("int64")
+    out["paid_online_dossiers"] = (valid & (d.fee_paid_online > 0).to_numpy()).astype("int64")
+    out["excluded"] = (~valid).astype("int64")
+    keys = ["period", "agency_code", "unit_code", "procedure_code"]
+    return out.groupby(keys, as_index=False, dropna=False).sum()
+
+
+# ---- one measurement per process -------------------------------------------------------------
+
+
+def _months() -> list[Period]:
+    return parse_period(YEAR).split("month")
+
+
+def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
+    dataset = Dataset(dataset_for(rows))
+    periods = _months()
+    framework = builtin_framework()
+    started = time.perf_counter()
+    out: dict[str, Any] = {}
+    if kind == "scan":
+        engine = connect("duckdb")
+        t = engine.read_parquet(dataset.files("dossiers"))
+        counts = t.aggregate(**{c: t[c].count() for c in t.columns}).to_pandas()
+        out["rows_scanned"] = int(counts.iloc[0, 0])
+    elif kind in {"duckdb", "big"}:
+        limit = "6GB" if kind == "big" else None
+        engine = connect("duckdb", memory_limit=limit)
+        if kind == "big":
+            engine.con.raw_sql(f"SET temp_directory = '{DATA / 'duckdb-tmp'}'")
+            out["memory_limit"] = limit
+        result = compute_index(dataset, periods, engine, framework)
+        out["seconds"] = round(time.perf_counter() - started, 2)
+        out["units_scored"] = len(result.scores)
+        out["excluded"] = int(sum(result.excluded.values()))
+        out["dossiers_scored"] = int(result.scores[result.scores.level == "agency"].dossiers.sum())
+        if sums_file:  # the engine's sums, for the pandas run to compare with
+            tables = read_tables(engine, dataset, periods)
+            dossier_sums(tables, framework, periods).to_pandas().to_parquet(sums_file)
+    elif kind == "pandas":
+        sums = pandas_sums(dataset, framework, periods)
+        out["groups"] = len(sums)
+        if sums_file and Path(sums_file).is_file():
+            keys = ["period", "agency_code", "unit_code", "procedure_code"]
+            duck = pd.read_parquet(sums_file).sort_values(keys, ignore_index=True)
+            mine = sums.sort_values(keys, ignore_index=True)[duck.columns]
+            out["same_sums_as_duckdb"] = bool(
+                duck[keys].astype(str).equals(mine[keys].astype(str))
+                and np.array_equal(
+                    duck.drop(columns=keys).to_numpy(), mine.drop(columns=keys).to_numpy()
+                )
+            )
+    elif kind == "spark":
+        engine = connect("spark", master=f"local[{os.cpu_count()}]")
+        engine._spark.conf.set("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
+        result = compute_index(dataset, periods, engine, framework)
+        out["units_scored"] = len(result.scores)
+        out["seconds"] = round(time.perf_counter() - started, 2)
+        proc = getattr(engine._spark.sparkContext._gateway, "proc", None)
+        if proc is not None:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            hwm = [line for line in status.splitlines() if line.startswith("VmHWM")]
+            out["jvm_peak_mb"] = round(int(hwm[0].split()[1]) / 1024) if hwm else None
+        engine._spark.stop()
+    out.setdefault("seconds", round(time.perf_counter() - started, 2))
+    out["python_peak_mb"] = round(peak_mb())
+    return out
+
+
+def run_child(kind: str, rows: int, sums_file: str | None = None) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--measure", kind, "--rows", str(rows)]
+    if sums_file:
+        command += ["--sums-file", sums_file]
+    print(f"… {kind} on {rows:,} rows", file=sys.stderr, flush=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    r = report["runs"]
+    lines = [
+        "# Service-quality index (QĐ 766) benchmark",
+        "",
+        f"Machine: {report['machine']['cpus']} CPUs, load average at start {report['machine']['load_at_start']}; "
+        f"synthetic dossiers, all units × 12 months of {YEAR}.",
+        "",
+        "| run | rows | seconds | peak memory (MB) | ratio |",
+        "|---|---:|---:|---:|---|",
+    ]
+
+    def row(name: str, key: str, ratio: str = "") -> None:
+        run = r.get(key)
+        if not run:
+            return
+        if "error" in run:
+            lines.append(f"| {name} | {run.get('rows', '')} | failed: {run['error']} | | |")
+            return
+        memory = run.get("python_peak_mb")
+        if run.get("jvm_peak_mb"):
+            memory = f"{memory} + JVM {run['jvm_peak_mb']}"
+        lines.append(f"| {name} | {run['rows']:,} | {run['seconds']} | {memory} | {ratio} |")
+
+    ratios = report["ratios"]
+    row("DuckDB: scan only", "scan")
+    row(
+        "sipas on DuckDB (index)",
+        "duckdb",
+        f"{ratios.get('duckdb_over_scan', '')}× the scan (target ≤ 3)",
+    )
+    row(
+        "plain pandas (same indicators)",
+        "pandas",
+        f"DuckDB {ratios.get('pandas_over_duckdb', '')}× faster (target ≥ 10)",
+    )
+    row("sipas on Spark local", "spark", f"{ratios.get('spark_over_duckdb', '')}× DuckDB")
+    row("sipas on DuckDB, from disk (memory limit 6 GB)", "big")
+    if "pandas" in r and "same_sums_as_duckdb" in r["pandas"]:
+        lines += ["", f"pandas sums equal DuckDB's: {r['pandas']['same_sums_as_duckdb']}."]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--big-rows", type=int, default=100_000_000)
+    parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--sums-file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.rows, args.sums_file)))
+        return
+    dataset_for(args.rows)
+    sums_file = str(DATA / f"duckdb-sums-{args.rows}.parquet")
+    runs: dict[str, Any] = {"scan": run_child("scan", args.rows)}
+    runs["duckdb"] = run_child("duckdb", args.rows, None if args.skip_pandas else sums_file)
+    if not args.skip_pandas:
+        runs["pandas"] = run_child("pandas", args.rows, sums_file)
+    if not args.skip_spark:
+        runs["spark"] = run_child("spark", args.rows)
+    if not args.skip_big:
+        dataset_for(args.big_rows)
+        runs["big"] = run_child("big", args.big_rows)
+    for name, run in runs.items():
+        run["rows"] = args.big_rows if name == "big" else args.rows
+    ratios = {}
+
+    def ratio(a: str, b: str) -> float | None:
+        if "seconds" in runs.get(a, {}) and "seconds" in runs.get(b, {}):
+            return round(runs[a]["seconds"] / runs[b]["seconds"], 2)
+        return None
+
+    ratios["duckdb_over_scan"] = ratio("duckdb", "scan")
+    ratios["pandas_over_duckdb"] = ratio("pandas", "duckdb")
+    ratios["spark_over_duckdb"] = ratio("spark", "duckdb")
+    report = {
+        "command": "python benchmarks/service_index.py " + " ".join(sys.argv[1:]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_at_start": round(os.getloadavg()[0], 2),
+        },
+        "runs": runs,
+        "ratios": ratios,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "service_index.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / "service_index.md").write_text(_markdown(report))
+    print(_markdown(report))
+
+
+if __name__ == "__main__":
+    main()
