@@ -190,17 +190,31 @@ def _reestimate(db: Database, run: dict[str, Any], table: pd.DataFrame) -> Any:
     return outcome
 
 
-def _par_for(db: Database, year: int, campaign: str | None) -> dict[str, Any] | None:
+def _par_for(
+    db: Database, year: int, geography: str | None, campaign: str | None
+) -> dict[str, Any] | None:
+    """PAR results to show beside SIPAS: the named campaign, or the year's one final campaign
+    on the same geography. Province codes are reused across 2025, so another geography is
+    refused."""
+    with db.engine.connect() as connection:
+        campaigns = par_store.list_campaigns(connection)
     if campaign is None:
-        with db.engine.connect() as connection:
-            finals = [
-                c["code"]
-                for c in par_store.list_campaigns(connection)
-                if c["year"] == year and c["stage"] == "final"
-            ]
+        finals = [
+            c["code"]
+            for c in campaigns
+            if c["year"] == year and c["stage"] == "final" and str(c["geography"]) == geography
+        ]
         if len(finals) != 1:
             return None
         campaign = finals[0]
+    chosen = next((c for c in campaigns if c["code"] == campaign), None)
+    if chosen is not None and geography and str(chosen["geography"]) != geography:
+        raise SipasError(
+            "report.par_geography",
+            f"PAR campaign {campaign} is on the {chosen['geography']} provinces and the SIPAS"
+            f" results on the {geography}: province codes do not mean the same places",
+            "choose a campaign on the same geography, or leave out --par",
+        )
     found = results(db, campaign, with_nodes=True)
     with db.begin() as connection:
         framework = open_campaign(connection, campaign).framework
@@ -264,7 +278,7 @@ def year_context(
         groups=groups,
         trend=trend,
         change=change,
-        par=_par_for(db, chosen["year"], par_campaign),
+        par=_par_for(db, chosen["year"], chosen["geography"], par_campaign),
         notes=notes,
     )
 
@@ -683,7 +697,9 @@ def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
     priorities = (
         significant_below
         if significant_below
-        else sorted((i for i in items if i["estimate"] is not None), key=lambda i: i["estimate"])
+        else sorted(
+            (i for i in items if i["diff_national"] is not None), key=lambda i: i["diff_national"]
+        )
     )[:PRIORITIES]
     elements = _element_rows(ctx, code, "component", provinces)
     change = _change(ctx)

@@ -141,8 +141,9 @@ def tile_map(
     """Every province as a square on its (row, col), coloured by its value."""
     rows = max(r for _, r, _ in layout) + 1
     cols = max(c for _, _, c in layout) + 1
-    figure = Figure(figsize=(0.95 * cols + 1.2, 0.62 * rows + 0.3))
-    axes = figure.add_axes((0.0, 0.0, 0.82, 1.0))
+    figure = Figure(figsize=(0.62 * cols + 0.9, 0.62 * rows))
+    share = 0.62 * cols / (0.62 * cols + 0.9)
+    axes = figure.add_axes((0.0, 0.0, share, 1.0))
     axes.set_axis_off()
     shown = _finite(list(values.values()))
     low, high = (min(shown), max(shown)) if shown else (0.0, 100.0)
@@ -155,20 +156,19 @@ def tile_map(
         edge = ACCENT if code == highlight else "white"
         axes.add_patch(_square(col, rows - 1 - row, face, edge, 2.5 if code == highlight else 1))
         ink = "white" if known and shade > 0.55 else INK
-        short = names.get(code, code)
-        short = short if len(short) <= 10 else short[:9] + "."
         axes.text(
             col + 0.5,
-            rows - 1 - row + 0.62,
-            short,
+            rows - 1 - row + 0.64,
+            _wrap(names.get(code, code)),
             ha="center",
             va="center",
-            fontsize=5.5,
+            fontsize=5.2,
             color=ink,
+            linespacing=1.0,
         )
         axes.text(
             col + 0.5,
-            rows - 1 - row + 0.3,
+            rows - 1 - row + 0.24,
             fmt(value) if known else "–",
             ha="center",
             va="center",
@@ -179,7 +179,7 @@ def tile_map(
     axes.set_xlim(0, cols)
     axes.set_ylim(0, rows)
     axes.set_aspect("equal")
-    bar = figure.add_axes((0.86, 0.3, 0.03, 0.4))
+    bar = figure.add_axes((share + 0.03, 0.3, 0.04, 0.4))
     gradient = [[0.15 + 0.75 * i / 99] for i in range(100)]
     bar.imshow(
         gradient, aspect="auto", cmap=cmap, origin="lower", vmin=0, vmax=1, extent=(0, 1, low, high)
@@ -189,6 +189,15 @@ def tile_map(
     bar.tick_params(labelsize=7)
     bar.yaxis.set_major_formatter(lambda x, _: fmt(x))
     return _png(figure)
+
+
+def _wrap(name: str) -> str:
+    """A long name on two lines, split at the space nearest its middle."""
+    if len(name) <= 9 or " " not in name:
+        return name
+    spaces = [i for i, ch in enumerate(name) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
+    return name[:cut] + "\n" + name[cut + 1 :]
 
 
 def _square(x: float, y: float, face: Any, edge: str, width: float) -> Rectangle:

@@ -198,9 +198,9 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "priorities_fallback": (
         "Không tiêu chí nào thấp hơn trung bình cả nước có ý nghĩa; dưới đây là các tiêu chí có"
-        " giá trị thấp nhất (không khác biệt có ý nghĩa).",
-        "No item is significantly below the national mean; these are the lowest items (not"
-        " significantly different).",
+        " chênh lệch so với trung bình cả nước thấp nhất (không khác biệt có ý nghĩa).",
+        "No item is significantly below the national mean; these are the items with the lowest"
+        " difference from the national mean (not significant).",
     ),
     "best_province": ("Tỉnh cao nhất", "Best province"),
     "best_in_region": ("Cao nhất trong vùng", "Best in the region"),
