@@ -56,15 +56,44 @@ def test_tcvn3_text_is_detected_and_converted() -> None:
     decoded = decode_bytes(legacy.encode("utf-8"), "f.csv")
     assert decoded.legacy == "TCVN3"
     assert decoded.text == HANOI
+    eight_bit = decode_bytes(legacy.encode("latin-1"), "f.csv")  # saved by an 8-bit program
+    assert (eight_bit.legacy, eight_bit.text) == ("TCVN3", HANOI)
 
 
-def test_vni_text_is_refused_naming_the_encoding() -> None:
-    legacy = "Haø Noäi, Vieät Nam, Nguyeãn Ñöùc"
+def test_vni_text_is_detected_and_converted() -> None:
+    legacy = "Haø Noäi, Vieät Nam, Nguyeãn Vaên Ñöùc"  # as the VNI fonts store them
     assert legacy_encoding(legacy) == "VNI"
-    with pytest.raises(SipasError) as caught:
-        decode_bytes(legacy.encode("cp1252"), "f.csv")
-    assert caught.value.code == "ingest.legacy_vni"
-    assert "VNI" in caught.value.message
+    decoded = decode_bytes(legacy.encode("cp1252"), "f.csv")
+    assert decoded.legacy == "VNI"
+    assert decoded.text == HANOI
+
+
+@pytest.mark.parametrize(
+    ("vni", "unicode"),
+    [("Tröôøng", "Trường"), ("Thaønh phoá Hoà Chí Minh", "Thành phố Hồ Chí Minh"),
+     ("tænh Quaûng Nam", "tỉnh Quảng Nam"), ("Ñaék Laék", "Đắk Lắk"), ("HAØ NOÄI", "HÀ NỘI"),
+     ("Caàn Thô", "Cần Thơ"), ("Thöøa Thieân Hueá", "Thừa Thiên Huế"), ("Löông Thò Hoa", "Lương Thị Hoa")],
+)  # fmt: skip
+def test_vni_letters_compose_with_their_marks(vni: str, unicode: str) -> None:
+    from sipas.ingest.encoding import vni_to_unicode
+
+    assert vni_to_unicode(vni) == unicode
+
+
+def test_legacy_text_in_a_file_is_converted_and_reported(tmp_path: Path) -> None:
+    frame = responses(codes=("01",)).head(3).astype(object)
+    frame["Q11"] = ["Coâng chöùc taän tình", "Thuû tuïc nhanh", None]  # VNI
+    path = tmp_path / "vni.csv"
+    path.write_bytes(frame.to_csv(index=False).encode("cp1252"))
+    report = api.validate_file(path, "sipas-gen2")
+    assert report.accepted == 3
+    assert "ingest.legacy_vni" in report.counts()
+    db = _db(tmp_path)
+    api.import_file(db, path, "sipas-gen2", "vni")
+    with db.begin() as c:
+        stored = load_responses(c, "vni")
+    assert stored["Q11"].tolist()[:2] == ["Công chức tận tình", "Thủ tục nhanh"]
+    assert pd.isna(stored["Q11"].tolist()[2])
 
 
 def test_unicode_vietnamese_is_not_mistaken_for_legacy() -> None:

@@ -7,7 +7,8 @@
   is decoded line by line and the Windows-1258 lines are reported.
 - Text typed with the legacy 8-bit font encodings reads as nonsense in Unicode: TCVN3/ABC
   ("Hµ Néi" for "Hà Nội") is converted character by character (TCVN 5712:1993 VN3 table);
-  VNI ("Haø Noäi") is detected and refused with a message that names it.
+  VNI Windows ("Haø Noäi": a letter followed by its marks) is converted by composing each letter
+  with the marks that follow it. Either conversion is reported, so a person checks a few names.
 """
 
 from __future__ import annotations
@@ -46,6 +47,46 @@ _VNI_SIGNS = re.compile("[aeiouyAEIOUY][øùûïäåëüÖØÙÛÏÄÅËÜ]|[ñ�
 _VIETNAMESE = re.compile("[ăâđêôơưĂÂĐÊÔƠƯ\u1ea0-\u1ef9]")
 
 
+_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT = "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"
+_HAT, _BREVE = "\u0302", "\u0306"
+_VNI_TONES = {"ø": _GRAVE, "ù": _ACUTE, "û": _HOOK, "õ": _TILDE, "ï": _DOT}
+_VNI_HATS = {"â": "", "à": _GRAVE, "á": _ACUTE, "å": _HOOK, "ã": _TILDE, "ä": _DOT}
+_VNI_BREVES = {"ê": "", "è": _GRAVE, "é": _ACUTE, "ú": _HOOK, "ü": _TILDE, "ë": _DOT}
+_VNI_LETTERS = {"ô": "ơ", "ö": "ư", "ñ": "đ", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ"}
+_VOWELS = set("aeiouyăâêôơư")
+
+
+def vni_to_unicode(text: str) -> str:
+    """VNI Windows text (as a Unicode program shows it) to Vietnamese Unicode, NFC."""
+    out: list[str] = []
+    for char in text:
+        lower = char.lower()
+        upper = char != lower
+        previous = out[-1] if out else ""
+        base = unicodedata.normalize("NFD", previous)[:1].lower() if previous else ""
+        plain = previous.lower() in ("a", "e", "o")
+        if lower in _VNI_HATS and plain:
+            out[-1] = unicodedata.normalize("NFC", previous + _HAT + _VNI_HATS[lower])
+        elif lower in _VNI_BREVES and previous.lower() == "a":
+            out[-1] = unicodedata.normalize("NFC", previous + _BREVE + _VNI_BREVES[lower])
+        elif lower in _VNI_TONES and previous and _base_vowel(previous) and base:
+            out[-1] = unicodedata.normalize("NFC", previous + _VNI_TONES[lower])
+        elif lower in _VNI_LETTERS:
+            letter = _VNI_LETTERS[lower]
+            out.append(letter.upper() if upper else letter)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _base_vowel(char: str) -> bool:
+    """A vowel without a tone yet (it may carry a hat, a breve or a horn)."""
+    decomposed = unicodedata.normalize("NFD", char.lower())
+    if any(mark in decomposed for mark in (_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT)):
+        return False
+    return unicodedata.normalize("NFC", decomposed) in _VOWELS
+
+
 @dataclass
 class Decoded:
     text: str
@@ -78,6 +119,11 @@ def decode_bytes(data: bytes, name: str) -> Decoded:
         return _finish(data.decode("utf-8"), "UTF-8", name)
     except UnicodeDecodeError:
         pass
+    # Legacy font text saved by an 8-bit program: the bytes are the font's glyph numbers, which
+    # a Latin-1 reading keeps (Windows-1258 would turn some into combining marks).
+    latin = data.decode("latin-1")
+    if legacy_encoding(latin) is not None:
+        return _finish(latin, "8-bit (legacy font)", name)
     return _mixed_or_cp1258(data, name)
 
 
@@ -118,20 +164,10 @@ def _finish(text: str, encoding: str, name: str) -> Decoded:
     text = nfc(text)
     legacy = legacy_encoding(text)
     if legacy == "VNI":
-        raise vni_refusal(name)
+        return Decoded(vni_to_unicode(text), encoding, legacy="VNI")
     if legacy == "TCVN3":
         return Decoded(nfc(text.translate(TCVN3_TABLE)), encoding, legacy="TCVN3")
     return Decoded(text, encoding)
-
-
-def vni_refusal(name: str) -> SipasError:
-    return SipasError(
-        "ingest.legacy_vni",
-        f"{name}: the Vietnamese text is in the legacy VNI font encoding (e.g. 'Haø Noäi' for"
-        " 'Hà Nội'), which sipas does not convert",
-        "convert the file to Unicode first (Unikey: Công cụ chuyển mã, VNI Windows → Unicode),"
-        " then import it again",
-    )
 
 
 def legacy_encoding(text: str) -> str | None:
@@ -151,10 +187,10 @@ def legacy_encoding(text: str) -> str | None:
 
 
 def convert_legacy_values(values: list[str], name: str) -> tuple[list[str], str | None]:
-    """Text cells of a spreadsheet converted from TCVN3 (or VNI refused), with what was found."""
+    """Text cells of a spreadsheet converted from TCVN3 or VNI, with what was found."""
     found = legacy_encoding("\n".join(values))
     if found == "VNI":
-        raise vni_refusal(name)
+        return [vni_to_unicode(v) for v in values], found
     if found == "TCVN3":
         return [nfc(v.translate(TCVN3_TABLE)) for v in values], found
     return values, None

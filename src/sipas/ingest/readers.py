@@ -78,6 +78,18 @@ def read_source(path: Path, chunk_rows: int = CHUNK_ROWS) -> Source:
     )
 
 
+def legacy_problem(name: str, encoding: str) -> Problem:
+    """The warning that text was converted from a legacy font encoding."""
+    shown = {"TCVN3": "TCVN3 (ABC)", "VNI": "VNI Windows"}.get(encoding, encoding)
+    return Problem(
+        name, None, None, f"ingest.legacy_{encoding.lower()}",
+        f"the Vietnamese text was typed in the legacy {shown} encoding and has been converted"
+        " to Unicode",
+        "check a few names; save future files in Unicode (Unikey: Unicode dựng sẵn)",
+        "warning",
+    )  # fmt: skip
+
+
 def _delimiter(header: str) -> str:
     counts = {d: header.count(d) for d in _DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
@@ -99,15 +111,7 @@ def csv_source(data: bytes, name: str, chunk_rows: int = CHUNK_ROWS) -> Source:
     fmt = f"csv ({decoded.encoding}, delimiter {delimiter!r})"
     source = Source(name=name, format=fmt, columns=[h.strip() for h in header], chunks=iter(()))
     if decoded.legacy:
-        source.problems.append(
-            Problem(
-                name, None, None, "ingest.legacy_tcvn3",
-                "the Vietnamese text was typed in the legacy TCVN3 (ABC) encoding and has been"
-                " converted to Unicode",
-                "check a few names; save future files in Unicode (Unikey: Unicode dựng sẵn)",
-                "warning",
-            )
-        )  # fmt: skip
+        source.problems.append(legacy_problem(name, decoded.legacy))
     if decoded.cp1258_lines:
         lines = ", ".join(str(n) for n in decoded.cp1258_lines[:10])
         source.problems.append(
@@ -327,15 +331,7 @@ def _text_frame(frame: pd.DataFrame, name: str, problems: list[Problem]) -> pd.D
                 values = [next(it) if v is not None and not v.isascii() else v for v in values]
         out[str(column).strip()] = pd.Series(values, index=frame.index, dtype=object)
     if legacy:
-        problems.append(
-            Problem(
-                name, None, None, "ingest.legacy_tcvn3",
-                "the Vietnamese text was typed in the legacy TCVN3 (ABC) encoding and has been"
-                " converted to Unicode",
-                "check a few names; type future files in Unicode (Unikey: Unicode dựng sẵn)",
-                "warning",
-            )
-        )  # fmt: skip
+        problems.append(legacy_problem(name, legacy))
     result = pd.DataFrame(out, index=frame.index)
     return result[result.notna().any(axis=1)]
 
