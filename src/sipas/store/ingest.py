@@ -139,22 +139,24 @@ def insert_responses(
         return 0
     profiles = documents(frame, profile_columns)
     answers = documents(frame, answer_columns)
+    sqlite = connection.dialect.name != "postgresql"
     design: list[list[Any]] = [[survey_id] * len(frame)]
     for column in DESIGN[1:]:
         series = frame[column]
         if column == "weight":
             design.append(series.astype(float).tolist())
-        elif column == "interview_date":
-            design.append([None if pd.isna(v) else v for v in series.tolist()])
+        elif column == "interview_date":  # SQLite keeps dates as ISO text (as SQLAlchemy does)
+            days = pd.unique(series.dropna())
+            shown = {d: (d.isoformat() if sqlite else d) for d in days.tolist()}
+            design.append([shown.get(v) for v in series.tolist()])
         else:
             design.append(series.astype(object).tolist())
     rows = list(zip(*design, profiles, answers, strict=True))
     names = ", ".join((*DESIGN, "profile", "answers"))
-    if connection.dialect.name == "postgresql":
-        marks = ", ".join(["%s"] * len(DESIGN) + ["%s::json", "%s::json"])
-    else:
+    if sqlite:
         marks = ", ".join(["?"] * (len(DESIGN) + 2))
-        rows = [(*r[:-3], r[-3].isoformat() if r[-3] else None, r[-2], r[-1]) for r in rows]
+    else:
+        marks = ", ".join(["%s"] * len(DESIGN) + ["%s::json", "%s::json"])
     connection.exec_driver_sql(f"INSERT INTO responses ({names}) VALUES ({marks})", rows)
     return len(rows)
 
