@@ -433,24 +433,26 @@ def test_clerk_refused_form_is_quarantined_with_reasons_then_corrected(
     client = _client(site, "clerk")
     token = _csrf(client, f"/clerk/{SURVEY}")
     form = {"csrf": token, "respondent_key": "HCM-0042", "province": "79"}
-    form |= {"interview_date": "31/02/2026", "Q9_01": "7", "Q9_02": "4", "weight": "-1"}
+    form |= {"interview_date": "28/02/2026", "Q9_01": "7", "Q9_02": "4", "weight": "-1"}
+    form |= {"Q9_03": "0"}  # the validator reports answers before the weight; the form is after
     refused = client.post(f"/clerk/{SURVEY}", data=form)
     assert refused.status_code == 422
     html = refused.text
-    for field in ("interview_date", "Q9_01", "weight"):
+    for field in ("Q9_01", "Q9_03", "weight"):
         assert f'id="err-{field}"' in html, field
         assert re.search(rf'id="in-{field}"[^>]*aria-describedby="err-{field}', html), field
-    assert re.search(r'id="in-interview_date"[^>]*autofocus', html)  # the first problem
+    # the focus on the first problem in the order of the form
+    assert re.search(r'id="in-weight"[^>]*autofocus', html) and html.count("autofocus") == 1
     assert "is not one of the answer codes 1, 2, 3, 4, 5" in html  # the import path's message
     assert 'name="Q9_02" value="4"' in html  # nothing typed is lost
     assert _responses_of(site, "HCM-0042") == []
     kept = _rows(site, quarantined_rows, quarantined_rows.c.respondent_key == "HCM-0042")
     assert len(kept) == 1 and kept[0].status == "open"
-    assert {r["field"] for r in kept[0].reasons} == {"interview_date", "Q9_01", "weight"}
+    assert {r["field"] for r in kept[0].reasons} == {"Q9_01", "Q9_03", "weight"}
     assert kept[0].data["Q9_01"] == "7"
     audits = _audit(site, "survey.clerk_entry", f"{SURVEY}/HCM-0042")
     assert audits[0].after["status"] == "quarantined"
-    form |= {"interview_date": "28/02/2026", "Q9_01": "2", "weight": "1"}
+    form |= {"Q9_01": "2", "Q9_03": "3", "weight": "1"}
     fixed = client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False)
     assert fixed.status_code == 303
     assert _responses_of(site, "HCM-0042")[0].answers["Q9_01"] == 2

@@ -106,6 +106,7 @@ def _clerk_data(request: Request, survey: str) -> dict[str, Any]:
     data = api.clerk_form(db_of(request), survey, lang_of(request))
     data["answers"] = dict(request.session.get("clerk_sticky", {}).get(survey, {}))
     data["problems"] = {}
+    data["focus"] = "respondent_key"
     data["last"] = {
         "status": request.query_params.get("status"),
         "key": request.query_params.get("saved"),
@@ -139,6 +140,8 @@ async def clerk_post(request: Request, survey: str) -> Response:
         )
     data = _clerk_data(request, survey)
     data.update(answers=result["answers"], problems=result["problems"])
+    order = [*data["design"], *api.field_names(data["sections"])]
+    data["focus"] = next((n for n in order if n in result["problems"]), order[0])
     data["last"] = {"status": "quarantined", "key": result["respondent_key"]}
     return TEMPLATES.TemplateResponse(
         request, "clerk_form.html", context(request, data=data), status_code=422
