@@ -316,6 +316,47 @@ def test_racing_submits_store_one_response(site: dict[str, Any]) -> None:
     assert len(_responses_of(site, issued["respondent_key"])) == 1
 
 
+def test_concurrent_submissions_are_checked_and_written_together(site: dict[str, Any]) -> None:
+    people = [inv.Sampled("01", stratum="s", psu=f"p{n}") for n in range(15)]
+    issued = inv.create_invitations(site["db"], SURVEY, people, expires_days=3)
+    same = {f"Q9_{n:02d}": "4" for n in range(1, 34)}  # twelve people, identical answers
+    work = [(i["token"], same) for i in issued[:12]]
+    work += [(i["token"], {**same, "Q9_10": "0"}) for i in issued[12:]]  # three mistakes
+    work += [(issued[0]["token"], same)] * 3  # and one person pressing "send" four times
+    results: dict[int, str] = {}
+    barrier = threading.Barrier(len(work))
+
+    def send(n: int, token: str, answers: dict[str, str]) -> None:
+        barrier.wait()
+        results[n] = inv.submit(site["db"], token, answers)["status"]
+
+    threads = [threading.Thread(target=send, args=(n, *w)) for n, w in enumerate(work)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = [results[n] for n in range(len(work))]
+    assert statuses[1:12] == ["submitted"] * 11
+    assert statuses[12:15] == ["invalid"] * 3
+    assert sorted([statuses[0], *statuses[15:]]) == ["already_submitted"] * 3 + ["submitted"]
+    keys = [i["respondent_key"] for i in issued]
+    stored = _rows(site, responses, responses.c.respondent_key.in_(keys))
+    assert sorted(r.respondent_key for r in stored) == sorted(keys[:12])
+    assert sorted(r.psu for r in stored) == sorted(f"p{n}" for n in range(12))
+    assert all(r.answers["Q9_01"] == 4 for r in stored)
+    drafts = _rows(site, survey_invitations, survey_invitations.c.respondent_key.in_(keys[12:]))
+    assert [d.draft["Q9_10"] for d in drafts] == ["0"] * 3 and all(
+        d.submitted_at is None for d in drafts
+    )
+    respond = _rows(
+        site,
+        audit_log,
+        audit_log.c.action == "survey.respond",
+        audit_log.c.entity_id.in_([f"{SURVEY}/{k}" for k in keys]),
+    )
+    assert len(respond) == 12
+
+
 def test_the_database_constraint_holds_when_the_check_is_passed(site: dict[str, Any]) -> None:
     issued = _invite(site)
     assert inv.submit(site["db"], issued["token"], {"Q9_03": "3"})["status"] == "submitted"
@@ -347,6 +388,7 @@ def test_json_api_saves_and_submits(site: dict[str, Any]) -> None:
     token = _csrf(client, issued["link"])
     headers = {"X-CSRF-Token": token}
     url = f"/api/survey/{issued['token']}"
+    assert client.get(issued["link"] + ".json").json()["csrf"] == token
     saved = client.post(url, json={"action": "save", "answers": {"Q9_07": "2"}}, headers=headers)
     assert saved.json() == {"status": "saved", "answered": 1}
     assert client.get(issued["link"] + ".json").json()["answers"] == {"Q9_07": "2"}

@@ -10,9 +10,11 @@ a refused paper form is quarantined with its reasons exactly as a refused row of
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -389,6 +391,7 @@ def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") ->
 
     Returns ``status`` "submitted" (stored now), "already_submitted" (a repeated submit: nothing
     stored again) or "invalid" with the problems by field (the answers are kept as the draft).
+    Submissions arriving together are validated and written together (:class:`_Combiner`).
     """
     with db.begin() as connection:
         invitation = _open(connection, token, allow_used=True)
@@ -396,8 +399,7 @@ def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") ->
             return {"status": "already_submitted", "problems": {}}
         survey = survey_store.get_survey(connection, invitation["survey_code"])
     framework = framework_of(survey)
-    names = field_names(form_sections(framework, lang))
-    answers = clean_answers(given, names)
+    answers = clean_answers(given, _respondent_fields(framework.id))
     row = {
         **answers,
         "respondent_key": invitation["respondent_key"],
@@ -410,30 +412,169 @@ def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") ->
         "interview_date": date.today().isoformat(),
         "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    checked, problems = validate_form(framework, row, "web form")
-    if problems:
-        save_draft(db, token, answers, lang)
-        return {"status": "invalid", "problems": _problems_by_field(problems), "answers": answers}
+    pending = _Pending(db, framework, survey, invitation, answers, row)
+    return _COMBINER.run(pending)
+
+
+@functools.lru_cache(maxsize=16)
+def _respondent_fields(framework_id: str) -> list[str]:
+    return field_names(form_sections(_framework(framework_id), "vi"))
+
+
+@dataclass(eq=False)
+class _Pending:
+    """One respondent's submission waiting to be checked and written."""
+
+    db: Database
+    framework: SurveyFramework
+    survey: dict[str, Any]
+    invitation: dict[str, Any]
+    answers: dict[str, str]
+    row: dict[str, str]
+    result: dict[str, Any] | None = None
+    error: BaseException | None = None
+    lead: bool = False
+    wake: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
+class _Combiner:
+    """Submissions that arrive while others are being written wait, then go as one batch.
+
+    The import path's validator checks a batch of rows in about the time it takes for one, and
+    one transaction writes them all; with no concurrent submissions a batch is one submission and
+    nothing waits. One thread at a time writes (the leader); when it is done it hands the lead to
+    the first submission that arrived meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[_Pending] = []
+        self._busy = False
+
+    def run(self, item: _Pending) -> dict[str, Any]:
+        with self._lock:
+            self._waiting.append(item)
+            item.lead = not self._busy
+            self._busy = True
+        if not item.lead:
+            item.wake.wait()
+        if item.lead:
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+            try:
+                _write_batch(batch)
+            except BaseException as error:  # every waiting submission hears of it
+                for pending in batch:
+                    pending.error = error
+            finally:
+                with self._lock:
+                    if self._waiting:
+                        self._waiting[0].lead = True
+                        self._waiting[0].wake.set()
+                    else:
+                        self._busy = False
+                for pending in batch:
+                    if pending is not item:
+                        pending.wake.set()
+        if item.error is not None:
+            raise item.error
+        assert item.result is not None
+        return item.result
+
+
+_COMBINER = _Combiner()
+# A web respondent is identified by the invitation, not by the answers: two people may give the
+# same answers on the same day, which in a file would mean one form entered twice.
+_NOT_FOR_INVITED = {"ingest.duplicate_respondent"}
+
+
+def _write_batch(batch: list[_Pending]) -> None:
+    first: dict[tuple[int, int], _Pending] = {}
+    repeats: list[tuple[_Pending, _Pending]] = []
+    for pending in batch:
+        key = (id(pending.db), int(pending.invitation["id"]))
+        if key in first:
+            repeats.append((pending, first[key]))
+        else:
+            first[key] = pending
+    groups: dict[tuple[int, int], list[_Pending]] = {}
+    for pending in first.values():
+        groups.setdefault((id(pending.db), int(pending.survey["id"])), []).append(pending)
+    for group in groups.values():
+        _write_group(group)
+    for pending, original in repeats:
+        assert original.result is not None
+        done = original.result["status"] == "submitted"
+        pending.result = (
+            {"status": "already_submitted", "problems": {}} if done else original.result
+        )
+
+
+def _write_group(group: list[_Pending]) -> None:
+    """Submissions to one survey: validated as one chunk, the valid ones written in one go."""
+    head = group[0]
+    framework, db = head.framework, head.db
+    frame = pd.DataFrame([p.row for p in group], dtype=object, index=pd.RangeIndex(len(group)))
+    validator = Validator(framework, "web form", [str(c) for c in frame.columns])
+    checked = validator.check(frame)
+    shared = [p for p in validator.problems if p.severity == "error"]
+    valid: list[int] = []
+    now = datetime.now(UTC)
+    with db.begin() as connection:
+        for i, pending in enumerate(group):
+            problems = shared + [
+                p for p in checked.errors.get(i, []) if p.code not in _NOT_FOR_INVITED
+            ]
+            if not problems:
+                valid.append(i)
+                continue
+            pending.result = {
+                "status": "invalid",
+                "problems": _problems_by_field(problems),
+                "answers": pending.answers,
+            }
+            if store.save_draft(connection, pending.invitation["id"], pending.answers, now):
+                audit.record(connection, **_audit_row(pending, "survey.draft"))
+    if valid:
+        try:
+            _store_valid(db, group, valid, checked.frame)
+        except IntegrityError:  # a response of the batch is stored already: one at a time
+            for i in valid:
+                try:
+                    _store_valid(db, group, [i], checked.frame)
+                except IntegrityError:
+                    group[i].result = {"status": "already_submitted", "problems": {}}
+
+
+def _store_valid(db: Database, group: list[_Pending], valid: list[int], frame: Any) -> None:
+    framework, survey = group[0].framework, group[0].survey
     profile = [q.code for q in framework.profile if q.code not in survey_store.DESIGN_COLUMNS]
     columns = framework.question_columns() + framework.item_codes()
-    try:
-        with db.begin() as connection:
-            if not store.mark_submitted(connection, invitation["id"], datetime.now(UTC)):
-                return {"status": "already_submitted", "problems": {}}
+    now = datetime.now(UTC)
+    with db.begin() as connection:
+        won = [i for i in valid if store.mark_submitted(connection, group[i].invitation["id"], now)]
+        if won:
             ingest_store.insert_responses(
-                connection, int(survey["id"]), checked.frame, profile, columns
+                connection, int(survey["id"]), frame.iloc[won], profile, columns
             )
-            audit.record(
-                connection,
-                actor=f"respondent:{invitation['respondent_key']}",
-                action="survey.respond",
-                entity="response",
-                entity_id=f"{survey['code']}/{invitation['respondent_key']}",
-                after={"answered": len(answers), "province": invitation["province_code"]},
-            )
-    except IntegrityError:  # a submit racing this one stored the response first
-        return {"status": "already_submitted", "problems": {}}
-    return {"status": "submitted", "problems": {}}
+            audit.record_many(connection, [_audit_row(group[i], "survey.respond") for i in won])
+    for i in valid:
+        status = "submitted" if i in won else "already_submitted"
+        group[i].result = {"status": status, "problems": {}}
+
+
+def _audit_row(pending: _Pending, action: str) -> dict[str, Any]:
+    key = pending.invitation["respondent_key"]
+    return {
+        "actor": f"respondent:{key}",
+        "action": action,
+        "entity": "response" if action == "survey.respond" else "invitation",
+        "entity_id": f"{pending.survey['code']}/{key}",
+        "after": {
+            "answered": len(pending.answers),
+            "province": pending.invitation["province_code"],
+        },
+    }
 
 
 # -- clerks ----------------------------------------------------------------------------------

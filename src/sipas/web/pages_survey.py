@@ -15,7 +15,16 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from sipas.api import invitations as api
-from sipas.web.render import TEMPLATES, check_csrf, context, db_of, lang_of, page, require_actor
+from sipas.web.render import (
+    TEMPLATES,
+    check_csrf,
+    context,
+    csrf_token,
+    db_of,
+    lang_of,
+    page,
+    require_actor,
+)
 
 router = APIRouter()
 CLERK_ROLES = ("clerk", "admin")
@@ -55,6 +64,7 @@ def survey_page(request: Request, token: str) -> dict[str, Any]:
     """The questionnaire of an invitation, with the answers saved so far (or the thanks)."""
     data = api.survey_form(db_of(request), token, lang_of(request))
     data["saved"] = request.query_params.get("saved") == "1"
+    data["csrf"] = csrf_token(request)  # for a client of the JSON twin: the token its writes need
     return data
 
 
@@ -118,7 +128,9 @@ def _clerk_data(request: Request, survey: str) -> dict[str, Any]:
 def clerk_page(request: Request, survey: str) -> dict[str, Any]:
     """The data-entry form of a survey: every field of the paper questionnaire, typed as codes."""
     require_actor(request, CLERK_ROLES)
-    return _clerk_data(request, survey)
+    data = _clerk_data(request, survey)
+    data["csrf"] = csrf_token(request)  # for a client of the JSON twin: the token its writes need
+    return data
 
 
 def _remember(request: Request, survey: str, values: dict[str, Any]) -> None:
