@@ -536,6 +536,29 @@ def test_cli_issues_invitations_to_a_private_file(site: dict[str, Any], tmp_path
     assert page.status_code == 200 and "Q9_01" in page.text
     again = CliRunner().invoke(invitations_cli, args, obj=AppContext(settings=settings))
     assert again.exit_code != 0 and "never overwritten" in str(again.exception)
+    status = CliRunner().invoke(
+        invitations_cli,
+        ["status", "--survey", SURVEY, "--format", "json"],
+        obj=AppContext(settings=settings),
+    )
+    assert status.exit_code == 0, status.output
+    shown = {r["province"]: r for r in json.loads(status.output)}
+    now = datetime.now(UTC)
+    expected: dict[str, dict[str, int]] = {}
+    for row in _rows(site, survey_invitations):  # counted here from the table itself
+        counts = expected.setdefault(
+            row.province_code, {"issued": 0, "submitted": 0, "open": 0, "expired": 0}
+        )
+        counts["issued"] += 1
+        if row.submitted_at is not None:
+            counts["submitted"] += 1
+        elif inv._aware(row.expires_at) > now:
+            counts["open"] += 1
+        else:
+            counts["expired"] += 1
+    assert {
+        p: {k: r[k] for k in ("issued", "submitted", "open", "expired")} for p, r in shown.items()
+    } == expected
     sample = tmp_path / "sample.csv"
     sample.write_text("province_code,stratum,psu,weight,respondent_key\n01,s1,p1,2.5,S-1\n")
     out2 = tmp_path / "t2.csv"

@@ -186,6 +186,13 @@ def create_invitations(
     return issued
 
 
+def invitation_status(db: Database, survey_code: str) -> list[dict[str, Any]]:
+    """Per province: invitations issued, submitted, open, expired unused, with a draft saved."""
+    with db.begin() as connection:
+        survey = survey_store.get_survey(connection, survey_code)
+        return store.status_by_province(connection, int(survey["id"]), datetime.now(UTC))
+
+
 # -- the form --------------------------------------------------------------------------------
 
 

@@ -162,3 +162,24 @@ def create(
         fmt,
         title=f"Invitations issued (expire in {days:g} days)",
     )
+
+
+@invitations.command("status")
+@click.option("--survey", "survey_code", required=True, help="Code of the survey.")
+@format_option
+@pass_app
+def status(app: AppContext, survey_code: str, fmt: str) -> None:
+    """Invitations of a survey by province: issued, submitted, open, expired, with a draft."""
+    rows = api.invitation_status(app.db, survey_code)
+    shown = [
+        {
+            "province": r["province_code"],
+            "issued": r["issued"],
+            "submitted": r["submitted"],
+            "open": r["open"],
+            "expired": r["expired"],
+            "drafts": r["drafts"],
+        }
+        for r in rows
+    ]
+    emit(shown, fmt, title=f"Invitations of {survey_code}")

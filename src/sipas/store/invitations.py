@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, case, func, insert, select, update
 
 from sipas.store.schema import survey_invitations, surveys
 
@@ -66,6 +66,34 @@ def counts(connection: Connection, survey_id: int) -> dict[str, int]:
         )
     ).one()
     return {"issued": int(row[0]), "submitted": int(row[1])}
+
+
+def status_by_province(
+    connection: Connection, survey_id: int, now: datetime
+) -> list[dict[str, Any]]:
+    """Per province: invitations issued, submitted, still open, expired unused."""
+    inv = survey_invitations
+    submitted = inv.c.submitted_at.is_not(None)
+    rows = connection.execute(
+        select(
+            inv.c.province_code,
+            func.count().label("issued"),
+            func.count(inv.c.submitted_at).label("submitted"),
+            func.sum(case((and_(~submitted, inv.c.expires_at > now), 1), else_=0)).label("open"),
+            func.sum(case((and_(~submitted, inv.c.draft.is_not(None)), 1), else_=0)).label(
+                "drafts"
+            ),
+        )
+        .where(inv.c.survey_id == survey_id)
+        .group_by(inv.c.province_code)
+        .order_by(inv.c.province_code)
+    )
+    out = []
+    for row in rows:
+        record = {k: (int(v) if k != "province_code" else v) for k, v in row._mapping.items()}
+        record["expired"] = record["issued"] - record["submitted"] - record["open"]
+        out.append(record)
+    return out
 
 
 def existing_keys(connection: Connection, survey_id: int, keys: list[str]) -> set[str]:

@@ -9,6 +9,7 @@ form, the answers as typed and every problem next to its field.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -146,10 +147,8 @@ async def clerk_post(request: Request, survey: str) -> Response:
     result = api.clerk_entry(db_of(request), actor.name, survey, values, lang_of(request))
     if result["status"] != "quarantined":
         _remember(request, survey, values)
-        key = result["respondent_key"] or ""
-        return RedirectResponse(
-            f"/clerk/{survey}?status={result['status']}&saved={key}", status_code=303
-        )
+        query = urlencode({"status": result["status"], "saved": result["respondent_key"] or ""})
+        return RedirectResponse(f"/clerk/{quote(survey)}?{query}", status_code=303)
     data = _clerk_data(request, survey)
     data.update(answers=result["answers"], problems=result["problems"])
     order = [*data["design"], *api.field_names(data["sections"])]
