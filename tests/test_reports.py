@@ -7,6 +7,9 @@ for a look at every report type.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pickle
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -49,9 +52,7 @@ class Built:
     docs: dict[str, dict[str, Any]]
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    folder = tmp_path_factory.mktemp("reports")
+def _build(folder: Path) -> tuple[str, dict[str, Any], dict[str, Path]]:
     url = f"sqlite:///{folder / 'sipas.db'}"
     db = open_database(url)
     run_demo(db, DemoOptions(seed=5, years=(2024, 2025), respondents_per_province=120))
@@ -71,13 +72,34 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
                 continue
             files[f"{name}.{fmt}"] = api.write(doc, fmt, folder / f"{name}.{fmt}")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):  # pages of an earlier run
+        old.unlink(missing_ok=True)
     for key, path in files.items():
         if key.endswith(".pdf"):
             pdf = pypdfium2.PdfDocument(str(path))
             for i in range(len(pdf)):
                 pdf[i].render(scale=1.2).to_pil().save(ARTIFACTS / f"{path.stem}-{i + 1}.png")
             pdf.close()
-    return Built(db, url, files, docs)
+    db.close()
+    return url, docs, files
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Built once per test run: under pytest-xdist the first worker builds, the others wait
+    for it (a lock file in the run's temporary folder) and read what it wrote."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "reports-built"
+    folder.mkdir(exist_ok=True)
+    saved = folder / "built.pickle"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if saved.exists():
+            url, docs, files = pickle.loads(saved.read_bytes())
+        else:
+            url, docs, files = _build(folder)
+            saved.write_bytes(pickle.dumps((url, docs, files)))
+    return Built(open_database(url), url, files, docs)
 
 
 def _pdf_text(path: Path) -> str:
@@ -397,3 +419,19 @@ def test_user_errors_are_explained(built: Built) -> None:
     with pytest.raises(SipasError) as error:
         api.national_report(built.db, None, fmt="docx", year=2025)
     assert error.value.code == "report.bad_format"
+
+
+def test_demo_writes_the_national_and_one_province_report(built: Built, tmp_path: Path) -> None:
+    written = api.demo_reports(built.db, tmp_path)
+    names = sorted(p.name for p in written)
+    top = built.docs["national"]["provinces"][0]["code"]
+    assert names == sorted(
+        [
+            "sipas-2025-national-vi.pdf",
+            "sipas-2025-national-vi.xlsx",
+            f"sipas-2025-{top}-vi.pdf",
+            f"sipas-2025-{top}-vi.xlsx",
+            f"par-{PAR}-{built.docs['appraisal']['unit']}-vi.pdf",
+        ]
+    )
+    assert all(p.stat().st_size > 1000 for p in written)
