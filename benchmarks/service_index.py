@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sipas.service_index import Dataset, compute_index, connect, parse_period
-from sipas.service_index.compute import dossier_sums, read_tables
+from sipas.service_index.compute import engine_sums, read_tables
 from sipas.service_index.framework import ServiceFramework, all_of, builtin_framework
 from sipas.service_index.model import Period
 from sipas.synthetic.dossiers import DossierDesign, generate_dossiers
@@ -160,7 +160,9 @@ def pandas_sums(
     d["finished"] = finished
     d["on_time"] = counted & within & (requests <= 1)
     d["processing_days"] = np.where(finished, end - start - waited, 0)
-    d["agency_code"] = d._agency.fillna(d.agency_code)
+    d["agency_code"] = d.unit_code.map(
+        cat.drop_duplicates("unit_code").set_index("unit_code").agency_code
+    )
     valid = d._valid.to_numpy()
     out = d[["period", "agency_code", "unit_code", "procedure_code"]].copy()
     for ind in framework.in_scope("dossier"):
@@ -209,7 +211,7 @@ def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
         out["dossiers_scored"] = int(result.scores[result.scores.level == "agency"].dossiers.sum())
         if sums_file:  # the engine's sums, for the pandas run to compare with
             tables = read_tables(engine, dataset, periods)
-            dossier_sums(tables, framework, periods).to_pandas().to_parquet(sums_file)
+            engine_sums(tables, framework, periods).dossiers.to_parquet(sums_file)
     elif kind == "pandas":
         sums = pandas_sums(dataset, framework, periods)
         out["groups"] = len(sums)

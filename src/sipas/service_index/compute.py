@@ -17,7 +17,7 @@ import pandas as pd
 from sipas.errors import SipasError
 from sipas.service_index.checks import with_catalogue
 from sipas.service_index.engine import Dataset, Engine
-from sipas.service_index.facts import complaint_facts, dossier_facts
+from sipas.service_index.facts import complaint_facts, dossier_facts, period_keys
 from sipas.service_index.framework import ServiceFramework, all_of
 from sipas.service_index.model import Period
 
@@ -65,19 +65,16 @@ def _condition_columns(framework: ServiceFramework, scope: str) -> list[str]:
     return sorted(names - set(KEYS))
 
 
-def _barrier(table: ir.Table) -> ir.Table:
-    """Keep the engine from inlining every derived column into each aggregate that uses it
-    (the facts would be computed dozens of times per row)."""
-    return table.view()
-
-
 def dossier_sums(tables: Tables, framework: ServiceFramework, periods: list[Period]) -> ir.Table:
     """Per period × agency × unit × procedure: every dossier indicator's numerator and
     denominator over valid rows, usage counts, and the rows excluded by the checks."""
     flagged = with_catalogue(tables.dossiers, tables.catalogue)
     t = dossier_facts(flagged, periods, tables.complaints, tables.supplements, raw=tables.dossiers)
-    t = t.mutate(agency_code=t._agency.fill_null(t.agency_code))
-    t = _barrier(t.select(*KEYS, *_condition_columns(framework, "dossier"), "_valid"))
+    columns = _condition_columns(framework, "dossier")
+    t = t.select("_pidx", "unit_code", "procedure_code", *columns, "_valid")
+    # Joining the period keys only now also keeps the engine from re-deriving every fact in
+    # each aggregate that uses it: the facts are computed once, below the join.
+    t = t.inner_join(period_keys(periods), "_pidx")
     valid = t._valid
     metrics: dict[str, Any] = {}
     for ind in framework.in_scope("dossier"):
@@ -94,7 +91,7 @@ def dossier_sums(tables: Tables, framework: ServiceFramework, periods: list[Peri
         ibis.ifelse(valid & (t.fee_paid_online > 0), 1, 0).cast("int64").sum()
     )
     metrics["excluded"] = ibis.ifelse(valid, 0, 1).cast("int64").sum()
-    return t.group_by(KEYS).aggregate(**metrics)
+    return t.group_by(["period", "unit_code", "procedure_code"]).aggregate(**metrics)
 
 
 def complaint_sums(
@@ -122,6 +119,9 @@ class Sums:
 
 def engine_sums(tables: Tables, framework: ServiceFramework, periods: list[Period]) -> Sums:
     dossiers = dossier_sums(tables, framework, periods).to_pandas()
+    catalogue = tables.catalogue.to_pandas()
+    agency = catalogue.drop_duplicates("unit_code").set_index("unit_code").agency_code
+    dossiers.insert(1, "agency_code", dossiers.unit_code.map(agency))
     complaint_codes = [i.code for i in framework.in_scope("complaint")]
     if tables.complaints is not None:
         complaints = complaint_sums(tables.complaints, framework, periods).to_pandas()
@@ -130,5 +130,4 @@ def engine_sums(tables: Tables, framework: ServiceFramework, periods: list[Perio
             f"{c}_{part}" for c in complaint_codes for part in ("num", "den")
         ]
         complaints = pd.DataFrame(columns=columns)
-    catalogue = tables.catalogue.to_pandas()
     return Sums(dossiers, complaints, catalogue)

@@ -56,26 +56,33 @@ def _python_index(period: Period) -> int:
     return start.year
 
 
-def with_periods(table: ir.Table, day: ir.DateValue, periods: list[Period]) -> ir.Table:
-    """Rows whose ``day`` falls in one of ``periods`` (one grain), with ``period``,
-    ``period_end`` (a day number) and ``_day`` (the day's number)."""
+def period_keys(periods: list[Period]) -> ir.Table:
+    """A small table: each period's index (``_pidx``) and key."""
+    return ibis.memtable(
+        {"_pidx": [_python_index(p) for p in periods], "period": [p.key for p in periods]},
+        schema={"_pidx": "int64", "period": "string"},
+    )
+
+
+def with_periods(
+    table: ir.Table, day: ir.DateValue, periods: list[Period], keyed: bool = True
+) -> ir.Table:
+    """Rows whose ``day`` falls in one of ``periods`` (one grain), with ``period_end`` (a day
+    number), ``_day`` (the day's number) and ``period`` (or, unless ``keyed``, ``_pidx``)."""
     grains = {p.grain for p in periods}
     if len(grains) != 1:
         raise ValueError("periods of one grain at a time")
     calendar = ibis.memtable(
-        {
-            "_pidx": [_python_index(p) for p in periods],
-            "period": [p.key for p in periods],
-            "period_end": [p.end_day for p in periods],
-        },
-        schema={"_pidx": "int64", "period": "string", "period_end": "int64"},
+        {"_pidx": [_python_index(p) for p in periods], "period_end": [p.end_day for p in periods]},
+        schema={"_pidx": "int64", "period_end": "int64"},
     )
     lo, hi = min(p.start for p in periods), max(p.end for p in periods)
     table = table.filter(day.between(lo, hi))
     table = table.mutate(
         _day=day.epoch_days().cast("int64"), _pidx=_period_index(day, grains.pop())
     )
-    return table.inner_join(calendar, "_pidx").drop("_pidx")
+    table = table.inner_join(calendar, "_pidx")
+    return table.inner_join(period_keys(periods), "_pidx").drop("_pidx") if keyed else table
 
 
 def _supplement_totals(
@@ -103,11 +110,13 @@ def dossier_facts(
     raw: ir.Table | None = None,
 ) -> ir.Table:
     """Checked dossiers (see :func:`checks.with_catalogue`) with the facts of the module docstring."""
-    t = with_periods(flagged, flagged.received_on.fill_null(flagged.submitted_on), periods)
+    start = flagged.received_on.fill_null(flagged.submitted_on)
+    t = with_periods(flagged, start, periods, keyed=False)
     fills: dict[str, Any] = {
         c: t[c].fill_null(False) for c, kind in DOSSIER_COLUMNS.items() if kind == "boolean"
     }
-    fills.update({c: t[c].fill_null(0) for c in _ZERO_FILLED})
+    fills.update({c: t[c].fill_null(0).cast("int64") for c in _ZERO_FILLED})
+    fills["legal_days"] = t.legal_days.cast("int64")
     t = t.mutate(**fills)
     if supplements is not None:
         totals = _supplement_totals(supplements, flagged if raw is None else raw, periods)
@@ -124,11 +133,11 @@ def dossier_facts(
         t = t.mutate(complaint=(t._cfirst <= t.period_end).fill_null(False)).drop("_cid", "_cfirst")
     else:
         t = t.mutate(complaint=ibis.literal(False))
-    ended = t.ended_on.epoch_days()
+    ended = t.ended_on.epoch_days().cast("int64")
     finished = (ended.notnull() & (ended <= t.period_end)).fill_null(False)
     end = ibis.ifelse(finished, ended, t.period_end)
-    waited = t.supplement_days.cast("int64")
-    promised = t.promised_on.epoch_days()
+    waited = t.supplement_days
+    promised = t.promised_on.epoch_days().cast("int64")
     within = ibis.ifelse(
         promised.notnull(),
         end - promised <= waited,
