@@ -520,7 +520,14 @@ def odk_source(form_id: str, project_id: int | None = None, config: Path | None 
             "write a pyodk configuration file (base_url, username, password, default_project_id),"
             " or download the CSV zip from ODK Central and import that",
         )
-    from pyodk.client import Client  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    try:
+        from pyodk.client import Client  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ModuleNotFoundError:
+        raise SipasError(
+            "ingest.odk_unavailable",
+            "pulling from ODK Central needs the pyodk package",
+            "pip install pyodk, or download the CSV zip from ODK Central and import that",
+        ) from None
 
     try:
         with Client(config_path=str(path), project_id=project_id) as client:

@@ -399,7 +399,14 @@ def _zip_source(path: Path, chunk_rows: int) -> Source:
 
 
 def _spss_source(path: Path) -> Source:
-    import pyreadstat
+    try:
+        import pyreadstat
+    except ModuleNotFoundError:
+        raise SipasError(
+            "ingest.spss_unavailable",
+            f"{path.name}: reading SPSS files needs the pyreadstat package",
+            "pip install pyreadstat, or save the file from SPSS as CSV",
+        ) from None
 
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
