@@ -162,8 +162,11 @@ def test_national_pdf_shows_the_api_figures(built: Built) -> None:
                     "Phụ lục: phương pháp và giả định", "Thay đổi so với năm trước",
                     "DỮ LIỆU GIẢ LẬP", "ngày 6 tháng 4 năm 2025", "Đồng bằng sông Cửu Long"):  # fmt: skip
         assert heading in text, heading
-    for rule in ("A1", "A2", "A3", "A4", "A5", "CHANGE", "REGION"):
+    for rule in ("A1", "A2", "A3", "A4", "A5", "WEIGHTS", "CHANGE", "REGION"):
         assert rule in text
+    # the annex states the rules the run used, in the report's language
+    assert "mã 4 hoặc 5 (top-2-box)" in text and "Câu bỏ trống không tính vào mẫu số" in text
+    assert "trung bình cộng không trọng số của các giá trị cấp tỉnh" in text
 
 
 def test_province_pdf_shows_its_figures_and_significant_weaknesses_only(built: Built) -> None:

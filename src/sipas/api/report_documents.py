@@ -1,0 +1,493 @@
+"""Report documents: the plain data each report shows, built from a year's context
+(:mod:`sipas.api.report_data`) or from a PAR campaign. Nothing here computes a statistic: values
+are the api's, arranged for reading.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from sipas.api.par import history, results, unit_scores
+from sipas.api.par.campaigns import SYSTEM, Actor, open_campaign
+from sipas.api.report_data import (
+    INDEX,
+    POOLED,
+    PRIORITIES,
+    YearContext,
+)
+from sipas.errors import SipasError
+from sipas.frameworks import require_survey, resolve_framework
+from sipas.reports import methodology
+from sipas.reports.format import text
+from sipas.store import Database
+from sipas.survey import MEAN_OF_UNITS, NATIONAL
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def _num(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return float(value)
+
+
+def _int(value: Any) -> int | None:
+    number = _num(value)
+    return None if number is None else round(number)
+
+
+def _cell(row: pd.Series | dict[str, Any]) -> dict[str, Any]:
+    return {
+        "estimate": _num(row["estimate"]),
+        "se": _num(row["se"]),
+        "ci_low": _num(row["ci_low"]),
+        "ci_high": _num(row["ci_high"]),
+        "n": _int(row["n"]),
+        "deff": _num(row["deff"]),
+        "unstable": bool(row["unstable"]),
+        "rank": _int(row.get("rank")),
+        "rank_low": _int(row.get("rank_low")),
+        "rank_high": _int(row.get("rank_high")),
+    }
+
+
+def province_rows(ctx: YearContext) -> list[dict[str, Any]]:
+    if "provinces" not in ctx.cache:
+        ctx.cache["provinces"] = _build_province_rows(ctx)
+    rows: list[dict[str, Any]] = ctx.cache["provinces"]
+    return rows
+
+
+def _build_province_rows(ctx: YearContext) -> list[dict[str, Any]]:
+    table = ctx.table[ctx.table["partition"] == "province"]
+    wide = table.pivot(index="cell", columns="indicator", values="estimate").astype(float)
+    index_rows = table[table["indicator"] == INDEX].set_index("cell")
+    rows = []
+    for code, row in index_rows.iterrows():
+        place = ctx.provinces.get(str(code))
+        values = {k: _num(v) for k, v in wide.loc[code].items()}
+        rows.append(
+            {
+                "code": str(code),
+                "name": place.name if place else str(code),
+                "region": place.region if place else "",
+                **_cell(row),
+                "policy": values.get("policy"),
+                "service": values.get("service"),
+                "values": values,
+                "group": ctx.groups.get(str(code)),
+            }
+        )
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, -(r["estimate"] or 0)))
+    return rows
+
+
+def _national(ctx: YearContext, cell: str = MEAN_OF_UNITS) -> dict[str, Any] | None:
+    table = ctx.table
+    found = table[
+        (table["partition"] == NATIONAL) & (table["cell"] == cell) & (table["indicator"] == INDEX)
+    ]
+    return _cell(found.iloc[0]) if len(found) else None
+
+
+def _national_values(ctx: YearContext) -> dict[str, float | None]:
+    table = ctx.table
+    found = table[(table["partition"] == NATIONAL) & (table["cell"] == MEAN_OF_UNITS)]
+    return {str(r["indicator"]): _num(r["estimate"]) for _, r in found.iterrows()}
+
+
+def _tidy(ctx: YearContext, cells: set[str] | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for record in ctx.table.to_dict(orient="records"):
+        if cells is not None and record["partition"] == "province" and record["cell"] not in cells:
+            continue
+        place = (
+            ctx.provinces.get(str(record["cell"])) if record["partition"] == "province" else None
+        )
+        rows.append(
+            {
+                **record,
+                "partition": ctx.run["unit"]
+                if record["partition"] == "province"
+                else record["partition"],
+                "year": ctx.run["year"],
+                "run": ctx.run["code"],
+                "geography": ctx.run["geography"],
+                "name": place.name if place else None,
+                "region": place.region if place else None,
+                "indicator_name": text(
+                    ctx.names.get(record["indicator"], record["indicator"]), ctx.lang
+                ),
+                "rank": _int(record.get("rank")),
+                "rank_low": _int(record.get("rank_low")),
+                "rank_high": _int(record.get("rank_high")),
+                "n": _int(record.get("n")),
+                "unstable": bool(record["unstable"]),
+            }
+        )
+    return rows
+
+
+def _methodology(ctx: YearContext) -> list[dict[str, str]]:
+    framework = require_survey(resolve_framework(ctx.run["framework"]))
+    rules = framework.rules
+    return methodology.statements(
+        ctx.lang, rules.model_dump(mode="json"), ctx.run["options"], dict(rules.assumptions)
+    )
+
+
+def _regions(provinces: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_region: dict[str, list[dict[str, Any]]] = {}
+    for p in provinces:
+        if p["estimate"] is not None:
+            by_region.setdefault(p["region"], []).append(p)
+    found = []
+    for name, members in by_region.items():
+        best = max(members, key=lambda p: p["estimate"])
+        found.append(
+            {
+                "name": name,
+                "count": len(members),
+                "mean": sum(p["estimate"] for p in members) / len(members),
+                "best_name": best["name"],
+                "best": best["estimate"],
+                "best_row": best,
+            }
+        )
+    return sorted(found, key=lambda r: -r["mean"])
+
+
+def _trend(ctx: YearContext, cell: str | None) -> list[dict[str, Any]]:
+    found = []
+    for entry in ctx.trend:
+        frame = entry["table"]
+        run = entry["run"]
+        national = frame[(frame["partition"] == NATIONAL) & (frame["cell"] == MEAN_OF_UNITS)]
+        national_value = _num(national.iloc[0]["estimate"]) if len(national) else None
+        if cell is None:
+            source = national
+        else:
+            source = frame[(frame["partition"] != NATIONAL) & (frame["cell"] == cell)]
+        source = source[source["indicator"] == INDEX]
+        if not len(source):
+            continue
+        found.append(
+            {
+                "year": run["year"],
+                "run": run["code"],
+                "derived": run["derived"],
+                **_cell(source.iloc[0]),
+                "national": national_value,
+            }
+        )
+    return found
+
+
+def _change(ctx: YearContext) -> dict[str, Any] | None:
+    if ctx.change is None:
+        return None
+    rows = [r for r in ctx.change["rows"] if r["indicator"] == INDEX]
+    national = next(
+        (r for r in rows if r["partition"] == NATIONAL and r["cell"] == MEAN_OF_UNITS),
+        next((r for r in rows if r["partition"] == NATIONAL), None),
+    )
+    provinces = []
+    for r in rows:
+        if r["partition"] == NATIONAL:
+            continue
+        place = ctx.provinces.get(str(r["cell"]))
+        provinces.append({**r, "name": place.name if place else r["cell"]})
+    provinces.sort(key=lambda r: -(r["change"] if r["change"] is not None else -math.inf))
+    return {
+        "before": ctx.change["before"],
+        "after": ctx.change["after"],
+        "derived": ctx.change["derived"],
+        "notes": ctx.change["notes"],
+        "national": national,
+        "rows": provinces,
+    }
+
+
+def _base(ctx: YearContext, kind: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "lang": ctx.lang,
+        "year": ctx.run["year"],
+        "run": ctx.run["code"],
+        "geography": ctx.run["geography"],
+        "prepared": ctx.prepared,
+        "synthetic": ctx.synthetic,
+        "derived": ctx.run["derived"],
+        "national": _national(ctx),
+        "pooled": _national(ctx, POOLED),
+        "methodology": _methodology(ctx),
+        "notes": ctx.notes,
+    }
+
+
+def national_document(ctx: YearContext) -> dict[str, Any]:
+    """Everything the national report shows, as plain data."""
+    provinces = province_rows(ctx)
+    national_values = _national_values(ctx)
+    components = [c for c, level in ctx.levels.items() if level in ("subindex", "component")]
+    indicators = [{"code": c, "name": text(ctx.names[c], ctx.lang)} for c in [INDEX, *components]]
+    elements = []
+    for code in components:
+        values = [
+            (p["values"].get(code), p) for p in provinces if p["values"].get(code) is not None
+        ]
+        best_value, best = max(values, key=lambda v: v[0]) if values else (None, None)
+        verdicts = (
+            ctx.diagnosis[ctx.diagnosis["indicator"] == code]["vs_national"].value_counts()
+            if ctx.diagnosis is not None
+            else pd.Series(dtype=int)
+        )
+        elements.append(
+            {
+                "code": code,
+                "name": text(ctx.names[code], ctx.lang),
+                "national": national_values.get(code),
+                "best": best_value,
+                "best_name": best["name"] if best else "–",
+                "above": int(verdicts.get("above", 0)) if ctx.diagnosis is not None else "–",
+                "below": int(verdicts.get("below", 0)) if ctx.diagnosis is not None else "–",
+            }
+        )
+    groups = [
+        {"key": key, "names": [p["name"] for p in provinces if p["group"] == key]}
+        for key in ("above", "not different", "below")
+    ]
+    par = {**ctx.par, "area_means": _par_areas(ctx.par, ctx.lang)} if ctx.par else None
+    return {
+        **_base(ctx, "national"),
+        "provinces": provinces,
+        "respondents": sum(p["n"] or 0 for p in provinces),
+        "groups": groups if ctx.groups else [],
+        "regions": _regions(provinces),
+        "elements": elements,
+        "indicators": indicators,
+        "national_values": national_values,
+        "change": _change(ctx),
+        "trend": _trend(ctx, None),
+        "par": par,
+        "tidy": _tidy(ctx),
+    }
+
+
+def _best(ctx: YearContext) -> dict[str, dict[str, Any]]:
+    """The province with the highest value of each indicator."""
+    if "best" not in ctx.cache:
+        table = ctx.table[ctx.table["partition"] == "province"].copy()
+        table["estimate"] = table["estimate"].astype(float)
+        table = table.dropna(subset=["estimate"])
+        top = table.loc[table.groupby("indicator")["estimate"].idxmax()]
+        ctx.cache["best"] = {str(r["indicator"]): r for r in top.to_dict(orient="records")}
+    best: dict[str, dict[str, Any]] = ctx.cache["best"]
+    return best
+
+
+def _element_rows(
+    ctx: YearContext, code: str, level: str, provinces: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The unit's components (or items) with interval, national mean, verdicts and best province."""
+    names = {p["code"]: p["name"] for p in provinces}
+    table = ctx.table[(ctx.table["partition"] == "province") & (ctx.table["cell"] == code)]
+    own = table.set_index("indicator")
+    national = _national_values(ctx)
+    verdicts: dict[str, dict[str, Any]] = {}
+    if ctx.diagnosis is not None:
+        rows = ctx.diagnosis[(ctx.diagnosis["cell"] == code) & (ctx.diagnosis["level"] == level)]
+        verdicts = {str(r["indicator"]): r for r in rows.to_dict(orient="records")}
+    wanted = [c for c, lv in ctx.levels.items() if lv == level]
+    if level == "component":
+        wanted = [c for c, lv in ctx.levels.items() if lv in ("subindex", "component")]
+    found = []
+    for indicator in wanted:
+        if indicator not in own.index:
+            continue
+        row = own.loc[indicator]
+        verdict = verdicts.get(indicator, {})
+        best_row = _best(ctx).get(indicator)
+        estimate = _num(row["estimate"])
+        mean = national.get(indicator)
+        found.append(
+            {
+                "code": indicator,
+                "name": text(ctx.names.get(indicator, indicator), ctx.lang),
+                "level": ctx.levels.get(indicator),
+                "estimate": estimate,
+                "ci_low": _num(row["ci_low"]),
+                "ci_high": _num(row["ci_high"]),
+                "national": mean,
+                "diff_national": _num(verdict.get("diff_national"))
+                if verdict
+                else (estimate - mean if estimate is not None and mean is not None else None),
+                "se_diff_national": _num(verdict.get("se_diff_national")) if verdict else None,
+                "vs_national": verdict.get("vs_national") if verdict else None,
+                "vs_best": verdict.get("vs_best") if verdict else None,
+                "best": _num(best_row["estimate"]) if best_row is not None else None,
+                "best_name": names.get(str(best_row["cell"]), str(best_row["cell"]))
+                if best_row is not None
+                else "–",
+            }
+        )
+    return found
+
+
+def _par_areas(par: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Each PAR area's national mean (of the units' area indices) and its best unit."""
+    found = []
+    for area in par["areas"]:
+        key = f"area_{area['code']}"
+        scored = [u for u in par["units"] if u.get(key) is not None]
+        best = max(scored, key=lambda u: u[key]) if scored else None
+        found.append(
+            {
+                "code": area["code"],
+                "name": text(area["name"], lang),
+                "mean": sum(u[key] for u in scored) / len(scored) if scored else None,
+                "best_name": best["name"] if best else "–",
+                "best": best[key] if best else None,
+            }
+        )
+    return found
+
+
+def _par_unit(par: dict[str, Any] | None, code: str, lang: str) -> dict[str, Any] | None:
+    if par is None:
+        return None
+    unit = next((u for u in par["units"] if u["unit"] == code), None)
+    if unit is None:
+        return None
+    areas = []
+    for area in par["areas"]:
+        key = f"area_{area['code']}"
+        values = [u[key] for u in par["units"] if u.get(key) is not None]
+        mean = sum(values) / len(values) if values else None
+        own = unit.get(key)
+        areas.append(
+            {
+                "code": area["code"],
+                "name": text(area["name"], lang),
+                "index": own,
+                "national": mean,
+                "diff": own - mean if own is not None and mean is not None else None,
+            }
+        )
+    return {**par, "unit": unit, "units": len(par["units"]), "areas": areas}
+
+
+def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
+    """Everything a province's report shows, as plain data."""
+    provinces = province_rows(ctx)
+    own = next((p for p in provinces if p["code"] == code), None)
+    if own is None:
+        known = ", ".join(f"{p['code']} {p['name']}" for p in provinces[:40])
+        raise SipasError(
+            "report.unknown_province",
+            f"no province {code!r} in run {ctx.run['code']} ({ctx.run['geography']} provinces)",
+            f"choose one of: {known}",
+        )
+    regions = _regions(provinces)
+    region = next((r for r in regions if r["name"] == own["region"]), None)
+    items = _element_rows(ctx, code, "item", provinces)
+    significant_below = sorted(
+        (i for i in items if i["vs_national"] == "below"), key=lambda i: i["diff_national"] or 0
+    )
+    fallback = not significant_below
+    priorities = (
+        significant_below
+        if significant_below
+        else sorted(
+            (i for i in items if i["diff_national"] is not None), key=lambda i: i["diff_national"]
+        )
+    )[:PRIORITIES]
+    elements = _element_rows(ctx, code, "component", provinces)
+    change = _change(ctx)
+    own_change = next((r for r in change["rows"] if r["cell"] == code), None) if change else None
+    return {
+        **_base(ctx, "province"),
+        "province": own,
+        "units": len(provinces),
+        "provinces": provinces,
+        "best": provinces[0],
+        "best_in_region": region["best_row"] if region else own,
+        "region_mean": region["mean"] if region else None,
+        "elements": elements,
+        "items": items,
+        "diagnosis": ctx.diagnosis is not None,
+        "strengths": [e for e in elements + items if e["vs_national"] == "above"],
+        "weaknesses": [e for e in elements + items if e["vs_national"] == "below"],
+        "priorities": priorities,
+        "priorities_fallback": fallback,
+        "trend": _trend(ctx, code),
+        "change": own_change,
+        "par": _par_unit(ctx.par, code, ctx.lang),
+        "tidy": _tidy(ctx, {code}),
+    }
+
+
+def appraisal_document(
+    db: Database,
+    campaign: str,
+    unit: str,
+    *,
+    lang: str = "vi",
+    actor: Actor = SYSTEM,
+    prepared: date | None = None,
+) -> dict[str, Any]:
+    """Per area and criterion: self-score, appraisals, final points and the reasons for changes."""
+    sheet = {r["node"]: r for r in unit_scores(db, actor, campaign, unit)}
+    trail = history(db, actor, campaign, unit)
+    with db.begin() as connection:
+        opened = open_campaign(connection, campaign)
+        framework = opened.framework
+        unit_row = opened.unit(unit)
+        year = opened.row["year"]
+        synthetic = bool(opened.row["synthetic"])
+        stage = opened.stage
+    found = results(db, campaign, stage="final" if stage == "final" else "self", with_nodes=True)
+    totals = {n["node"]: n for n in found["nodes"] if n["unit"] == unit}
+    rows = []
+    for ancestors, node in framework.walk():
+        leaf = sheet.get(node.code)
+        total = totals.get(node.code, {})
+        rows.append(
+            {
+                "node": node.code,
+                "name": text({"vi": node.name.vi, "en": node.name.en}, lang),
+                "depth": len(ancestors),
+                "max": node.max_points,
+                "self": leaf["self"] if leaf else None,
+                "appraisal1": leaf["appraisal1"] if leaf else None,
+                "appraisal2": leaf["appraisal2"] if leaf else None,
+                "final": leaf["final"]
+                if leaf and leaf["final"] is not None
+                else total.get("points"),
+                "reason": leaf["reason"] if leaf else None,
+            }
+        )
+    return {
+        "kind": "appraisal",
+        "lang": lang,
+        "year": year,
+        "campaign": campaign,
+        "framework": found["framework"],
+        "name": unit_row["name"],
+        "unit": unit,
+        "units": len(found["units"]),
+        "unit_result": next((u for u in found["units"] if u["unit"] == unit), None),
+        "prepared": prepared or date.today(),
+        "synthetic": synthetic,
+        "derived": False,
+        "run": None,
+        "rows": rows,
+        "history": [
+            {**h, "stage": h["action"].removeprefix("par."), "at": f"{h['at']:%Y-%m-%d %H:%M}"}
+            for h in trail
+        ],
+    }
