@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from sipas.api import invitations as api
 from sipas.web.render import (
@@ -41,6 +42,10 @@ STICKY = (
     "weight",
 )
 MAX_FORM_FIELDS = 400
+
+
+# The async endpoints (they read the posted form) run every database call in the thread pool:
+# a submission may wait for others being written (see sipas.api.invitations), never the event loop.
 
 
 async def _form_values(request: Request) -> tuple[dict[str, Any], str, str]:
@@ -76,12 +81,12 @@ async def survey_post(request: Request, token: str) -> Response:
     db = db_of(request)
     lang = lang_of(request)
     if action == "save":
-        api.save_draft(db, token, values, lang)
+        await run_in_threadpool(api.save_draft, db, token, values, lang)
         return RedirectResponse(f"/survey/{token}?saved=1", status_code=303)
-    result = api.submit(db, token, values, lang)
+    result = await run_in_threadpool(api.submit, db, token, values, lang)
     if result["status"] != "invalid":
         return RedirectResponse(f"/survey/{token}", status_code=303)
-    data = api.survey_form(db, token, lang)
+    data = await run_in_threadpool(api.survey_form, db, token, lang)
     data.update(answers=result["answers"], problems=result["problems"], saved=False)
     return TEMPLATES.TemplateResponse(
         request, "survey_form.html", context(request, data=data), status_code=422
@@ -143,13 +148,15 @@ def _remember(request: Request, survey: str, values: dict[str, Any]) -> None:
 async def clerk_post(request: Request, survey: str) -> Response:
     values, csrf, _ = await _form_values(request)
     check_csrf(request, csrf)
-    actor = require_actor(request, CLERK_ROLES)
-    result = api.clerk_entry(db_of(request), actor.name, survey, values, lang_of(request))
+    actor = await run_in_threadpool(require_actor, request, CLERK_ROLES)
+    result = await run_in_threadpool(
+        api.clerk_entry, db_of(request), actor.name, survey, values, lang_of(request)
+    )
     if result["status"] != "quarantined":
         _remember(request, survey, values)
         query = urlencode({"status": result["status"], "saved": result["respondent_key"] or ""})
         return RedirectResponse(f"/clerk/{quote(survey)}?{query}", status_code=303)
-    data = _clerk_data(request, survey)
+    data = await run_in_threadpool(_clerk_data, request, survey)
     data.update(answers=result["answers"], problems=result["problems"])
     order = [*data["design"], *api.field_names(data["sections"])]
     data["focus"] = next((n for n in order if n in result["problems"]), order[0])
