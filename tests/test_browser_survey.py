@@ -29,6 +29,7 @@ from sipas.settings import load_settings
 from sipas.store import open_database
 from sipas.store.schema import quarantined_rows, responses
 from sipas.web import create_app
+from test_web_survey import _postgres
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = bool(os.environ.get("SIPAS_REQUIRE_BROWSER"))
@@ -49,12 +50,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     import uvicorn
 
     folder = tmp_path_factory.mktemp("browser")
-    db = open_database(f"sqlite:///{folder / 'browser.db'}")
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{folder / 'browser.db'}", None
+    else:
+        url, drop = _postgres()
+    db = open_database(url)
     db.upgrade()
     run_demo(
         db, DemoOptions(seed=9, years=(2025,), respondents_per_province=5, provinces=("01", "79"))
@@ -73,10 +82,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     while not uvicorn_server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield {"db": db, "base": f"http://127.0.0.1:{port}"}
+    yield {"db": db, "base": f"http://127.0.0.1:{port}", "name": request.param}
     uvicorn_server.should_exit = True
     thread.join(timeout=10)
     db.close()
+    if drop:
+        drop()
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +183,9 @@ def test_respondent_answers_on_a_phone_with_the_keyboard(
     answers |= {"Q2": ["1", "4"], "Q11": "Cần nhanh hơn"}
     answers |= {f"Q9_{n:02d}": str(1 + n % 5) for n in range(1, 34)}
     _answer_by_keyboard(page, answers)
-    page.screenshot(path=str(ARTIFACTS / "respondent-phone-filled.png"), full_page=True)
+    page.screenshot(
+        path=str(ARTIFACTS / f"respondent-phone-filled-{server['name']}.png"), full_page=True
+    )
     # Save and come back later: Shift+Tab from "send" reaches "save".
     page.keyboard.press("Shift+Tab")
     assert _focused(page)["value"] == "save"
@@ -185,7 +198,9 @@ def test_respondent_answers_on_a_phone_with_the_keyboard(
     _tab_to(page, "send")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Cảm ơn")
-    page.screenshot(path=str(ARTIFACTS / "respondent-phone-thanks.png"), full_page=True)
+    page.screenshot(
+        path=str(ARTIFACTS / f"respondent-phone-thanks-{server['name']}.png"), full_page=True
+    )
     context.close()
     rows = _stored(server["db"], issued["respondent_key"])
     assert len(rows) == 1
@@ -224,14 +239,14 @@ def test_clerk_enters_a_paper_form_by_keyboard(server: dict[str, Any], browser: 
     _wait_for_focus(page, "in-Q9_01")  # the problem has the focus…
     assert page.get_attribute("#in-Q9_01", "aria-describedby").startswith("err-Q9_01")
     assert page.is_visible("[role=alert]")
-    page.screenshot(path=str(ARTIFACTS / "clerk-problem.png"), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / f"clerk-problem-{server['name']}.png"), full_page=False)
     page.keyboard.press("Control+A")  # …and is typed over
     page.keyboard.type("2")
     page.keyboard.press("Enter")
     page.wait_for_selector("[role=status]")
     _wait_for_focus(page, "in-respondent_key")  # ready for the next form
     assert page.input_value("#in-province") == "01"
-    page.screenshot(path=str(ARTIFACTS / "clerk-stored.png"), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / f"clerk-stored-{server['name']}.png"), full_page=False)
     context.close()
     rows = _stored(server["db"], "HP-0077")
     assert len(rows) == 1
