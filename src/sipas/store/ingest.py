@@ -100,11 +100,12 @@ def _loaded(document: Any) -> dict[str, Any]:
     return json.loads(document) if isinstance(document, str) else dict(document)
 
 
-def json_tokens(series: pd.Series) -> list[str]:
-    """Each value of a column as a JSON literal; repeated codes share one string object."""
+def json_tokens(series: pd.Series, prefix: str = "") -> list[str]:
+    """Each value of a column as a JSON literal (after ``prefix``); repeated values share one
+    string object, so a million answers cost a handful of strings."""
     positions, uniques = pd.factorize(series, use_na_sentinel=True)
-    table = np.asarray([_literal(v) for v in uniques.tolist()] + ["null"], dtype=object)
-    tokens: list[str] = table[positions].tolist()
+    literals = [prefix + _literal(v) for v in uniques.tolist()] + [prefix + "null"]
+    tokens: list[str] = np.asarray(literals, dtype=object)[positions].tolist()
     return tokens
 
 
@@ -119,12 +120,11 @@ def _literal(value: Any) -> str:
 
 
 def documents(frame: pd.DataFrame, columns: list[str]) -> list[str]:
-    """One JSON object per row of ``columns``, built from shared tokens with one template."""
+    """One JSON object per row of ``columns``, joined from shared ``"key": value`` pieces."""
     if not columns:
         return ["{}"] * len(frame)
-    template = "{" + ", ".join(json.dumps(c) + ": %s" for c in columns) + "}"
-    token_columns = [json_tokens(frame[c]) for c in columns]
-    return [template % row for row in zip(*token_columns, strict=True)]
+    pieces = [json_tokens(frame[c], json.dumps(c) + ": ") for c in columns]
+    return ["{" + ", ".join(row) + "}" for row in zip(*pieces, strict=True)]
 
 
 def insert_responses(
