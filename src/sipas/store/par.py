@@ -266,12 +266,22 @@ def load_points(connection: Connection, campaign_id: int, stages: tuple[str, ...
 
     Read as plain tuples: results for thousands of units need only these five columns."""
     columns = ("unit_code", "node_code", "stage", "points", "applicable")
-    rows = connection.execute(
-        select(*(par_scores.c[c] for c in columns)).where(
-            par_scores.c.campaign_id == campaign_id, par_scores.c.stage.in_(stages)
-        )
-    ).all()
-    return pd.DataFrame.from_records([tuple(row) for row in rows], columns=list(columns))
+    query = select(*(par_scores.c[c] for c in columns)).where(
+        par_scores.c.campaign_id == int(campaign_id),
+        par_scores.c.stage.in_([str(s) for s in stages if s in SCORE_STAGES]),
+    )
+    # Straight through the driver's cursor: hundreds of thousands of rows without building a
+    # result object per row. The only values bound are an integer and known stage names.
+    sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    frame["applicable"] = frame["applicable"].astype(bool)
+    return frame
 
 
 def finalise(
