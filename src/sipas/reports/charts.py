@@ -88,7 +88,7 @@ def profile(
     names: tuple[str, str],
 ) -> bytes:
     """The unit's value of each element with its interval, beside the national mean (a bar)."""
-    figure, axes = _new(7.5, 0.3 * len(labels) + 0.7, left=0.5)
+    figure, axes = _new(7.5, 0.3 * len(labels) + 0.9, left=0.5)
     ys = list(range(len(labels)))[::-1]
     axes.barh(ys, national, color="#dfe4ec", height=0.6, label=names[1])
     for y, lo, hi in zip(ys, lows, highs, strict=True):
@@ -98,7 +98,7 @@ def profile(
     shown = _finite([*values, *lows, *national])
     axes.set_xlim(max(0.0, min(shown) - 8) if shown else 0, 100)
     axes.xaxis.set_major_formatter(lambda x, _: fmt(x))
-    axes.legend(fontsize=7, loc="lower right", frameon=False)
+    axes.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)
     return _png(figure)
 
 
