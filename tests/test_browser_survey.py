@@ -92,6 +92,8 @@ def server(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("SIPAS_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:  # pragma: no cover - a missing test dependency
