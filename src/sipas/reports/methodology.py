@@ -10,48 +10,47 @@ from sipas.reports.format import label
 
 _ITEM = {
     "top2_box": (
-        "A1 — Tỷ lệ hài lòng của một tiêu chí = phần trăm câu trả lời hợp lệ có mã {codes}"
-        " (top-2-box).",
-        "A1 — An item's value is the percentage of valid answers coded {codes} (top-2-box).",
+        "Tỷ lệ hài lòng của một tiêu chí = phần trăm câu trả lời hợp lệ có mã {codes} (top-2-box).",
+        "An item's value is the percentage of valid answers coded {codes} (top-2-box).",
     ),
     "rescaled_mean": (
-        "A1 — Giá trị của một tiêu chí = (điểm trung bình − điểm thấp nhất) / (điểm cao nhất −"
+        "Giá trị của một tiêu chí = (điểm trung bình − điểm thấp nhất) / (điểm cao nhất −"
         " điểm thấp nhất) × 100.",
-        "A1 — An item's value is (mean − lowest) / (highest − lowest) × 100 of the answers.",
+        "An item's value is (mean − lowest) / (highest − lowest) × 100 of the answers.",
     ),
 }
 _BLANKS = {
     "exclude": (
-        "A2 — Câu bỏ trống không tính vào mẫu số của tiêu chí.",
-        "A2 — Blank answers are left out of the item's denominator.",
+        "Câu bỏ trống không tính vào mẫu số của tiêu chí.",
+        "Blank answers are left out of the item's denominator.",
     ),
     "as_not_satisfied": (
-        "A2 — Câu bỏ trống được tính vào mẫu số, như không hài lòng.",
-        "A2 — Blank answers count in the denominator, as not satisfied.",
+        "Câu bỏ trống được tính vào mẫu số, như không hài lòng.",
+        "Blank answers count in the denominator, as not satisfied.",
     ),
 }
 _NATIONAL = {
     "mean_of_provinces": (
-        "A5 — Chỉ số cả nước = trung bình cộng không trọng số của các giá trị cấp tỉnh (“giá trị"
+        "Chỉ số cả nước = trung bình cộng không trọng số của các giá trị cấp tỉnh (“giá trị"
         " trung bình”); ước lượng gộp từ toàn bộ người trả lời được trình bày riêng.",
-        "A5 — The national value is the unweighted mean of the provincial values (the ministry's"
+        "The national value is the unweighted mean of the provincial values (the ministry's"
         " “average value”); the pooled estimate from all respondents is shown separately.",
     ),
     "pooled": (
-        "A5 — Chỉ số cả nước = ước lượng gộp từ toàn bộ người trả lời, có trọng số.",
-        "A5 — The national value is one weighted estimate from all respondents (pooled).",
+        "Chỉ số cả nước = ước lượng gộp từ toàn bộ người trả lời, có trọng số.",
+        "The national value is one weighted estimate from all respondents (pooled).",
     ),
 }
 _FIXED = {
     "A3": (
-        "A3 — Mỗi yếu tố (dịch vụ) hoặc nhóm (chính sách) = trung bình cộng không trọng số của"
+        "Mỗi yếu tố (dịch vụ) hoặc nhóm (chính sách) = trung bình cộng không trọng số của"
         " các tiêu chí.",
-        "A3 — Each element (service) or group (policy) is the unweighted mean of its items.",
+        "Each element (service) or group (policy) is the unweighted mean of its items.",
     ),
     "A4": (
-        "A4 — Mỗi chỉ số thành phần = trung bình cộng không trọng số của các yếu tố hoặc nhóm;"
+        "Mỗi chỉ số thành phần = trung bình cộng không trọng số của các yếu tố hoặc nhóm;"
         " SIPAS cấp tỉnh = trung bình cộng của hai chỉ số thành phần.",
-        "A4 — Each sub-index is the unweighted mean of its elements or groups; a province's SIPAS"
+        "Each sub-index is the unweighted mean of its elements or groups; a province's SIPAS"
         " is the mean of its two sub-indices.",
     ),
     "WEIGHTS": (
