@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sipas.api import estimation, par
+import pandas as pd
+
+from sipas.api import estimation, ingest, par
 from sipas.frameworks import load_builtin, require_par, require_survey
 from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
@@ -69,14 +71,12 @@ def run_demo(db: Database, options: DemoOptions, progress: Progress | None = Non
     framework = require_survey(load_builtin(DEMO_SURVEY_FRAMEWORK))
     design = SyntheticDesign(respondents_per_province=options.respondents_per_province)
     summary = DemoSummary(database=db.display_url, seed=options.seed)
-    profile = [q.code for q in framework.profile if q.code not in survey_store.DESIGN_COLUMNS]
-    answers = framework.question_columns() + framework.item_codes()
     for year in options.years:
         day = fieldwork_window(year)[0]
         chosen = [p for p in survey_provinces(year) if _wanted(p.code, options)]
         code = f"demo-sipas-{year}"
         with db.begin() as connection:
-            survey_id = survey_store.create_survey(
+            survey_store.create_survey(
                 connection,
                 code=code,
                 framework_id=framework.id,
@@ -88,14 +88,26 @@ def run_demo(db: Database, options: DemoOptions, progress: Progress | None = Non
                 description=SYNTHETIC_LABEL,
                 replace=True,
             )
-            written = 0
+            frames = []
             for done, p in enumerate(chosen, start=1):
-                frame = synthetic_province_survey(framework, p, year, design, options.seed)
-                written += survey_store.add_responses(
-                    connection, survey_id, frame, profile, answers
-                )
+                frames.append(synthetic_province_survey(framework, p, year, design, options.seed))
                 if progress:
-                    progress(f"SIPAS {year}", done, len(chosen))
+                    progress(f"SIPAS {year}", done, len(chosen) + 1)
+            # The generated answers go in through the same validation as a clerk's file.
+            report = ingest.import_frame(
+                db,
+                pd.concat(frames, ignore_index=True),
+                framework,
+                code,
+                source="sipas demo",
+                period=fieldwork_window(year),
+                connection=connection,
+            )
+            if report.quarantined:
+                raise RuntimeError(f"the demo's own data failed validation: {report.summary()}")
+            written = report.inserted
+            if progress:
+                progress(f"SIPAS {year}", len(chosen) + 1, len(chosen) + 1)
             audit.record(
                 connection,
                 actor="sipas demo",
