@@ -42,10 +42,11 @@ ALLOWED = {
         "par",
         "ingest",
         "service_index",
+        "reports",
         "store",
         "settings",
     },
-    "cli": {"errors", "text", "settings", "api", "store", "__init__"},
+    "cli": {"errors", "text", "settings", "api", "store", "web", "__init__"},
 }
 PURE = {
     "rows",

@@ -16,6 +16,7 @@ from sipas.cli.estimate import change, estimate, results
 from sipas.cli.frameworks import frameworks
 from sipas.cli.geo import geo
 from sipas.cli.ingest import COMMANDS as INGEST_COMMANDS
+from sipas.cli.invitations import invitations
 from sipas.cli.par import par
 from sipas.cli.sampling import sample, weights
 from sipas.cli.serve import serve, users
@@ -63,6 +64,7 @@ cli.add_command(demo)
 cli.add_command(estimate)
 cli.add_command(frameworks)
 cli.add_command(geo)
+cli.add_command(invitations)
 cli.add_command(par)
 cli.add_command(results)
 cli.add_command(sample)
