@@ -570,3 +570,16 @@ def test_cli_issues_invitations_to_a_private_file(site: dict[str, Any], tmp_path
     assert result.exit_code == 0, result.output
     stored = _rows(site, survey_invitations, survey_invitations.c.respondent_key == "S-1")
     assert (stored[0].stratum, stored[0].psu, stored[0].weight) == ("s1", "p1", 2.5)
+
+
+def test_a_program_holding_the_token_submits_without_a_session(site: dict[str, Any]) -> None:
+    issued = _invite(site)
+    client = _client(site)  # no page visited: no session cookie, no CSRF token
+    url = f"/api/survey/{issued['token']}"
+    first = client.post(url, json={"action": "submit", "answers": {"Q9_04": "5"}})
+    assert first.status_code == 200 and first.json()["status"] == "submitted"
+    again = client.post(url, json={"action": "submit", "answers": {"Q9_04": "5"}})
+    assert again.json()["status"] == "already_submitted"
+    assert len(_responses_of(site, issued["respondent_key"])) == 1
+    wrong = client.post("/api/survey/" + "0" * 40, json={"answers": {"Q9_04": "5"}})
+    assert wrong.status_code == 404

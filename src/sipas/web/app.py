@@ -27,10 +27,10 @@ from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
 from sipas.web import pages_auth, pages_par, pages_public, pages_survey
 from sipas.web.render import render_error, wants_json
+from sipas.web.session import SESSION_COOKIE
 
 HERE = Path(__file__).resolve().parent
 PLOTLY_JS = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
-SESSION_COOKIE = "sipas_session"
 SESSION_SECONDS = 8 * 3600
 
 # Error codes → HTTP status; anything else a user caused is 400.

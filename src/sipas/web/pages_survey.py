@@ -27,6 +27,7 @@ from sipas.web.render import (
     page,
     require_actor,
 )
+from sipas.web.session import SESSION_COOKIE
 
 router = APIRouter()
 CLERK_ROLES = ("clerk", "admin")
@@ -100,7 +101,11 @@ class AnswersIn(BaseModel):
 
 @router.post("/api/survey/{token}", summary="Save or submit a respondent's answers (JSON)")
 def survey_json(request: Request, token: str, body: AnswersIn) -> Response:
-    check_csrf(request, None)
+    # The invitation token in the address is the credential here, not a cookie: a program that
+    # holds the token and sends no session cookie needs no CSRF token. A browser session (which a
+    # forged cross-site request would carry along) must still show the form's token.
+    if SESSION_COOKIE in request.cookies:
+        check_csrf(request, None)
     db = db_of(request)
     if body.action == "save":
         return JSONResponse(api.save_draft(db, token, body.answers, lang_of(request)))
