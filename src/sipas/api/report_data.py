@@ -22,7 +22,7 @@ from sipas.api.par import results
 from sipas.api.par.campaigns import open_campaign
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
-from sipas.geo.units import REFORM_DAY, Province, provinces_on
+from sipas.geo.units import LAST_DAY_OF_63, REFORM_DAY, Province, provinces_on
 from sipas.reports.format import LANGS, label
 from sipas.store import Database
 from sipas.store import estimates as estimate_store
@@ -33,7 +33,6 @@ from sipas.survey.diagnosis import diagnose
 
 POOLED = "pooled"
 INDEX = "SIPAS"
-LAST_DAY_OF_63 = date(2025, 6, 30)
 PRIORITIES = 5  # items listed under "improve first"
 CONSISTENCY = (
     1e-3  # re-estimated and saved values must agree to this (saved values have 4 decimals)
