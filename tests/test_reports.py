@@ -438,3 +438,12 @@ def test_demo_writes_the_national_and_one_province_report(built: Built, tmp_path
         ]
     )
     assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_a_years_province_reports_in_worker_processes(built: Built, tmp_path: Path) -> None:
+    paths = api.all_province_reports(
+        built.db, tmp_path, year=2025, codes=["01", "79"], workers=2, fmt="pdf"
+    )
+    assert [p.name for p in paths] == ["sipas-2025-01-vi.pdf", "sipas-2025-79-vi.pdf"]
+    assert "Báo cáo kết quả của Hà Nội năm 2025" in _pdf_text(paths[0])
+    assert "Báo cáo kết quả của Hồ Chí Minh năm 2025" in _pdf_text(paths[1])
