@@ -32,6 +32,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,37 @@ from sipas.store import open_database
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+SURVEY = "demo-sipas-2025"
+INVITATIONS = 60_000  # more than 200 clients can use in 60 s at the target rate
+SUBMIT = """
+-- Each thread submits with its own share of the invitation tokens, and writes the receipt of
+-- every acknowledged submission to its own file, to be counted against the database afterwards.
+local tokens, next_token, out = {}, 1, nil
+local body = '{"action": "submit", "answers": ANSWERS}'
+function setup(thread)
+  thread:set("id", #THREADS + 1)
+  table.insert(THREADS, thread)
+end
+function init(args)
+  local i, step = 0, tonumber(args[2])
+  for line in io.lines(args[1]) do
+    if i % step == (id - 1) then table.insert(tokens, line) end
+    i = i + 1
+  end
+  out = io.open(args[3] .. "-" .. id, "w")
+end
+function request()
+  local token = tokens[next_token] or tokens[#tokens]
+  next_token = next_token + 1
+  return wrk.format("POST", "/api/survey/" .. token, {["Content-Type"] = "application/json"}, body)
+end
+function response(status, headers, text)
+  local receipt = text:match('"receipt":%s*"([^"]+)"')
+  if status == 200 and receipt then out:write(receipt, "\\n"); out:flush() end
+end
+"""
+SUBMIT = "THREADS = {}\n" + SUBMIT
+
 PERCENTILES = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT requests=%d errors=%d p50=%.3f p95=%.3f p99=%.3f\\n",
@@ -85,13 +117,28 @@ def _serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _wrk(url: str, seconds: int, clients: int, script: Path) -> dict[str, float]:
-    output = subprocess.run(
-        ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
+def _wrk(
+    url: str, seconds: int, clients: int, script: Path, args: tuple[str, ...] = ()
+) -> dict[str, float]:
+    finished = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+            "--",
+            *args,
+        ],
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    )
+    output = finished.stdout + finished.stderr
     found = re.search(
         r"RESULT requests=(\d+) errors=(\d+) p50=([\d.]+) p95=([\d.]+) p99=([\d.]+)", output
     )
@@ -108,14 +155,69 @@ def _wrk(url: str, seconds: int, clients: int, script: Path) -> dict[str, float]
     }
 
 
+def _answers(db: Any) -> dict[str, str]:
+    """A valid set of answers to the 2025 survey: every satisfaction item and the respondent's
+    sex (the same for every client; the server checks each submission in full)."""
+    from sipas.api import invitations
+
+    framework = invitations.framework_of(_survey(db))
+    return {**dict.fromkeys(framework.item_codes(), "4"), "sex": "2"}
+
+
+def _survey(db: Any) -> dict[str, Any]:
+    from sipas.store import surveys as survey_store
+
+    with db.begin() as connection:
+        return dict(survey_store.get_survey(connection, SURVEY))
+
+
+def _invite(db: Any, count: int, folder: Path) -> Path:
+    from sipas.api import invitations
+    from sipas.geo import provinces_on
+
+    codes = [p.code for p in provinces_on(date(2025, 12, 31))]
+    people = [
+        invitations.Sampled(codes[i % len(codes)], stratum=f"load-{i % 50}", psu=f"load-{i}")
+        for i in range(count)
+    ]
+    issued = invitations.create_invitations(db, SURVEY, people, expires_days=1)
+    path = folder / "tokens.txt"
+    path.write_text("\n".join(i["token"] for i in issued) + "\n", encoding="utf-8")
+    return path
+
+
+def _stored(db: Any, receipts: set[str]) -> dict[str, int]:
+    """How many times each acknowledged receipt is stored (exactly once each, or a failure)."""
+    from sipas.store.schema import responses, surveys
+
+    with db.begin() as connection:
+        rows = connection.execute(
+            sa.select(responses.c.respondent_key, sa.func.count())
+            .join(surveys, surveys.c.id == responses.c.survey_id)
+            .where(surveys.c.code == SURVEY, responses.c.psu.like("load-%"))
+            .group_by(responses.c.respondent_key)
+        ).all()
+    counts = {str(key): int(n) for key, n in rows}
+    return {
+        "acknowledged": len(receipts),
+        "stored": len(counts),
+        "acknowledged_missing": len(receipts - set(counts)),
+        "stored_twice": sum(1 for n in counts.values() if n > 1),
+    }
+
+
 def run(name: str, url: str, seconds: int, clients: int, folder: Path) -> dict[str, Any]:
     print(f"{name}: building the demo data", file=sys.stderr)
     db = open_database(url)
     db.upgrade()
     run_demo(db, DemoOptions(seed=11, years=(2024, 2025), respondents_per_province=30))
-    db.close()
+    tokens = _invite(db, INVITATIONS, folder)
+    answers = json.dumps(_answers(db))
     script = folder / "percentiles.lua"
     script.write_text(PERCENTILES, encoding="utf-8")
+    submit = folder / "submit.lua"
+    submit.write_text(SUBMIT.replace("ANSWERS", answers) + PERCENTILES, encoding="utf-8")
+    receipts = folder / f"receipts-{name}"
     port = _free_port()
     server = _serve(url, folder / f"data-{name}", port)
     try:
@@ -124,10 +226,26 @@ def run(name: str, url: str, seconds: int, clients: int, folder: Path) -> dict[s
         urllib.request.urlopen(page, timeout=30).read()
         print(f"{name}: ranking page, {clients} clients, {seconds} s", file=sys.stderr)
         ranking = _wrk(page, seconds, clients, script)
+        print(f"{name}: survey submissions, {clients} clients, {seconds} s", file=sys.stderr)
+        submissions = _wrk(
+            f"http://127.0.0.1:{port}/", seconds, clients, submit, (str(tokens), "2", str(receipts))
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)
-    return {"database": name, "clients": clients, "seconds": seconds, "ranking_page": ranking}
+    acked: set[str] = set()
+    for part in folder.glob(f"receipts-{name}-*"):
+        acked |= {line for line in part.read_text(encoding="utf-8").split() if line}
+    check = _stored(db, acked)
+    db.close()
+    submissions["acknowledged_per_second"] = round(len(acked) / seconds, 1)
+    return {
+        "database": name,
+        "clients": clients,
+        "seconds": seconds,
+        "ranking_page": ranking,
+        "submissions": {**submissions, **check},
+    }
 
 
 def _postgres(base: str) -> tuple[str, Callable[[], None]] | None:
@@ -168,6 +286,23 @@ def _markdown(runs: list[dict[str, Any]]) -> str:
         ),
         ("ranking page: p99", lambda r: f"{r['ranking_page']['p99_ms']:.0f} ms"),
         ("ranking page: errors", lambda r: f"{r['ranking_page']['errors']}"),
+        (
+            "submissions acknowledged per second (target ≥ 300)",
+            lambda r: f"**{r['submissions']['acknowledged_per_second']:,.0f}**",
+        ),
+        ("submission p95", lambda r: f"{r['submissions']['p95_ms']:.0f} ms"),
+        (
+            "acknowledged submissions stored exactly once",
+            lambda r: (
+                f"{r['submissions']['acknowledged'] - r['submissions']['acknowledged_missing'] - r['submissions']['stored_twice']:,} of {r['submissions']['acknowledged']:,}"
+            ),
+        ),
+        (
+            "stored twice / acknowledged but missing",
+            lambda r: (
+                f"{r['submissions']['stored_twice']} / {r['submissions']['acknowledged_missing']}"
+            ),
+        ),
     ]
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(r) for r in runs) + " |")

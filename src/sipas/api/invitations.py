@@ -567,7 +567,9 @@ def _store_valid(db: Database, group: list[_Pending], valid: list[int], frame: A
             audit.record_many(connection, [_audit_row(group[i], "survey.respond") for i in won])
     for i in valid:
         status = "submitted" if i in won else "already_submitted"
-        group[i].result = {"status": status, "problems": {}}
+        # The receipt names the stored response, so a respondent (or a program) can quote it.
+        receipt = group[i].invitation["respondent_key"] if i in won else None
+        group[i].result = {"status": status, "problems": {}, "receipt": receipt}
 
 
 def _audit_row(pending: _Pending, action: str) -> dict[str, Any]:
