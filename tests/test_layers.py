@@ -60,6 +60,7 @@ PURE = {
     "par",
     "ingest",
     "service_index",
+    "reports",
 }
 FORBIDDEN_IN_PURE = {"sqlalchemy", "alembic", "click", "rich", "fastapi", "starlette", "psycopg"}
 

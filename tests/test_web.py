@@ -344,3 +344,16 @@ def test_cached_views_follow_every_change(tmp_path: Path) -> None:
         par.advance(db, admin, "c", stage)
     assert [c["code"] for c in public.cached(db, "par_campaigns")] == ["c"]
     assert public.cached(db, "par_ranking", "c", None)["units"][0]["index"] == 80.0
+
+
+def test_reports_from_the_web_app(site: dict[str, Any]) -> None:
+    from pypdf import PdfReader
+
+    client = _client(site)
+    pdf = client.get("/sipas/demo-sipas-2025/province/01/report.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Hà Nội" in text
+    book = client.get("/sipas/demo-sipas-2025/report.xlsx?lang=en")
+    assert book.status_code == 200 and openpyxl.load_workbook(io.BytesIO(book.content)).sheetnames
+    assert client.get("/sipas/demo-sipas-2025/report.doc").status_code == 400

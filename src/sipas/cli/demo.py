@@ -14,6 +14,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from sipas.api import reports as report_api
 from sipas.api.demo import DEFAULT_YEARS, DemoOptions, run_demo
 from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, to_json
@@ -95,8 +96,11 @@ def demo(
             bar.update(tasks[stage], completed=done)
 
         summary = run_demo(db, options, progress)
+        progress("reports", 0, 1)
+        written = report_api.demo_reports(db, app.settings.data_dir / "reports")
+        progress("reports", 1, 1)
     if fmt == "json":
-        click.echo(to_json(summary.to_dict()))
+        click.echo(to_json({**summary.to_dict(), "reports": [str(p) for p in written]}))
         return
     click.secho(summary.label, bold=True)
     emit(summary.surveys, "table", title="SIPAS surveys (synthetic)")
@@ -120,6 +124,7 @@ def demo(
         )
     emit(summary.par, "table", title="PAR rounds (synthetic)")
     click.echo(f"database: {summary.database}  (seed {summary.seed})")
+    click.echo("reports: " + ", ".join(str(p) for p in written))
     click.echo("next: sipas results list · sipas results show demo-sipas-2025 --level index")
     if serve is None:
         serve = sys.stdin.isatty() and sys.stdout.isatty()

@@ -75,6 +75,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_data": ("Chưa có kết quả", "No results yet"),
     "api_docs": ("Tài liệu API", "API documentation"),
     "saved": ("Đã lưu", "Saved"),
+    "report": ("Báo cáo", "Report"),
     # Survey forms: respondents and clerks.
     "required": ("bắt buộc", "required"),
     "form_problems": ("Phiếu còn lỗi cần sửa", "The form has problems to correct"),

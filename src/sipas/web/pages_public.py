@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import RedirectResponse, Response
 
-from sipas.api import public
+from sipas.api import public, reports
 from sipas.errors import SipasError
 from sipas.text import escape_formula
 from sipas.web import charts
@@ -174,3 +174,48 @@ def par_ranking(request: Request, campaign: str, region: str | None = None) -> d
 def par_download(request: Request, campaign: str, kind: str) -> Response:
     data = public.cached(db_of(request), "par_ranking", campaign, None)
     return _table_download(data["units"], kind, f"par-{data['year']}")
+
+
+_REPORT_TYPES = {
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "xlsx": DOWNLOAD_TYPES["xlsx"],
+}
+
+
+def _report_file(request: Request, kind: str, make: Any) -> Response:
+    """A report written to a temporary folder and sent as a download."""
+    import tempfile
+    from pathlib import Path
+
+    if kind not in _REPORT_TYPES:
+        raise SipasError("public.report_type", f"no {kind!r} report", "pdf, html or xlsx")
+    with tempfile.TemporaryDirectory() as folder:
+        path = make(Path(folder) / f"report.{kind}", lang_of(request))
+        body = path.read_bytes()
+        name = path.name
+    return Response(
+        body,
+        media_type=_REPORT_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/sipas/{run}/report.{kind}", summary="The national report of a SIPAS year")
+def national_report(request: Request, run: str, kind: str) -> Response:
+    db = db_of(request)
+    return _report_file(
+        request,
+        kind,
+        lambda out, lang: reports.national_report(db, out, fmt=kind, run=run, lang=lang),
+    )
+
+
+@router.get("/sipas/{run}/province/{code}/report.{kind}", summary="A province's report")
+def province_report(request: Request, run: str, code: str, kind: str) -> Response:
+    db = db_of(request)
+    return _report_file(
+        request,
+        kind,
+        lambda out, lang: reports.province_report(db, code, out, fmt=kind, run=run, lang=lang),
+    )
