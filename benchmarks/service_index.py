@@ -296,6 +296,35 @@ def _markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_results(runs: dict[str, Any], args: argparse.Namespace) -> None:
+    for name, run in runs.items():
+        run["rows"] = args.big_rows if name == "big" else args.rows
+
+    def ratio(a: str, b: str) -> float | None:
+        if "seconds" in runs.get(a, {}) and "seconds" in runs.get(b, {}):
+            return round(runs[a]["seconds"] / runs[b]["seconds"], 2)
+        return None
+
+    report = {
+        "command": "python benchmarks/service_index.py " + " ".join(sys.argv[1:]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_at_start": round(os.getloadavg()[0], 2),
+        },
+        "runs": runs,
+        "ratios": {
+            "duckdb_over_scan": ratio("duckdb", "scan"),
+            "pandas_over_duckdb": ratio("pandas", "duckdb"),
+            "spark_over_duckdb": ratio("spark", "duckdb"),
+        },
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "service_index.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / "service_index.md").write_text(_markdown(report))
+    print(_markdown(report))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -315,39 +344,17 @@ def main() -> None:
     sums_file = str(DATA / f"duckdb-sums-{args.rows}.parquet")
     runs: dict[str, Any] = {"scan": run_child("scan", args.rows)}
     runs["duckdb"] = run_child("duckdb", args.rows, None if args.skip_pandas else sums_file)
+    write_results(runs, args)  # partial results as soon as there are some
     if not args.skip_pandas:
         runs["pandas"] = run_child("pandas", args.rows, sums_file)
+        write_results(runs, args)
     if not args.skip_spark:
         runs["spark"] = run_child("spark", args.rows)
+        write_results(runs, args)
     if not args.skip_big:
         dataset_for(args.big_rows)
         runs["big"] = run_child("big", args.big_rows)
-    for name, run in runs.items():
-        run["rows"] = args.big_rows if name == "big" else args.rows
-    ratios = {}
-
-    def ratio(a: str, b: str) -> float | None:
-        if "seconds" in runs.get(a, {}) and "seconds" in runs.get(b, {}):
-            return round(runs[a]["seconds"] / runs[b]["seconds"], 2)
-        return None
-
-    ratios["duckdb_over_scan"] = ratio("duckdb", "scan")
-    ratios["pandas_over_duckdb"] = ratio("pandas", "duckdb")
-    ratios["spark_over_duckdb"] = ratio("spark", "duckdb")
-    report = {
-        "command": "python benchmarks/service_index.py " + " ".join(sys.argv[1:]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_at_start": round(os.getloadavg()[0], 2),
-        },
-        "runs": runs,
-        "ratios": ratios,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "service_index.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "service_index.md").write_text(_markdown(report))
-    print(_markdown(report))
+    write_results(runs, args)
 
 
 if __name__ == "__main__":
