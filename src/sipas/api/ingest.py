@@ -21,12 +21,12 @@ from sipas.geo.units import geography_on
 from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read_source
 from sipas.ingest.columns import DESIGN
 from sipas.ingest.double_entry import compare_entries
-from sipas.ingest.problems import spreadsheet_safe
 from sipas.ingest.readers import odata_source
 from sipas.ingest.xlsform import xlsform_sheets
 from sipas.store import Database
 from sipas.store import ingest as ingest_store
 from sipas.store import surveys as survey_store
+from sipas.text import escape_formula
 
 Progress = Callable[[str, int, int], None]  # (stage, rows done, rows in all — 0 when unknown)
 
@@ -415,7 +415,7 @@ def export_xlsform(framework: str | SurveyFramework, output: Path) -> dict[str, 
     try:
         with pd.ExcelWriter(output, engine="xlsxwriter") as writer:
             for name, rows in sheets.items():
-                frame = pd.DataFrame(rows).map(_escaped)
+                frame = pd.DataFrame(rows).map(escape_formula)  # cells are data, never formulas
                 frame.to_excel(writer, sheet_name=name, index=False)
     except OSError as error:
         raise SipasError(
@@ -429,11 +429,6 @@ def export_xlsform(framework: str | SurveyFramework, output: Path) -> dict[str, 
         ),
         "choice_lists": len({r["list_name"] for r in sheets["choices"]}),
     }
-
-
-def _escaped(value: Any) -> Any:
-    """XLSForm cells are data, never formulas (no built-in label starts like one; a user's may)."""
-    return spreadsheet_safe(value)
 
 
 def double_entry(path_a: Path, path_b: Path, framework: str | SurveyFramework) -> dict[str, Any]:
@@ -458,7 +453,7 @@ def write_report(report: IngestReport, path: Path) -> None:
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
     """Rows to .csv (UTF-8 with BOM, as Excel opens it) or .xlsx; formulas never run."""
-    frame = pd.DataFrame(rows).map(spreadsheet_safe) if rows else pd.DataFrame()
+    frame = pd.DataFrame(rows).map(escape_formula) if rows else pd.DataFrame()
     suffix = path.suffix.lower()
     try:
         if suffix == ".xlsx":

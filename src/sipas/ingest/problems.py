@@ -16,19 +16,6 @@ Severity = Literal["error", "warning", "flag"]
 SHOWN_VALUE = 60  # characters of an offending value quoted in a message
 
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe.
-
-    The same rule as the CLI's ``escape_formula``, for files the api writes (reports, XLSForms).
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def shown(value: object) -> str:
     """A value as quoted in a message: repr-like, cut short (a 10 MB cell stays out of reports)."""
     text = str(value)
