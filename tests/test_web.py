@@ -309,6 +309,13 @@ def test_officer_self_assesses_with_evidence_and_sees_history(site: dict[str, An
     assert history[-2]["actor"] == "officer01"
     other = client.get("/workspace/open-2025/79")
     assert other.status_code == 403
+    listed = client.get("/workspace/open-2025/01.json").json()["evidence"]
+    link = f"/workspace/open-2025/01/evidence/{listed[0]['id']}"
+    download = _client(site, "appraiser").get(link)  # appraisers read the evidence they appraise
+    assert download.status_code == 200 and download.content == PDF
+    assert "filename*=UTF-8''k%E1%BA%BF" in download.headers["content-disposition"]
+    assert _client(site, "officer79").get(link).status_code == 403
+    assert client.get("/workspace/open-2025/01/evidence/999999").status_code == 404
 
 
 def test_cached_views_follow_every_change(tmp_path: Path) -> None:

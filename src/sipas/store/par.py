@@ -144,13 +144,6 @@ def add_assignment(connection: Connection, campaign_id: int, **values: Any) -> N
     connection.execute(insert(par_assignments).values(campaign_id=campaign_id, **values))
 
 
-def add_assignments(connection: Connection, campaign_id: int, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        connection.execute(
-            insert(par_assignments), [{"campaign_id": campaign_id, **r} for r in rows]
-        )
-
-
 def list_assignments(
     connection: Connection, campaign_id: int, user_name: str | None = None
 ) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ and writes the audit log; the pages only show what the api allows."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -55,7 +56,7 @@ def unit_page(request: Request, campaign: str, unit: str) -> dict[str, Any]:
         "unit": unit,
         "sheet": sheet,
         "evidence": [
-            {k: e[k] for k in ("node_code", "filename", "size", "sha256")} for e in evidence
+            {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256")} for e in evidence
         ],
         "writable_stage": _writable_stage(actor, shown["stage"]),
     }
@@ -70,6 +71,18 @@ def _writable_stage(actor: par.Actor, stage: str) -> str | None:
     if actor.role == "appraiser" and stage in ("appraisal1", "appraisal2"):
         return stage
     return None
+
+
+@router.get("/workspace/{campaign}/{unit}/evidence/{evidence_id}", include_in_schema=False)
+def evidence_download(request: Request, campaign: str, unit: str, evidence_id: int) -> Response:
+    actor = require_actor(request, WORKSPACE_ROLES)
+    found = par.evidence_file(db_of(request), actor, campaign, unit, evidence_id)
+    quoted = quote(found["filename"])
+    return Response(
+        found["content"],
+        media_type=found["media_type"],
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quoted}"},
+    )
 
 
 @page(router, "/workspace/{campaign}/{unit}/history", "history.html")

@@ -24,6 +24,7 @@ from sipas.api.par.campaigns import (
 from sipas.api.par.scores import (
     EVIDENCE_TYPES,
     MAX_EVIDENCE_BYTES,
+    evidence_file,
     fill_from_sipas,
     list_evidence,
     lock,
@@ -47,6 +48,7 @@ __all__ = [
     "can_read",
     "create_campaign",
     "ensure_may_read",
+    "evidence_file",
     "export_scores",
     "fill_from_sipas",
     "history",

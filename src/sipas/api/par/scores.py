@@ -390,6 +390,23 @@ def upload_evidence(
     return {"id": evidence_id, "sha256": digest, "new": True}
 
 
+def evidence_file(
+    db: Database, actor: Actor, campaign_code: str, unit: str, evidence_id: int
+) -> dict[str, Any]:
+    """One evidence file of a unit (name, media type, content), for whoever may read the unit."""
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        ensure_may_read(connection, actor, campaign, unit)
+        listed = {e["id"]: e for e in store.list_evidence(connection, campaign.id, unit)}
+        content = store.evidence_content(connection, campaign.id, evidence_id)
+    if evidence_id not in listed or content is None:
+        raise SipasError(
+            "par.evidence_unknown", f"unit {unit} has no evidence file {evidence_id}", None
+        )
+    found = listed[evidence_id]
+    return {"filename": found["filename"], "media_type": found["media_type"], "content": content}
+
+
 def list_evidence(
     db: Database, actor: Actor, campaign_code: str, unit: str, node: str | None = None
 ) -> list[dict[str, Any]]:
