@@ -91,7 +91,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve(url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SIPAS_DATABASE_URL": url,
@@ -100,7 +100,7 @@ def _serve(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     }
     sipas = Path(sys.executable).with_name("sipas")
     server = subprocess.Popen(
-        [str(sipas), "serve", "--port", str(port), "--workers", "2"],
+        [str(sipas), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -206,7 +206,9 @@ def _stored(db: Any, receipts: set[str]) -> dict[str, int]:
     }
 
 
-def run(name: str, url: str, seconds: int, clients: int, folder: Path) -> dict[str, Any]:
+def run(
+    name: str, url: str, seconds: int, clients: int, folder: Path, workers: int = 2
+) -> dict[str, Any]:
     print(f"{name}: building the demo data", file=sys.stderr)
     db = open_database(url)
     db.upgrade()
@@ -219,7 +221,7 @@ def run(name: str, url: str, seconds: int, clients: int, folder: Path) -> dict[s
     submit.write_text(SUBMIT.replace("ANSWERS", answers) + PERCENTILES, encoding="utf-8")
     receipts = folder / f"receipts-{name}"
     port = _free_port()
-    server = _serve(url, folder / f"data-{name}", port)
+    server = _serve(url, folder / f"data-{name}", port, workers)
     try:
         page = f"http://127.0.0.1:{port}/sipas/demo-sipas-2025"
         urllib.request.urlopen(page, timeout=30).read()  # warm the cache of both workers
@@ -314,6 +316,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="server URL, or 'none'")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: sudo apt-get install -y wrk")
@@ -321,14 +324,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         runs.append(
-            run("sqlite", f"sqlite:///{base / 'load.db'}", args.seconds, args.clients, base)
+            run(
+                "sqlite",
+                f"sqlite:///{base / 'load.db'}",
+                args.seconds,
+                args.clients,
+                base,
+                args.workers,
+            )
         )
         if args.postgres != "none":
             found = _postgres(args.postgres)
             if found is not None:
                 url, drop = found
                 try:
-                    runs.append(run("postgresql", url, args.seconds, args.clients, base))
+                    runs.append(
+                        run("postgresql", url, args.seconds, args.clients, base, args.workers)
+                    )
                 finally:
                     drop()
     RESULTS.mkdir(exist_ok=True)

@@ -10,10 +10,13 @@ nothing is fetched from the internet.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -32,6 +35,7 @@ from sipas.web.session import SESSION_COOKIE
 HERE = Path(__file__).resolve().parent
 PLOTLY_JS = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
 SESSION_SECONDS = 8 * 3600
+THREADS = 200  # worker threads per process for the synchronous api
 
 # Error codes → HTTP status; anything else a user caused is 400.
 _STATUS = {
@@ -106,6 +110,14 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Survey submissions that wait together are checked and written as one batch; a larger pool
+    # of threads lets more of them wait together under load (anyio's default is 40).
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or load_settings(None)
     db = db or open_database(settings.resolved_database_url())
@@ -117,9 +129,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         docs_url=None,  # served below from the installed swagger-ui-bundle, not a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.db = db
     app.state.settings = settings
+
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key_of(settings),

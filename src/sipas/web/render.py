@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from sipas.api import users as users_api
 from sipas.api.par import Actor
@@ -159,6 +161,22 @@ def _respond(request: Request, template: str, data: Any, cache_key: Any = None) 
     return response
 
 
+STATE_SECONDS = 1.0  # how long a public page may show data one change old
+_states: dict[Any, tuple[float, Any]] = {}
+
+
+async def _state_of(request: Request, cache: Callable[[Request], Any]) -> Any:
+    """The state of the published data, looked up at most once a second per process."""
+    key = (id(request.app), cache)
+    now = time.monotonic()
+    known = _states.get(key)
+    if known is not None and now - known[0] < STATE_SECONDS:
+        return known[1]
+    state = await run_in_threadpool(cache, request)
+    _states[key] = (now, state)
+    return state
+
+
 def _cached_page(request: Request, body: bytes) -> Response:
     response = HTMLResponse(body)
     if request.query_params.get("lang") in LANGS:
@@ -182,15 +200,18 @@ def page(
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
-        def endpoint(*args: Any, **kwargs: Any) -> Response:
+        async def endpoint(*args: Any, **kwargs: Any) -> Response:
+            # A cached page for a visitor is answered on the event loop, with no thread and no
+            # database; anything else runs in the thread pool (the api is synchronous).
             request = kwargs["request"]
             state = None
             if cache is not None and "uid" not in request.session and not wants_json(request):
-                state = cache(request)
+                state = await _state_of(request, cache)
                 key = (str(request.url.path), str(request.url.query), lang_of(request), state)
                 if key in _PAGE_CACHE:
                     return _cached_page(request, _PAGE_CACHE[key])
-            return _respond(request, template, function(*args, **kwargs), state)
+            data = await run_in_threadpool(function, *args, **kwargs)
+            return await run_in_threadpool(_respond, request, template, data, state)
 
         # The twin first: "/sipas/{run}" would otherwise take "/sipas/2025.json" as a run.
         router.add_api_route(
