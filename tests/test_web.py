@@ -364,3 +364,195 @@ def test_reports_from_the_web_app(site: dict[str, Any]) -> None:
     book = client.get("/sipas/demo-sipas-2025/report.xlsx?lang=en")
     assert book.status_code == 200 and openpyxl.load_workbook(io.BytesIO(book.content)).sheetnames
     assert client.get("/sipas/demo-sipas-2025/report.doc").status_code == 400
+
+
+def _routes() -> set[tuple[str, str]]:
+    from sipas.web import pages_auth, pages_par, pages_public, pages_survey
+
+    found = {
+        ("GET", "/health"),
+        ("GET", "/api/docs"),
+        ("GET", "/api/openapi.json"),
+        ("GET", "/vendor/plotly.min.js"),
+    }
+    for module in (pages_auth, pages_public, pages_par, pages_survey):
+        for route in module.router.routes:
+            found |= {(method, route.path) for method in route.methods}
+    return found
+
+
+# Every GET route with real values, and who may open it: "public" answers everyone; "workspace"
+# follows READ (unit pages) or the listing rule; "clerk" admits admins and clerks.
+GET_ROUTES = {
+    "/health": "public",
+    "/api/docs": "public",
+    "/api/openapi.json": "public",
+    "/vendor/plotly.min.js": "public",
+    "/login": "public",
+    "/": "public",
+    "/.json": "public",
+    "/sipas": "redirect",
+    "/par": "redirect",
+    "/sipas/{run}": "public",
+    "/sipas/{run}.json": "public",
+    "/sipas/{run}/province/{code}": "public",
+    "/sipas/{run}/province/{code}.json": "public",
+    "/sipas/{run}/compare": "public",
+    "/sipas/{run}/compare.json": "public",
+    "/sipas/{run}/download.{kind}": "public",
+    "/par/{campaign}": "public",
+    "/par/{campaign}.json": "public",
+    "/par/{campaign}/download.{kind}": "public",
+    "/sipas/{run}/report.{kind}": "public",
+    "/sipas/{run}/province/{code}/report.{kind}": "public",
+    "/workspace": "listing",
+    "/workspace.json": "listing",
+    "/workspace/{campaign}": "listing",
+    "/workspace/{campaign}.json": "listing",
+    "/workspace/{campaign}/{unit}": "unit",
+    "/workspace/{campaign}/{unit}.json": "unit",
+    "/workspace/{campaign}/{unit}/history": "unit",
+    "/workspace/{campaign}/{unit}/history.json": "unit",
+    "/workspace/{campaign}/{unit}/evidence/{evidence_id}": "evidence",
+    "/survey/{token}": "token",
+    "/survey/{token}.json": "token",
+    "/clerk": "clerk",
+    "/clerk.json": "clerk",
+    "/clerk/{survey}": "clerk",
+    "/clerk/{survey}.json": "clerk",
+}
+POST_ROUTES = {  # each tried by role in the tests named
+    "/login": "test_login_throttling_and_csrf",
+    "/logout": "test_lock_advance_and_logout",
+    "/workspace/{campaign}/{unit}/{node}": "test_authorization_matrix",
+    "/api/par/{campaign}/{unit}/{node}": "test_authorization_matrix",
+    "/workspace/{campaign}/{unit}/{node}/evidence": "test_officer_self_assesses_with_evidence…",
+    "/workspace/{campaign}/{unit}/lock": "test_lock_advance_and_logout",
+    "/workspace/{campaign}/advance": "test_lock_advance_and_logout",
+    "/survey/{token}": "tests/test_web_survey.py",
+    "/api/survey/{token}": "tests/test_web_survey.py",
+    "/clerk/{survey}": "tests/test_web_survey.py",
+    "/api/clerk/{survey}": "tests/test_web_survey.py",
+}
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    declared = {("GET", p) for p in GET_ROUTES} | {("POST", p) for p in POST_ROUTES}
+    assert _routes() == declared  # a new route needs its place in the authorization matrix
+
+
+def _expected(kind: str, who: str | None, json: bool) -> int:
+    anonymous = 401 if json else 303
+    if kind in ("public", "token"):
+        return 200
+    if kind == "redirect":
+        return 303
+    if kind == "clerk":
+        return anonymous if who is None else 200 if who in ("admin", "clerk") else 403
+    if who is None:
+        return anonymous
+    if who == "clerk" or who == "guessed":
+        return 403
+    if kind == "listing":
+        return 200
+    return READ[who]  # unit pages and their evidence: officers of another province are refused
+
+
+@pytest.mark.parametrize("who", list(READ))
+def test_every_get_route_for_every_role(site: dict[str, Any], who: str | None) -> None:
+    from sipas.api import invitations
+
+    token = invitations.create_invitations(
+        site["db"], "demo-sipas-2025", [invitations.Sampled("01")], expires_days=1
+    )[0]["token"]
+    evidence = par.upload_evidence(
+        site["db"],
+        par.Actor("admin", "admin"),
+        "open-2025",
+        unit="01",
+        node="1.1",
+        filename="x.pdf",
+        content=PDF,
+    )
+    values = {
+        "{run}": "demo-sipas-2025",
+        "{code}": "01",
+        "{kind}": "csv",
+        "{campaign}": "open-2025",
+        "{unit}": "01",
+        "{evidence_id}": str(evidence["id"]),
+        "{token}": token,
+        "{survey}": "demo-sipas-2025",
+    }
+    client = _client(site, who)
+    for path, kind in GET_ROUTES.items():
+        url = path
+        for name, value in values.items():
+            url = url.replace(name, value)
+        if kind == "public" and url.startswith("/par/"):
+            url = url.replace("open-2025", "demo-par-2019")  # only final campaigns are public
+        if "/report." in url:
+            url = url.replace("report.csv", "report.xlsx")
+        if url.endswith("/compare") or url.endswith("/compare.json"):
+            url += "?a=01&b=79"
+        response = client.get(url, follow_redirects=False)
+        expected = _expected(kind, who, url.endswith(".json"))
+        assert response.status_code == expected, (who, url, response.text[:200])
+
+
+def test_lock_advance_and_logout(site: dict[str, Any], tmp_path: Path) -> None:
+    from par_fixtures import FLAT
+
+    framework = tmp_path / "flat.yaml"
+    framework.write_text(FLAT, encoding="utf-8")
+    admin = par.Actor("admin", "admin")
+    par.create_campaign(
+        site["db"],
+        admin,
+        code="flat-2025",
+        framework=str(framework),
+        year=2025,
+        units=[{"unit_code": "01", "name": "Hà Nội", "kind": "province", "province_code": "01"}],
+    )
+    par.assign(site["db"], admin, "flat-2025", user="officer01", role="self_assessor", unit="01")
+    officer = _client(site, "officer01")
+    token = _csrf(officer, "/workspace/flat-2025/01")
+    for node, points in (("1", "55"), ("2", "35")):
+        saved = officer.post(
+            f"/workspace/flat-2025/01/{node}",
+            follow_redirects=False,
+            data={"stage": "self", "points": points, "note": "báo cáo", "csrf": token},
+        )
+        assert saved.status_code == 303
+    other = _client(site, "officer79")
+    assert (
+        other.post(
+            "/workspace/flat-2025/01/lock",
+            data={"csrf": _csrf(other, "/login")},
+            follow_redirects=False,
+        ).status_code
+        == 403
+    )
+    locked = officer.post(
+        "/workspace/flat-2025/01/lock", data={"csrf": token}, follow_redirects=False
+    )
+    assert locked.status_code == 303
+    assert (
+        officer.post(
+            "/workspace/flat-2025/advance",
+            data={"stage": "appraisal1", "csrf": token},
+            follow_redirects=False,
+        ).status_code
+        == 403
+    )
+    boss = _client(site, "admin")
+    moved = boss.post(
+        "/workspace/flat-2025/advance",
+        data={"stage": "appraisal1", "csrf": _csrf(boss, "/workspace/flat-2025")},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303
+    assert par.show_campaign(site["db"], "flat-2025")["stage"] == "appraisal1"
+    assert par.show_campaign(site["db"], "flat-2025")["locked_units"] == 1
+    out = officer.post("/logout", data={"csrf": token}, follow_redirects=False)
+    assert out.status_code == 303 and officer.get("/workspace.json").status_code == 401

@@ -103,6 +103,23 @@ def _blank(text: str | None) -> str | None:
     return text.strip() if text and text.strip() else None
 
 
+# Before the leaf route: "/workspace/c/u/lock" would otherwise be taken as leaf "lock".
+@router.post("/workspace/{campaign}/{unit}/lock", include_in_schema=False)
+def lock_unit(request: Request, campaign: str, unit: str, csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    par.lock(db_of(request), require_actor(request, WORKSPACE_ROLES), campaign, unit)
+    return _back(campaign, unit, "lock")
+
+
+@router.post("/workspace/{campaign}/advance", include_in_schema=False)
+def advance(
+    request: Request, campaign: str, stage: str = Form(...), csrf: str = Form("")
+) -> Response:
+    check_csrf(request, csrf)
+    par.advance(db_of(request), require_actor(request, ("admin",)), campaign, stage)
+    return RedirectResponse(f"/workspace/{campaign}", status_code=303)
+
+
 @router.post("/workspace/{campaign}/{unit}/{node}", include_in_schema=False)
 def write_leaf(
     request: Request,
@@ -157,22 +174,6 @@ async def upload(
         content=content,
     )
     return _back(campaign, unit, node)
-
-
-@router.post("/workspace/{campaign}/{unit}/lock", include_in_schema=False)
-def lock_unit(request: Request, campaign: str, unit: str, csrf: str = Form("")) -> Response:
-    check_csrf(request, csrf)
-    par.lock(db_of(request), require_actor(request, WORKSPACE_ROLES), campaign, unit)
-    return _back(campaign, unit, "lock")
-
-
-@router.post("/workspace/{campaign}/advance", include_in_schema=False)
-def advance(
-    request: Request, campaign: str, stage: str = Form(...), csrf: str = Form("")
-) -> Response:
-    check_csrf(request, csrf)
-    par.advance(db_of(request), require_actor(request, ("admin",)), campaign, stage)
-    return RedirectResponse(f"/workspace/{campaign}", status_code=303)
 
 
 class ScoreIn(BaseModel):
