@@ -163,6 +163,7 @@ def _respond(request: Request, template: str, data: Any, cache_key: Any = None) 
 
 STATE_SECONDS = 1.0  # how long a public page may show data one change old
 _states: dict[Any, tuple[float, Any]] = {}
+_refreshing: set[Any] = set()
 
 
 async def _state_of(request: Request, cache: Callable[[Request], Any]) -> Any:
@@ -170,9 +171,15 @@ async def _state_of(request: Request, cache: Callable[[Request], Any]) -> Any:
     key = (id(request.app), cache)
     now = time.monotonic()
     known = _states.get(key)
-    if known is not None and now - known[0] < STATE_SECONDS:
+    # While one request looks the state up, the others go on with the last one known (no herd
+    # of identical queries each second).
+    if known is not None and (now - known[0] < STATE_SECONDS or key in _refreshing):
         return known[1]
-    state = await run_in_threadpool(cache, request)
+    _refreshing.add(key)
+    try:
+        state = await run_in_threadpool(cache, request)
+    finally:
+        _refreshing.discard(key)
     _states[key] = (now, state)
     return state
 
