@@ -559,7 +559,10 @@ def _store_valid(db: Database, group: list[_Pending], valid: list[int], frame: A
     columns = framework.question_columns() + framework.item_codes()
     now = datetime.now(UTC)
     with db.begin() as connection:
-        won = [i for i in valid if store.mark_submitted(connection, group[i].invitation["id"], now)]
+        used = store.mark_submitted(
+            connection, [int(group[i].invitation["id"]) for i in valid], now
+        )
+        won = [i for i in valid if int(group[i].invitation["id"]) in used]
         if won:
             ingest_store.insert_responses(
                 connection, int(survey["id"]), frame.iloc[won], profile, columns

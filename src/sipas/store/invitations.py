@@ -46,16 +46,21 @@ def save_draft(
     return result.rowcount == 1
 
 
-def mark_submitted(connection: Connection, invitation_id: int, now: datetime) -> bool:
-    """Use the invitation: True for the one caller that turns it from open to submitted."""
+def mark_submitted(connection: Connection, invitation_ids: list[int], now: datetime) -> set[int]:
+    """Use the invitations: the ids this call turned from open to submitted (one statement, so a
+    batch of submissions costs one round trip; a racing caller gets the others)."""
+    if not invitation_ids:
+        return set()
     result = connection.execute(
         update(survey_invitations)
         .where(
-            survey_invitations.c.id == invitation_id, survey_invitations.c.submitted_at.is_(None)
+            survey_invitations.c.id.in_(invitation_ids),
+            survey_invitations.c.submitted_at.is_(None),
         )
         .values(submitted_at=now, draft=None)
+        .returning(survey_invitations.c.id)
     )
-    return result.rowcount == 1
+    return {int(row[0]) for row in result}
 
 
 def counts(connection: Connection, survey_id: int) -> dict[str, int]:
