@@ -402,9 +402,15 @@ def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") ->
     """
     with db.begin() as connection:
         invitation = _open(connection, token, allow_used=True)
-        if invitation["submitted_at"] is not None:
-            return {"status": "already_submitted", "problems": {}}
-        survey = survey_store.get_survey(connection, invitation["survey_code"])
+    if invitation["submitted_at"] is not None:
+        return {"status": "already_submitted", "problems": {}}
+    # The invitation row carries what a submission needs of its survey: one query, not two.
+    survey = {
+        "id": invitation["survey_id"],
+        "code": invitation["survey_code"],
+        "framework_id": invitation["survey_framework_id"],
+        "synthetic": invitation["synthetic"],
+    }
     framework = framework_of(survey)
     answers = clean_answers(given, _respondent_fields(framework.id))
     row = {

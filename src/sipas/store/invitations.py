@@ -23,9 +23,14 @@ def add_invitations(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def find(connection: Connection, token_hash: str) -> dict[str, Any] | None:
-    """The invitation with this token hash, with its survey's code, or None."""
+    """The invitation with this token hash, with its survey's code and framework, or None."""
     row = connection.execute(
-        select(survey_invitations, surveys.c.code.label("survey_code"), surveys.c.synthetic)
+        select(
+            survey_invitations,
+            surveys.c.code.label("survey_code"),
+            surveys.c.synthetic,
+            surveys.c.framework_id.label("survey_framework_id"),
+        )
         .join(surveys, surveys.c.id == survey_invitations.c.survey_id)
         .where(survey_invitations.c.token_hash == token_hash)
     ).first()
