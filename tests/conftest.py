@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from servers import fresh_postgres_database
 from sipas.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,34 +53,14 @@ class _MainWrapper:
         self._main(args)  # type: ignore[operator]
 
 
-def _postgres_url() -> str | None:
-    return os.environ.get("SIPAS_TEST_POSTGRES_URL")
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database on the real server, dropped afterwards."""
-    import sqlalchemy as sa
-
-    base = _postgres_url() or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    try:
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(sa.text("select 1"))
-    except Exception as exc:  # the server or the driver is missing
-        if os.environ.get("SIPAS_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL required but unreachable at {base}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {base} (set SIPAS_TEST_POSTGRES_URL)")
-    name = f"sipas_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    url, drop = fresh_postgres_database()
     try:
         yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()
 
 
 __all__ = ["ROOT", "cli"]

@@ -7,7 +7,6 @@ Screenshots are kept in test-artifacts/browser/ for a look.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from par_fixtures import EVERY_RUBRIC
+from servers import free_port
 from sipas.api import par, users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
@@ -32,12 +32,6 @@ if not CHROMIUM.exists():
             "Chromium is required (SIPAS_REQUIRE_BROWSER) but /usr/bin/chromium is missing"
         )
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin = par.Actor("admin", "admin")
     par.create_campaign(db, admin, code="open-2025", framework=str(framework), year=2025)
     par.assign(db, admin, "open-2025", user="officer01", role="self_assessor", unit="01")
-    port = _free_port()
+    port = free_port()
     app = create_app(load_settings(None, data_dir=folder / "data"), db)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     web = uvicorn.Server(config)

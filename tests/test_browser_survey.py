@@ -12,7 +12,6 @@ Skipped only when /usr/bin/chromium is missing and SIPAS_REQUIRE_BROWSER is not 
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from servers import free_port, fresh_postgres_database
 from sipas.api import invitations as inv
 from sipas.api import users
 from sipas.api.demo import DemoOptions, run_demo
@@ -29,7 +29,6 @@ from sipas.settings import load_settings
 from sipas.store import open_database
 from sipas.store.schema import quarantined_rows, responses
 from sipas.web import create_app
-from test_web_survey import _postgres
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = bool(os.environ.get("SIPAS_REQUIRE_BROWSER"))
@@ -44,12 +43,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
@@ -62,7 +55,7 @@ def server(
     if request.param == "sqlite":
         url, drop = f"sqlite:///{folder / 'browser.db'}", None
     else:
-        url, drop = _postgres()
+        url, drop = fresh_postgres_database("sipas_browser")
     db = open_database(url)
     db.upgrade()
     run_demo(
@@ -71,7 +64,7 @@ def server(
     users.create_user(db, name="clerk", role="clerk", password=PASSWORD)
     # Plain HTTP on loopback: the session cookie cannot carry the Secure flag here.
     settings = load_settings(None, data_dir=folder / "data", secure_cookies=False)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings, db), host="127.0.0.1", port=port, log_level="warning"
     )

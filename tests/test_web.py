@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from par_fixtures import EVERY_RUBRIC
+from servers import fresh_postgres_database
 from sipas.api import par, users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
@@ -46,7 +47,7 @@ def site(
         url = f"sqlite:///{folder / 'web.db'}"
         drop = None
     else:
-        url, drop = _postgres(folder)
+        url, drop = fresh_postgres_database("sipas_web")
     db = open_database(url)
     db.upgrade()
     run_demo(
@@ -69,33 +70,6 @@ def site(
     db.close()
     if drop:
         drop()
-
-
-def _postgres(folder: Path) -> tuple[str, Any]:
-    import os
-    import uuid
-
-    import sqlalchemy as sa
-
-    base = (
-        os.environ.get("SIPAS_TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"sipas_web_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        if os.environ.get("SIPAS_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL required but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False), drop
 
 
 def _client(site: dict[str, Any], who: str | None = None) -> TestClient:

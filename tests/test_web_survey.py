@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from servers import fresh_postgres_database
 from sipas.api import invitations as inv
 from sipas.api import users
 from sipas.api.demo import DemoOptions, run_demo
@@ -50,7 +51,7 @@ def site(
     if request.param == "sqlite":
         url, drop = f"sqlite:///{folder / 'web.db'}", None
     else:
-        url, drop = _postgres()
+        url, drop = fresh_postgres_database("sipas_survey")
     db = open_database(url)
     db.upgrade()
     run_demo(
@@ -63,31 +64,6 @@ def site(
     db.close()
     if drop:
         drop()
-
-
-def _postgres() -> tuple[str, Any]:
-    import os
-    import uuid
-
-    base = (
-        os.environ.get("SIPAS_TEST_POSTGRES_URL")
-        or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"sipas_survey_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        if os.environ.get("SIPAS_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL required but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False), drop
 
 
 def _client(site: dict[str, Any], who: str | None = None) -> TestClient:
