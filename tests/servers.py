@@ -1,14 +1,22 @@
-"""What tests need of real servers: a fresh PostgreSQL database, and a free loopback port."""
+"""What tests need of real servers: a fresh database (SQLite or PostgreSQL), a free loopback
+port, and the app served on it."""
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
+from sipas.store import Database, open_database
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -41,3 +49,41 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@contextmanager
+def fresh_database(kind: str, folder: Path, prefix: str) -> Iterator[Database]:
+    """An upgraded, empty database: a SQLite file in ``folder``, or a fresh database on the
+    PostgreSQL server (``kind`` "postgres"); closed and dropped afterwards."""
+    if kind == "sqlite":
+        url, drop = f"sqlite:///{folder / f'{prefix}.db'}", None
+    else:
+        url, drop = fresh_postgres_database(prefix)
+    db = open_database(url)
+    db.upgrade()
+    try:
+        yield db
+    finally:
+        db.close()
+        if drop is not None:
+            drop()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app served by uvicorn in a thread on a free loopback port; yields its address."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

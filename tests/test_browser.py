@@ -7,8 +7,6 @@ Screenshots are kept in test-artifacts/browser/ for a look.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from typing import Any
 import pytest
 
 from par_fixtures import EVERY_RUBRIC
-from servers import free_port
+from servers import serving
 from sipas.api import par, users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
@@ -36,8 +34,6 @@ if not CHROMIUM.exists():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
     from sipas.web import create_app
 
     folder = tmp_path_factory.mktemp("browser")
@@ -50,19 +46,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin = par.Actor("admin", "admin")
     par.create_campaign(db, admin, code="open-2025", framework=str(framework), year=2025)
     par.assign(db, admin, "open-2025", user="officer01", role="self_assessor", unit="01")
-    port = free_port()
     app = create_app(load_settings(None, data_dir=folder / "data"), db)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    web = uvicorn.Server(config)
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if web.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    web.should_exit = True
-    thread.join(timeout=5)
+    with serving(app) as base:
+        yield base
     db.close()
 
 

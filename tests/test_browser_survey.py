@@ -12,8 +12,6 @@ Skipped only when /usr/bin/chromium is missing and SIPAS_REQUIRE_BROWSER is not 
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +19,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from servers import free_port, fresh_postgres_database
+from servers import fresh_database, serving
 from sipas.api import invitations as inv
 from sipas.api import users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
-from sipas.store import open_database
 from sipas.store.schema import quarantined_rows, responses
 from sipas.web import create_app
 
@@ -49,38 +46,17 @@ pytestmark = pytest.mark.skipif(
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     folder = tmp_path_factory.mktemp("browser")
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{folder / 'browser.db'}", None
-    else:
-        url, drop = fresh_postgres_database("sipas_browser")
-    db = open_database(url)
-    db.upgrade()
-    run_demo(
-        db, DemoOptions(seed=9, years=(2025,), respondents_per_province=5, provinces=("01", "79"))
-    )
-    users.create_user(db, name="clerk", role="clerk", password=PASSWORD)
-    # Plain HTTP on loopback: the session cookie cannot carry the Secure flag here.
-    settings = load_settings(None, data_dir=folder / "data", secure_cookies=False)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, db), host="127.0.0.1", port=port, log_level="warning"
-    )
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uvicorn_server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield {"db": db, "base": f"http://127.0.0.1:{port}", "name": request.param}
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
-    db.close()
-    if drop:
-        drop()
+    with fresh_database(request.param, folder, "sipas_browser") as db:
+        run_demo(
+            db,
+            DemoOptions(seed=9, years=(2025,), respondents_per_province=5, provinces=("01", "79")),
+        )
+        users.create_user(db, name="clerk", role="clerk", password=PASSWORD)
+        # Plain HTTP on loopback: the session cookie cannot carry the Secure flag here.
+        settings = load_settings(None, data_dir=folder / "data", secure_cookies=False)
+        with serving(create_app(settings, db)) as base:
+            yield {"db": db, "base": base, "name": request.param}
 
 
 @pytest.fixture(scope="module")

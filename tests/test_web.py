@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from par_fixtures import EVERY_RUBRIC
-from servers import fresh_postgres_database
+from servers import fresh_database
 from sipas.api import par, users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
-from sipas.store import open_database
+from sipas.store import Database, open_database
 from sipas.web import create_app
 
 PASSWORD = "correct horse battery"
@@ -43,13 +43,11 @@ def site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
     folder = tmp_path_factory.mktemp("web")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'web.db'}"
-        drop = None
-    else:
-        url, drop = fresh_postgres_database("sipas_web")
-    db = open_database(url)
-    db.upgrade()
+    with fresh_database(request.param, folder, "sipas_web") as db:
+        yield _build_site(db, folder)
+
+
+def _build_site(db: Database, folder: Path) -> dict[str, Any]:
     run_demo(
         db,
         DemoOptions(
@@ -66,10 +64,7 @@ def site(
     par.assign(db, admin, "open-2025", user="officer79", role="self_assessor", unit="79")
     par.assign(db, admin, "open-2025", user="appraiser", role="appraiser", node="1")
     settings = load_settings(None, data_dir=folder / "data")
-    yield {"db": db, "app": create_app(settings, db)}
-    db.close()
-    if drop:
-        drop()
+    return {"db": db, "app": create_app(settings, db)}
 
 
 def _client(site: dict[str, Any], who: str | None = None) -> TestClient:

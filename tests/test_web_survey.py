@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from servers import fresh_postgres_database
+from servers import fresh_database
 from sipas.api import invitations as inv
 from sipas.api import users
 from sipas.api.demo import DemoOptions, run_demo
@@ -31,7 +31,6 @@ from sipas.cli.invitations import invitations as invitations_cli
 from sipas.errors import SipasError
 from sipas.frameworks import load_builtin, require_survey
 from sipas.settings import load_settings
-from sipas.store import open_database
 from sipas.store.schema import audit_log, quarantined_rows, responses, survey_invitations
 from sipas.web import create_app
 
@@ -48,22 +47,15 @@ def site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
     folder = tmp_path_factory.mktemp("web_survey")
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{folder / 'web.db'}", None
-    else:
-        url, drop = fresh_postgres_database("sipas_survey")
-    db = open_database(url)
-    db.upgrade()
-    run_demo(
-        db, DemoOptions(seed=5, years=(2025,), respondents_per_province=8, provinces=("01", "79"))
-    )
-    for role, province in ROLES.items():
-        users.create_user(db, name=role, role=role, password=PASSWORD, province=province)
-    settings = load_settings(None, data_dir=folder / "data")
-    yield {"db": db, "app": create_app(settings, db), "url": url, "folder": folder}
-    db.close()
-    if drop:
-        drop()
+    with fresh_database(request.param, folder, "sipas_survey") as db:
+        run_demo(
+            db,
+            DemoOptions(seed=5, years=(2025,), respondents_per_province=8, provinces=("01", "79")),
+        )
+        for role, province in ROLES.items():
+            users.create_user(db, name=role, role=role, password=PASSWORD, province=province)
+        settings = load_settings(None, data_dir=folder / "data")
+        yield {"db": db, "app": create_app(settings, db), "url": db.url, "folder": folder}
 
 
 def _client(site: dict[str, Any], who: str | None = None) -> TestClient:
