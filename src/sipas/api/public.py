@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pandas as pd
+
 from sipas.api import estimation
 from sipas.api import par as par_api
 from sipas.errors import SipasError
@@ -19,6 +21,8 @@ from sipas.geo.units import LAST_DAY_OF_63
 from sipas.store import Database
 from sipas.store import surveys as survey_store
 from sipas.store.records import data_version
+from sipas.survey.change import yearly_change
+from sipas.survey.estimate import Z_95
 
 INDEX = "SIPAS"
 _CACHE_SIZE = 128
@@ -87,7 +91,7 @@ def _z_significant(a: dict[str, Any], b: dict[str, Any]) -> bool:
     if a.get("se") is None or b.get("se") is None:
         return False
     spread = math.sqrt(float(a["se"]) ** 2 + float(b["se"]) ** 2)
-    return spread > 0 and abs(float(a["estimate"]) - float(b["estimate"])) > 1.96 * spread
+    return spread > 0 and abs(float(a["estimate"]) - float(b["estimate"])) > Z_95 * spread
 
 
 def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[str, Any]:
@@ -95,12 +99,16 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
     rows = estimation.load_run(db, code, level="index")["rows"]
     provinces = _provinces(run["geography"])
     previous = _previous_run(db, run)
-    before: dict[str, dict[str, Any]] = {}
-    if previous is not None:
-        before = {
-            r["cell"]: r
-            for r in estimation.load_run(db, previous["code"], level="index")["rows"]
-            if r["indicator"] == INDEX and r["partition"] != "national"
+    changes: dict[str, dict[str, Any]] = {}
+    if previous is not None:  # the survey layer's year-over-year change, with its z-test
+        earlier = pd.DataFrame(estimation.load_run(db, previous["code"], level="index")["rows"])
+        moved = yearly_change(
+            earlier, pd.DataFrame(rows), before_unit=previous["unit"], after_unit=run["unit"]
+        )
+        changes = {
+            str(r["cell"]): r
+            for r in moved.to_dict(orient="records")
+            if r["indicator"] == INDEX and r["partition"] == run["unit"]
         }
     table, national = [], None
     for row in rows:
@@ -113,7 +121,7 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
         province = provinces.get(row["cell"])
         if region and (province is None or province.region != region):
             continue
-        earlier = before.get(row["cell"])
+        moved_row = changes.get(row["cell"])
         table.append(
             {
                 "code": row["cell"],
@@ -127,8 +135,8 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
                 "rank_high": row["rank_high"],
                 "n": row["n"],
                 "unstable": row["unstable"],
-                "change": None if earlier is None else row["estimate"] - earlier["estimate"],
-                "change_significant": earlier is not None and _z_significant(row, earlier),
+                "change": None if moved_row is None else moved_row["change"],
+                "change_significant": moved_row is not None and bool(moved_row["significant"]),
             }
         )
     table.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
