@@ -39,7 +39,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser")
     db = open_database(f"sqlite:///{folder / 'site.db'}")
     db.upgrade()
-    run_demo(db, DemoOptions(seed=5, years=(2025,), respondents_per_province=30))
+    options = DemoOptions(
+        seed=5,
+        years=(2025,),
+        respondents_per_province=30,
+        dossiers=3_000,
+        dossier_folder=folder / "data" / "dossiers",  # where the app's settings look
+    )
+    run_demo(db, options)
     users.create_user(db, name="officer01", role="officer", password=PASSWORD, province="01")
     framework = folder / "every-rubric.yaml"
     framework.write_text(EVERY_RUBRIC, encoding="utf-8")
@@ -99,4 +106,29 @@ def test_officer_uploads_evidence(server: str, browser: Any, tmp_path: Path) -> 
     assert "ke-hoach.pdf" in page.inner_text("#evidence")
     assert "1,50" in page.inner_text("#leaf-1\\.5")  # Vietnamese decimal comma
     page.screenshot(path=str(ARTIFACTS / "officer-evidence.png"), full_page=True)
+    page.close()
+
+
+def test_service_index_pages_draw_their_charts(server: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/")
+    page.click("nav >> text=Chỉ số phục vụ (QĐ 766)")
+    page.wait_for_selector("#ranking-chart[data-drawn='true']", timeout=15_000)
+    assert page.locator("#ranking tbody tr").count() == 34
+    assert "DỮ LIỆU GIẢ LẬP" in page.inner_text(".synthetic")
+    page.select_option("#period", "2025-Q2")
+    page.click("form button[type=submit]")
+    page.wait_for_url("**period=2025-Q2")
+    page.wait_for_selector("#ranking-chart[data-drawn='true']")
+    page.screenshot(path=str(ARTIFACTS / "service-index-ranking.png"), full_page=True)
+    first = page.locator("#ranking tbody tr th a").first
+    name = first.inner_text()
+    first.click()
+    page.wait_for_selector("#trend-chart[data-drawn='true']", timeout=15_000)
+    assert name in page.inner_text("h1")
+    assert page.locator("#indicators tr[id^='ind-']").count() >= 20
+    page.screenshot(path=str(ARTIFACTS / "service-index-unit.png"), full_page=True)
+    assert not errors, errors
     page.close()

@@ -50,7 +50,13 @@ def server(
     with fresh_database(request.param, folder, "sipas_browser") as db:
         run_demo(
             db,
-            DemoOptions(seed=9, years=(2025,), respondents_per_province=5, provinces=("01", "79")),
+            DemoOptions(
+                seed=9,
+                years=(2025,),
+                respondents_per_province=5,
+                provinces=("01", "79"),
+                dossiers=0,
+            ),
         )
         users.create_user(db, name="clerk", role="clerk", password=PASSWORD)
         # Plain HTTP on loopback: the session cookie cannot carry the Secure flag here.

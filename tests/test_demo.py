@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from sipas.api.demo import SYNTHETIC_LABEL, DemoOptions, run_demo
+from sipas.errors import SipasError
 from sipas.frameworks import load_builtin, require_survey
 from sipas.geo import province
 from sipas.store import open_database
@@ -22,7 +23,11 @@ from sipas.store.surveys import list_surveys, load_responses
 from sipas.synthetic import fieldwork_window, synthetic_province_survey, synthetic_survey
 
 SMALL = DemoOptions(
-    seed=11, years=(2024, 2025), respondents_per_province=60, provinces=("01", "79", "77")
+    seed=11,
+    years=(2024, 2025),
+    respondents_per_province=60,
+    provinces=("01", "79", "77"),
+    dossiers=0,  # the service index has its own test below
 )
 
 
@@ -75,6 +80,48 @@ def test_demo_is_labelled_synthetic_everywhere(tmp_path: Path) -> None:
         assert all(c["synthetic"] for c in list_campaigns(connection))
         actions = connection.execute(select(audit_log.c.action)).scalars().all()
     assert "survey.create" in actions and "par.campaign.create" in actions
+
+
+def test_demo_stores_the_service_index_of_its_dossiers(tmp_path: Path) -> None:
+    folder = tmp_path / "dossiers"
+    options = DemoOptions(**{**SMALL.__dict__, "dossiers": 2_000, "dossier_folder": folder})
+    steps: list[tuple[str, int, int]] = []
+    db = open_database(f"sqlite:///{tmp_path / 'd.db'}")
+    summary = run_demo(db, options, lambda *step: steps.append(step))
+    assert summary.service_index is not None and summary.service_index["dossiers"] == 2_000
+    shown = [s for s in steps if s[0] == "service index 2025"]
+    assert shown[-1] == ("service index 2025", 4, 4)  # generation, months, quarters, year
+    results = folder / "results" / "service-766"
+    stored = sorted(p.parent.name for p in results.glob("*/scores.parquet"))
+    expected = ["2025", *(f"2025-{m:02d}" for m in range(1, 13)), "2025-Q1", "2025-Q2"]
+    assert stored == sorted([*expected, "2025-Q3", "2025-Q4"])
+    assert json.loads((folder / "DATASET.json").read_text(encoding="utf-8"))["synthetic"]
+    year = pd.read_parquet(results / "2025" / "scores.parquet")
+    assert year[year.level == "agency"].dossiers.sum() == 2_000
+    assert year[year.level == "agency"].agency_code.nunique() == 34
+    # Running it again replaces the synthetic dataset: the same files, nothing appended.
+    (folder / "dossiers" / "2025-03" / "append-extra.parquet").write_bytes(b"")
+    run_demo(db, options)
+    assert not (folder / "dossiers" / "2025-03" / "append-extra.parquet").exists()
+
+
+def test_demo_writes_dossiers_beside_its_database_file_only(tmp_path: Path) -> None:
+    options = DemoOptions(**{**SMALL.__dict__, "dossiers": 500, "provinces": ("01",)})
+    assert run_demo(open_database("sqlite:///:memory:"), options).service_index is None
+    summary = run_demo(open_database(f"sqlite:///{tmp_path / 'site' / 'd.db'}"), options)
+    assert summary.service_index is not None
+    assert summary.service_index["folder"] == str(tmp_path / "site" / "dossiers")
+
+
+def test_demo_leaves_a_folder_of_other_files_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "real.parquet").write_bytes(b"not the demo's")
+    options = DemoOptions(**{**SMALL.__dict__, "dossiers": 100, "dossier_folder": folder})
+    with pytest.raises(SipasError) as refused:
+        run_demo(open_database(f"sqlite:///{tmp_path / 'd.db'}"), options)
+    assert refused.value.code == "demo.dossier_folder"
+    assert (folder / "real.parquet").read_bytes() == b"not the demo's"
 
 
 def test_geography_follows_the_survey_year(tmp_path: Path) -> None:
@@ -169,6 +216,11 @@ def test_demo_command(run_cli: Any, isolated_settings: Path, fmt: str) -> None:
         summary = json.loads(result.output)
         assert summary["surveys"][0]["year"] == 2025
         assert summary["par"][0]["units"] == 2  # the PAR round is on the 63 provinces
+        # The service index of the demo's dossiers, where the web app looks (data_dir/dossiers).
+        assert summary["service_index"]["folder"] == str(isolated_settings / "dossiers")
+        assert summary["service_index"]["dossiers"] == 200_000
+        results = isolated_settings / "dossiers" / "results" / "service-766"
+        assert len(list(results.glob("*/scores.parquet"))) == 17
 
 
 def test_demo_rejects_bad_years(run_cli: Any) -> None:

@@ -51,7 +51,13 @@ def _build_site(db: Database, folder: Path) -> dict[str, Any]:
     run_demo(
         db,
         DemoOptions(
-            seed=3, years=(2024, 2025), respondents_per_province=40, provinces=("01", "79")
+            seed=3,
+            years=(2024, 2025),
+            respondents_per_province=40,
+            provinces=("01", "79"),
+            dossiers=3_000,
+            # Where the app's settings look for the dossiers: data_dir/dossiers by default.
+            dossier_folder=folder / "data" / "dossiers",
         ),
     )
     for name, (role, province) in ACCOUNTS.items():
@@ -64,7 +70,11 @@ def _build_site(db: Database, folder: Path) -> dict[str, Any]:
     par.assign(db, admin, "open-2025", user="officer79", role="self_assessor", unit="79")
     par.assign(db, admin, "open-2025", user="appraiser", role="appraiser", node="1")
     settings = load_settings(None, data_dir=folder / "data")
-    return {"db": db, "app": create_app(settings, db)}
+    return {
+        "db": db,
+        "app": create_app(settings, db),
+        "results": folder / "data" / "dossiers" / "results" / "service-766",
+    }
 
 
 def _client(site: dict[str, Any], who: str | None = None) -> TestClient:
@@ -98,6 +108,10 @@ PUBLIC_PAGES = [
     "/sipas/demo-sipas-2025/province/01",
     "/sipas/demo-sipas-2025/compare?a=01&b=79",
     "/par/demo-par-2019",
+    "/service-index",
+    "/service-index?period=2025-Q3",
+    "/service-index/2025-07/unit/79",
+    "/service-index/2025-07/unit/79.SO01",
     "/login",
 ]
 
@@ -335,8 +349,140 @@ def test_reports_from_the_web_app(site: dict[str, Any]) -> None:
     assert client.get("/sipas/demo-sipas-2025/report.doc").status_code == 400
 
 
+def _vi(value: float, digits: int = 2) -> str:
+    """A number as the Vietnamese pages write it: 1.234,56."""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _cells(html: str, row_id: str) -> list[str]:
+    """The text of each cell of the table row marked ``row_id`` (data-code or id)."""
+    found = re.search(rf'<tr (?:data-code|id)="{re.escape(row_id)}"[^>]*>(.*?)</tr>', html, re.S)
+    assert found, f"no row {row_id}"
+    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", found.group(1), re.S)
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
+
+
+def test_service_index_ranking_shows_the_stored_results(site: dict[str, Any]) -> None:
+    import json
+
+    import pandas as pd
+
+    folder = site["results"] / "2025-Q3"
+    stored = pd.read_parquet(folder / "scores.parquet")
+    agencies = stored[stored.level == "agency"].sort_values(["rank", "unit_code"])
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    client = _client(site)
+    data = client.get("/service-index.json?period=2025-Q3").json()
+    assert [r["code"] for r in data["rows"]] == list(agencies.unit_code)
+    assert [r["rank"] for r in data["rows"]] == list(agencies["rank"])
+    assert [r["total"] for r in data["rows"]] == pytest.approx(list(agencies.total))
+    assert data["dossiers"] == meta["dossiers"] and data["excluded_rows"] == meta["excluded_rows"]
+    assert len(data["rows"]) == 34 and data["previous"] == "2025-Q2"
+    html = client.get("/service-index?period=2025-Q3").text
+    assert f'id="dossiers">{_vi(meta["dossiers"], 0)}<' in html
+    assert f'id="excluded">{_vi(meta["excluded_rows"], 0)}<' in html
+    groups = [g["code"] for g in data["groups"]]
+    for record in agencies.to_dict("records"):
+        cells = _cells(html, record["unit_code"])
+        change = "" if pd.isna(record["change"]) else _vi(record["change"])
+        assert cells[0] == str(record["rank"]), record["unit_code"]
+        assert cells[2:4] == [_vi(record["total"]), ("+" if record["change"] > 0 else "") + change]
+        assert cells[4:10] == [_vi(record[g]) for g in groups]
+        assert cells[10] == _vi(record["dossiers"], 0)
+    assert "<optgroup" in html and 'value="2025-07"' in html  # year, quarters and months
+    english = client.get("/service-index?period=2025-Q3&lang=en").text
+    assert f"{agencies.total.iloc[0]:.2f}" in english and "Total points" in english
+    text = client.get("/service-index/2025-Q3/download.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["code"] for r in rows] == list(agencies.unit_code)
+    assert [float(r["total"]) for r in rows] == pytest.approx(list(agencies.total))
+    assert client.get("/service-index/2031/download.csv").status_code == 404
+    assert client.get("/service-index.json?period=2025-13").json()["code"] == (
+        "service_index.bad_period"
+    )
+
+
+def test_service_index_unit_page_shows_indicators_units_months_and_procedures(
+    site: dict[str, Any],
+) -> None:
+    import pandas as pd
+
+    folder = site["results"] / "2025-Q3"
+    client = _client(site)
+    data = client.get("/service-index/2025-Q3/unit/01.json").json()
+    html = client.get("/service-index/2025-Q3/unit/01").text
+    indicators = pd.read_parquet(folder / "indicators.parquet")
+    mine = indicators[(indicators.level == "agency") & (indicators.unit_code == "01")]
+    assert [i["indicator"] for i in data["indicators"]] == list(mine.indicator)
+    for record in mine.to_dict("records"):
+        shown = next(i for i in data["indicators"] if i["indicator"] == record["indicator"])
+        assert (shown["numerator"], shown["denominator"]) == (
+            record["numerator"],
+            record["denominator"],
+        )
+        cells = _cells(html, f"ind-{record['indicator']}")
+        assert cells[1:3] == [_vi(record["numerator"], 0), _vi(record["denominator"], 0)]
+        if shown["kind"] == "share" and not pd.isna(record["ratio"]):
+            assert cells[3] == _vi(record["ratio"] * 100) + "%"
+        if shown["scored"]:
+            assert cells[4] == f"{_vi(record['points'])} / {_vi(shown['max_points'], 0)}"
+    scores = pd.read_parquet(folder / "scores.parquet")
+    units = scores[(scores.level == "unit") & (scores.agency_code == "01")]
+    units = units.sort_values(["rank", "unit_code"])
+    assert [u["code"] for u in data["subunits"]] == list(units.unit_code)
+    for record in units.to_dict("records"):
+        cells = _cells(html, record["unit_code"])
+        assert cells[0] == str(record["rank"]) and cells[2] == _vi(record["total"])
+    months = [
+        pd.read_parquet(site["results"] / f"2025-{m:02d}" / "scores.parquet") for m in range(1, 13)
+    ]
+    expected = [
+        float(m[(m.level == "agency") & (m.unit_code == "01")].total.iloc[0]) for m in months
+    ]
+    assert [p["period"] for p in data["trend"]] == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert [p["total"] for p in data["trend"]] == pytest.approx(expected)
+    assert 'data-chart="trend-chart"' in html
+    # The drill-down adds up to the agency's indicators (every dossier-scope indicator).
+    fine = pd.read_parquet(folder / "procedures.parquet")
+    fine = fine[fine.agency_code == "01"]
+    procedures = data["procedures"]
+    assert len({p["procedure"] for p in procedures}) == len(procedures)
+    for code in ("P1", "T4", "O3", "D1"):
+        numerator = sum(p["indicators"].get(code, {}).get("numerator", 0) for p in procedures)
+        denominator = sum(p["indicators"].get(code, {}).get("denominator", 0) for p in procedures)
+        assert numerator == fine[f"{code}_num"].sum()
+        agency = mine[mine.indicator == code].iloc[0]
+        assert (numerator, denominator) == (agency.numerator, agency.denominator)
+    assert sum(p["dossiers"] for p in procedures) == fine.dossiers.sum()
+    # The busiest procedures on the page, every one on demand.
+    assert html.count('<tr><th scope="row">') == min(30, len(procedures)) < len(procedures)
+    every = client.get("/service-index/2025-Q3/unit/01?procedures=all").text
+    assert all(f">{p['procedure']}</th>" in every for p in procedures)
+    one = client.get("/service-index/2025-Q3/unit/01.SO01.json").json()
+    assert one["level"] == "unit" and one["agency"]["code"] == "01" and one["subunits"] == []
+    missing = client.get("/service-index/2025-Q3/unit/99")
+    assert missing.status_code == 404 and "Traceback" not in missing.text
+
+
+def test_service_index_without_results_says_how_to_compute_them(
+    site: dict[str, Any], tmp_path: Path
+) -> None:
+    settings = load_settings(None, data_dir=tmp_path / "data")  # no dossiers there
+    client = TestClient(create_app(settings, site["db"]), base_url="https://testserver")
+    page = client.get("/service-index")
+    assert page.status_code == 200 and 'id="no-results"' in page.text
+    assert "sipas service-index compute --data DATASET" in page.text
+    assert "service_index_data" in page.text
+    data = client.get("/service-index.json").json()
+    assert data["rows"] == [] and data["periods"] == []
+    home = client.get("/").text
+    assert 'href="/service-index"' in home
+    assert client.get("/service-index/2025/unit/01").status_code == 404
+
+
 def _routes() -> set[tuple[str, str]]:
-    from sipas.web import pages_auth, pages_par, pages_public, pages_survey
+    from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
 
     found = {
         ("GET", "/health"),
@@ -344,7 +490,7 @@ def _routes() -> set[tuple[str, str]]:
         ("GET", "/api/openapi.json"),
         ("GET", "/vendor/plotly.min.js"),
     }
-    for module in (pages_auth, pages_public, pages_par, pages_survey):
+    for module in (pages_auth, pages_public, pages_service_index, pages_par, pages_survey):
         for route in module.router.routes:
             found |= {(method, route.path) for method in route.methods}
     return found
@@ -374,6 +520,11 @@ GET_ROUTES = {
     "/par/{campaign}/download.{kind}": "public",
     "/sipas/{run}/report.{kind}": "public",
     "/sipas/{run}/province/{code}/report.{kind}": "public",
+    "/service-index": "public",
+    "/service-index.json": "public",
+    "/service-index/{period}/unit/{code}": "public",
+    "/service-index/{period}/unit/{code}.json": "public",
+    "/service-index/{period}/download.{kind}": "public",
     "/workspace": "listing",
     "/workspace.json": "listing",
     "/workspace/{campaign}": "listing",
@@ -452,6 +603,7 @@ def test_every_get_route_for_every_role(site: dict[str, Any], who: str | None) -
         "{evidence_id}": str(evidence["id"]),
         "{token}": token,
         "{survey}": "demo-sipas-2025",
+        "{period}": "2025-Q3",
     }
     client = _client(site, who)
     for path, kind in GET_ROUTES.items():

@@ -50,7 +50,13 @@ def site(
     with fresh_database(request.param, folder, "sipas_survey") as db:
         run_demo(
             db,
-            DemoOptions(seed=5, years=(2025,), respondents_per_province=8, provinces=("01", "79")),
+            DemoOptions(
+                seed=5,
+                years=(2025,),
+                respondents_per_province=8,
+                provinces=("01", "79"),
+                dossiers=0,
+            ),
         )
         for role, province in ROLES.items():
             users.create_user(db, name=role, role=role, password=PASSWORD, province=province)

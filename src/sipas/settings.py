@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         default=None,
         description="Key that signs session cookies; default: a random key kept in data_dir.",
     )
+    service_index_data: Path | None = Field(
+        default=None,
+        description="Dossier dataset whose service-index (QĐ 766) results the web app shows "
+        "(results in its results/ folder); default: the folder dossiers in data_dir, where "
+        "`sipas demo` writes its synthetic dossiers.",
+    )
     secure_cookies: bool = Field(
         default=True,
         description="Send session cookies over HTTPS only (browsers also allow them on localhost).",
@@ -56,6 +62,9 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'sipas.db'}"
+
+    def resolved_service_index_data(self) -> Path:
+        return self.service_index_data or self.data_dir / "dossiers"
 
 
 SETTING_NAMES = tuple(Settings.model_fields)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.engine import make_url
 
 from sipas.api import estimation, ingest, par
+from sipas.api import service_index as service_index_api
+from sipas.errors import SipasError
 from sipas.frameworks import load_builtin, require_par, require_survey
 from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
+from sipas.service_index.model import GRAINS
 from sipas.store import Database, audit
 from sipas.store import surveys as survey_store
 from sipas.survey import NATIONAL
@@ -32,6 +40,8 @@ SYNTHETIC_APPRAISAL = "SYNTHETIC: demo appraisal adjusts the self-assessed point
 DEMO_PAR_YEAR = 2019  # a year in which QĐ 2948 (par-province-2017) was in force
 DEFAULT_YEARS = (2023, 2024, 2025)
 REFORM_YEAR = 2025  # the first survey on the 34 provinces
+DOSSIER_YEAR = 2025  # the year of the synthetic dossiers and their service index (QĐ 766)
+DEMO_DOSSIERS = 200_000  # a few seconds to generate and score for every month, quarter and year
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -42,6 +52,11 @@ class DemoOptions:
     years: tuple[int, ...] = DEFAULT_YEARS
     respondents_per_province: int = 580
     provinces: tuple[str, ...] | None = None  # codes; None = every province of each year
+    dossiers: int = DEMO_DOSSIERS  # synthetic dossiers of DOSSIER_YEAR; 0 = no service index
+    # Where the dossiers and their index go. None: the folder dossiers beside a SQLite database
+    # file (the data folder, where the web app looks by default); no dossiers for a database in
+    # memory or on a server, whose callers name the folder.
+    dossier_folder: Path | None = None
 
 
 @dataclass
@@ -53,6 +68,7 @@ class DemoSummary:
     estimates: list[dict[str, Any]] = field(default_factory=list)
     change: list[dict[str, Any]] = field(default_factory=list)
     par: list[dict[str, Any]] = field(default_factory=list)
+    service_index: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +79,7 @@ class DemoSummary:
             "estimates": self.estimates,
             "change": self.change,
             "par": self.par,
+            "service_index": self.service_index,
         }
 
 
@@ -127,6 +144,9 @@ def run_demo(db: Database, options: DemoOptions, progress: Progress | None = Non
         )
     _demo_estimates(db, options, summary, progress)
     summary.par.append(_demo_par(db, options, progress))
+    folder = _dossier_folder(db, options)
+    if options.dossiers > 0 and folder is not None:
+        summary.service_index = _demo_service_index(folder, options, progress)
     return summary
 
 
@@ -274,3 +294,67 @@ def _demo_par(db: Database, options: DemoOptions, progress: Progress | None) -> 
 def _entry(key: tuple[str, str], points: float, **text: str) -> dict[str, Any]:
     unit, node = key
     return {"unit": unit, "node": node, "points": float(points), **text}
+
+
+def _dossier_folder(db: Database, options: DemoOptions) -> Path | None:
+    """The demo's dossiers go where it is told, else beside its SQLite database file."""
+    if options.dossier_folder is not None:
+        return options.dossier_folder
+    database = make_url(db.url).database if db.dialect == "sqlite" else None
+    if not database or database == ":memory:":
+        return None
+    return Path(database).expanduser().parent / "dossiers"
+
+
+def _clear_synthetic_dataset(folder: Path) -> None:
+    """Remove an earlier demo's dossiers; refuse to touch a folder holding anything else."""
+    if not folder.exists() or not any(folder.iterdir()):
+        return
+    marker = folder / "DATASET.json"
+    synthetic = False
+    if marker.is_file():
+        try:
+            synthetic = bool(json.loads(marker.read_text(encoding="utf-8")).get("synthetic"))
+        except (ValueError, AttributeError):
+            synthetic = False
+    if not synthetic:
+        raise SipasError(
+            "demo.dossier_folder",
+            f"{folder} holds files that are not a synthetic dossier dataset",
+            "the demo replaces only its own synthetic dossiers: point the service_index_data "
+            "setting at another folder, or empty this one",
+        )
+    shutil.rmtree(folder)
+
+
+def _demo_service_index(
+    folder: Path, options: DemoOptions, progress: Progress | None
+) -> dict[str, Any]:
+    """Synthetic dossiers of the year and their service index (QĐ 766) for each month, each
+    quarter and the year, stored where the web app reads them."""
+    stage = f"service index {DOSSIER_YEAR}"
+    steps = 1 + len(GRAINS)
+    _clear_synthetic_dataset(folder)
+    generated = service_index_api.generate_dossiers(
+        folder,
+        dossiers=options.dossiers,
+        start=date(DOSSIER_YEAR, 1, 1),
+        end=date(DOSSIER_YEAR, 12, 31),
+        seed=options.seed,
+    )
+    if progress:
+        progress(stage, 1, steps)
+    periods: list[str] = []
+    for done, grain in enumerate(GRAINS, start=2):
+        result = service_index_api.compute_service_index(folder, str(DOSSIER_YEAR), each=grain)
+        periods += result["periods"]
+        if progress:
+            progress(stage, done, steps)
+    first = result["agencies"][0]  # the year's, computed last
+    return {
+        "folder": str(folder),
+        "dossiers": generated["dossiers"],
+        "periods": len(periods),
+        "first": f"{first['unit']} {first['total']:.2f}",
+        "results": result["results"],
+    }

@@ -28,7 +28,7 @@ from sipas import __version__
 from sipas.errors import SipasError
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
-from sipas.web import pages_auth, pages_par, pages_public, pages_survey
+from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
 from sipas.web.render import render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 
@@ -44,6 +44,8 @@ _STATUS = {
     "auth.forbidden": 403,
     "auth.csrf": 403,
     "auth.throttled": 429,
+    "public.no_results": 404,
+    "service_index.no_results": 404,
 }
 
 
@@ -184,6 +186,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.include_router(pages_auth.router)
     app.include_router(pages_public.router)
+    app.include_router(pages_service_index.router)
     app.include_router(pages_par.router)
     app.include_router(pages_survey.router)
     return app

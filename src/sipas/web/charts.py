@@ -172,3 +172,30 @@ def trend(points: list[dict[str, Any]], title: str) -> dict[str, Any]:
         },
         "config": {"displaylogo": False, "responsive": True},
     }
+
+
+def series(points: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """A value per period (months of a year) as a line; gaps where a period has no value."""
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": [p["x"] for p in points],
+                "y": [p["y"] for p in points],
+                "marker": {"color": "#1f5f99", "size": 7},
+                "line": {"color": "#1f5f99"},
+                "connectgaps": False,
+                "hovertemplate": "%{x}: %{y:.2f}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "title": {"text": title},
+            "font": _FONT,
+            "height": 320,
+            "xaxis": {"type": "category"},
+            "yaxis": {"range": [0, 100]},
+            "margin": {"t": 40},
+        },
+        "config": {"displaylogo": False, "responsive": True},
+    }

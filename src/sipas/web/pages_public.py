@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import RedirectResponse, Response
 
 from sipas.api import public, reports
+from sipas.api import service_index_public as service_index
 from sipas.errors import SipasError
-from sipas.text import escape_formula
 from sipas.web import charts
+from sipas.web.downloads import DOWNLOAD_TYPES, table_download
 from sipas.web.i18n import translate
+from sipas.web.pages_service_index import dataset_of
 from sipas.web.render import db_of, lang_of, page
 
 
@@ -24,23 +22,27 @@ def _state(request: Request) -> Any:
 
 
 router = APIRouter()
-DOWNLOAD_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "json": "application/json",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
-@page(router, "/", "home.html", cache=_state)
+def _home_state(request: Request) -> Any:
+    return (_state(request), service_index.results_state(dataset_of(request)))
+
+
+@page(router, "/", "home.html", cache=_home_state)
 def home(request: Request) -> dict[str, Any]:
-    """What is published: SIPAS years and final PAR campaigns."""
+    """What is published: SIPAS years, final PAR campaigns, service-index years."""
     db = db_of(request)
     runs = public.cached(db, "sipas_runs")
     campaigns = public.cached(db, "par_campaigns")
+    dossiers = service_index.ranking(dataset_of(request))
+    years = [p["period"] for p in dossiers["periods"] if p["grain"] == "year"]
     return {
         "sipas": runs,
         "par": campaigns,
-        "synthetic": any(r["synthetic"] for r in runs) or any(c["synthetic"] for c in campaigns),
+        "service_index": years,
+        "synthetic": any(r["synthetic"] for r in runs)
+        or any(c["synthetic"] for c in campaigns)
+        or bool(years and dossiers["synthetic"]),
     }
 
 
@@ -99,49 +101,12 @@ def compare(request: Request, run: str, a: str, b: str) -> dict[str, Any]:
     }
 
 
-def _table_download(rows: list[dict[str, Any]], kind: str, name: str) -> Response:
-    if kind not in DOWNLOAD_TYPES:
-        raise SipasError("public.download_type", f"no {kind!r} download", "csv, xlsx or json")
-    if kind == "json":
-        body = json.dumps(jsonable_encoder(rows), ensure_ascii=False, indent=1).encode()
-    elif kind == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["empty"])
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: escape_formula(v) for k, v in row.items()})
-        body = ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8
-    else:
-        import xlsxwriter
-
-        out = io.BytesIO()
-        book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
-        sheet = book.add_worksheet("data")
-        for col, key in enumerate(rows[0] if rows else []):
-            sheet.write_string(0, col, key)
-        for line, row in enumerate(rows, start=1):
-            for col, value in enumerate(row.values()):
-                if isinstance(value, bool) or value is None:
-                    sheet.write_string(line, col, "" if value is None else str(value))
-                elif isinstance(value, int | float):
-                    sheet.write_number(line, col, value)
-                else:
-                    sheet.write_string(line, col, escape_formula(str(value)))
-        book.close()
-        body = out.getvalue()
-    return Response(
-        body,
-        media_type=DOWNLOAD_TYPES[kind],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
-    )
-
-
 @router.get(
     "/sipas/{run}/download.{kind}", summary="SIPAS ranking of one year as CSV, XLSX or JSON"
 )
 def sipas_download(request: Request, run: str, kind: str) -> Response:
     data = public.cached(db_of(request), "sipas_ranking", run, None)
-    return _table_download(data["rows"], kind, f"sipas-{data['year']}")
+    return table_download(data["rows"], kind, f"sipas-{data['year']}")
 
 
 @router.get("/par", include_in_schema=False)
@@ -173,7 +138,7 @@ def par_ranking(request: Request, campaign: str, region: str | None = None) -> d
 @router.get("/par/{campaign}/download.{kind}", summary="PAR INDEX results as CSV, XLSX or JSON")
 def par_download(request: Request, campaign: str, kind: str) -> Response:
     data = public.cached(db_of(request), "par_ranking", campaign, None)
-    return _table_download(data["units"], kind, f"par-{data['year']}")
+    return table_download(data["units"], kind, f"par-{data['year']}")
 
 
 _REPORT_TYPES = {

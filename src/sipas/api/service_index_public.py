@@ -1,0 +1,336 @@
+"""What the public reads of the service-quality index (QĐ 766): stored results, never a computation.
+
+The index is computed and stored by :mod:`sipas.api.service_index` (``sipas service-index
+compute``); these views read its result files for the web app: the periods stored, the ranking
+of agencies for a period and one agency's or unit's indicators, sub-units, months and
+procedures. Every view says whether the dataset is synthetic.
+
+Agencies (provinces) are named on the provinces in force on the last day of the latest stored
+period, the geography the dataset's codes stand for; codes that name no province (a ministry)
+are shown as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sipas.api.service_index import results_root, stored_periods
+from sipas.errors import SipasError
+from sipas.geo import provinces_on
+from sipas.service_index import ServiceFramework, load_framework, parse_period
+
+FRAMEWORK = "service-766"
+# How results are made (DATASET: the dataset folder, the service_index_data setting).
+COMPUTE_COMMAND = "sipas service-index compute --data DATASET --period {year} --each {grain}"
+GRAIN_ORDER = {"year": 0, "quarter": 1, "month": 2}
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+@lru_cache(maxsize=32)
+def _frame(path: Path, stamp: int) -> pd.DataFrame:
+    """A result file, read once per version of the file (``stamp``: its modification time)."""
+    return pd.read_parquet(path)
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / f"{name}.parquet"
+    return _frame(path, path.stat().st_mtime_ns)
+
+
+def _meta(folder: Path) -> dict[str, Any]:
+    path = folder / "meta.json"
+    if not path.is_file():
+        return {}
+    found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def dataset_info(data: Path) -> dict[str, Any]:
+    """Whether the dataset says it is synthetic (``DATASET.json``), and its note."""
+    path = data / "DATASET.json"
+    if not path.is_file():
+        return {"synthetic": False, "note": None}
+    info = json.loads(path.read_text(encoding="utf-8"))
+    return {"synthetic": bool(info.get("synthetic")), "note": info.get("note")}
+
+
+def results_state(data: Path, framework: str = FRAMEWORK) -> tuple[Any, ...]:
+    """The state of the stored results (each period's files and their times): cheap to look up,
+    and it changes whenever a period is computed again, so a page rendered for one state can be
+    kept until it moves."""
+    root = results_root(data, None, framework)
+    state: list[Any] = [str(root)]
+    for key in stored_periods(root):
+        scores = root / key / "scores.parquet"
+        state.append((key, scores.stat().st_mtime_ns))
+    return tuple(state)
+
+
+def _periods(root: Path) -> list[dict[str, Any]]:
+    """Stored periods, newest year first; in a year the year, then quarters, then months."""
+    stored = sorted(
+        (parse_period(key) for key in stored_periods(root)),
+        key=lambda p: (-p.start.year, GRAIN_ORDER[p.grain], p.key),
+    )
+    return [{"period": p.key, "grain": p.grain, "year": p.start.year} for p in stored]
+
+
+def _names(periods: list[dict[str, Any]]) -> dict[str, str]:
+    if not periods:
+        return {}
+    last = max(parse_period(p["period"]).end for p in periods)
+    try:
+        return {p.code: p.name for p in provinces_on(min(last, date.today()))}
+    except SipasError:  # a period before every recorded geography: codes stay codes
+        return {}
+
+
+def _groups(fw: ServiceFramework) -> list[dict[str, Any]]:
+    return [
+        {"code": g.code, "name": g.name_vi, "name_en": g.name_en, "points": g.points}
+        for g in fw.groups
+    ]
+
+
+def _score_row(
+    record: dict[str, Any], fw: ServiceFramework, names: dict[str, str]
+) -> dict[str, Any]:
+    code = str(record["unit_code"])
+    return {
+        "code": code,
+        "name": names.get(code, code),
+        "agency": str(record["agency_code"]),
+        "rank": int(record["rank"]),
+        "total": float(record["total"]),
+        "change": _number(record.get("change")),
+        "previous_total": _number(record.get("previous_total")),
+        "groups": {g.code: _number(record[g.code]) for g in fw.groups},
+        "dossiers": int(record["dossiers"]),
+    }
+
+
+def _base(data: Path, framework: str) -> dict[str, Any]:
+    fw = load_framework(framework)
+    return {
+        "framework": fw.code,
+        "framework_name": fw.name_vi,
+        "framework_name_en": fw.name_en,
+        "groups": _groups(fw),
+        "total_points": fw.total_points,
+        **dataset_info(data),
+    }
+
+
+def _stored_folder(root: Path, period: str, periods: list[dict[str, Any]]) -> Path:
+    key = parse_period(period).key
+    folder = root / key
+    if not (folder / "scores.parquet").is_file():
+        have = ", ".join(p["period"] for p in periods) or "none"
+        raise SipasError(
+            "service_index.no_results",
+            f"no stored service-index results for {key}",
+            f"choose a stored period ({have}), or compute it with "
+            f"`sipas service-index compute --period {key}`",
+            period=key,
+        )
+    return folder
+
+
+def _default_period(periods: list[dict[str, Any]]) -> str:
+    """The latest year stored, else the latest period of any grain."""
+    years = [str(p["period"]) for p in periods if p["grain"] == "year"]
+    if years:
+        return max(years)
+    return max((parse_period(str(p["period"])) for p in periods), key=lambda p: p.end).key
+
+
+def ranking(data: Path, period: str | None = None, framework: str = FRAMEWORK) -> dict[str, Any]:
+    """Every agency of a stored period: rank, total (of 100), change on the previous period,
+    group points, dossiers; with the rows the checks excluded. With nothing stored, says so and
+    how to compute it (``periods`` empty, ``rows`` empty)."""
+    root = results_root(data, None, framework)
+    periods = _periods(root)
+    view = _base(data, framework)
+    view |= {"periods": periods, "rows": [], "period": None}
+    view["compute"] = [
+        COMPUTE_COMMAND.format(year=date.today().year, grain=grain) for grain in GRAIN_ORDER
+    ]
+    if not periods and period is None:
+        return view
+    key = parse_period(period).key if period else _default_period(periods)
+    folder = _stored_folder(root, key, periods)
+    fw = load_framework(framework)
+    names = _names(periods)
+    scores = _read(folder, "scores")
+    agencies = scores[scores.level == "agency"].sort_values(["rank", "unit_code"])
+    meta = _meta(folder)
+    previous = parse_period(key).previous().key
+    view |= {
+        "period": key,
+        "grain": parse_period(key).grain,
+        "previous": previous if any(p["period"] == previous for p in periods) else None,
+        "rows": [_score_row(r, fw, names) for r in agencies.to_dict("records")],
+        "dossiers": int(meta.get("dossiers", agencies.dossiers.sum())),
+        "excluded_rows": int(meta.get("excluded_rows", 0)),
+        "computed_at": meta.get("computed_at"),
+        "engine": meta.get("engine"),
+    }
+    return view
+
+
+def _indicators(folder: Path, level: str, code: str, fw: ServiceFramework) -> list[dict[str, Any]]:
+    frame = _read(folder, "indicators")
+    frame = frame[(frame.level == level) & (frame.unit_code == code)]
+    found = {r["indicator"]: r for r in frame.to_dict("records")}
+    rows = []
+    for ind in fw.indicators:
+        record = found.get(ind.code)
+        if record is None:
+            continue
+        rows.append(
+            {
+                "indicator": ind.code,
+                "name": ind.name_vi,
+                "name_en": ind.name_en,
+                "group": ind.group,
+                "kind": "mean" if ind.value else "share",
+                "scored": ind.scored,
+                "max_points": ind.points if ind.scored else None,
+                "threshold": ind.threshold,
+                "numerator": int(record["numerator"]),
+                "denominator": int(record["denominator"]),
+                "ratio": _number(record["ratio"]),
+                "points": _number(record["points"]),
+            }
+        )
+    return rows
+
+
+def _trend(
+    root: Path, periods: list[dict[str, Any]], year: int, level: str, code: str
+) -> list[dict[str, Any]]:
+    """The unit's total and rank in each stored month of the year."""
+    trend = []
+    for p in sorted(
+        (p for p in periods if p["grain"] == "month" and p["year"] == year),
+        key=lambda p: p["period"],
+    ):
+        scores = _read(root / p["period"], "scores")
+        mine = scores[(scores.level == level) & (scores.unit_code == code)]
+        record = mine.iloc[0] if len(mine) else None
+        trend.append(
+            {
+                "period": p["period"],
+                "total": None if record is None else float(record["total"]),
+                "rank": None if record is None else int(record["rank"]),
+                "dossiers": 0 if record is None else int(record["dossiers"]),
+            }
+        )
+    return trend
+
+
+def _procedures(folder: Path, level: str, code: str, fw: ServiceFramework) -> list[dict[str, Any]]:
+    """The drill-down: each procedure's dossiers and every indicator's numerator, denominator
+    and ratio, summed over the unit (or over every unit of the agency)."""
+    fine = _read(folder, "procedures")
+    fine = fine[(fine.agency_code if level == "agency" else fine.unit_code) == code]
+    value_columns = [c for c in fine.columns if c.endswith(("_num", "_den")) or c == "dossiers"]
+    sums = fine.groupby("procedure_code")[value_columns].sum()
+    rows: list[dict[str, Any]] = []
+    for procedure, record in sums.iterrows():
+        indicators = {}
+        for ind in fw.indicators:
+            num, den = record.get(f"{ind.code}_num"), record.get(f"{ind.code}_den")
+            if num is None or den is None or not den:
+                continue
+            indicators[ind.code] = {
+                "numerator": int(num),
+                "denominator": int(den),
+                "ratio": float(num) / float(den),
+            }
+        if indicators or record.get("dossiers"):
+            rows.append(
+                {
+                    "procedure": str(procedure),
+                    "dossiers": int(record.get("dossiers", 0)),
+                    "indicators": indicators,
+                }
+            )
+    rows.sort(key=lambda r: (-r["dossiers"], r["procedure"]))
+    return rows
+
+
+def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) -> dict[str, Any]:
+    """One agency or unit in a stored period: its total, rank and group points; every
+    indicator's numerator, denominator, ratio and points (of its maximum); its sub-units ranked
+    (an agency's); its total across the months of the year; the drill-down by procedure."""
+    root = results_root(data, None, framework)
+    periods = _periods(root)
+    folder = _stored_folder(root, period, periods)
+    key = folder.name
+    fw = load_framework(framework)
+    names = _names(periods)
+    scores = _read(folder, "scores")
+    mine = scores[scores.unit_code == code]
+    if mine.empty:
+        raise SipasError(
+            "service_index.unknown_unit",
+            f"no agency or unit {code!r} in the results of {key}",
+            "choose one from the ranking",
+            unit=code,
+            period=key,
+        )
+    record = mine.sort_values("level").iloc[0].to_dict()  # "agency" before "unit"
+    level = str(record["level"])
+    row = _score_row(record, fw, names)
+    subunits: list[dict[str, Any]] = []
+    if level == "agency":
+        units = scores[(scores.level == "unit") & (scores.agency_code == code)]
+        subunits = [
+            _score_row(r, fw, names)
+            for r in units.sort_values(["rank", "unit_code"]).to_dict("records")
+        ]
+    return {
+        **_base(data, framework),
+        "period": key,
+        "grain": parse_period(key).grain,
+        "periods": periods,
+        "level": level,
+        "unit": row,
+        "agency": None
+        if level == "agency"
+        else {"code": row["agency"], "name": names.get(row["agency"], row["agency"])},
+        "indicators": _indicators(folder, level, code, fw),
+        "subunits": subunits,
+        "trend": _trend(root, periods, parse_period(key).start.year, level, code),
+        "procedures": _procedures(folder, level, code, fw),
+    }
+
+
+def ranking_table(data: Path, period: str, framework: str = FRAMEWORK) -> list[dict[str, Any]]:
+    """The ranking as flat rows, for downloads."""
+    view = ranking(data, period, framework)
+    flat = []
+    for r in view["rows"]:
+        flat.append(
+            {
+                "period": view["period"],
+                "rank": r["rank"],
+                "code": r["code"],
+                "name": r["name"],
+                "total": r["total"],
+                "change": r["change"],
+                **r["groups"],
+                "dossiers": r["dossiers"],
+            }
+        )
+    return flat
