@@ -78,6 +78,8 @@ def test_ranking_page_draws_its_chart(server: str, browser: Any) -> None:
     page.wait_for_selector("#ranking-chart[data-drawn='true']", timeout=15_000)
     assert page.locator("#ranking-chart .main-svg").count() > 0  # Plotly drew SVG
     assert page.locator("table tbody tr").count() == 34
+    page.wait_for_selector("#map-chart[data-drawn='true']")  # the tile map of the 34
+    assert page.locator("#map-chart .heatmaplayer").count() == 1
     assert "DỮ LIỆU GIẢ LẬP" in page.inner_text(".synthetic")
     page.screenshot(path=str(ARTIFACTS / "sipas-ranking.png"), full_page=True)
     page.click("text=English")

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import ROOT
 from par_fixtures import EVERY_RUBRIC
 from servers import fresh_database
 from sipas.api import par, users
@@ -406,6 +407,8 @@ def test_service_index_ranking_shows_the_stored_results(site: dict[str, Any]) ->
 def test_service_index_unit_page_shows_indicators_units_months_and_procedures(
     site: dict[str, Any],
 ) -> None:
+    import json
+
     import pandas as pd
 
     folder = site["results"] / "2025-Q3"
@@ -443,18 +446,22 @@ def test_service_index_unit_page_shows_indicators_units_months_and_procedures(
     assert [p["period"] for p in data["trend"]] == [f"2025-{m:02d}" for m in range(1, 13)]
     assert [p["total"] for p in data["trend"]] == pytest.approx(expected)
     assert 'data-chart="trend-chart"' in html
-    # The drill-down adds up to the agency's indicators (every dossier-scope indicator).
+    # The drill-down adds up to the agency's indicators, for every indicator stored by procedure
+    # (the dossier indicators only when computed with the full drill-down).
     fine = pd.read_parquet(folder / "procedures.parquet")
     fine = fine[fine.agency_code == "01"]
     procedures = data["procedures"]
     assert len({p["procedure"] for p in procedures}) == len(procedures)
-    for code in ("P1", "T4", "O3", "D1"):
+    stored = [c.removesuffix("_num") for c in fine.columns if c.endswith("_num")]
+    assert {"T1", "O1"} <= set(stored)
+    for code in stored:
         numerator = sum(p["indicators"].get(code, {}).get("numerator", 0) for p in procedures)
         denominator = sum(p["indicators"].get(code, {}).get("denominator", 0) for p in procedures)
-        assert numerator == fine[f"{code}_num"].sum()
         agency = mine[mine.indicator == code].iloc[0]
-        assert (numerator, denominator) == (agency.numerator, agency.denominator)
+        assert (numerator, denominator) == (agency.numerator, agency.denominator), code
     assert sum(p["dossiers"] for p in procedures) == fine.dossiers.sum()
+    detailed = json.loads((folder / "meta.json").read_text(encoding="utf-8")).get("procedures")
+    assert ('id="procedure-note"' in html) == (detailed is False)
     # The busiest procedures on the page, every one on demand.
     assert html.count('<tr><th scope="row">') == min(30, len(procedures)) < len(procedures)
     every = client.get("/service-index/2025-Q3/unit/01?procedures=all").text
@@ -479,6 +486,67 @@ def test_service_index_without_results_says_how_to_compute_them(
     home = client.get("/").text
     assert 'href="/service-index"' in home
     assert client.get("/service-index/2025/unit/01").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def every_province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The demo on every province (few respondents): the rankings fill their whole grids."""
+    folder = tmp_path_factory.mktemp("provinces")
+    with fresh_database("sqlite", folder, "provinces") as db:
+        options = DemoOptions(seed=4, years=(2024, 2025), respondents_per_province=20, dossiers=0)
+        run_demo(db, options)
+        app = create_app(load_settings(None, data_dir=folder / "data"), db)
+        yield TestClient(app, base_url="https://testserver")
+
+
+def _grid(geography: str) -> dict[str, tuple[int, int]]:
+    path = ROOT / "src" / "sipas" / "reports" / "data" / f"tiles_{geography}.csv"
+    with path.open(encoding="utf-8") as handle:
+        return {r["code"]: (int(r["row"]), int(r["col"])) for r in csv.DictReader(handle)}
+
+
+def _tiles(figure: dict[str, Any]) -> dict[str, tuple[int, int, float, str]]:
+    """code → (row, col, value, hover text) of every tile drawn; a code twice fails."""
+    trace = figure["data"][0]
+    found: dict[str, tuple[int, int, float, str]] = {}
+    for r, line in enumerate(trace["z"]):
+        for c, value in enumerate(line):
+            if value is None:
+                continue
+            code = re.match(r"<b>(\d\d)</b><br>", trace["text"][r][c])
+            assert code, trace["text"][r][c]
+            assert code.group(1) not in found, f"{code.group(1)} has two tiles"
+            found[code.group(1)] = (r, c, value, trace["hovertext"][r][c])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("path", "geography", "key"),
+    [
+        ("/sipas/demo-sipas-2025.json", "34", "rows"),
+        ("/sipas/demo-sipas-2024.json", "63", "rows"),
+        ("/sipas/demo-sipas-2024.json?region=Tây Nguyên", "63", "rows"),
+        ("/par/demo-par-2019.json", "63", "units"),
+    ],
+)
+def test_tile_maps_put_each_ranked_province_on_its_square_of_the_grid(
+    every_province: TestClient, path: str, geography: str, key: str
+) -> None:
+    data = every_province.get(path).json()
+    ranked = {r.get("code", r.get("unit")): r for r in data[key]}
+    tiles = _tiles(data["charts"]["map"])
+    assert set(tiles) == set(ranked)  # every province of the ranking once, no other
+    grid = _grid(geography)
+    assert len(ranked) == len(grid) or "region" in path
+    for code, (row, col, value, hover) in tiles.items():
+        assert (row, col) == grid[code]
+        shown = ranked[code]
+        assert value == pytest.approx(shown.get("estimate", shown.get("index")))
+        assert hover.startswith(f"{shown['name']}: {_vi(value)}")
+        if key == "rows":  # SIPAS: the interval too
+            assert hover.endswith(f"95%: {_vi(shown['ci_low'])}–{_vi(shown['ci_high'])})")
+    page = every_province.get(path.replace(".json", "")).text
+    assert 'data-chart="map-chart"' in page
 
 
 def _routes() -> set[tuple[str, str]]:

@@ -239,8 +239,8 @@ def _trend(
 
 
 def _procedures(folder: Path, level: str, code: str, fw: ServiceFramework) -> list[dict[str, Any]]:
-    """The drill-down: each procedure's dossiers and every indicator's numerator, denominator
-    and ratio, summed over the unit (or over every unit of the agency)."""
+    """The drill-down: each procedure's dossiers and the numerator, denominator and ratio of
+    every indicator stored by procedure, summed over the unit (or every unit of the agency)."""
     fine = _read(folder, "procedures")
     fine = fine[(fine.agency_code if level == "agency" else fine.unit_code) == code]
     value_columns = [c for c in fine.columns if c.endswith(("_num", "_den")) or c == "dossiers"]
@@ -313,6 +313,10 @@ def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) 
         "subunits": subunits,
         "trend": _trend(root, periods, parse_period(key).start.year, level, code),
         "procedures": _procedures(folder, level, code, fw),
+        # False: results computed without the drill-down of the dossier indicators (only the
+        # procedure indicators and dossier counts per procedure); results written before the
+        # choice existed hold every indicator.
+        "procedure_detail": bool(_meta(folder).get("procedures", True)),
     }
 
 

@@ -61,47 +61,68 @@ def ranking_dots(rows: list[dict[str, Any]], national: float | None, title: str)
     }
 
 
-def tile_map(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
-    """Provinces as tiles grouped by region (a column per region), coloured by the index."""
-    regions: dict[str, list[dict[str, Any]]] = {}
-    for row in sorted(rows, key=lambda r: r["name"]):
-        regions.setdefault(row.get("region") or "", []).append(row)
-    xs, ys, values, labels = [], [], [], []
-    for column, (_, members) in enumerate(sorted(regions.items())):
-        for line, row in enumerate(members):
-            xs.append(column)
-            ys.append(-line)
-            values.append(row["estimate"])
-            labels.append(f"{row['name']}: {row['estimate']:.2f}")
+def _wrapped(name: str) -> str:
+    """A long name on two lines (at the space nearest its middle) so it fits on its tile."""
+    if len(name) <= 9 or " " not in name:
+        return name
+    spaces = [i for i, ch in enumerate(name) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
+    return name[:cut] + "<br>" + name[cut + 1 :]
+
+
+def tile_map(
+    rows: list[dict[str, Any]],
+    layout: list[dict[str, Any]],
+    title: str,
+    hover: dict[str, str],
+) -> dict[str, Any]:
+    """Provinces as squares on the reports' tile grid (``layout``: code, row, col), coloured by
+    the index; each tile shows the province's code and name, its hover text ``hover[code]``
+    (the value and, where there is one, the interval). Only provinces of ``rows`` are drawn."""
+    place = {t["code"]: (t["row"], t["col"]) for t in layout}
+    height = max(t["row"] for t in layout) + 1
+    width = max(t["col"] for t in layout) + 1
+    z: list[list[float | None]] = [[None] * width for _ in range(height)]
+    text = [[""] * width for _ in range(height)]
+    tips = [[""] * width for _ in range(height)]
+    for row in rows:
+        if row["code"] not in place or row.get("estimate") is None:
+            continue
+        r, c = place[row["code"]]
+        z[r][c] = row["estimate"]
+        text[r][c] = f"<b>{row['code']}</b><br>{_wrapped(row['name'])}"
+        tips[r][c] = hover.get(row["code"], row["name"])
     return {
         "data": [
             {
-                "type": "scatter",
-                "mode": "markers",
-                "x": xs,
-                "y": ys,
-                "text": labels,
-                "hovertemplate": "%{text}<extra></extra>",
-                "marker": {
-                    "symbol": "square",
-                    "size": 26,
-                    "color": values,
-                    "colorscale": "Blues",
-                    "showscale": True,
-                },
+                "type": "heatmap",
+                "z": z,
+                "text": text,
+                "texttemplate": "%{text}",
+                "textfont": {"size": 9},
+                "hovertext": tips,
+                "hoverinfo": "text",
+                "hoverongaps": False,
+                "colorscale": "YlGnBu",
+                "reversescale": True,  # as the reports draw it: the higher, the darker
+                "xgap": 3,
+                "ygap": 3,
+                "colorbar": {"thickness": 12},
             }
         ],
         "layout": {
             "title": {"text": title},
             "font": _FONT,
-            "height": 520,
-            "xaxis": {
-                "tickvals": list(range(len(regions))),
-                "ticktext": sorted(regions),
-                "showgrid": False,
+            "height": max(420, 64 * height + 80),
+            "xaxis": {"visible": False, "constrain": "domain"},
+            "yaxis": {
+                "visible": False,
+                "autorange": "reversed",
+                "scaleanchor": "x",
+                "constrain": "domain",
             },
-            "yaxis": {"visible": False},
-            "margin": {"l": 20, "r": 20, "t": 40, "b": 120},
+            "plot_bgcolor": "#ffffff",
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         },
         "config": {"displaylogo": False, "responsive": True},
     }

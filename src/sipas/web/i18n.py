@@ -48,6 +48,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Biểu đồ xếp hạng: mỗi tỉnh là một chấm với khoảng tin cậy 95%",
         "Ranking chart: each province a dot with its 95% confidence interval",
     ),
+    "tile_map": ("Bản đồ các tỉnh, thành phố", "Map of the provinces"),
+    "map_alt": (
+        "Bản đồ ô: mỗi tỉnh, thành phố là một ô đặt theo vị trí tương đối, tô màu theo chỉ số",
+        "Tile map: each province a square placed roughly where it lies, coloured by the index",
+    ),
+    "map_note": (
+        "Lưới ô vẽ tay, không phải bản đồ chính thức; giá trị từng tỉnh có trong bảng trên.",
+        "A hand-made grid, not an official map; every province's value is in the table above.",
+    ),
     "campaigns": ("Các đợt đánh giá", "Campaigns"),
     "stage": ("Giai đoạn", "Stage"),
     "units": ("Đơn vị", "Units"),
@@ -124,6 +133,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "by_procedure": ("Chi tiết theo thủ tục hành chính", "By administrative procedure"),
     "procedure": ("Mã thủ tục", "Procedure code"),
     "show_all": ("Xem tất cả", "Show all"),
+    "procedure_detail_off": (
+        "Kỳ này được tính không kèm chi tiết các chỉ tiêu về hồ sơ theo từng thủ tục (chỉ có"
+        " các chỉ tiêu về thủ tục và số hồ sơ). Để có đủ, tính lại với:",
+        "This period was computed without the dossier indicators by procedure (only the"
+        " procedure indicators and dossier counts). For all of them, compute it again with:",
+    ),
     # Survey forms: respondents and clerks.
     "required": ("bắt buộc", "required"),
     "form_problems": ("Phiếu còn lỗi cần sửa", "The form has problems to correct"),

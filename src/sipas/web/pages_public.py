@@ -7,14 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sipas.api import public, reports
+from sipas.api import public, reports, tiles
 from sipas.api import service_index_public as service_index
 from sipas.errors import SipasError
 from sipas.web import charts
 from sipas.web.downloads import DOWNLOAD_TYPES, table_download
 from sipas.web.i18n import translate
 from sipas.web.pages_service_index import dataset_of
-from sipas.web.render import db_of, lang_of, page
+from sipas.web.render import db_of, lang_of, number, page
 
 
 def _state(request: Request) -> Any:
@@ -64,9 +64,28 @@ def sipas_ranking(request: Request, run: str, region: str | None = None) -> dict
     data["region"] = region or ""
     data["charts"] = {
         "ranking": charts.ranking_dots(data["rows"], national, f"SIPAS {data['year']}"),
-        "map": charts.tile_map(data["rows"], translate("sipas", lang)),
+        "map": _tile_map(data["rows"], data["geography"], translate("sipas", lang), lang),
     }
     return data
+
+
+def _tile_map(
+    rows: list[dict[str, Any]], geography: str, title: str, lang: str
+) -> dict[str, Any] | None:
+    """The provinces on the reports' tile grid of their geography; None when the units are not
+    provinces of that grid (a campaign of departments or communes)."""
+    layout = tiles.tile_layout(geography)
+    known = {t["code"] for t in layout}
+    if not rows or any(r["code"] not in known for r in rows):
+        return None
+    hover = {}
+    for r in rows:
+        text = f"{r['name']}: {number(r['estimate'], 2, lang)}"
+        if r.get("ci_low") is not None and r.get("ci_high") is not None:
+            interval = f"{number(r['ci_low'], 2, lang)}–{number(r['ci_high'], 2, lang)}"
+            text += f" ({translate('ci', lang)}: {interval})"
+        hover[r["code"]] = text
+    return charts.tile_map(rows, layout, title, hover)
 
 
 @page(router, "/sipas/{run}/province/{code}", "province.html", cache=_state)
@@ -124,13 +143,21 @@ def par_ranking(request: Request, campaign: str, region: str | None = None) -> d
     data["campaigns"] = public.cached(db_of(request), "par_campaigns")
     data["region"] = region or ""
     dots = [
-        {"name": u["name"], "estimate": u["index"], "ci_low": None, "ci_high": None}
+        {
+            "code": u["unit"],
+            "name": u["name"],
+            "estimate": u["index"],
+            "ci_low": None,
+            "ci_high": None,
+        }
         for u in data["units"]
     ]
+    geography = tiles.geography_of_year(data["year"])
     data["charts"] = {
         "ranking": charts.ranking_dots(
             dots, data["national"]["mean_index"], f"PAR INDEX {data['year']}"
-        )
+        ),
+        "map": _tile_map(dots, geography, translate("par", lang_of(request)), lang_of(request)),
     }
     return data
 

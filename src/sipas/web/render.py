@@ -87,7 +87,7 @@ def require_actor(request: Request, roles: tuple[str, ...] | None = None) -> Act
     return users_api.actor_for(user)
 
 
-def _number(value: Any, digits: int = 2, lang: str = "vi") -> str:
+def number(value: Any, digits: int = 2, lang: str = "vi") -> str:
     """83.94 → "83,94" in Vietnamese, "83.94" in English; blanks for missing values."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -117,7 +117,7 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
         "request": request,
         "lang": lang,
         "t": lambda key: translate(key, lang),
-        "num": lambda value, digits=2: _number(value, digits, lang),
+        "num": lambda value, digits=2: number(value, digits, lang),
         "user": current_user(request),
         "csrf": _LazyToken(request),
         "other_lang": "en" if lang == "vi" else "vi",
