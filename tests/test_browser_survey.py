@@ -189,6 +189,35 @@ def test_respondent_answers_on_a_phone_with_the_keyboard(
     assert [row.answers[f"Q9_{n:02d}"] for n in range(1, 34)] == [1 + n % 5 for n in range(1, 34)]
 
 
+def test_language_switch_keeps_unsaved_answers_without_javascript(
+    server: dict[str, Any], browser: Any
+) -> None:
+    issued = inv.create_invitations(server["db"], SURVEY, [inv.Sampled("01")], 7)[0]
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server["base"] + issued["link"])
+    page.check('input[name="Q9_03"][value="2"]')
+    page.check('input[name="Q2"][value="4"]')
+    page.fill("#in-Q11", "Giấy tờ nhiều quá")
+    with page.expect_navigation():
+        page.click("header >> text=English")  # typed, never saved
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.is_checked('input[name="Q9_03"][value="2"]')
+    assert page.is_checked('input[name="Q2"][value="4"]')
+    assert page.input_value("#in-Q11") == "Giấy tờ nhiều quá"
+    page.screenshot(
+        path=str(ARTIFACTS / f"respondent-language-switch-{server['name']}.png"), full_page=False
+    )
+    page.check('input[name="Q9_04"][value="5"]')
+    with page.expect_navigation():
+        page.click("header >> text=Tiếng Việt")
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    assert page.is_checked('input[name="Q9_04"][value="5"]')
+    assert page.is_checked('input[name="Q9_03"][value="2"]')
+    context.close()
+    assert _stored(server["db"], issued["respondent_key"]) == []  # still a draft
+
+
 def test_clerk_enters_a_paper_form_by_keyboard(server: dict[str, Any], browser: Any) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

@@ -207,6 +207,36 @@ def test_save_and_resume_keeps_the_draft_on_the_server(site: dict[str, Any]) -> 
     assert len(_audit(site, "survey.draft", f"{SURVEY}/{issued['respondent_key']}")) == 1
 
 
+def test_switching_language_keeps_the_answers_typed(site: dict[str, Any]) -> None:
+    issued = _invite(site)
+    client = _client(site)
+    page = client.get(issued["link"]).text
+    # The switch is a submit button of the form itself (HTML's form attribute), not a link.
+    assert re.search(
+        r'<button type="submit" form="survey-form" name="action" value="lang:en"', page
+    )
+    assert 'id="survey-form"' in page and '<a href="?lang=en"' not in page
+    token = _csrf(client, issued["link"])
+    typed = {"csrf": token, "action": "lang:en", "Q9_01": "4", "Q2": ["1", "3"], "Q11": "chậm"}
+    switched = client.post(issued["link"], data=typed, follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"].endswith("?lang=en")
+    english = client.get(switched.headers["location"]).text
+    assert '<html lang="en">' in english and GEN2.satisfaction.items[0].text.en in english
+    assert re.search(r'name="Q9_01" value="4" checked', english)
+    assert re.search(r'name="Q2" value="3" checked', english)
+    assert "chậm</textarea>" in english
+    assert 'value="lang:vi"' in english  # and back again
+    back = client.post(
+        issued["link"], data={**typed, "action": "lang:vi", "Q9_02": "5"}, follow_redirects=False
+    )
+    vietnamese = client.get(back.headers["location"]).text
+    assert '<html lang="vi">' in vietnamese
+    assert re.search(r'name="Q9_02" value="5" checked', vietnamese)
+    assert _responses_of(site, issued["respondent_key"]) == []  # a switch never submits
+    odd = client.post(issued["link"], data={**typed, "action": "lang:fr"}, follow_redirects=False)
+    assert odd.status_code == 303 and _responses_of(site, issued["respondent_key"]) == []
+
+
 def test_problems_are_shown_next_to_their_fields_for_screen_readers(
     site: dict[str, Any],
 ) -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from sipas.api import invitations as api
+from sipas.web.i18n import LANGS
 from sipas.web.render import (
     TEMPLATES,
     check_csrf,
@@ -84,6 +85,13 @@ async def survey_post(request: Request, token: str) -> Response:
     if action == "save":
         await run_in_threadpool(api.save_draft, db, token, values, lang)
         return RedirectResponse(f"/survey/{token}?saved=1", status_code=303)
+    if action.startswith("lang:"):
+        # The language switch of the form: what was typed is kept as the draft, and the form
+        # comes back in the other language (the address sets the language cookie).
+        wanted = action.removeprefix("lang:")
+        await run_in_threadpool(api.save_draft, db, token, values, lang)
+        target = wanted if wanted in LANGS else lang
+        return RedirectResponse(f"/survey/{token}?lang={target}", status_code=303)
     result = await run_in_threadpool(api.submit, db, token, values, lang)
     if result["status"] != "invalid":
         return RedirectResponse(f"/survey/{token}", status_code=303)
