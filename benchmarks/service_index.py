@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -33,8 +34,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sipas.service_index import Dataset, compute_index, connect, parse_period
-from sipas.service_index.compute import engine_sums, read_tables
+from sipas.service_index.compute import USAGE, engine_sums, read_tables
 from sipas.service_index.framework import ServiceFramework, all_of, builtin_framework
+from sipas.service_index.ids import FOLDER as REGISTER_FOLDER
+from sipas.service_index.ids import IdRegister
 from sipas.service_index.model import Period
 from sipas.synthetic.dossiers import DossierDesign, generate_dossiers
 
@@ -66,13 +69,16 @@ def _days(series: pd.Series) -> np.ndarray:
 
 def pandas_sums(
     dataset: Dataset, framework: ServiceFramework, periods: list[Period]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the engine returns by default: sums per period and unit (codes empty for rows
+    outside the catalogue), and the dossier counts per period, unit and procedure."""
     d = pq.read_table(dataset.files("dossiers", periods)).to_pandas()
     cat = pd.read_parquet(dataset.catalogue_path)
     pairs = cat[["unit_code", "procedure_code", "agency_code", "legal_days"]].rename(
         columns={"agency_code": "_agency"}
     )
-    d = d.merge(pairs, on=["unit_code", "procedure_code"], how="left")
+    d = d.merge(pairs, on=["unit_code", "procedure_code"], how="left", indicator="_listed")
+    listed = (d.pop("_listed") == "both").to_numpy()
     start = _days(d.received_on.fillna(d.submitted_on))
     received, submitted = _days(d.received_on), _days(d.submitted_on)
     ended, promised = _days(d.ended_on), _days(d.promised_on)
@@ -93,7 +99,7 @@ def pandas_sums(
         | ((promised > nan_min) & (promised < start))
         | (np.isin(status, [8, 9, 10]) & ~has_end)
         | (np.isin(status, [1, 2, 4, 5, 6]) & has_end)
-        | d.dossier_id.duplicated(keep=False).to_numpy()
+        | all_ids_repeated(dataset, d.dossier_id)
     )
     d["_valid"] = ~problems
     starts = np.array([p.start_day for p in periods])
@@ -160,11 +166,11 @@ def pandas_sums(
     d["finished"] = finished
     d["on_time"] = counted & within & (requests <= 1)
     d["processing_days"] = np.where(finished, end - start - waited, 0)
-    d["agency_code"] = d.unit_code.map(
-        cat.drop_duplicates("unit_code").set_index("unit_code").agency_code
-    )
+    d["agency_code"] = d._agency
     valid = d._valid.to_numpy()
     out = d[["period", "agency_code", "unit_code", "procedure_code"]].copy()
+    for column in ("agency_code", "unit_code", "procedure_code"):
+        out[column] = np.where(listed[inside], out[column].to_numpy(dtype=object), None)
     for ind in framework.in_scope("dossier"):
         den = valid & all_of(ind.denominator, d).to_numpy()
         if ind.value is not None:
@@ -177,7 +183,18 @@ def pandas_sums(
     out["paid_online_dossiers"] = (valid & (d.fee_paid_online > 0).to_numpy()).astype("int64")
     out["excluded"] = (~valid).astype("int64")
     keys = ["period", "agency_code", "unit_code", "procedure_code"]
-    return out.groupby(keys, as_index=False, dropna=False).sum()
+    usage = out[out.procedure_code.notna()][[*keys, *USAGE]]
+    usage = usage.groupby(keys, as_index=False).sum()
+    units = out.drop(columns="procedure_code")
+    units = units.groupby(keys[:3], as_index=False, dropna=False).sum()
+    return units, usage
+
+
+def all_ids_repeated(dataset: Dataset, ids: pd.Series) -> np.ndarray:
+    """Ids on more than one row of the whole dataset (every month), as the engine counts them."""
+    every = pq.read_table(dataset.files("dossiers"), columns=["dossier_id"]).column(0).to_pandas()
+    repeated = set(every[every.duplicated()].dropna())
+    return ids.isin(repeated).to_numpy()
 
 
 # ---- one measurement per process -------------------------------------------------------------
@@ -198,32 +215,34 @@ def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
         t = engine.read_parquet(dataset.files("dossiers"))
         counts = t.aggregate(**{c: t[c].count() for c in t.columns}).to_pandas()
         out["rows_scanned"] = int(counts.iloc[0, 0])
-    elif kind in {"duckdb", "big"}:
+    elif kind == "register":  # the id register built from nothing (done once, at write time)
+        shutil.rmtree(dataset.root / REGISTER_FOLDER, ignore_errors=True)
+        started = time.perf_counter()
+        out["duplicates"] = len(
+            IdRegister(dataset.root).refresh(dataset.files("dossiers")).duplicates
+        )
+    elif kind in {"duckdb", "procedures", "big"}:
         limit = "6GB" if kind == "big" else None
         engine = connect("duckdb", memory_limit=limit)
         if kind == "big":
             engine.con.raw_sql(f"SET temp_directory = '{DATA / 'duckdb-tmp'}'")
             out["memory_limit"] = limit
-        result = compute_index(dataset, periods, engine, framework)
+        result = compute_index(dataset, periods, engine, framework, kind == "procedures")
         out["seconds"] = round(time.perf_counter() - started, 2)
         out["units_scored"] = len(result.scores)
         out["excluded"] = int(sum(result.excluded.values()))
         out["dossiers_scored"] = int(result.scores[result.scores.level == "agency"].dossiers.sum())
         if sums_file:  # the engine's sums, for the pandas run to compare with
-            tables = read_tables(engine, dataset, periods)
-            engine_sums(tables, framework, periods).dossiers.to_parquet(sums_file)
+            sums = engine_sums(read_tables(engine, dataset, periods), framework, periods)
+            sums.dossiers.drop(columns="procedure_code").to_parquet(sums_file)
+            sums.usage.to_parquet(sums_file + ".usage.parquet")
     elif kind == "pandas":
-        sums = pandas_sums(dataset, framework, periods)
-        out["groups"] = len(sums)
+        units, usage = pandas_sums(dataset, framework, periods)
+        out["seconds"] = round(time.perf_counter() - started, 2)
+        out["groups"] = len(units) + len(usage)
         if sums_file and Path(sums_file).is_file():
-            keys = ["period", "agency_code", "unit_code", "procedure_code"]
-            duck = pd.read_parquet(sums_file).sort_values(keys, ignore_index=True)
-            mine = sums.sort_values(keys, ignore_index=True)[duck.columns]
-            out["same_sums_as_duckdb"] = bool(
-                duck[keys].astype(str).equals(mine[keys].astype(str))
-                and np.array_equal(
-                    duck.drop(columns=keys).to_numpy(), mine.drop(columns=keys).to_numpy()
-                )
+            out["same_sums_as_duckdb"] = _same(pd.read_parquet(sums_file), units) and _same(
+                pd.read_parquet(sums_file + ".usage.parquet"), usage
             )
     elif kind == "spark":
         engine = connect("spark", master=f"local[{os.cpu_count()}]")
@@ -240,6 +259,16 @@ def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
     out.setdefault("seconds", round(time.perf_counter() - started, 2))
     out["python_peak_mb"] = round(peak_mb())
     return out
+
+
+def _same(duck: pd.DataFrame, mine: pd.DataFrame) -> bool:
+    keys = [c for c in ("period", "agency_code", "unit_code", "procedure_code") if c in duck]
+    duck = duck.sort_values(keys, ignore_index=True, na_position="first")
+    mine = mine.sort_values(keys, ignore_index=True, na_position="first")[duck.columns]
+    return bool(
+        duck[keys].astype(str).equals(mine[keys].astype(str))
+        and np.array_equal(duck.drop(columns=keys).to_numpy(), mine.drop(columns=keys).to_numpy())
+    )
 
 
 def run_child(kind: str, rows: int, sums_file: str | None = None) -> dict[str, Any]:
@@ -279,10 +308,16 @@ def _markdown(report: dict[str, Any]) -> str:
 
     ratios = report["ratios"]
     row("DuckDB: scan only", "scan")
+    row("id register built from nothing (once; then per added file)", "register")
     row(
         "sipas on DuckDB (index)",
         "duckdb",
         f"{ratios.get('duckdb_over_scan', '')}× the scan (target ≤ 3)",
+    )
+    row(
+        "sipas on DuckDB, full drill-down by procedure (`--procedures`)",
+        "procedures",
+        f"{ratios.get('procedures_over_scan', '')}× the scan",
     )
     row(
         "plain pandas (same indicators)",
@@ -315,6 +350,7 @@ def write_results(runs: dict[str, Any], args: argparse.Namespace) -> None:
         "runs": runs,
         "ratios": {
             "duckdb_over_scan": ratio("duckdb", "scan"),
+            "procedures_over_scan": ratio("procedures", "scan"),
             "pandas_over_duckdb": ratio("pandas", "duckdb"),
             "spark_over_duckdb": ratio("spark", "duckdb"),
         },
@@ -342,8 +378,10 @@ def main() -> None:
         return
     dataset_for(args.rows)
     sums_file = str(DATA / f"duckdb-sums-{args.rows}.parquet")
-    runs: dict[str, Any] = {"scan": run_child("scan", args.rows)}
+    runs: dict[str, Any] = {"register": run_child("register", args.rows)}
+    runs["scan"] = run_child("scan", args.rows)
     runs["duckdb"] = run_child("duckdb", args.rows, None if args.skip_pandas else sums_file)
+    runs["procedures"] = run_child("procedures", args.rows)
     write_results(runs, args)  # partial results as soon as there are some
     if not args.skip_pandas:
         runs["pandas"] = run_child("pandas", args.rows, sums_file)
@@ -352,7 +390,8 @@ def main() -> None:
         runs["spark"] = run_child("spark", args.rows)
         write_results(runs, args)
     if not args.skip_big:
-        dataset_for(args.big_rows)
+        big = dataset_for(args.big_rows)
+        IdRegister(big).refresh(Dataset(big).files("dossiers"))  # as written by sipas
         runs["big"] = run_child("big", args.big_rows)
     write_results(runs, args)
 

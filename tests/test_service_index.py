@@ -357,11 +357,21 @@ EXPECTED_B = {
 
 
 @pytest.fixture(scope="module")
-def worked(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> IndexResult:
+def worked_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("worked"), DOSSIERS + BAD, CATALOGUE, COMPLAINTS)
+
+
+@pytest.fixture(scope="module")
+def worked(engine: Engine, worked_dataset: Path) -> IndexResult:
     """June and July of the worked example, computed once per engine."""
-    root = tmp_path_factory.mktemp("worked")
-    dataset = write_dataset(root, DOSSIERS + BAD, CATALOGUE, COMPLAINTS)
-    return compute_index(dataset, [parse_period("2025-06"), *JULY], engine)
+    return compute_index(worked_dataset, [parse_period("2025-06"), *JULY], engine)
+
+
+@pytest.fixture(scope="module")
+def worked_by_procedure(engine: Engine, worked_dataset: Path) -> IndexResult:
+    """The same, with the full drill-down by procedure."""
+    periods = [parse_period("2025-06"), *JULY]
+    return compute_index(worked_dataset, periods, engine, procedures=True)
 
 
 def _indicators(result: Any, unit: str, period: str = "2025-07") -> dict[str, Any]:
@@ -415,12 +425,35 @@ def test_ranks_rollup_and_exclusions(worked: IndexResult) -> None:
     # x1 … x6: 7 rows (x4 twice) left out; June's j1 is not in July
     assert result.excluded == {"2025-06": 0, "2025-07": 7}
     assert scores.loc[("agency", "01"), "dossiers"] == 9  # d1–d8 and e1 (d7 withdrawn but valid)
-    # the drill-down by procedure adds up to the unit
+    # the default drill-down: procedure indicators and each procedure's dossiers
     fine = result.procedures[
         (result.procedures.unit_code == "01.A") & (result.procedures.period == "2025-07")
     ].set_index("procedure_code")
+    assert "P1_num" not in fine.columns
+    assert fine.dossiers.sum() == scores.loc[("unit", "01.A"), "dossiers"]
+
+
+def test_full_drill_down_by_procedure(
+    worked: IndexResult, worked_by_procedure: IndexResult
+) -> None:
+    """Summing per procedure first changes nothing above it, and the procedures add up."""
+    for name in ("scores", "indicators"):
+        pd.testing.assert_frame_equal(getattr(worked, name), getattr(worked_by_procedure, name))
+    assert worked_by_procedure.procedure_detail and not worked.procedure_detail
+    fine = worked_by_procedure.procedures[
+        (worked_by_procedure.procedures.unit_code == "01.A")
+        & (worked_by_procedure.procedures.period == "2025-07")
+    ].set_index("procedure_code")
     assert fine.loc["P1", "P1_num"] == 2 and fine.loc["P1", "P1_den"] == 4  # d1, d2 of d1 d2 d3 d8
     assert fine.loc["P2", "P1_num"] == 2 and fine.loc["P2", "P1_den"] == 3  # d5, d6 of d4 d5 d6
+    units = worked.indicators[(worked.indicators.level == "unit")]
+    for unit, rows in fine.reset_index().groupby("unit_code"):
+        p1 = units[
+            (units.unit_code == unit) & (units.indicator == "P1") & (units.period == "2025-07")
+        ]
+        assert (
+            rows.P1_num.sum() == p1.numerator.item() and rows.P1_den.sum() == p1.denominator.item()
+        )
 
 
 def test_change_on_the_previous_period(worked: IndexResult) -> None:

@@ -47,6 +47,7 @@ def test_generate_compute_and_results(run_cli: Any, dataset: Path, tmp_path: Pat
         "2025-Q3",
         "--each",
         "month",
+        "--procedures",
         "--out",
         str(out),
         "--format",
@@ -63,6 +64,7 @@ def test_generate_compute_and_results(run_cli: Any, dataset: Path, tmp_path: Pat
     for key in QUARTER:
         meta = json.loads((out / "service-766" / key / "meta.json").read_text())
         assert meta["engine"] == "duckdb"
+        assert meta["procedures"] is True  # the full drill-down was asked for
     # JSON of the CLI is what the api returns
     done = run_cli(
         "service-index",

@@ -109,6 +109,7 @@ def _write(root: Path, result: IndexResult) -> None:
             "engine": result.engine,
             "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "excluded_rows": result.excluded.get(key, 0),
+            "procedures": result.procedure_detail,
             "dossiers": int(
                 result.scores[
                     (result.scores.period == key) & (result.scores.level == "agency")
@@ -116,6 +117,12 @@ def _write(root: Path, result: IndexResult) -> None:
             ),
         }
         (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def _detailed(root: Path, key: str) -> bool:
+    """Whether the stored period was computed with the full drill-down by procedure."""
+    meta = root / key / "meta.json"
+    return bool(meta.is_file() and json.loads(meta.read_text(encoding="utf-8")).get("procedures"))
 
 
 def stored_periods(root: Path) -> list[str]:
@@ -149,8 +156,10 @@ def compute_service_index(
     framework: str = "service-766",
     out: Path | None = None,
     threads: int | None = None,
+    procedures: bool = False,
 ) -> dict[str, Any]:
-    """Score ``period`` (or each month/quarter of it), store the results, return the agencies."""
+    """Score ``period`` (or each month/quarter of it), store the results, return the agencies.
+    ``procedures``: the drill-down by procedure with every dossier indicator (slower)."""
     whole = parse_period(period)
     if each is not None and each not in GRAINS:
         raise SipasError("service_index.bad_grain", f"unknown grain {each!r}", f"use {GRAINS}")
@@ -159,7 +168,7 @@ def compute_service_index(
     started = time.perf_counter()
     runner = _engine(engine, master, threads)
     try:
-        result = compute_index(Dataset(data), periods, runner, fw)
+        result = compute_index(Dataset(data), periods, runner, fw, procedures)
     finally:
         runner.close()
     root = results_root(data, out, framework)
@@ -225,7 +234,8 @@ def append_dossiers(
         for grain in GRAINS:
             periods = [p for p in touched if p.grain == grain]
             if periods:
-                _write(root, compute_index(dataset, periods, runner, fw))
+                detail = any(_detailed(root, p.key) for p in periods)
+                _write(root, compute_index(dataset, periods, runner, fw, detail))
     finally:
         runner.close()
     _refresh_change(root, [p.key for p in touched])

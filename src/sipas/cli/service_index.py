@@ -173,6 +173,13 @@ def service_index() -> None:
 @_engine
 @_master
 @click.option("--threads", type=click.IntRange(1), default=None, help="DuckDB threads.")
+@click.option(
+    "--procedures/--no-procedures",
+    default=False,
+    show_default=True,
+    help="Drill down by procedure on every indicator (slower); by default the procedure "
+    "indicators and dossier counts per procedure.",
+)
 @_framework
 @_out
 @format_option
@@ -183,6 +190,7 @@ def compute_command(
     engine: str,
     master: str | None,
     threads: int | None,
+    procedures: bool,
     framework: str,
     out: Path | None,
     fmt: str,
@@ -197,6 +205,7 @@ def compute_command(
         framework=framework,
         out=out,
         threads=threads,
+        procedures=procedures,
     )
     if fmt == "json":
         click.echo(to_json(result))

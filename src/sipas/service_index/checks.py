@@ -66,16 +66,21 @@ CHECKS = (
 )
 
 
-def with_catalogue(dossiers: ir.Table, catalogue: ir.Table) -> ir.Table:
-    """Dossiers with the catalogue's agency and legal time, and a flag per check (``_bad_<code>``)."""
+def with_catalogue(
+    dossiers: ir.Table, catalogue: ir.Table, duplicates: ir.Table | None = None
+) -> ir.Table:
+    """Dossiers with the catalogue's legal time (and its ``_pair`` and ``_unit`` numbers, when the
+    catalogue has them), and a flag per check (``_bad_<code>``). ``duplicates`` (one column ``_did``) are the
+    ids known to repeat, from the dataset's id register; without it they are found among
+    ``dossiers``."""
     pairs = catalogue.select(
         _cu=catalogue.unit_code,
         _cp=catalogue.procedure_code,
-        _agency=catalogue.agency_code,
         legal_days=catalogue.legal_days,
+        **{c: catalogue[c] for c in ("_pair", "_unit") if c in catalogue.columns},
     )
     units = catalogue.select(_uu=catalogue.unit_code).distinct()
-    dups = duplicate_ids(dossiers)
+    dups = duplicate_ids(dossiers) if duplicates is None else duplicates
     t = dossiers.left_join(
         pairs, [dossiers.unit_code == pairs._cu, dossiers.procedure_code == pairs._cp]
     )

@@ -3,6 +3,11 @@
 Numerators and denominators are counts (or sums, for a mean), so they add up: the engine
 aggregates once at the finest level (period × unit × procedure) and everything above it —
 units, agencies, ranks, change — is rolled up from that small table in pandas.
+
+The engine groups by two integers, the period's index and the catalogue row of the dossier's
+(unit, procedure) pair, rather than by the codes themselves: grouping on short integers is
+several times cheaper than on strings, and the codes are put back on the small result.
+Conditions shared by several indicators (most denominators) are summed once.
 """
 
 from __future__ import annotations
@@ -12,13 +17,21 @@ from typing import Any
 
 import ibis  # type: ignore[import-untyped, unused-ignore]
 import ibis.expr.types as ir  # type: ignore[import-untyped, unused-ignore]
+import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
 from sipas.service_index.checks import with_catalogue
 from sipas.service_index.engine import Dataset, Engine
-from sipas.service_index.facts import complaint_facts, dossier_facts, period_keys
+from sipas.service_index.facts import (
+    complaint_facts,
+    dossier_facts,
+    period_index,
+    period_keys,
+    with_periods,
+)
 from sipas.service_index.framework import ServiceFramework, all_of
+from sipas.service_index.ids import IdRegister
 from sipas.service_index.model import Period
 
 KEYS = ["period", "agency_code", "unit_code", "procedure_code"]
@@ -28,7 +41,9 @@ USAGE = ("dossiers", "online_dossiers", "paid_online_dossiers")
 @dataclass
 class Tables:
     dossiers: ir.Table
-    catalogue: ir.Table
+    catalogue: ir.Table  # with ``_pair`` (its row number) and ``_unit`` (the unit's number)
+    catalogue_frame: pd.DataFrame  # the same rows, in pandas
+    duplicates: ir.Table  # ``_did``: ids on more than one row of the dataset
     complaints: ir.Table | None = None
     supplements: ir.Table | None = None
 
@@ -47,9 +62,18 @@ def read_tables(engine: Engine, dataset: Dataset, periods: list[Period]) -> Tabl
     # Supplements requested in earlier months still count: read all of them (a small table).
     complaints = dataset.files("complaints", periods)
     supplements = dataset.files("supplements")
+    catalogue = pd.read_parquet(dataset.catalogue_path)
+    # the integers the engine groups by: the catalogue row, and the unit's number
+    catalogue["_pair"] = np.arange(len(catalogue), dtype="int32")
+    catalogue["_unit"] = catalogue.unit_code.factorize()[0].astype("int32")
+    repeated = IdRegister(dataset.root).refresh(dataset.files("dossiers")).duplicates
     return Tables(
         dossiers=engine.read_parquet(files),
-        catalogue=engine.read_parquet([dataset.catalogue_path]),
+        catalogue=ibis.memtable(catalogue),
+        catalogue_frame=catalogue,
+        duplicates=ibis.memtable(
+            pd.DataFrame({"_did": pd.Series(repeated, dtype=object)}), schema={"_did": "string"}
+        ),
         complaints=engine.read_parquet(complaints) if complaints else None,
         supplements=engine.read_parquet(supplements) if supplements else None,
     )
@@ -65,33 +89,66 @@ def _condition_columns(framework: ServiceFramework, scope: str) -> list[str]:
     return sorted(names - set(KEYS))
 
 
-def dossier_sums(tables: Tables, framework: ServiceFramework, periods: list[Period]) -> ir.Table:
-    """Per period × agency × unit × procedure: every dossier indicator's numerator and
-    denominator over valid rows, usage counts, and the rows excluded by the checks."""
-    flagged = with_catalogue(tables.dossiers, tables.catalogue)
+def _count(condition: Any) -> Any:
+    return ibis.ifelse(condition, 1, 0).cast("int64").sum()
+
+
+def dossier_sums(
+    tables: Tables, framework: ServiceFramework, periods: list[Period], level: str = "unit"
+) -> tuple[ir.Table, dict[str, str]]:
+    """Per period index and unit (``_pidx``, ``_unit``) or, at level ``procedure``, catalogue
+    pair (``_pair``): every dossier indicator's numerator and denominator over valid rows, usage
+    counts, and the rows excluded by the checks. Rows outside the catalogue have no unit or pair;
+    they count only as excluded.
+
+    Identical sums are computed once: the second value maps each output column to the
+    aggregate that holds it."""
+    flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates)
     t = dossier_facts(flagged, periods, tables.complaints, tables.supplements, raw=tables.dossiers)
     columns = _condition_columns(framework, "dossier")
-    t = t.select("_pidx", "unit_code", "procedure_code", *columns, "_valid")
-    # Joining the period keys only now also keeps the engine from re-deriving every fact in
-    # each aggregate that uses it: the facts are computed once, below the join.
-    t = t.inner_join(period_keys(periods), "_pidx")
+    key = "_pair" if level == "procedure" else "_unit"
+    t = t.select("_pidx", key, *columns, "_valid")
+    # Joining the (tiny) period table only now is what makes the engine compute each fact once,
+    # below the join: without it DuckDB inlines every fact into each sum that uses it.
+    t = t.inner_join(period_keys(periods), "_pidx").drop("period")
     valid = t._valid
-    metrics: dict[str, Any] = {}
+    wanted: dict[str, Any] = {}
     for ind in framework.in_scope("dossier"):
         den = valid & all_of(ind.denominator, t)
         if ind.value is not None:
-            metrics[f"{ind.code}_num"] = ibis.ifelse(den, t[ind.value], 0).cast("int64").sum()
+            wanted[f"{ind.code}_num"] = ibis.ifelse(den, t[ind.value], 0).cast("int64").sum()
         else:
-            hit = den & all_of(ind.numerator, t)
-            metrics[f"{ind.code}_num"] = ibis.ifelse(hit, 1, 0).cast("int64").sum()
-        metrics[f"{ind.code}_den"] = ibis.ifelse(den, 1, 0).cast("int64").sum()
-    metrics["dossiers"] = ibis.ifelse(valid, 1, 0).cast("int64").sum()
-    metrics["online_dossiers"] = ibis.ifelse(valid & (t.channel == 2), 1, 0).cast("int64").sum()
-    metrics["paid_online_dossiers"] = (
-        ibis.ifelse(valid & (t.fee_paid_online > 0), 1, 0).cast("int64").sum()
+            wanted[f"{ind.code}_num"] = den & all_of(ind.numerator, t)
+        wanted[f"{ind.code}_den"] = den
+    wanted["dossiers"] = valid
+    wanted["online_dossiers"] = valid & (t.channel == 2)
+    wanted["paid_online_dossiers"] = valid & (t.fee_paid_online > 0)
+    wanted["excluded"] = ~valid
+    metrics: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    seen: dict[Any, str] = {}
+    for name, expr in wanted.items():
+        # a condition becomes a count of the rows meeting it; equal expressions share one sum
+        metric = expr if expr.type().is_integer() else _count(expr)
+        op = metric.op()
+        if op not in seen:
+            seen[op] = name
+            metrics[name] = metric
+        source[name] = seen[op]
+    return t.group_by(["_pidx", key]).aggregate(**metrics), source
+
+
+def usage_sums(tables: Tables, periods: list[Period]) -> ir.Table:
+    """Per period index and catalogue pair: valid dossiers, online, paid online — what the
+    procedure indicators need. Only the row checks, none of the facts: a cheap pass."""
+    flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates)
+    t = with_periods(flagged, flagged.received_on.fill_null(flagged.submitted_on), periods, False)
+    t = t.filter(t._valid)
+    return t.group_by(["_pidx", "_pair"]).aggregate(
+        dossiers=t.count(),
+        online_dossiers=_count(t.channel == 2),
+        paid_online_dossiers=_count(t.fee_paid_online > 0),
     )
-    metrics["excluded"] = ibis.ifelse(valid, 0, 1).cast("int64").sum()
-    return t.group_by(["period", "unit_code", "procedure_code"]).aggregate(**metrics)
 
 
 def complaint_sums(
@@ -112,16 +169,55 @@ def complaint_sums(
 class Sums:
     """What the engine returns: small pandas tables."""
 
-    dossiers: pd.DataFrame  # KEYS + <code>_num/_den + usage + excluded
+    dossiers: pd.DataFrame  # KEYS (procedure_code None at unit level) + sums + usage + excluded
+    usage: pd.DataFrame  # KEYS + dossiers, online_dossiers, paid_online_dossiers
     complaints: pd.DataFrame  # period, unit_code + <code>_num/_den
     catalogue: pd.DataFrame
+    level: str  # of ``dossiers``: "unit" or "procedure"
 
 
-def engine_sums(tables: Tables, framework: ServiceFramework, periods: list[Period]) -> Sums:
-    dossiers = dossier_sums(tables, framework, periods).to_pandas()
-    catalogue = tables.catalogue.to_pandas()
-    agency = catalogue.drop_duplicates("unit_code").set_index("unit_code").agency_code
-    dossiers.insert(1, "agency_code", dossiers.unit_code.map(agency))
+def _with_codes(
+    grouped: pd.DataFrame, catalogue: pd.DataFrame, periods: list[Period], key: str
+) -> pd.DataFrame:
+    """The engine's integer keys turned back into period and codes (None outside the catalogue)."""
+    by_index = {period_index(p): p.key for p in periods}
+    out = pd.DataFrame({"period": grouped["_pidx"].map(by_index).to_numpy()})
+    ids = grouped[key].astype("Int64")
+    known = ids.notna().to_numpy()
+    if key == "_unit":
+        rows = catalogue.drop_duplicates("_unit").set_index("_unit")
+        rows = rows.reindex(range(int(catalogue._unit.max()) + 1))
+        rows["procedure_code"] = None
+    else:
+        rows = catalogue
+    at = ids.fillna(0).to_numpy(dtype="int64")
+    for column in ("agency_code", "unit_code", "procedure_code"):
+        out[column] = np.where(known, rows[column].to_numpy(dtype=object)[at], None)
+    return out
+
+
+def engine_sums(
+    tables: Tables,
+    framework: ServiceFramework,
+    periods: list[Period],
+    procedures: bool = False,
+) -> Sums:
+    """The engine's sums, per unit, or per unit and procedure when ``procedures`` (the full
+    drill-down; dearer: hundreds of thousands of groups instead of thousands)."""
+    level = "procedure" if procedures else "unit"
+    expr, source = dossier_sums(tables, framework, periods, level)
+    grouped = expr.to_pandas()
+    catalogue = tables.catalogue_frame
+    dossiers = _with_codes(grouped, catalogue, periods, "_pair" if procedures else "_unit")
+    for name, holder in source.items():
+        dossiers[name] = grouped[holder].fillna(0).to_numpy(dtype="int64")
+    if procedures:
+        usage = dossiers[dossiers.procedure_code.notna()][[*KEYS, *USAGE]]
+    else:
+        counted = usage_sums(tables, periods).to_pandas()
+        usage = _with_codes(counted, catalogue, periods, "_pair")
+        for name in USAGE:
+            usage[name] = counted[name].to_numpy(dtype="int64")
     complaint_codes = [i.code for i in framework.in_scope("complaint")]
     if tables.complaints is not None:
         complaints = complaint_sums(tables.complaints, framework, periods).to_pandas()
@@ -130,4 +226,4 @@ def engine_sums(tables: Tables, framework: ServiceFramework, periods: list[Perio
             f"{c}_{part}" for c in complaint_codes for part in ("num", "den")
         ]
         complaints = pd.DataFrame(columns=columns)
-    return Sums(dossiers, complaints, catalogue)
+    return Sums(dossiers, usage, complaints, catalogue.drop(columns=["_pair", "_unit"]), level)

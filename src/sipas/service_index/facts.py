@@ -47,7 +47,8 @@ def _period_index(day: ir.DateValue, grain: str) -> ir.IntegerValue:
     return year
 
 
-def _python_index(period: Period) -> int:
+def period_index(period: Period) -> int:
+    """The integer a period is known by inside the engine (months since year 0, and so on)."""
     start = period.start
     if period.grain == "month":
         return start.year * 12 + start.month - 1
@@ -59,7 +60,7 @@ def _python_index(period: Period) -> int:
 def period_keys(periods: list[Period]) -> ir.Table:
     """A small table: each period's index (``_pidx``) and key."""
     return ibis.memtable(
-        {"_pidx": [_python_index(p) for p in periods], "period": [p.key for p in periods]},
+        {"_pidx": [period_index(p) for p in periods], "period": [p.key for p in periods]},
         schema={"_pidx": "int64", "period": "string"},
     )
 
@@ -73,7 +74,7 @@ def with_periods(
     if len(grains) != 1:
         raise ValueError("periods of one grain at a time")
     calendar = ibis.memtable(
-        {"_pidx": [_python_index(p) for p in periods], "period_end": [p.end_day for p in periods]},
+        {"_pidx": [period_index(p) for p in periods], "period_end": [p.end_day for p in periods]},
         schema={"_pidx": "int64", "period_end": "int64"},
     )
     lo, hi = min(p.start for p in periods), max(p.end for p in periods)

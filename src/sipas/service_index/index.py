@@ -22,8 +22,13 @@ def compute_index(
     periods: list[Period],
     engine: Engine,
     framework: ServiceFramework | None = None,
+    procedures: bool = False,
 ) -> IndexResult:
-    """Scores for ``periods`` (one grain), with change on the period before the first."""
+    """Scores for ``periods`` (one grain), with change on the period before the first.
+
+    With ``procedures`` the drill-down by procedure holds every dossier indicator too (the
+    engine then sums per procedure: hundreds of thousands of groups instead of thousands);
+    without it, the procedure indicators and each procedure's dossier counts."""
     dataset = dataset if isinstance(dataset, Dataset) else Dataset(Path(dataset))
     framework = framework or builtin_framework()
     wanted = sorted(set(periods))
@@ -31,7 +36,7 @@ def compute_index(
     # the period before serves change only when the dataset holds dossiers of it
     needed = sorted({*wanted, before}) if dataset.files("dossiers", [before]) else wanted
     tables = read_tables(engine, dataset, needed)
-    sums = engine_sums(tables, framework, needed)
+    sums = engine_sums(tables, framework, needed, procedures)
     return score(sums, framework, needed, engine.name, report=wanted)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sipas.service_index.compute import KEYS, Sums
+from sipas.service_index.compute import KEYS, USAGE, Sums
 from sipas.service_index.facts import procedure_facts
 from sipas.service_index.framework import Indicator, ServiceFramework, all_of
 from sipas.service_index.model import Period
@@ -28,14 +28,17 @@ class IndexResult:
     periods: list[str]
     scores: pd.DataFrame  # one row per level, period and unit: group points, total, rank, change
     indicators: pd.DataFrame  # one row per level, period, unit and indicator
-    procedures: pd.DataFrame  # per period, unit and procedure: <code>_num, <code>_den (wide)
+    procedures: pd.DataFrame  # per period, unit and procedure: <code>_num, <code>_den (wide);
+    # the dossier indicators only when computed with ``procedures=True``
     excluded: dict[str, int] = field(default_factory=dict)  # rows left out, per period
+    procedure_detail: bool = False  # ``procedures`` holds the dossier indicators too
 
 
 def _procedure_sums(sums: Sums, framework: ServiceFramework, periods: list[Period]) -> pd.DataFrame:
+    """Per period, unit and procedure: the procedure indicators, and the dossier counts."""
     publish_days = int(framework.parameter("publish_days") or 0)
-    facts = procedure_facts(sums.catalogue, sums.dossiers, periods, publish_days)
-    out = facts[KEYS].copy()
+    facts = procedure_facts(sums.catalogue, sums.usage, periods, publish_days)
+    out = facts[[*KEYS, *USAGE]].copy()
     for ind in framework.in_scope("procedure"):
         den = all_of(ind.denominator, facts)
         out[f"{ind.code}_den"] = den.astype("int64")
@@ -43,14 +46,30 @@ def _procedure_sums(sums: Sums, framework: ServiceFramework, periods: list[Perio
     return out.groupby(KEYS, as_index=False).sum()
 
 
-def fine_table(sums: Sums, framework: ServiceFramework, periods: list[Period]) -> pd.DataFrame:
-    """Period × unit × procedure, all dossier and procedure indicators, catalogue units only."""
+def _filled(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    values = [c for c in frame.columns if c not in keys]
+    frame[values] = frame[values].fillna(0).astype("int64")
+    return frame.sort_values(keys, ignore_index=True)
+
+
+def fine_tables(
+    sums: Sums, framework: ServiceFramework, periods: list[Period]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per period and unit, and per period, unit and procedure: every indicator's sums, for
+    catalogue units only. The procedure table holds the dossier indicators too when the engine
+    summed per procedure; otherwise the procedure indicators and the dossier counts."""
     known = set(sums.catalogue.unit_code)
     dossiers = sums.dossiers[sums.dossiers.unit_code.isin(known)].drop(columns="excluded")
-    fine = dossiers.merge(_procedure_sums(sums, framework, periods), on=KEYS, how="outer")
-    value_columns = [c for c in fine.columns if c not in KEYS]
-    fine[value_columns] = fine[value_columns].fillna(0).astype("int64")
-    return fine.sort_values(KEYS, ignore_index=True)
+    procedures = _procedure_sums(sums, framework, periods)
+    if sums.level == "procedure":
+        dossiers = dossiers.drop(columns=list(USAGE))
+        fine = _filled(dossiers.merge(procedures, on=KEYS, how="outer"), KEYS)
+        units = fine.drop(columns="procedure_code").groupby(UNIT_KEYS, as_index=False).sum()
+        return units, fine
+    rolled = procedures.drop(columns=["procedure_code", *USAGE])
+    rolled = rolled.groupby(UNIT_KEYS, as_index=False).sum()
+    units = dossiers.drop(columns="procedure_code").merge(rolled, on=UNIT_KEYS, how="outer")
+    return _filled(units, UNIT_KEYS), _filled(procedures, KEYS)
 
 
 def _score_columns(frame: pd.DataFrame, ind: Indicator) -> tuple[np.ndarray, np.ndarray]:
@@ -119,9 +138,8 @@ def score(
     report: list[Period] | None = None,
 ) -> IndexResult:
     """Scores for ``periods``; only ``report`` (default: all) are returned, the rest serve change."""
-    fine = fine_table(sums, framework, periods)
+    unit_sums, fine = fine_tables(sums, framework, periods)
     complaints = sums.complaints
-    unit_sums = fine.drop(columns="procedure_code").groupby(UNIT_KEYS, as_index=False).sum()
     if len(complaints):
         unit_sums = unit_sums.merge(complaints, on=["period", "unit_code"], how="left")
     for ind in framework.in_scope("complaint"):
@@ -147,4 +165,5 @@ def score(
         indicators=indicators[indicators.period.isin(wanted)].reset_index(drop=True),
         procedures=fine[fine.period.isin(wanted)].reset_index(drop=True),
         excluded={k: int(excluded.get(k, 0)) for k in wanted},
+        procedure_detail=sums.level == "procedure",
     )
