@@ -59,7 +59,13 @@ def connect(
             config["threads"] = threads
         if memory_limit:
             config["memory_limit"] = memory_limit
-        return Engine("duckdb", ibis.duckdb.connect(**config))
+        con = ibis.duckdb.connect(**config)
+        # Every join here has the dossiers on the left and a smaller table on the right, the
+        # side DuckDB hashes. Its optimizer may swap the sides on a poor size estimate (seen
+        # when a month of a few rows joins the months read), hashing ten million dossiers
+        # instead of a catalogue: keep the sides as written.
+        con.raw_sql("SET disabled_optimizers = 'build_side_probe_side'")
+        return Engine("duckdb", con)
     if engine == "spark":
         session = spark_session or spark_session_for(master)
         return Engine("spark", ibis.pyspark.connect(session), session)

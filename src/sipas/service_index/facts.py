@@ -96,7 +96,8 @@ def _supplement_totals(
         dossiers.select("dossier_id", "received_on", "submitted_on"), start, periods
     )
     ends = ends.select(_sid=ends.dossier_id, _send=ends.period_end)
-    s = supplements.inner_join(ends, supplements.dossier_id == ends._sid)
+    # the dossiers on the left: engines that build on the right side then hash the supplements
+    s = ends.inner_join(supplements, ends._sid == supplements.dossier_id)
     requested = s.requested_on.epoch_days().cast("int64")
     came_back = s.received_on.epoch_days().cast("int64").fill_null(s._send)
     s = s.filter(requested <= s._send).mutate(_wait=ibis.least(came_back, s._send) - requested)

@@ -51,9 +51,23 @@ def _hashes(con: duckdb.DuckDBPyConnection, files: list[Path]) -> np.ndarray:
     return np.sort(np.asarray(column, dtype=np.uint64))
 
 
-def _repeated(sorted_hashes: np.ndarray) -> np.ndarray:
-    same = sorted_hashes[1:] == sorted_hashes[:-1]
-    return np.unique(sorted_hashes[1:][same])
+def _distinct(sorted_hashes: np.ndarray) -> np.ndarray:
+    """Each value of a sorted array once (numpy's own set functions re-sort or hash: slower)."""
+    if not len(sorted_hashes):
+        return sorted_hashes
+    keep = np.empty(len(sorted_hashes), dtype=bool)
+    keep[0] = True
+    np.not_equal(sorted_hashes[1:], sorted_hashes[:-1], out=keep[1:])
+    return sorted_hashes[keep]
+
+
+def _suspects(old: np.ndarray, added: np.ndarray) -> np.ndarray:
+    """Hashes repeated within ``added``, or present in ``old`` (both sorted)."""
+    repeated = added[1:][added[1:] == added[:-1]]
+    if len(old):
+        at = np.minimum(np.searchsorted(old, added), len(old) - 1)
+        repeated = np.concatenate([repeated, added[old[at] == added]])
+    return _distinct(np.sort(repeated))
 
 
 def _confirm(con: duckdb.DuckDBPyConnection, files: list[Path], suspects: np.ndarray) -> list[str]:
@@ -102,8 +116,7 @@ class IdRegister:
         try:
             old = np.load(self.folder / "hashes.npy") if state else np.empty(0, np.uint64)
             added = _hashes(con, new)
-            # a hash repeated within the new files, or already present in the old ones
-            suspects = np.union1d(_repeated(added), np.intersect1d(old, added))
+            suspects = _suspects(old, added)
             merged = np.concatenate([old, added])
             merged.sort(kind="stable")  # two sorted runs: a linear merge
             found = set(self._duplicates() if state else [])
