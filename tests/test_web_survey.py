@@ -153,6 +153,11 @@ def test_unknown_and_expired_links_are_refused(site: dict[str, Any]) -> None:
         )
     expired = client.get(issued["link"] + ".json")
     assert expired.status_code == 400 and expired.json()["code"] == "survey.invitation_expired"
+    day = datetime.now(UTC) - timedelta(minutes=1)
+    page = client.get(issued["link"]).text
+    assert f"Đường dẫn mời này đã hết hạn ngày {day:%d/%m/%Y}" in page
+    assert "Hãy xin nhóm điều tra một lời mời mới" in page
+    assert "this invitation expired" not in page
     token = _csrf(client, "/login")
     post = client.post(issued["link"], data={"csrf": token, "action": "submit", "Q9_01": "4"})
     assert post.status_code == 400 and _responses_of(site, issued["respondent_key"]) == []
@@ -489,7 +494,10 @@ def test_clerk_refused_form_is_quarantined_with_reasons_then_corrected(
         assert re.search(rf'id="in-{field}"[^>]*aria-describedby="err-{field}', html), field
     # the focus on the first problem in the order of the form
     assert re.search(r'id="in-weight"[^>]*autofocus', html) and html.count("autofocus") == 1
-    assert "is not one of the answer codes 1, 2, 3, 4, 5" in html  # the import path's message
+    # The import path's message, with its specifics, in the page's language.
+    assert "Q9_01 = 7 không phải là một trong các mã trả lời 1, 2, 3, 4, 5" in html
+    english = client.post(f"/clerk/{SURVEY}?lang=en", data=form).text
+    assert "Q9_01 = &#39;7&#39; is not one of the answer codes 1, 2, 3, 4, 5" in english
     assert 'name="Q9_02" value="4"' in html  # nothing typed is lost
     assert _responses_of(site, "HCM-0042") == []
     kept = _rows(site, quarantined_rows, quarantined_rows.c.respondent_key == "HCM-0042")

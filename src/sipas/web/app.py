@@ -9,6 +9,7 @@ nothing is fetched from the internet.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,9 +19,11 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
@@ -33,6 +36,7 @@ from sipas.web.render import render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 
 HERE = Path(__file__).resolve().parent
+LOG = logging.getLogger("sipas.web")
 PLOTLY_JS = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
 SESSION_SECONDS = 8 * 3600
 THREADS = 200  # worker threads per process for the synchronous api
@@ -154,14 +158,44 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if wants_json(request):
             return JSONResponse(error.to_dict(), status_code=status)
-        return render_error(request, status, error.message, error.hint)
+        return render_error(request, status, error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        # Addresses that match no route, or a method a route does not take: the same error
+        # shape (and, on a page, the same error page in the visitor's language) as any other.
+        if error.status_code == 404:
+            found = SipasError("http.not_found", "there is no page at this address", None)
+        elif error.status_code == 405:
+            found = SipasError(
+                "http.method_not_allowed", f"{request.method} is not accepted here", None
+            )
+        else:
+            found = SipasError("http.error", str(error.detail), None)
+        if wants_json(request):
+            return JSONResponse(found.to_dict(), status_code=error.status_code)
+        return render_error(request, error.status_code, found)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> Response:
+        fields = sorted({str(e["loc"][-1]) for e in error.errors() if e.get("loc")})
+        found = SipasError(
+            "http.bad_request",
+            f"missing or invalid: {', '.join(fields) or 'the request'}",
+            "go back and try again",
+            fields=fields,
+        )
+        if wants_json(request):
+            return JSONResponse(found.to_dict(), status_code=422)
+        return render_error(request, 422, found)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
-        message = "an unexpected error occurred; it has been logged"
+        LOG.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        found = SipasError("internal", "an unexpected error occurred; it has been logged", None)
         if wants_json(request):
-            return JSONResponse({"code": "internal", "message": message}, status_code=500)
-        return render_error(request, 500, message, None)
+            return JSONResponse(found.to_dict(), status_code=500)
+        return render_error(request, 500, found)
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")

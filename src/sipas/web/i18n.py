@@ -210,6 +210,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This form number is stored already with other answers",
     ),
     "problem.ingest.not_applicable": ("Câu này không áp dụng", "This question does not apply"),
+    "problem.ingest.outside_period": (
+        "Ngày phỏng vấn nằm ngoài thời gian điều tra",
+        "The interview date is outside the fieldwork period",
+    ),
+    "problem.ingest.duplicate_id": (
+        "Số phiếu đã dùng cho phiếu khác",
+        "This form number is used by another form",
+    ),
+    "problem.ingest.duplicate_respondent": (
+        "Mọi câu trả lời trùng với một phiếu khác",
+        "Every answer is the same as on another form",
+    ),
+    "problem.ingest.missing_column": ("Thiếu câu bắt buộc", "A required field is missing"),
+    "error_code": ("Mã lỗi", "Error code"),
 }
 
 

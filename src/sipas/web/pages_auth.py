@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sipas.api import users as users_api
 from sipas.errors import SipasError
-from sipas.web.render import TEMPLATES, check_csrf, context, db_of
+from sipas.web.render import TEMPLATES, check_csrf, context, db_of, error_message
 
 router = APIRouter()
 
@@ -44,7 +44,7 @@ def login(
         return TEMPLATES.TemplateResponse(
             request,
             "login.html",
-            context(request, next=_safe_next(next), error=error.message),
+            context(request, next=_safe_next(next), error=error_message(request, error)[0]),
             status_code=status,
         )
     request.session.clear()  # a new session on login: no fixation

@@ -20,6 +20,7 @@ from sipas.api import users as users_api
 from sipas.api.par import Actor
 from sipas.errors import SipasError
 from sipas.store import Database
+from sipas.web.error_text import localise, problem_text
 from sipas.web.i18n import LANGS, translate
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -118,6 +119,7 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
         "lang": lang,
         "t": lambda key: translate(key, lang),
         "num": lambda value, digits=2: number(value, digits, lang),
+        "problem_detail": lambda problem: problem_text(problem, lang),
         "user": current_user(request),
         "csrf": _LazyToken(request),
         "other_lang": "en" if lang == "vi" else "vi",
@@ -130,11 +132,17 @@ _PAGE_CACHE: dict[tuple[Any, ...], bytes] = {}
 _PAGE_CACHE_SIZE = 256
 
 
-def render_error(request: Request, status: int, message: str, hint: str | None) -> Response:
+def error_message(request: Request, error: SipasError) -> tuple[str, str | None]:
+    """The error's message and hint in the page's language (Vietnamese from the catalogue)."""
+    return localise(error.code, error.message, error.hint, error.details, lang_of(request))
+
+
+def render_error(request: Request, status: int, error: SipasError) -> Response:
+    message, hint = error_message(request, error)
     return TEMPLATES.TemplateResponse(
         request,
         "error.html",
-        context(request, status=status, message=message, hint=hint),
+        context(request, status=status, message=message, hint=hint, code=error.code),
         status_code=status,
     )
 
