@@ -99,6 +99,9 @@ def test_demo_stores_the_service_index_of_its_dossiers(tmp_path: Path) -> None:
     year = pd.read_parquet(results / "2025" / "scores.parquet")
     assert year[year.level == "agency"].dossiers.sum() == 2_000
     assert year[year.level == "agency"].agency_code.nunique() == 34
+    meta = json.loads((results / "2025" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["procedures"] is True  # every indicator by procedure, for the web app
+    assert "P1_num" in pd.read_parquet(results / "2025-07" / "procedures.parquet").columns
     # Running it again replaces the synthetic dataset: the same files, nothing appended.
     (folder / "dossiers" / "2025-03" / "append-extra.parquet").write_bytes(b"")
     run_demo(db, options)

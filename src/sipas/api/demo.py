@@ -346,7 +346,10 @@ def _demo_service_index(
         progress(stage, 1, steps)
     periods: list[str] = []
     for done, grain in enumerate(GRAINS, start=2):
-        result = service_index_api.compute_service_index(folder, str(DOSSIER_YEAR), each=grain)
+        # With the drill-down by procedure on every indicator: the web app's unit pages show it.
+        result = service_index_api.compute_service_index(
+            folder, str(DOSSIER_YEAR), each=grain, procedures=True
+        )
         periods += result["periods"]
         if progress:
             progress(stage, done, steps)
