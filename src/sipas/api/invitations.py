@@ -28,7 +28,7 @@ from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import Question, QuestionType, SurveyFramework
 from sipas.geo import provinces_on
 from sipas.geo.units import REFORM_DAY
-from sipas.ingest import Problem, Validator
+from sipas.ingest import Options, Problem, Validator
 from sipas.store import Database, audit
 from sipas.store import ingest as ingest_store
 from sipas.store import invitations as store
@@ -400,7 +400,7 @@ def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") ->
     stored again) or "invalid" with the problems by field (the answers are kept as the draft).
     Submissions arriving together are validated and written together (:class:`_Combiner`).
     """
-    with db.begin() as connection:
+    with db.read() as connection:
         invitation = _open(connection, token, allow_used=True)
     if invitation["submitted_at"] is not None:
         return {"status": "already_submitted", "problems": {}}
@@ -528,7 +528,9 @@ def _write_group(group: list[_Pending]) -> None:
     head = group[0]
     framework, db = head.framework, head.db
     frame = pd.DataFrame([p.row for p in group], dtype=object, index=pd.RangeIndex(len(group)))
-    validator = Validator(framework, "web form", [str(c) for c in frame.columns])
+    # A web respondent is identified by the invitation, not by the answers (see _NOT_FOR_INVITED)
+    columns = [str(c) for c in frame.columns]
+    validator = Validator(framework, "web form", columns, Options(fingerprints=False))
     checked = validator.check(frame)
     shared = [p for p in validator.problems if p.severity == "error"]
     valid: list[int] = []

@@ -8,6 +8,7 @@ a duplicate is found wherever it is in the file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -38,6 +39,9 @@ class Options:
     period: tuple[date, date] | None = None  # fieldwork period; None = not checked
     today: date | None = None  # interviews after this day are refused (default: today)
     seconds_per_answer: float = SECONDS_PER_ANSWER
+    # Rows identified by something other than their answers (a web respondent by the invitation)
+    # skip the search for a form entered twice under another number: the answers' fingerprint.
+    fingerprints: bool = True
 
 
 @dataclass
@@ -279,8 +283,7 @@ class Validator:
         value = value.strip()
         digits = value[:-2] if value.endswith(".0") else value
         if digits.isdigit():
-            matched = [p for p in all_provinces() if p.code == digits.zfill(2)]
-            return matched or None
+            return _provinces_with_code(digits.zfill(2))
         found = []
         for day in sorted(set(days.dt.date.dropna())) or [REFORM_DAY]:
             try:
@@ -373,11 +376,16 @@ class Validator:
     def _duplicates(
         self, raw: pd.DataFrame, out: dict[str, pd.Series], found: _Found
     ) -> np.ndarray:
-        content = pd.DataFrame({c: out[c] for c in framework_columns(self.framework) if c in out})
-        content["interview_date"] = out["interview_date"]
-        content["village"] = out["village"]
-        prints = pd.util.hash_pandas_object(content, index=False).to_numpy()
         given = _text(raw, "respondent_key", len(raw), raw.index)
+        if self.options.fingerprints or given.isna().any():
+            content = pd.DataFrame(
+                {c: out[c] for c in framework_columns(self.framework) if c in out}
+            )
+            content["interview_date"] = out["interview_date"]
+            content["village"] = out["village"]
+            prints = pd.util.hash_pandas_object(content, index=False).to_numpy()
+        else:
+            prints = np.zeros(len(raw), dtype=np.uint64)
         key = given.fillna(out["submission_id"]).astype(object)
         missing = key.isna().to_numpy()
         if missing.any():  # no form number and no submission id: the answers identify the row
@@ -395,6 +403,8 @@ class Validator:
                 first_key[i] = self.seen_keys[k]
             else:
                 self.seen_keys[k] = rows[i]
+                if not self.options.fingerprints:
+                    continue
                 if p in self.seen_prints:
                     first_print[i] = self.seen_prints[p]
                 else:
@@ -431,6 +441,12 @@ class Validator:
         found.flag(fast, "ended_at", "quality.too_fast",
                    lambda i: f"completed in {seconds.iloc[i]:.0f} s; {limit:.0f} s is the least"
                    f" plausible for {fields} fields", "check with the interviewer; kept")  # fmt: skip
+
+
+@functools.lru_cache(maxsize=256)
+def _provinces_with_code(code: str) -> list[Province] | None:
+    """Every province (of any period) numbered ``code``: the same answer for every row."""
+    return [p for p in all_provinces() if p.code == code] or None
 
 
 def _successor_note(matched: list[Province], day: pd.Timestamp) -> str:
