@@ -184,9 +184,15 @@ def procedure_facts(
             "period_end": [p.end_day for p in periods],
         }
     )
-    t = catalogue.merge(frame, how="cross")
-    decided, published = _days(t.decided_on), _days(t.published_on)
-    amended, amendment = _days(t.amended_on), _days(t.amendment_published_on)
+    dated = catalogue.assign(  # day numbers once per catalogue row, not once per period
+        _decided=_days(catalogue.decided_on),
+        _published=_days(catalogue.published_on),
+        _amended=_days(catalogue.amended_on),
+        _amendment=_days(catalogue.amendment_published_on),
+    )
+    t = dated.merge(frame, how="cross")
+    decided, published = t.pop("_decided"), t.pop("_published")
+    amended, amendment = t.pop("_amended"), t.pop("_amendment")
     t["in_force"] = (decided <= t.period_end).fillna(False).astype(bool)
     t["published"] = (published <= t.period_end).fillna(False).astype(bool)
     t["published_on_time"] = t.published & (published - decided <= publish_days).fillna(False)

@@ -43,6 +43,8 @@ def _procedure_sums(sums: Sums, framework: ServiceFramework, periods: list[Perio
         den = all_of(ind.denominator, facts)
         out[f"{ind.code}_den"] = den.astype("int64")
         out[f"{ind.code}_num"] = (den & all_of(ind.numerator, facts)).astype("int64")
+    if not out.duplicated(KEYS).any():  # a catalogue lists each unit's procedure once
+        return out
     return out.groupby(KEYS, as_index=False).sum()
 
 
