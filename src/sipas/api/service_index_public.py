@@ -145,6 +145,11 @@ def _stored_folder(root: Path, period: str, periods: list[dict[str, Any]]) -> Pa
     return folder
 
 
+def published(data: Path, framework: str = FRAMEWORK) -> dict[str, Any]:
+    """The stored periods and whether the dataset is synthetic (no result file is read)."""
+    return {"periods": _periods(results_root(data, None, framework)), **dataset_info(data)}
+
+
 def _default_period(periods: list[dict[str, Any]]) -> str:
     """The latest year stored, else the latest period of any grain."""
     years = [str(p["period"]) for p in periods if p["grain"] == "year"]

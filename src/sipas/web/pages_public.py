@@ -34,7 +34,7 @@ def home(request: Request) -> dict[str, Any]:
     db = db_of(request)
     runs = public.cached(db, "sipas_runs")
     campaigns = public.cached(db, "par_campaigns")
-    dossiers = service_index.ranking(dataset_of(request))
+    dossiers = service_index.published(dataset_of(request))
     years = [p["period"] for p in dossiers["periods"] if p["grain"] == "year"]
     return {
         "sipas": runs,
