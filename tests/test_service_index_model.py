@@ -79,6 +79,12 @@ def test_a_framework_that_breaks_a_rule_is_refused_naming_the_node(tmp_path: Pat
     assert "add up to 19" in caught.value.message
     with pytest.raises(SipasError):
         load_framework(_framework_file(tmp_path, {"curve": {"threshold": 1.5}}))
+    # what YAML makes of an unquoted comma: {vi: Tiến độ, kết quả, en: Progress}
+    cut = {"name": {"vi": "Tiến độ", "kết quả": None, "en": "Progress"}}
+    with pytest.raises(SipasError) as caught:
+        load_framework(_framework_file(tmp_path, cut))
+    assert "groups[1].indicators[0].name" in caught.value.message
+    assert "quote" in caught.value.message
     assert (
         load_framework(_framework_file(tmp_path, {"numerator": ["judged"]})).code == "service-766"
     )

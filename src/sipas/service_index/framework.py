@@ -203,6 +203,22 @@ def _conditions(raw: Any, scope: str, where: str, source: str) -> tuple[Conditio
     return tuple(out)
 
 
+def _name(raw: Any, where: str, source: str) -> tuple[str, str]:
+    """The Vietnamese and English names; anything else is refused. An unquoted comma in YAML's
+    ``{vi: A, B, en: C}`` makes ``B`` a key of its own and cuts the name: this catches it."""
+    if not isinstance(raw, dict) or set(raw) != {"vi", "en"}:
+        found = sorted(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__
+        raise _bad(
+            source,
+            f"{where}.name",
+            f"needs exactly vi and en (found {found}); quote a name holding a comma",
+        )
+    vi, en = raw["vi"], raw["en"]
+    if not isinstance(vi, str) or not isinstance(en, str) or not vi.strip() or not en.strip():
+        raise _bad(source, f"{where}.name", "vi and en must be non-empty texts")
+    return vi, en
+
+
 def _indicator(raw: dict[str, Any], group: str, where: str, source: str) -> Indicator:
     scope = raw.get("scope")
     if scope not in SCOPES:
@@ -223,11 +239,11 @@ def _indicator(raw: dict[str, Any], group: str, where: str, source: str) -> Indi
         if value is not None
         else _conditions(raw.get("numerator"), scope, f"{where}.numerator", source)
     )
-    name = raw.get("name") or {}
+    name_vi, name_en = _name(raw.get("name"), where, source)
     return Indicator(
         code=str(raw.get("code")),
-        name_vi=str(name.get("vi", "")),
-        name_en=str(name.get("en", "")),
+        name_vi=name_vi,
+        name_en=name_en,
         group=group,
         scope=scope,
         points=float(raw.get("points", 0)),
@@ -258,12 +274,10 @@ def parse_framework(data: Any, source: str) -> ServiceFramework:
         scored = sum(i.points for i in indicators if i.scored)
         if abs(scored - points) > 1e-9:
             raise _bad(source, where, f"indicators add up to {scored:g}, the group has {points:g}")
-        name = graw.get("name") or {}
         groups.append(
             Group(
                 str(graw.get("code")),
-                name.get("vi", ""),
-                name.get("en", ""),
+                *_name(graw.get("name"), where, source),
                 points,
                 tuple(indicators),
             )
@@ -273,11 +287,11 @@ def parse_framework(data: Any, source: str) -> ServiceFramework:
         raise _bad(
             source, "groups", f"groups add up to {sum(g.points for g in groups):g}, not {total:g}"
         )
-    name = data.get("name") or {}
+    name_vi, name_en = _name(data.get("name"), "framework", source)
     return ServiceFramework(
         code=str(data.get("code")),
-        name_vi=name.get("vi", ""),
-        name_en=name.get("en", ""),
+        name_vi=name_vi,
+        name_en=name_en,
         version=str(data.get("version", "")),
         total_points=total,
         groups=tuple(groups),
