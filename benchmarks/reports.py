@@ -92,7 +92,7 @@ def main() -> None:
         db = open_database(url)
         if not args.database:
             print("building the full demo (not timed)…", file=sys.stderr)
-            run_demo(db, DemoOptions())
+            run_demo(db, DemoOptions(dossiers=0))
         rows = [
             _batch(db, int(y), folder, args.workers, args.serial_sample)
             for y in args.years.split(",")

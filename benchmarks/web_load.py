@@ -212,7 +212,7 @@ def run(
     print(f"{name}: building the demo data", file=sys.stderr)
     db = open_database(url)
     db.upgrade()
-    run_demo(db, DemoOptions(seed=11, years=(2024, 2025), respondents_per_province=30))
+    run_demo(db, DemoOptions(seed=11, years=(2024, 2025), respondents_per_province=30, dossiers=0))
     tokens = _invite(db, INVITATIONS, folder)
     answers = json.dumps(_answers(db))
     script = folder / "percentiles.lua"

@@ -55,7 +55,7 @@ class Built:
 def _build(folder: Path) -> tuple[str, dict[str, Any], dict[str, Path]]:
     url = f"sqlite:///{folder / 'sipas.db'}"
     db = open_database(url)
-    run_demo(db, DemoOptions(seed=5, years=(2024, 2025), respondents_per_province=120))
+    run_demo(db, DemoOptions(seed=5, years=(2024, 2025), respondents_per_province=120, dossiers=0))
     ctx25 = api.year_context(db, year=2025, prepared=PREPARED)
     ctx24 = api.year_context(db, year=2024, lang="en", par_campaign=PAR, prepared=PREPARED)
     first_par_unit = results(db, PAR)["units"][0]["unit"]

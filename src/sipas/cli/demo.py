@@ -15,7 +15,7 @@ from rich.progress import (
 )
 
 from sipas.api import reports as report_api
-from sipas.api.demo import DEFAULT_YEARS, DemoOptions, run_demo
+from sipas.api.demo import DEFAULT_YEARS, DOSSIER_YEAR, DemoOptions, run_demo
 from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, to_json
 from sipas.cli.serve import serve_app
@@ -78,6 +78,8 @@ def demo(
         years=_years(years),
         respondents_per_province=respondents,
         provinces=tuple(p.strip().zfill(2) for p in provinces.split(",")) if provinces else None,
+        # where the web app will look for them, whatever the database
+        dossier_folder=app.settings.resolved_service_index_data(),
     )
     db = app.db
     with Progress(
@@ -123,6 +125,13 @@ def demo(
             title="Change on the 34 provinces (earlier years re-aggregated from microdata: derived)",
         )
     emit(summary.par, "table", title="PAR rounds (synthetic)")
+    if summary.service_index:
+        index = summary.service_index
+        click.echo(
+            f"service index (QĐ 766): {index['dossiers']:,} synthetic dossiers, "
+            f"{index['periods']} periods scored, first in {DOSSIER_YEAR}: {index['first']}; "
+            f"results in {index['results']}"
+        )
     click.echo(f"database: {summary.database}  (seed {summary.seed})")
     click.echo("reports: " + ", ".join(str(p) for p in written))
     click.echo("next: sipas results list · sipas results show demo-sipas-2025 --level index")
