@@ -59,9 +59,10 @@ def read_tables(engine: Engine, dataset: Dataset, periods: list[Period]) -> Tabl
             f"{dataset.root} has no dossiers received in {keys}",
             f"months with data: {', '.join(dataset.months()) or 'none'}",
         )
-    # Supplements requested in earlier months still count: read all of them (a small table).
+    # A supplement request counts in the period it was made in (see facts._supplement_totals),
+    # and its month folder is that of the request: the same months as the dossiers.
     complaints = dataset.files("complaints", periods)
-    supplements = dataset.files("supplements")
+    supplements = dataset.files("supplements", periods)
     catalogue = pd.read_parquet(dataset.catalogue_path)
     # the integers the engine groups by: the catalogue row, and the unit's number
     catalogue["_pair"] = np.arange(len(catalogue), dtype="int32")
@@ -104,7 +105,7 @@ def dossier_sums(
     Identical sums are computed once: the second value maps each output column to the
     aggregate that holds it."""
     flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates)
-    t = dossier_facts(flagged, periods, tables.complaints, tables.supplements, raw=tables.dossiers)
+    t = dossier_facts(flagged, periods, tables.complaints, tables.supplements)
     columns = _condition_columns(framework, "dossier")
     key = "_pair" if level == "procedure" else "_unit"
     t = t.select("_pidx", key, *columns, "_valid")

@@ -86,22 +86,19 @@ def with_periods(
     return table.inner_join(period_keys(periods), "_pidx").drop("_pidx") if keyed else table
 
 
-def _supplement_totals(
-    supplements: ir.Table, dossiers: ir.Table, periods: list[Period]
-) -> ir.Table:
-    """Per dossier: supplement requests made by its period's end, and the days waited by then
-    (an open request counts up to the period's end). ``dossiers`` are the raw records."""
-    start = dossiers.received_on.fill_null(dossiers.submitted_on)
-    ends = with_periods(
-        dossiers.select("dossier_id", "received_on", "submitted_on"), start, periods
+def _supplement_totals(supplements: ir.Table, periods: list[Period]) -> ir.Table:
+    """Per dossier and period index (``_sid``, ``_spidx``): supplement requests made in the
+    period, and the days waited by its end (an open request counts up to the period's end).
+
+    A dossier's requests come after it was received, so a request counts for the dossier's
+    period exactly when it was made in that same period, and that period's end is the request's
+    own: the requests need no look-up of their dossier's dates, only a join on both keys."""
+    s = with_periods(supplements, supplements.requested_on, periods, keyed=False)
+    came_back = s.received_on.epoch_days().cast("int64").fill_null(s.period_end)
+    s = s.mutate(_wait=ibis.least(came_back, s.period_end) - s._day)
+    return s.group_by(_sid=s.dossier_id, _spidx=s._pidx).aggregate(
+        _sreq=s.count(), _sdays=s._wait.sum()
     )
-    ends = ends.select(_sid=ends.dossier_id, _send=ends.period_end)
-    # the dossiers on the left: engines that build on the right side then hash the supplements
-    s = ends.inner_join(supplements, ends._sid == supplements.dossier_id)
-    requested = s.requested_on.epoch_days().cast("int64")
-    came_back = s.received_on.epoch_days().cast("int64").fill_null(s._send)
-    s = s.filter(requested <= s._send).mutate(_wait=ibis.least(came_back, s._send) - requested)
-    return s.group_by("_sid").aggregate(_sreq=s.count(), _sdays=s._wait.sum())
 
 
 def dossier_facts(
@@ -109,7 +106,6 @@ def dossier_facts(
     periods: list[Period],
     complaints: ir.Table | None = None,
     supplements: ir.Table | None = None,
-    raw: ir.Table | None = None,
 ) -> ir.Table:
     """Checked dossiers (see :func:`checks.with_catalogue`) with the facts of the module docstring."""
     start = flagged.received_on.fill_null(flagged.submitted_on)
@@ -121,11 +117,11 @@ def dossier_facts(
     fills["legal_days"] = t.legal_days.cast("int64")
     t = t.mutate(**fills)
     if supplements is not None:
-        totals = _supplement_totals(supplements, flagged if raw is None else raw, periods)
-        t = t.left_join(totals, t.dossier_id == totals._sid)
+        totals = _supplement_totals(supplements, periods)
+        t = t.left_join(totals, [t.dossier_id == totals._sid, t._pidx == totals._spidx])
         t = t.mutate(
             supplement_requests=t._sreq.fill_null(0), supplement_days=t._sdays.fill_null(0)
-        ).drop("_sid", "_sreq", "_sdays")
+        ).drop("_sid", "_spidx", "_sreq", "_sdays")
     if complaints is not None:
         linked = complaints.filter(complaints.dossier_id.notnull())
         linked = linked.group_by(_cid=linked.dossier_id).aggregate(
