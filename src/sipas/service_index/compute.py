@@ -1,13 +1,14 @@
-"""One pass over the dossiers: sums per period, unit and procedure, on DuckDB or Spark.
+"""The engine's pass over the dossiers: sums per period and unit, on DuckDB or Spark.
 
-Numerators and denominators are counts (or sums, for a mean), so they add up: the engine
-aggregates once at the finest level (period × unit × procedure) and everything above it —
-units, agencies, ranks, change — is rolled up from that small table in pandas.
+Numerators and denominators are counts (or sums, for a mean), so they add up: the engine sums
+per period and unit (or, with ``procedures``, per period, unit and procedure) and everything
+above — agencies, ranks, change — is rolled up from that small table in pandas. The procedure
+indicators need only each procedure's dossier counts, from a second, cheaper pass.
 
-The engine groups by two integers, the period's index and the catalogue row of the dossier's
-(unit, procedure) pair, rather than by the codes themselves: grouping on short integers is
-several times cheaper than on strings, and the codes are put back on the small result.
-Conditions shared by several indicators (most denominators) are summed once.
+The engine groups by integers, the period's index and the unit's (or the catalogue row's)
+number, rather than by the codes themselves: grouping on short integers is several times
+cheaper than on strings, and the codes are put back on the small result. Conditions shared by
+several indicators (most denominators) are summed once.
 """
 
 from __future__ import annotations
