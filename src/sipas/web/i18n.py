@@ -42,6 +42,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "strength": ("Điểm mạnh", "Strength"),
     "weakness": ("Điểm yếu", "Weakness"),
     "not different": ("Không khác biệt", "Not different"),
+    "strength_rule": (
+        "điểm mạnh/điểm yếu: khác trung bình cả nước ở mức ý nghĩa 5% (sai số chuẩn của chênh "
+        "lệch tính từ sai số chuẩn của cả hai)",
+        "strength/weakness: differs from the national mean at 5% (SE of the difference from "
+        "both standard errors)",
+    ),
     "trend": ("Xu hướng qua các năm", "Trend over the years"),
     "compare": ("So sánh hai tỉnh", "Compare two provinces"),
     "chart_alt": (
