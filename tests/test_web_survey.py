@@ -478,6 +478,26 @@ def test_clerk_stores_a_valid_form_and_keeps_the_place_for_the_next(site: dict[s
     assert len(_responses_of(site, "HN-0001")) == 1
 
 
+def test_clerk_language_switch_keeps_the_fields_typed_and_stores_nothing(
+    site: dict[str, Any],
+) -> None:
+    client = _client(site, "clerk")
+    page = client.get(f"/clerk/{SURVEY}?lang=vi").text
+    assert re.search(r'<button type="submit" form="clerk-form" name="action" value="lang:en"', page)
+    token = _csrf(client, f"/clerk/{SURVEY}")
+    form = {"csrf": token, "action": "lang:en", "respondent_key": "HN-LANG-1", "Q9_01": "4"}
+    switched = client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False)
+    assert switched.status_code == 303
+    assert switched.headers["location"] == f"/clerk/{SURVEY}?lang=en"
+    english = client.get(switched.headers["location"]).text
+    assert '<html lang="en"' in english
+    assert 'name="respondent_key" value="HN-LANG-1"' in english
+    assert 'name="Q9_01" value="4"' in english
+    assert _responses_of(site, "HN-LANG-1") == []  # switching language stores nothing
+    # the typed fields come back once, not on every later visit
+    assert 'name="respondent_key" value=""' in client.get(f"/clerk/{SURVEY}").text
+
+
 def test_clerk_refused_form_is_quarantined_with_reasons_then_corrected(
     site: dict[str, Any],
 ) -> None:

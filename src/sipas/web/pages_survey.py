@@ -134,6 +134,8 @@ def clerk_index(request: Request) -> dict[str, Any]:
 def _clerk_data(request: Request, survey: str) -> dict[str, Any]:
     data = api.clerk_form(db_of(request), survey, lang_of(request))
     data["answers"] = dict(request.session.get("clerk_sticky", {}).get(survey, {}))
+    # fields typed before a language switch come back once
+    data["answers"].update(request.session.pop("clerk_typed", {}).get(survey, {}))
     data["problems"] = {}
     data["focus"] = "respondent_key"
     data["last"] = {
@@ -157,11 +159,23 @@ def _remember(request: Request, survey: str, values: dict[str, Any]) -> None:
     request.session["clerk_sticky"] = sticky
 
 
+# A session cookie holds about 4 KB: a paper form's codes fit, long free texts may not.
+_TYPED_LIMIT = 2_000
+
+
 @router.post("/clerk/{survey}", include_in_schema=False)
 async def clerk_post(request: Request, survey: str) -> Response:
-    values, csrf, _ = await _form_values(request)
+    values, csrf, action = await _form_values(request)
     check_csrf(request, csrf)
     actor = await run_in_threadpool(require_actor, request, CLERK_ROLES)
+    if action.startswith("lang:"):
+        # The language switch: nothing is stored; the fields typed come back in the other language.
+        typed = {k: v for k, v in values.items() if isinstance(v, str) and v}
+        if sum(len(k) + len(v) for k, v in typed.items()) <= _TYPED_LIMIT:
+            request.session["clerk_typed"] = {survey: typed}
+        wanted = action.removeprefix("lang:")
+        target = wanted if wanted in LANGS else lang_of(request)
+        return RedirectResponse(f"/clerk/{quote(survey)}?lang={target}", status_code=303)
     result = await run_in_threadpool(
         api.clerk_entry, db_of(request), actor.name, survey, values, lang_of(request)
     )
