@@ -221,6 +221,9 @@ def test_switching_language_keeps_the_answers_typed(site: dict[str, Any]) -> Non
         r'<button type="submit" form="survey-form" name="action" value="lang:en"', page
     )
     assert 'id="survey-form"' in page and '<a href="?lang=en"' not in page
+    # Enter in a field presses the first button of the form in the page: saving the draft
+    first = re.search(r'<button type="submit"[^>]*>', page)
+    assert first is not None and 'value="save"' in first.group(0)
     token = _csrf(client, issued["link"])
     typed = {"csrf": token, "action": "lang:en", "Q9_01": "4", "Q2": ["1", "3"], "Q11": "chậm"}
     switched = client.post(issued["link"], data=typed, follow_redirects=False)
@@ -484,6 +487,9 @@ def test_clerk_language_switch_keeps_the_fields_typed_and_stores_nothing(
     client = _client(site, "clerk")
     page = client.get(f"/clerk/{SURVEY}?lang=vi").text
     assert re.search(r'<button type="submit" form="clerk-form" name="action" value="lang:en"', page)
+    # Enter in a field presses the first button of the form in the page: saving, not switching
+    first = re.search(r'<button type="submit"[^>]*>', page)
+    assert first is not None and "lang:" not in first.group(0)
     token = _csrf(client, f"/clerk/{SURVEY}")
     form = {"csrf": token, "action": "lang:en", "respondent_key": "HN-LANG-1", "Q9_01": "4"}
     switched = client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False)
