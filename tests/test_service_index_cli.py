@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sipas.api import service_index as api
+from sipas.errors import SipasError
 from sipas.service_index import compute_index, connect, parse_period
 
 QUARTER = ["2025-07", "2025-08", "2025-09"]
@@ -230,3 +231,75 @@ def test_appending_a_day_recomputes_only_its_period(
     new_august = august.set_index(["level", "unit_code"])
     assert sept.previous_total.equals(new_august.total.reindex(sept.index))
     assert _bytes(root / "2025-09") != september
+
+
+def test_an_appended_id_already_in_the_dataset_is_reported_and_recomputed_everywhere(
+    run_cli: Any, dataset: Path, tmp_path: Path
+) -> None:
+    """A dossier id repeated across months leaves out the earlier row too: validation says so
+    before the append, and the append recomputes the earlier row's period as well."""
+    data = _copy(dataset, tmp_path)
+    api.compute_service_index(data, "2025-Q3", each="month")
+    root = data / "results" / "service-766"
+    july_file = sorted((data / "dossiers" / "2025-07").glob("*.parquet"))[0]
+    july_id = pq.read_table(july_file, columns=["dossier_id"]).column(0)[0].as_py()
+    day = tmp_path / "day.csv"
+    _day_file(dataset, day, bad=False)
+    frame = pd.read_csv(day, dtype=str, keep_default_na=False)
+    frame.loc[0, "dossier_id"] = july_id  # an August row reusing a July id
+    frame.to_csv(day, index=False)
+
+    checked = run_cli("dossiers", "validate", str(day), "--data", str(data), "--format", "json")
+    assert checked.exit_code == 1
+    problems = json.loads(checked.output)["problems"]
+    assert [(p["row"], p["code"]) for p in problems] == [(2, "dossier.id_in_dataset")]
+
+    done = run_cli("dossiers", "append", str(day), "--data", str(data), "--format", "json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["recomputed"] == ["2025-07", "2025-08"]
+    for key in ("2025-07", "2025-08"):
+        fresh = compute_index(data, [parse_period(key)], connect("duckdb"))
+        assert (
+            json.loads((root / key / "meta.json").read_text())["excluded_rows"]
+            == (fresh.excluded[key])
+        )
+        assert fresh.excluded[key] >= 1  # both rows of the repeated id are left out
+
+
+def test_a_dataset_that_cannot_be_written_is_still_checked(dataset: Path, tmp_path: Path) -> None:
+    """The id register is kept only where it can be written: elsewhere it is built in memory.
+    (A file in the register's place stands in for a read-only folder, which root could write.)"""
+    data = _copy(dataset, tmp_path)
+    import shutil
+
+    shutil.rmtree(data / "_register", ignore_errors=True)
+    (data / "_register").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "results"
+    result = api.compute_service_index(data, "2025-08", out=out)
+    assert result["periods"] == ["2025-08"]
+    assert (data / "_register").read_text(encoding="utf-8") == "not a folder"
+    fresh = compute_index(data, [parse_period("2025-08")], connect("duckdb"))
+    assert result["excluded_rows"] == fresh.excluded
+
+
+def test_stray_folders_and_broken_labels_do_not_break_the_results(
+    dataset: Path, tmp_path: Path
+) -> None:
+    from sipas.api import service_index_public as public
+
+    data = _copy(dataset, tmp_path)
+    api.compute_service_index(data, "2025-08")
+    root = data / "results" / "service-766"
+    import shutil
+
+    shutil.copytree(root / "2025-08", root / "2025-Q5")  # a copy under a name that is no period
+    shutil.copytree(root / "2025-08", root / "2025-08 (backup)")
+    assert api.stored_periods(root) == ["2025-08"]
+    (data / "DATASET.json").write_text("{not json", encoding="utf-8")
+    assert public.dataset_info(data) == {"synthetic": False, "note": None}
+    (root / "2025-08" / "meta.json").write_text("[]", encoding="utf-8")
+    assert api.read_meta(root / "2025-08") == {}
+    for text in ("0000", "9999-12", "2025-13", "2025-Q5"):
+        with pytest.raises(SipasError) as caught:
+            parse_period(text)
+        assert caught.value.code == "service_index.bad_period"

@@ -88,6 +88,9 @@ def run_demo(db: Database, options: DemoOptions, progress: Progress | None = Non
     framework = require_survey(load_builtin(DEMO_SURVEY_FRAMEWORK))
     design = SyntheticDesign(respondents_per_province=options.respondents_per_province)
     summary = DemoSummary(database=db.display_url, seed=options.seed)
+    folder = _dossier_folder(db, options)
+    if options.dossiers > 0 and folder is not None:
+        _check_dossier_folder(folder)  # refused before anything is written, not after
     for year in options.years:
         day = fieldwork_window(year)[0]
         chosen = [p for p in survey_provinces(year) if _wanted(p.code, options)]
@@ -144,7 +147,6 @@ def run_demo(db: Database, options: DemoOptions, progress: Progress | None = Non
         )
     _demo_estimates(db, options, summary, progress)
     summary.par.append(_demo_par(db, options, progress))
-    folder = _dossier_folder(db, options)
     if options.dossiers > 0 and folder is not None:
         summary.service_index = _demo_service_index(folder, options, progress)
     return summary
@@ -308,8 +310,15 @@ def _dossier_folder(db: Database, options: DemoOptions) -> Path | None:
 
 def _clear_synthetic_dataset(folder: Path) -> None:
     """Remove an earlier demo's dossiers; refuse to touch a folder holding anything else."""
+    if _check_dossier_folder(folder):
+        shutil.rmtree(folder)
+
+
+def _check_dossier_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds an earlier demo's dossiers (False: absent or empty); refused
+    when it holds anything else."""
     if not folder.exists() or not any(folder.iterdir()):
-        return
+        return False
     marker = folder / "DATASET.json"
     synthetic = False
     if marker.is_file():
@@ -324,7 +333,7 @@ def _clear_synthetic_dataset(folder: Path) -> None:
             "the demo replaces only its own synthetic dossiers: point the service_index_data "
             "setting at another folder, or empty this one",
         )
-    shutil.rmtree(folder)
+    return True
 
 
 def _demo_service_index(

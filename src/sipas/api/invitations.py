@@ -496,9 +496,6 @@ class _Combiner:
 
 
 _COMBINER = _Combiner()
-# A web respondent is identified by the invitation, not by the answers: two people may give the
-# same answers on the same day, which in a file would mean one form entered twice.
-_NOT_FOR_INVITED = {"ingest.duplicate_respondent"}
 
 
 def _write_batch(batch: list[_Pending]) -> None:
@@ -528,7 +525,9 @@ def _write_group(group: list[_Pending]) -> None:
     head = group[0]
     framework, db = head.framework, head.db
     frame = pd.DataFrame([p.row for p in group], dtype=object, index=pd.RangeIndex(len(group)))
-    # A web respondent is identified by the invitation, not by the answers (see _NOT_FOR_INVITED)
+    # A web respondent is identified by the invitation, not by the answers: two people may give
+    # the same answers on the same day, which in a file would mean one form entered twice. So
+    # the validator looks for no such repeats (answer fingerprints) here.
     columns = [str(c) for c in frame.columns]
     validator = Validator(framework, "web form", columns, Options(fingerprints=False))
     checked = validator.check(frame)
@@ -537,9 +536,7 @@ def _write_group(group: list[_Pending]) -> None:
     now = datetime.now(UTC)
     with db.begin() as connection:
         for i, pending in enumerate(group):
-            problems = shared + [
-                p for p in checked.errors.get(i, []) if p.code not in _NOT_FOR_INVITED
-            ]
+            problems = shared + checked.errors.get(i, [])
             if not problems:
                 valid.append(i)
                 continue

@@ -2,8 +2,10 @@
 
 Results are files, not database rows: ``<out>/<framework>/<period>/`` holds ``scores.parquet``
 (group points, total, rank, change per agency and unit), ``indicators.parquet`` (numerator,
-denominator, ratio and points per indicator), ``procedures.parquet`` (the drill-down by procedure)
-and ``meta.json`` (engine, time, rows excluded). ``<out>`` defaults to ``<dataset>/results``.
+denominator, ratio and points per indicator), ``procedures.parquet`` (the drill-down by procedure:
+the procedure indicators and dossier counts, and every indicator when ``procedures`` says so) and
+``meta.json`` (engine, time, rows excluded, dossiers, ``procedures``). ``<out>`` defaults to
+``<dataset>/results``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sipas.service_index import (
     with_change,
     write_partitioned,
 )
+from sipas.service_index.ids import IdRegister, days_of, ids_present
 from sipas.service_index.model import GRAINS
 from sipas.synthetic.dossiers import DossierDesign
 from sipas.synthetic.dossiers import generate_dossiers as _generate
@@ -80,6 +83,7 @@ def validate_dossiers(
     records = read_records(path)
     catalogue = pq.read_table(dataset.catalogue_path)
     found = check_records(records, catalogue, _engine(engine, None))
+    found = _with_ids_already_stored(found, records, dataset)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         found.to_csv(report, index=False)
@@ -91,6 +95,23 @@ def validate_dossiers(
         "rows_with_problems": bad_rows,
         "problems": found.to_dict("records"),
     }
+
+
+def _with_ids_already_stored(found: pd.DataFrame, records: Any, dataset: Dataset) -> pd.DataFrame:
+    """Rows whose dossier id the dataset already holds: appended, both would be left out."""
+    frame = records.select(["row", "dossier_id"]).to_pandas()
+    stored = ids_present(dataset.files("dossiers"), frame.dossier_id.dropna().unique().tolist())
+    clash = frame[frame.dossier_id.isin(stored)]
+    if clash.empty:
+        return found
+    extra = clash.assign(
+        field="dossier_id",
+        code="dossier.id_in_dataset",
+        message="the dataset already holds a dossier with this id",
+        hint="append each dossier once; correct the id if it is another dossier",
+    )
+    joined = pd.concat([found, extra[found.columns]], ignore_index=True)
+    return joined.sort_values(["row", "code"], ignore_index=True)
 
 
 def results_root(data: Path, out: Path | None, framework: str) -> Path:
@@ -120,15 +141,34 @@ def _write(root: Path, result: IndexResult) -> None:
 
 
 def _detailed(root: Path, key: str) -> bool:
-    """Whether the stored period was computed with the full drill-down by procedure."""
-    meta = root / key / "meta.json"
-    return bool(meta.is_file() and json.loads(meta.read_text(encoding="utf-8")).get("procedures"))
+    """Whether the stored period was computed with the full drill-down by procedure (results
+    written before the choice existed hold every indicator per procedure)."""
+    return bool(read_meta(root / key).get("procedures", True))
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    """A stored period's ``meta.json``; empty when missing or unreadable."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def stored_periods(root: Path) -> list[str]:
+    """The periods with stored results; folders named otherwise (a copy, a backup) are not."""
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / "scores.parquet").is_file())
+    found = []
+    for folder in root.iterdir():
+        if not (folder / "scores.parquet").is_file():
+            continue
+        try:
+            if parse_period(folder.name).key == folder.name:
+                found.append(folder.name)
+        except SipasError:
+            continue
+    return sorted(found)
 
 
 def _refresh_change(root: Path, written: list[str]) -> None:
@@ -222,9 +262,15 @@ def append_dossiers(
     dataset = Dataset(data)
     dataset.check()
     records = read_records(path)
+    register = IdRegister(data)
+    repeated_before = set(register.refresh(dataset.files("dossiers")).duplicates)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     written = write_partitioned(records, data, "dossiers", f"append-{stamp}")
     days = pc.unique(pc.coalesce(records["received_on"], records["submitted_on"])).to_pylist()
+    # An id the new rows repeat leaves out the earlier rows too: their periods change as well.
+    files = dataset.files("dossiers")
+    newly = sorted(set(register.refresh(files).duplicates) - repeated_before)
+    days += days_of(files, newly)
     root = results_root(data, out, framework)
     stored = stored_periods(root)
     touched = affected_periods([d for d in days if d is not None], stored)

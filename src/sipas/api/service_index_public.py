@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from sipas.api.service_index import results_root, stored_periods
+from sipas.api.service_index import read_meta, results_root, stored_periods
 from sipas.errors import SipasError
 from sipas.geo import provinces_on
 from sipas.service_index import ServiceFramework, load_framework, parse_period
@@ -46,20 +46,15 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
     return _frame(path, path.stat().st_mtime_ns)
 
 
-def _meta(folder: Path) -> dict[str, Any]:
-    path = folder / "meta.json"
-    if not path.is_file():
-        return {}
-    found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return found
-
-
 def dataset_info(data: Path) -> dict[str, Any]:
-    """Whether the dataset says it is synthetic (``DATASET.json``), and its note."""
-    path = data / "DATASET.json"
-    if not path.is_file():
+    """Whether the dataset says it is synthetic (``DATASET.json``), and its note; a missing or
+    unreadable label says nothing."""
+    try:
+        info = json.loads((data / "DATASET.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        info = None
+    if not isinstance(info, dict):
         return {"synthetic": False, "note": None}
-    info = json.loads(path.read_text(encoding="utf-8"))
     return {"synthetic": bool(info.get("synthetic")), "note": info.get("note")}
 
 
@@ -70,8 +65,12 @@ def results_state(data: Path, framework: str = FRAMEWORK) -> tuple[Any, ...]:
     root = results_root(data, None, framework)
     state: list[Any] = [str(root)]
     for key in stored_periods(root):
-        scores = root / key / "scores.parquet"
-        state.append((key, scores.stat().st_mtime_ns))
+        # meta.json is written after the Parquet files: a period half rewritten reads as a
+        # state of its own, and the page rendered then is not kept once it is complete
+        times = [(root / key / name).stat().st_mtime_ns for name in ("scores.parquet",)]
+        meta = root / key / "meta.json"
+        times.append(meta.stat().st_mtime_ns if meta.is_file() else 0)
+        state.append((key, *times))
     return tuple(state)
 
 
@@ -177,7 +176,7 @@ def ranking(data: Path, period: str | None = None, framework: str = FRAMEWORK) -
     names = _names(periods)
     scores = _read(folder, "scores")
     agencies = scores[scores.level == "agency"].sort_values(["rank", "unit_code"])
-    meta = _meta(folder)
+    meta = read_meta(folder)
     previous = parse_period(key).previous().key
     view |= {
         "period": key,
@@ -321,7 +320,7 @@ def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) 
         # False: results computed without the drill-down of the dossier indicators (only the
         # procedure indicators and dossier counts per procedure); results written before the
         # choice existed hold every indicator.
-        "procedure_detail": bool(_meta(folder).get("procedures", True)),
+        "procedure_detail": bool(read_meta(folder).get("procedures", True)),
     }
 
 

@@ -68,6 +68,8 @@ def read_tables(engine: Engine, dataset: Dataset, periods: list[Period]) -> Tabl
     # the integers the engine groups by: the catalogue row, and the unit's number
     catalogue["_pair"] = np.arange(len(catalogue), dtype="int32")
     catalogue["_unit"] = catalogue.unit_code.factorize()[0].astype("int32")
+    # a unit belongs to one agency (its first row's), whether sums are per unit or per procedure
+    catalogue["agency_code"] = catalogue.groupby("unit_code").agency_code.transform("first")
     repeated = IdRegister(dataset.root).refresh(dataset.files("dossiers")).duplicates
     return Tables(
         dossiers=engine.read_parquet(files),

@@ -7,8 +7,9 @@ register does it once per file instead, like a unique index: it keeps the sorted
 every id in the files it has seen, and the ids found on more than one row. When files are added
 (``sipas dossiers append``, or copied into the month folders), only their ids are hashed and
 looked up; a hash seen twice is confirmed on the ids themselves, so a hash collision never makes a
-dossier a duplicate. A file changed or removed since, or another DuckDB version (whose ``hash``
-may differ), rebuilds the register from all files.
+dossier a duplicate. A file changed or removed since (by size or modification time), or another
+DuckDB version (whose ``hash`` may differ), rebuilds the register from all files. A dataset the
+user may not write to is still checked, in memory, every time.
 
 Duplicates are of the whole dataset: an id on rows of two different months is a duplicate in both.
 Files live in ``<dataset>/_register/``: ``state.json``, ``hashes.npy``, ``duplicates.parquet``.
@@ -17,7 +18,9 @@ Files live in ``<dataset>/_register/``: ``state.json``, ``hashes.npy``, ``duplic
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -77,13 +80,47 @@ def _confirm(con: duckdb.DuckDBPyConnection, files: list[Path], suspects: np.nda
     con.register("_suspects", pa.table({"h": pa.array(suspects, pa.uint64())}))
     try:
         rows = con.execute(
-            "SELECT dossier_id FROM read_parquet(?) WHERE hash(dossier_id) IN "
-            "(SELECT h FROM _suspects) GROUP BY dossier_id HAVING count(*) > 1",
+            "SELECT dossier_id FROM read_parquet(?) WHERE dossier_id IS NOT NULL AND "
+            "hash(dossier_id) IN (SELECT h FROM _suspects) GROUP BY dossier_id HAVING count(*) > 1",
             [[str(f) for f in files]],
         ).fetchall()
     finally:
         con.unregister("_suspects")
     return sorted(r[0] for r in rows)
+
+
+def ids_present(files: list[Path], ids: list[str]) -> set[str]:
+    """Which of ``ids`` some row of ``files`` already holds."""
+    if not ids or not files:
+        return set()
+    con = duckdb.connect()
+    try:
+        con.register("_ids", pa.table({"dossier_id": pa.array(ids, pa.string())}))
+        rows = con.execute(
+            "SELECT DISTINCT dossier_id FROM read_parquet(?) "
+            "WHERE dossier_id IN (SELECT dossier_id FROM _ids)",
+            [[str(f) for f in files]],
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0] for r in rows}
+
+
+def days_of(files: list[Path], ids: list[str]) -> list[date]:
+    """The days (received, else submitted) of every row of ``files`` holding one of ``ids``."""
+    if not ids or not files:
+        return []
+    con = duckdb.connect()
+    try:
+        con.register("_ids", pa.table({"dossier_id": pa.array(ids, pa.string())}))
+        rows = con.execute(
+            "SELECT DISTINCT coalesce(received_on, submitted_on) FROM read_parquet(?) "
+            "WHERE dossier_id IN (SELECT dossier_id FROM _ids)",
+            [[str(f) for f in files]],
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows if r[0] is not None]
 
 
 class IdRegister:
@@ -95,10 +132,18 @@ class IdRegister:
 
     def _state(self) -> dict[str, object] | None:
         path = self.folder / "state.json"
-        if not path.is_file() or not (self.folder / "hashes.npy").is_file():
+        parts = ("hashes.npy", "duplicates.parquet")
+        if not path.is_file() or not all((self.folder / p).is_file() for p in parts):
             return None
-        state: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-        if state.get("format") != _FORMAT or state.get("duckdb") != duckdb.__version__:
+        try:
+            state: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if (
+            not isinstance(state, dict)
+            or state.get("format") != _FORMAT
+            or state.get("duckdb") != duckdb.__version__
+        ):
             return None
         return state
 
@@ -131,14 +176,21 @@ class IdRegister:
         return pq.read_table(path).column("dossier_id").to_pylist() if path.is_file() else []
 
     def _save(self, hashes: np.ndarray, duplicates: list[str], files: dict[str, list[int]]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        # written beside and renamed, so a reader never sees half a register
-        np.save(self.folder / "hashes.tmp.npy", hashes)
-        (self.folder / "hashes.tmp.npy").replace(self.folder / "hashes.npy")
-        table = pa.table({"dossier_id": pa.array(duplicates, pa.string())})
-        pq.write_table(table, self.folder / "duplicates.tmp.parquet")
-        (self.folder / "duplicates.tmp.parquet").replace(self.folder / "duplicates.parquet")
-        state = {"format": _FORMAT, "duckdb": duckdb.__version__, "files": files}
-        (self.folder / "state.tmp.json").write_text(json.dumps(state), encoding="utf-8")
-        # state last: until it is written, the register reads as out of date and is rebuilt
-        (self.folder / "state.tmp.json").replace(self.folder / "state.json")
+        """Keep the register, if the dataset may be written to; otherwise it is rebuilt in
+        memory next time (a read-only or shared dataset is still checked, only slower)."""
+        # Each part is written beside under a name of this process and renamed, so neither a
+        # reader nor another computation at the same moment sees half a register.
+        mine = f".{os.getpid()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            np.save(self.folder / f"hashes{mine}.npy", hashes)
+            (self.folder / f"hashes{mine}.npy").replace(self.folder / "hashes.npy")
+            table = pa.table({"dossier_id": pa.array(duplicates, pa.string())})
+            pq.write_table(table, self.folder / f"duplicates{mine}.parquet")
+            (self.folder / f"duplicates{mine}.parquet").replace(self.folder / "duplicates.parquet")
+            state = {"format": _FORMAT, "duckdb": duckdb.__version__, "files": files}
+            (self.folder / f"state{mine}.json").write_text(json.dumps(state), encoding="utf-8")
+            # state last: until it is written, the register reads as out of date and is rebuilt
+            (self.folder / f"state{mine}.json").replace(self.folder / "state.json")
+        except OSError:
+            return

@@ -174,7 +174,12 @@ def period_containing(day: date, grain: str) -> Period:
 
 def parse_period(text: str) -> Period:
     match = _PERIOD.match(text.strip())
-    if not match or (match.group(2) and not 1 <= int(match.group(2)) <= 12):
+    # years whose periods (and the period before, for change) stay within the calendar
+    if (
+        not match
+        or not 1900 <= int(match.group(1)) <= 9000
+        or (match.group(2) and not 1 <= int(match.group(2)) <= 12)
+    ):
         raise SipasError(
             "service_index.bad_period",
             f"{text!r} is not a period",

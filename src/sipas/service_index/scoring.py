@@ -2,7 +2,8 @@
 
 Two levels: ``agency`` (province or ministry) and ``unit`` (department, commune, …); units are
 ranked within their agency, agencies among themselves (ties share the best rank). The drill-down
-keeps every indicator's numerator and denominator per unit, period and procedure.
+by procedure keeps the procedure indicators' numerators and denominators and each procedure's
+dossiers per unit and period; with the engine's sums per procedure, every indicator's.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ form, the answers as typed and every problem next to its field.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -159,7 +160,8 @@ def _remember(request: Request, survey: str, values: dict[str, Any]) -> None:
     request.session["clerk_sticky"] = sticky
 
 
-# A session cookie holds about 4 KB: a paper form's codes fit, long free texts may not.
+# A session cookie holds about 4 KB, signed and in base64 of JSON with non-ASCII letters
+# escaped: a paper form's codes fit, long free texts may not (they are then not carried over).
 _TYPED_LIMIT = 2_000
 
 
@@ -171,7 +173,7 @@ async def clerk_post(request: Request, survey: str) -> Response:
     if action.startswith("lang:"):
         # The language switch: nothing is stored; the fields typed come back in the other language.
         typed = {k: v for k, v in values.items() if isinstance(v, str) and v}
-        if sum(len(k) + len(v) for k, v in typed.items()) <= _TYPED_LIMIT:
+        if len(json.dumps(typed)) <= _TYPED_LIMIT:  # the size the cookie will carry
             request.session["clerk_typed"] = {survey: typed}
         wanted = action.removeprefix("lang:")
         target = wanted if wanted in LANGS else lang_of(request)
