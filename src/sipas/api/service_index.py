@@ -146,6 +146,13 @@ def _detailed(root: Path, key: str) -> bool:
     return bool(read_meta(root / key).get("procedures", True))
 
 
+def procedure_detail(
+    data: Path, period: str, framework: str = "service-766", out: Path | None = None
+) -> bool:
+    """Whether a stored period's drill-down by procedure holds every indicator."""
+    return _detailed(results_root(data, out, framework), parse_period(period).key)
+
+
 def read_meta(folder: Path) -> dict[str, Any]:
     """A stored period's ``meta.json``; empty when missing or unreadable."""
     try:
@@ -357,28 +364,58 @@ def service_index_results(
     ]
 
 
+def procedure_drill_down(
+    fine: pd.DataFrame, by: str, code: str, indicators: list[str]
+) -> list[dict[str, Any]]:
+    """The stored drill-down (``procedures.parquet``) of one unit (``by`` ``unit_code``) or of
+    every unit of an agency (``agency_code``), summed per procedure: its dossiers and each
+    stored indicator's numerator, denominator and ratio; the busiest procedure first."""
+    fine = fine[fine[by] == code]
+    values = [c for c in fine.columns if c.endswith(("_num", "_den")) or c == "dossiers"]
+    sums = fine.groupby("procedure_code")[values].sum()
+    rows: list[dict[str, Any]] = []
+    for procedure, record in sums.iterrows():
+        found = {}
+        for indicator in indicators:
+            num, den = record.get(f"{indicator}_num"), record.get(f"{indicator}_den")
+            if num is None or den is None or not den:
+                continue
+            found[indicator] = {
+                "numerator": int(num),
+                "denominator": int(den),
+                "ratio": float(num) / float(den),
+            }
+        if found or record.get("dossiers"):
+            rows.append(
+                {
+                    "procedure": str(procedure),
+                    "dossiers": int(record.get("dossiers", 0)),
+                    "indicators": found,
+                }
+            )
+    rows.sort(key=lambda r: (-r["dossiers"], r["procedure"]))
+    return rows
+
+
 def _drill_down(folder: Path, unit: str, names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
     fine = pd.read_parquet(folder / "procedures.parquet")
-    is_agency = (fine.agency_code == unit).any()
-    fine = fine[(fine.agency_code if is_agency else fine.unit_code) == unit]
-    if fine.empty:
+    by = "agency_code" if (fine.agency_code == unit).any() else "unit_code"
+    if not (fine[by] == unit).any():
         raise SipasError(
             "service_index.unknown_unit", f"no results for unit {unit}", "check the code"
         )
-    sums = fine.drop(columns=["period", "agency_code", "unit_code"]).groupby("procedure_code").sum()
-    rows = []
-    for procedure, record in sums.iterrows():
-        for code in names:
-            num, den = record.get(f"{code}_num"), record.get(f"{code}_den")
-            if num is None or den is None or not den:
-                continue
-            rows.append(
-                {
-                    "procedure": procedure,
-                    "indicator": code,
-                    "numerator": int(num),
-                    "denominator": int(den),
-                    "ratio": round(float(num) / float(den), 4),
-                }
-            )
-    return rows
+    return [
+        {
+            "procedure": row["procedure"],
+            "indicator": indicator,
+            "numerator": values["numerator"],
+            "denominator": values["denominator"],
+            "ratio": round(values["ratio"], 4),
+        }
+        for row in sorted(procedure_drill_down(fine, by, unit, list(names)), key=_by_procedure)
+        for indicator, values in row["indicators"].items()
+    ]
+
+
+def _by_procedure(row: dict[str, Any]) -> str:
+    return str(row["procedure"])

@@ -20,7 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from sipas.api.service_index import read_meta, results_root, stored_periods
+from sipas.api.service_index import (
+    procedure_drill_down,
+    read_meta,
+    results_root,
+    stored_periods,
+)
 from sipas.errors import SipasError
 from sipas.geo import provinces_on
 from sipas.service_index import ServiceFramework, load_framework, parse_period
@@ -245,32 +250,9 @@ def _trend(
 def _procedures(folder: Path, level: str, code: str, fw: ServiceFramework) -> list[dict[str, Any]]:
     """The drill-down: each procedure's dossiers and the numerator, denominator and ratio of
     every indicator stored by procedure, summed over the unit (or every unit of the agency)."""
-    fine = _read(folder, "procedures")
-    fine = fine[(fine.agency_code if level == "agency" else fine.unit_code) == code]
-    value_columns = [c for c in fine.columns if c.endswith(("_num", "_den")) or c == "dossiers"]
-    sums = fine.groupby("procedure_code")[value_columns].sum()
-    rows: list[dict[str, Any]] = []
-    for procedure, record in sums.iterrows():
-        indicators = {}
-        for ind in fw.indicators:
-            num, den = record.get(f"{ind.code}_num"), record.get(f"{ind.code}_den")
-            if num is None or den is None or not den:
-                continue
-            indicators[ind.code] = {
-                "numerator": int(num),
-                "denominator": int(den),
-                "ratio": float(num) / float(den),
-            }
-        if indicators or record.get("dossiers"):
-            rows.append(
-                {
-                    "procedure": str(procedure),
-                    "dossiers": int(record.get("dossiers", 0)),
-                    "indicators": indicators,
-                }
-            )
-    rows.sort(key=lambda r: (-r["dossiers"], r["procedure"]))
-    return rows
+    by = "agency_code" if level == "agency" else "unit_code"
+    codes = [ind.code for ind in fw.indicators]
+    return procedure_drill_down(_read(folder, "procedures"), by, code, codes)
 
 
 def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) -> dict[str, Any]:

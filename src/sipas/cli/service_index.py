@@ -249,6 +249,11 @@ def results_command(
         out=out,
     )
     emit(rows, fmt)
+    if by_procedure and fmt == "table" and not api.procedure_detail(data, period, framework, out):
+        click.echo(
+            "this period was computed without the dossier indicators by procedure: "
+            "run `sipas service-index compute … --procedures` for them"
+        )
 
 
 COMMANDS.extend([dossiers, service_index])
