@@ -39,3 +39,12 @@ def escape_formula(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def two_lines(name: str, newline: str = "\n") -> str:
+    """A long name on two lines, split at the space nearest its middle (for a map's tile)."""
+    if len(name) <= 9 or " " not in name:
+        return name
+    spaces = [i for i, ch in enumerate(name) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
+    return name[:cut] + newline + name[cut + 1 :]

@@ -131,9 +131,7 @@ def import_file(
     The survey is created (year and geography from the first interview date) when it does not
     exist. Importing the same or a corrected file again adds only what is new.
     """
-    survey = _framework(framework)
-    source = read_source(path)
-    return _import(db, source, survey, survey_code, period, actor, progress)
+    return import_source(db, read_source(path), framework, survey_code, period, actor, progress)
 
 
 def import_odk(

@@ -301,15 +301,19 @@ def append_dossiers(
     }
 
 
-def _stored(root: Path, period: str) -> Path:
+def stored_folder(root: Path, period: str) -> Path:
+    """The folder of a stored period's results; a period without them is refused, naming the
+    periods there are and the command that computes it (no server path: pages show this)."""
     key = parse_period(period).key
     folder = root / key
     if not (folder / "scores.parquet").is_file():
         have = ", ".join(stored_periods(root)) or "none"
         raise SipasError(
             "service_index.no_results",
-            f"no stored results for {key} in {root}",
-            f"run `sipas service-index compute --period {key}` first (stored: {have})",
+            f"no stored service-index results for {key}",
+            f"choose a stored period ({have}), or compute it with "
+            f"`sipas service-index compute --period {key}`",
+            period=key,
         )
     return folder
 
@@ -335,7 +339,7 @@ def service_index_results(
 ) -> list[dict[str, Any]]:
     """Stored results: ranking of a level; one unit's indicators; or its drill-down by procedure."""
     root = results_root(data, out, framework)
-    folder = _stored(root, period)
+    folder = stored_folder(root, period)
     key = folder.name
     if unit is None:
         return summary_rows(root, [key], level, agency)

@@ -24,6 +24,7 @@ from sipas.api.service_index import (
     procedure_drill_down,
     read_meta,
     results_root,
+    stored_folder,
     stored_periods,
 )
 from sipas.errors import SipasError
@@ -134,21 +135,6 @@ def _base(data: Path, framework: str) -> dict[str, Any]:
     }
 
 
-def _stored_folder(root: Path, period: str, periods: list[dict[str, Any]]) -> Path:
-    key = parse_period(period).key
-    folder = root / key
-    if not (folder / "scores.parquet").is_file():
-        have = ", ".join(p["period"] for p in periods) or "none"
-        raise SipasError(
-            "service_index.no_results",
-            f"no stored service-index results for {key}",
-            f"choose a stored period ({have}), or compute it with "
-            f"`sipas service-index compute --period {key}`",
-            period=key,
-        )
-    return folder
-
-
 def published(data: Path, framework: str = FRAMEWORK) -> dict[str, Any]:
     """The stored periods and whether the dataset is synthetic (no result file is read)."""
     return {"periods": _periods(results_root(data, None, framework)), **dataset_info(data)}
@@ -176,7 +162,7 @@ def ranking(data: Path, period: str | None = None, framework: str = FRAMEWORK) -
     if not periods and period is None:
         return view
     key = parse_period(period).key if period else _default_period(periods)
-    folder = _stored_folder(root, key, periods)
+    folder = stored_folder(root, key)
     fw = load_framework(framework)
     names = _names(periods)
     scores = _read(folder, "scores")
@@ -261,7 +247,7 @@ def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) 
     (an agency's); its total across the months of the year; the drill-down by procedure."""
     root = results_root(data, None, framework)
     periods = _periods(root)
-    folder = _stored_folder(root, period, periods)
+    folder = stored_folder(root, period)
     key = folder.name
     fw = load_framework(framework)
     names = _names(periods)

@@ -18,6 +18,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from sipas.text import two_lines
+
 DPI = 120
 INK = "#1f2a44"
 ACCENT = "#c0392b"
@@ -159,7 +161,7 @@ def tile_map(
         axes.text(
             col + 0.5,
             rows - 1 - row + 0.64,
-            _wrap(names.get(code, code)),
+            two_lines(names.get(code, code)),
             ha="center",
             va="center",
             fontsize=5.2,
@@ -189,15 +191,6 @@ def tile_map(
     bar.tick_params(labelsize=7)
     bar.yaxis.set_major_formatter(lambda x, _: fmt(x))
     return _png(figure)
-
-
-def _wrap(name: str) -> str:
-    """A long name on two lines, split at the space nearest its middle."""
-    if len(name) <= 9 or " " not in name:
-        return name
-    spaces = [i for i, ch in enumerate(name) if ch == " "]
-    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
-    return name[:cut] + "\n" + name[cut + 1 :]
 
 
 def _square(x: float, y: float, face: Any, edge: str, width: float) -> Rectangle:

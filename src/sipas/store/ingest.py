@@ -18,19 +18,9 @@ import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from sipas.store.schema import import_batches, quarantined_rows, response_flags, responses
+from sipas.store.surveys import DESIGN_COLUMNS
 
-DESIGN = (
-    "survey_id",
-    "respondent_key",
-    "province_code",
-    "province_key",
-    "commune",
-    "village",
-    "stratum",
-    "psu",
-    "weight",
-    "interview_date",
-)
+DESIGN = ("survey_id", *DESIGN_COLUMNS)  # the columns of a response row besides its answers
 
 
 def start_batch(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sipas.text import two_lines
+
 _FONT = {"family": "system-ui, 'Segoe UI', 'Noto Sans', sans-serif", "size": 12}
 
 
@@ -61,15 +63,6 @@ def ranking_dots(rows: list[dict[str, Any]], national: float | None, title: str)
     }
 
 
-def _wrapped(name: str) -> str:
-    """A long name on two lines (at the space nearest its middle) so it fits on its tile."""
-    if len(name) <= 9 or " " not in name:
-        return name
-    spaces = [i for i, ch in enumerate(name) if ch == " "]
-    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
-    return name[:cut] + "<br>" + name[cut + 1 :]
-
-
 def tile_map(
     rows: list[dict[str, Any]],
     layout: list[dict[str, Any]],
@@ -90,7 +83,7 @@ def tile_map(
             continue
         r, c = place[row["code"]]
         z[r][c] = row["estimate"]
-        text[r][c] = f"<b>{row['code']}</b><br>{_wrapped(row['name'])}"
+        text[r][c] = f"<b>{row['code']}</b><br>{two_lines(row['name'], '<br>')}"
         tips[r][c] = hover.get(row["code"], row["name"])
     return {
         "data": [
