@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -197,6 +198,52 @@ def all_ids_repeated(dataset: Dataset, ids: pd.Series) -> np.ndarray:
     return ids.isin(repeated).to_numpy()
 
 
+# ---- the floor: the per-unit sums as one DuckDB query written by hand ------------------------
+
+
+def floor_sums(dataset: Dataset, periods: list[Period]) -> pd.DataFrame:
+    """benchmarks/service_index_floor.sql over the same months as ``compute_index`` reads (the
+    ones asked for and the month before, for change)."""
+    before = periods[0].previous()
+    needed = [before, *periods] if dataset.files("dossiers", [before]) else periods
+
+    def files(table: str) -> str:
+        return "[" + ", ".join(f"'{f}'" for f in dataset.files(table, needed)) + "]"
+
+    register = dataset.root / REGISTER_FOLDER / "duplicates.parquet"
+    sql = (ROOT / "service_index_floor.sql").read_text()
+    for name, value in {
+        "dossiers": files("dossiers"),
+        "supplements": files("supplements"),
+        "complaints": files("complaints"),
+        "duplicates": f"'{register}'",
+        "catalogue": f"'{dataset.catalogue_path}'",
+        "first_day": needed[0].start.isoformat(),
+        "last_day": needed[-1].end.isoformat(),
+    }.items():
+        sql = sql.replace("{" + name + "}", value)
+    con = duckdb.connect()
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")  # as sipas: see engine.py
+    *setup, query = [part for part in sql.split(";") if part.strip()]
+    for statement in setup:
+        con.execute(statement)
+    return con.execute(query).df()
+
+
+def _same_unit_sums(sipas: pd.DataFrame, floor: pd.DataFrame) -> bool:
+    keys = ["period", "unit_code"]
+    floor = floor[floor.period.isin(set(sipas.period))]
+    columns = [c for c in floor.columns if c not in keys]
+    mine = sipas[keys + columns].sort_values(keys, ignore_index=True, na_position="first")
+    floor = floor[keys + columns].sort_values(keys, ignore_index=True, na_position="first")
+    return bool(
+        mine[keys].astype(str).equals(floor[keys].astype(str))
+        and np.array_equal(
+            mine[columns].to_numpy(dtype="int64"), floor[columns].to_numpy(dtype="int64")
+        )
+    )
+
+
 # ---- one measurement per process -------------------------------------------------------------
 
 
@@ -236,6 +283,12 @@ def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
             sums = engine_sums(read_tables(engine, dataset, periods), framework, periods)
             sums.dossiers.drop(columns="procedure_code").to_parquet(sums_file)
             sums.usage.to_parquet(sums_file + ".usage.parquet")
+    elif kind == "floor":  # the per-unit sums as one hand-written DuckDB query
+        sums = floor_sums(dataset, periods)
+        out["seconds"] = round(time.perf_counter() - started, 2)
+        out["groups"] = len(sums)
+        if sums_file and Path(sums_file).is_file():
+            out["same_sums_as_sipas"] = _same_unit_sums(pd.read_parquet(sums_file), sums)
     elif kind == "pandas":
         units, usage = pandas_sums(dataset, framework, periods)
         out["seconds"] = round(time.perf_counter() - started, 2)
