@@ -113,7 +113,7 @@ def dossier_sums(
     conditions' columns: multiplying small integers is cheaper for the engine than evaluating
     every conjunction afresh inside each sum. Identical sums are computed once: the second value
     maps each output column to the aggregate that holds it."""
-    flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates)
+    flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates, tell_units=False)
     t = dossier_facts(flagged, periods, tables.complaints, tables.supplements)
     key = "_pair" if level == "procedure" else "_unit"
     valid, online, paid = Condition("_valid", "_valid"), *_USAGE_CONDITIONS
@@ -160,7 +160,7 @@ def dossier_sums(
 def usage_sums(tables: Tables, periods: list[Period]) -> ir.Table:
     """Per period index and catalogue pair: valid dossiers, online, paid online — what the
     procedure indicators need. Only the row checks, none of the facts: a cheap pass."""
-    flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates)
+    flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates, tell_units=False)
     t = with_periods(flagged, flagged.received_on.fill_null(flagged.submitted_on), periods, False)
     t = t.filter(t._valid)
     return t.group_by(["_pidx", "_pair"]).aggregate(
