@@ -97,10 +97,6 @@ def _condition_columns(framework: ServiceFramework, scope: str) -> list[str]:
     return sorted(names - set(KEYS))
 
 
-def _count(condition: Any) -> Any:
-    return ibis.ifelse(condition, 1, 0).cast("int64").sum()
-
-
 def dossier_sums(
     tables: Tables, framework: ServiceFramework, periods: list[Period], level: str = "unit"
 ) -> tuple[ir.Table, dict[str, str]]:
@@ -109,10 +105,9 @@ def dossier_sums(
     counts, and the rows excluded by the checks. Rows outside the catalogue have no unit or pair;
     they count only as excluded.
 
-    Each condition becomes a 0/1 column once, and a count is the sum of the product of its
-    conditions' columns: multiplying small integers is cheaper for the engine than evaluating
-    every conjunction afresh inside each sum. Identical sums are computed once: the second value
-    maps each output column to the aggregate that holds it."""
+    Each condition becomes a column once, and a count is a COUNT filtered on its conditions
+    (an 8-byte state per group, where a SUM keeps 16); equal counts are computed once: the
+    second value maps each output column to the aggregate that holds it."""
     flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates, tell_units=False)
     t = dossier_facts(flagged, periods, tables.complaints, tables.supplements)
     key = "_pair" if level == "procedure" else "_unit"
@@ -127,7 +122,7 @@ def dossier_sums(
     wanted["online_dossiers"] = ((valid, online), None)
     wanted["paid_online_dossiers"] = ((valid, paid), None)
     wanted["excluded"] = ((Condition("not _valid", "_valid", "not"),), None)
-    atoms: dict[str, str] = {}  # condition text -> its 0/1 column
+    atoms: dict[str, str] = {}  # condition text -> its column
     for conditions, _ in wanted.values():
         for condition in conditions:
             atoms.setdefault(condition.text, f"_a{len(atoms)}")
@@ -137,7 +132,7 @@ def dossier_sums(
         "_pidx",
         key,
         *values,
-        **{atoms[text]: by_text[text].evaluate(t).cast("int8") for text in atoms},
+        **{atoms[text]: by_text[text].evaluate(t) for text in atoms},
     )
     # Joining the (tiny) period table only now is what makes the engine compute each column
     # once, below the join: without it DuckDB inlines every condition into each sum using it.
@@ -146,14 +141,16 @@ def dossier_sums(
     source: dict[str, str] = {}
     seen: dict[tuple[tuple[str, ...], str | None], str] = {}
     for name, (conditions, value) in wanted.items():
-        factors = tuple(sorted({atoms[c.text] for c in conditions}))
-        if (factors, value) not in seen:  # equal sums are summed once
-            seen[factors, value] = name
-            product = t[value] if value else t[factors[0]]
-            for column in factors[1 if not value else 0 :]:
-                product = product * t[column]
-            metrics[name] = product.cast("int64").sum() if value else product.sum()
-        source[name] = seen[factors, value]
+        parts = tuple(sorted({atoms[c.text] for c in conditions}))
+        if (parts, value) not in seen:  # equal sums are summed once
+            seen[parts, value] = name
+            met = t[parts[0]]
+            for column in parts[1:]:
+                met = met & t[column]
+            metrics[name] = (
+                ibis.ifelse(met, t[value], 0).cast("int64").sum() if value else t.count(where=met)
+            )
+        source[name] = seen[parts, value]
     return t.group_by(["_pidx", key]).aggregate(**metrics), source
 
 
@@ -163,10 +160,12 @@ def usage_sums(tables: Tables, periods: list[Period]) -> ir.Table:
     flagged = with_catalogue(tables.dossiers, tables.catalogue, tables.duplicates, tell_units=False)
     t = with_periods(flagged, flagged.received_on.fill_null(flagged.submitted_on), periods, False)
     t = t.filter(t._valid)
+    # COUNT with a filter keeps an 8-byte state per group where SUM keeps 16: with hundreds of
+    # thousands of groups, that halves the memory the engine scatters into
     return t.group_by(["_pidx", "_pair"]).aggregate(
         dossiers=t.count(),
-        online_dossiers=_count(t.channel == 2),
-        paid_online_dossiers=_count(t.fee_paid_online > 0),
+        online_dossiers=t.count(where=t.channel == 2),
+        paid_online_dossiers=t.count(where=t.fee_paid_online > 0),
     )
 
 
@@ -177,10 +176,8 @@ def complaint_sums(
     metrics: dict[str, Any] = {}
     for ind in framework.in_scope("complaint"):
         den = all_of(ind.denominator, t)
-        metrics[f"{ind.code}_num"] = (
-            ibis.ifelse(den & all_of(ind.numerator, t), 1, 0).cast("int64").sum()
-        )
-        metrics[f"{ind.code}_den"] = ibis.ifelse(den, 1, 0).cast("int64").sum()
+        metrics[f"{ind.code}_num"] = t.count(where=den & all_of(ind.numerator, t))
+        metrics[f"{ind.code}_den"] = t.count(where=den)
     return t.group_by(["period", "unit_code"]).aggregate(**metrics)
 
 

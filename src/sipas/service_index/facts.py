@@ -17,6 +17,7 @@ Procedure facts (per catalogue row and period): ``in_force`` (decided by E), ``p
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import ibis  # type: ignore[import-untyped, unused-ignore]
@@ -38,15 +39,6 @@ _ZERO_FILLED = (
 )
 
 
-def _period_index(day: ir.DateValue, grain: str) -> ir.IntegerValue:
-    year = day.year().cast("int64")
-    if grain == "month":
-        return year * 12 + day.month().cast("int64") - 1
-    if grain == "quarter":
-        return year * 4 + day.quarter().cast("int64") - 1
-    return year
-
-
 def period_index(period: Period) -> int:
     """The integer a period is known by inside the engine (months since year 0, and so on)."""
     start = period.start
@@ -65,24 +57,35 @@ def period_keys(periods: list[Period]) -> ir.Table:
     )
 
 
+def _calendar(periods: list[Period]) -> ir.Table:
+    """Every day of ``periods``: the date (``_on``), its number (``_day``), its period's index
+    (``_pidx``) and last day's number (``period_end``)."""
+    days = [
+        (p.start + timedelta(days=n), p) for p in periods for n in range((p.end - p.start).days + 1)
+    ]
+    return ibis.memtable(
+        {
+            "_on": [day for day, _ in days],
+            "_day": [day_number(day) for day, _ in days],
+            "_pidx": [period_index(p) for _, p in days],
+            "period_end": [p.end_day for _, p in days],
+        },
+        schema={"_on": "date", "_day": "int64", "_pidx": "int64", "period_end": "int64"},
+    )
+
+
 def with_periods(
     table: ir.Table, day: ir.DateValue, periods: list[Period], keyed: bool = True
 ) -> ir.Table:
     """Rows whose ``day`` falls in one of ``periods`` (one grain), with ``period_end`` (a day
-    number), ``_day`` (the day's number) and ``period`` (or, unless ``keyed``, ``_pidx``)."""
-    grains = {p.grain for p in periods}
-    if len(grains) != 1:
+    number), ``_day`` (the day's number) and ``period`` (or, unless ``keyed``, ``_pidx``).
+
+    One join with the periods' days (a few hundred rows a year) both keeps the rows inside the
+    periods and gives each its period: cheaper for the engine than computing them per row."""
+    if len({p.grain for p in periods}) != 1:
         raise ValueError("periods of one grain at a time")
-    calendar = ibis.memtable(
-        {"_pidx": [period_index(p) for p in periods], "period_end": [p.end_day for p in periods]},
-        schema={"_pidx": "int64", "period_end": "int64"},
-    )
-    lo, hi = min(p.start for p in periods), max(p.end for p in periods)
-    table = table.filter(day.between(lo, hi))
-    table = table.mutate(
-        _day=day.epoch_days().cast("int64"), _pidx=_period_index(day, grains.pop())
-    )
-    table = table.inner_join(calendar, "_pidx")
+    calendar = _calendar(periods)
+    table = table.inner_join(calendar, day == calendar._on).drop("_on")
     return table.inner_join(period_keys(periods), "_pidx").drop("_pidx") if keyed else table
 
 
