@@ -284,7 +284,7 @@ def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
         if sums_file:  # the engine's sums, for the pandas run to compare with
             sums = engine_sums(read_tables(engine, dataset, periods), framework, periods)
             sums.dossiers.drop(columns="procedure_code").to_parquet(sums_file)
-            sums.usage.to_parquet(sums_file + ".usage.parquet")
+            sums.usage.drop(columns="_pair").to_parquet(sums_file + ".usage.parquet")
     elif kind == "floor":  # the per-unit sums as one hand-written DuckDB query
         sums = floor_sums(dataset, periods)
         out["seconds"] = round(time.perf_counter() - started, 2)

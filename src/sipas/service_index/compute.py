@@ -186,7 +186,7 @@ class Sums:
     """What the engine returns: small pandas tables."""
 
     dossiers: pd.DataFrame  # KEYS (procedure_code None at unit level) + sums + usage + excluded
-    usage: pd.DataFrame  # KEYS + dossiers, online_dossiers, paid_online_dossiers
+    usage: pd.DataFrame  # KEYS + _pair (the catalogue row) + dossiers, online_dossiers, …
     complaints: pd.DataFrame  # period, unit_code + <code>_num/_den
     catalogue: pd.DataFrame
     level: str  # of ``dossiers``: "unit" or "procedure"
@@ -228,12 +228,15 @@ def engine_sums(
     for name, holder in source.items():
         dossiers[name] = grouped[holder].fillna(0).to_numpy(dtype="int64")
     if procedures:
-        usage = dossiers[dossiers.procedure_code.notna()][[*KEYS, *USAGE]]
+        listed = dossiers.procedure_code.notna().to_numpy()
+        usage = dossiers[listed][[*KEYS, *USAGE]]
+        usage["_pair"] = grouped["_pair"].to_numpy()[listed].astype("int64")
     else:
         counted = usage_sums(tables, periods).to_pandas()
         usage = _with_codes(counted, catalogue, periods, "_pair")
         for name in USAGE:
             usage[name] = counted[name].to_numpy(dtype="int64")
+        usage["_pair"] = counted["_pair"].to_numpy(dtype="int64")
     complaint_codes = [i.code for i in framework.in_scope("complaint")]
     if tables.complaints is not None:
         complaints = complaint_sums(tables.complaints, framework, periods).to_pandas()

@@ -22,6 +22,7 @@ from typing import Any
 
 import ibis  # type: ignore[import-untyped, unused-ignore]
 import ibis.expr.types as ir  # type: ignore[import-untyped, unused-ignore]
+import numpy as np
 import pandas as pd
 
 from sipas.service_index.checks import one_of
@@ -174,22 +175,27 @@ def _days(series: pd.Series) -> pd.Series:
 def procedure_facts(
     catalogue: pd.DataFrame, usage: pd.DataFrame, periods: list[Period], publish_days: int
 ) -> pd.DataFrame:
-    """Catalogue rows × periods with the procedure facts; ``usage`` has per (period, unit,
-    procedure) counts ``dossiers``, ``online_dossiers``, ``paid_online_dossiers``."""
-    frame = pd.DataFrame(
-        {
-            "period": [p.key for p in periods],
-            "period_start": [p.start_day for p in periods],
-            "period_end": [p.end_day for p in periods],
-        }
-    )
+    """Catalogue rows × periods (catalogue row by row, each with every period) with the
+    procedure facts; ``usage`` has per period and catalogue row (``_pair``, the row's position)
+    the counts ``dossiers``, ``online_dossiers``, ``paid_online_dossiers``."""
+    rows, k = len(catalogue), len(periods)
     dated = catalogue.assign(  # day numbers once per catalogue row, not once per period
         _decided=_days(catalogue.decided_on),
         _published=_days(catalogue.published_on),
         _amended=_days(catalogue.amended_on),
         _amendment=_days(catalogue.amendment_published_on),
     )
-    t = dated.merge(frame, how="cross")
+    t = dated.iloc[np.repeat(np.arange(rows), k)].reset_index(drop=True)
+    t["period"] = np.tile(np.array([p.key for p in periods], dtype=object), rows)
+    t["period_start"] = np.tile([p.start_day for p in periods], rows)
+    t["period_end"] = np.tile([p.end_day for p in periods], rows)
+    # each count lands on its row by position: catalogue row × k + the period's place
+    place = pd.Categorical(usage.period, categories=[p.key for p in periods]).codes
+    at = usage["_pair"].to_numpy(dtype="int64") * k + place.astype("int64")
+    for column in ("dossiers", "online_dossiers", "paid_online_dossiers"):
+        counts = np.zeros(rows * k, dtype="int64")
+        np.add.at(counts, at, usage[column].to_numpy(dtype="int64"))
+        t[column] = counts
     decided, published = t.pop("_decided"), t.pop("_published")
     amended, amendment = t.pop("_amended"), t.pop("_amendment")
     t["in_force"] = (decided <= t.period_end).fillna(False).astype(bool)
@@ -201,13 +207,6 @@ def procedure_facts(
         & (amendment <= t.period_end).fillna(False)
         & (amendment - amended <= publish_days).fillna(False)
     )
-    counts = ["dossiers", "online_dossiers", "paid_online_dossiers"]
-    t = t.merge(
-        usage[["period", "unit_code", "procedure_code", *counts]],
-        on=["period", "unit_code", "procedure_code"],
-        how="left",
-    )
-    t[counts] = t[counts].fillna(0).astype("int64")
     t["received_online"] = t.online_dossiers > 0
     t["paid_online_any"] = t.paid_online_dossiers > 0
     for column in ("has_fee", "payment_integrated", "population_db_connected", "content_complete"):

@@ -44,7 +44,7 @@ def _procedure_sums(sums: Sums, framework: ServiceFramework, periods: list[Perio
         den = all_of(ind.denominator, facts)
         out[f"{ind.code}_den"] = den.astype("int64")
         out[f"{ind.code}_num"] = (den & all_of(ind.numerator, facts)).astype("int64")
-    if not out.duplicated(KEYS).any():  # a catalogue lists each unit's procedure once
+    if not sums.catalogue.duplicated(["unit_code", "procedure_code"]).any():  # listed once each
         return out
     return out.groupby(KEYS, as_index=False).sum()
 
