@@ -206,7 +206,7 @@ def compute_service_index(
     procedures: bool = False,
 ) -> dict[str, Any]:
     """Score ``period`` (or each month/quarter of it), store the results, return the agencies.
-    ``procedures``: the drill-down by procedure with every dossier indicator (slower)."""
+    ``procedures``: the drill-down by procedure with every dossier indicator (more memory, larger results)."""
     whole = parse_period(period)
     if each is not None and each not in GRAINS:
         raise SipasError("service_index.bad_grain", f"unknown grain {each!r}", f"use {GRAINS}")

@@ -177,8 +177,8 @@ def service_index() -> None:
     "--procedures/--no-procedures",
     default=False,
     show_default=True,
-    help="Drill down by procedure on every indicator (slower); by default the procedure "
-    "indicators and dossier counts per procedure.",
+    help="Drill down by procedure on every indicator (more memory, larger results); "
+    "by default the procedure indicators and dossier counts per procedure.",
 )
 @_framework
 @_out

@@ -219,7 +219,8 @@ def engine_sums(
     procedures: bool = False,
 ) -> Sums:
     """The engine's sums, per unit, or per unit and procedure when ``procedures`` (the full
-    drill-down; dearer: hundreds of thousands of groups instead of thousands)."""
+    drill-down: hundreds of thousands of groups instead of thousands, in one pass instead of
+    two; more memory, and twice the columns per procedure)."""
     level = "procedure" if procedures else "unit"
     expr, source = dossier_sums(tables, framework, periods, level)
     grouped = expr.to_pandas()

@@ -27,8 +27,8 @@ def compute_index(
     """Scores for ``periods`` (one grain), with change on the period before the first.
 
     With ``procedures`` the drill-down by procedure holds every dossier indicator too (the
-    engine then sums per procedure: hundreds of thousands of groups instead of thousands);
-    without it, the procedure indicators and each procedure's dossier counts."""
+    engine then sums per procedure: hundreds of thousands of groups instead of thousands, and
+    more memory); without it, the procedure indicators and each procedure's dossier counts."""
     dataset = dataset if isinstance(dataset, Dataset) else Dataset(Path(dataset))
     framework = framework or builtin_framework()
     wanted = sorted(set(periods))
