@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -89,38 +90,32 @@ def _confirm(con: duckdb.DuckDBPyConnection, files: list[Path], suspects: np.nda
     return sorted(r[0] for r in rows)
 
 
-def ids_present(files: list[Path], ids: list[str]) -> set[str]:
-    """Which of ``ids`` some row of ``files`` already holds."""
-    if not ids or not files:
-        return set()
-    con = duckdb.connect()
-    try:
-        con.register("_ids", pa.table({"dossier_id": pa.array(ids, pa.string())}))
-        rows = con.execute(
-            "SELECT DISTINCT dossier_id FROM read_parquet(?) "
-            "WHERE dossier_id IN (SELECT dossier_id FROM _ids)",
-            [[str(f) for f in files]],
-        ).fetchall()
-    finally:
-        con.close()
-    return {r[0] for r in rows}
-
-
-def days_of(files: list[Path], ids: list[str]) -> list[date]:
-    """The days (received, else submitted) of every row of ``files`` holding one of ``ids``."""
+def _distinct_where_id(files: list[Path], ids: list[str], column: str) -> list[Any]:
+    """The distinct values of ``column`` over the rows of ``files`` holding one of ``ids``."""
     if not ids or not files:
         return []
     con = duckdb.connect()
     try:
         con.register("_ids", pa.table({"dossier_id": pa.array(ids, pa.string())}))
         rows = con.execute(
-            "SELECT DISTINCT coalesce(received_on, submitted_on) FROM read_parquet(?) "
+            f"SELECT DISTINCT {column} FROM read_parquet(?) "
             "WHERE dossier_id IN (SELECT dossier_id FROM _ids)",
             [[str(f) for f in files]],
         ).fetchall()
     finally:
         con.close()
-    return [r[0] for r in rows if r[0] is not None]
+    return [r[0] for r in rows]
+
+
+def ids_present(files: list[Path], ids: list[str]) -> set[str]:
+    """Which of ``ids`` some row of ``files`` already holds."""
+    return set(_distinct_where_id(files, ids, "dossier_id"))
+
+
+def days_of(files: list[Path], ids: list[str]) -> list[date]:
+    """The days (received, else submitted) of every row of ``files`` holding one of ``ids``."""
+    days = _distinct_where_id(files, ids, "coalesce(received_on, submitted_on)")
+    return [day for day in days if day is not None]
 
 
 class IdRegister:
