@@ -29,13 +29,18 @@ def test_python_m_sipas_shows_help(tmp_path: Path) -> None:
 
 
 def test_user_error_is_one_clean_line_without_traceback(tmp_path: Path) -> None:
-    result = _python_m("frameworks", "show", "sipas-gen9", cwd=tmp_path)
+    result = _python_m("--lang", "en", "frameworks", "show", "sipas-gen9", cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("error: no built-in framework or file called 'sipas-gen9'")
     assert "[framework.unknown]" in lines[0]
     assert lines[1].strip().startswith("hint:")
+    # Vietnamese first: the same declaration, in the default language.
+    result = _python_m("frameworks", "show", "sipas-gen9", cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("lỗi: ") and lines[0].endswith("[framework.unknown]")
+    assert lines[1].strip().startswith("gợi ý:")
 
 
 def test_unexpected_error_hides_traceback_unless_debug(

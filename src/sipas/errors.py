@@ -1,32 +1,81 @@
 """The one error type users see.
 
-Every failure a user can cause or fix is a :class:`SipasError` with a stable ``code``, a ``message``
-that says what went wrong and where, and a ``hint`` that says what to do. The CLI prints it as one
-line, the web API as one JSON body; tracebacks are for ``--debug`` only.
+Every failure a user can cause or fix is a :class:`SipasError` with a stable ``code`` and the
+named values its message needs. What it says — the message and the hint, in Vietnamese and in
+English — and its HTTP status are declared once per code in :mod:`sipas.messages`
+(``messages/data/errors/``); the CLI prints it as one line, the web as a page or one JSON body,
+each in its user's language. Tracebacks are for ``--debug`` only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+from pathlib import PurePath
 from typing import Any
 
 
 class SipasError(Exception):
-    """A problem the user can understand and act on."""
+    """A problem the user can understand and act on: ``SipasError("geo.unknown_name", name=n)``."""
 
-    def __init__(self, code: str, message: str, hint: str | None = None, **details: Any) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, /, *legacy: str | None, **values: Any) -> None:
+        super().__init__(code)
         self.code = code
-        self.message = message
-        self.hint = hint
-        self.details = details
+        self.values: dict[str, Any] = values
+        # TRANSITION: an English message and hint given in place of a declaration.
+        self._legacy = (*legacy, None, None)[:2] if legacy else None
 
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.hint:
-            body["hint"] = self.hint
-        if self.details:
-            body["details"] = self.details
+    def text(self, lang: str = "en") -> tuple[str, str | None]:
+        """The message and hint in ``lang``."""
+        if self._legacy is not None:
+            return str(self._legacy[0]), self._legacy[1]
+        from sipas.messages import render
+
+        return render(self.code, self.values, lang)
+
+    @property
+    def message(self) -> str:
+        return self.text("en")[0]
+
+    @property
+    def hint(self) -> str | None:
+        return self.text("en")[1]
+
+    @property
+    def details(self) -> dict[str, Any]:  # TRANSITION: the values' old name
+        return self.values
+
+    @property
+    def status(self) -> int:
+        """The HTTP status the web answers with."""
+        from sipas.messages import declaration
+
+        found = declaration(self.code)
+        return found.status if found is not None else 400
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The one JSON error body: code, message and hint in ``lang``, and the values."""
+        message, hint = self.text(lang)
+        body: dict[str, Any] = {"code": self.code, "message": message}
+        if hint:
+            body["hint"] = hint
+        if self.values:
+            body["values"] = plain(self.values)
         return body
 
     def __str__(self) -> str:
-        return f"{self.message} ({self.code})" + (f" — {self.hint}" if self.hint else "")
+        message, hint = self.text("en")
+        return f"{message} ({self.code})" + (f" — {hint}" if hint else "")
+
+
+def plain(value: Any) -> Any:
+    """Values as JSON can carry them (paths and dates as text, phrases rendered in English)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, PurePath | date):
+        return str(value)
+    return str(value)

@@ -58,6 +58,7 @@ def cli(
         config, database_url=database_url, data_dir=data_dir, lang=lang, debug=debug
     )
     ctx.obj = AppContext(settings=settings, config_path=config)
+    _language["chosen"] = settings.lang
 
 
 cli.add_command(change)
@@ -78,18 +79,43 @@ for _command in (*INGEST_COMMANDS, *SERVICE_INDEX_COMMANDS):
     cli.add_command(_command)
 
 
+# The language errors are printed in: the settings' once they are loaded; before that (a
+# settings file that cannot be read), what the command line or the environment asks for.
+_language: dict[str, str] = {}
+
+
+def _language_of(argv: list[str]) -> str:
+    if "chosen" in _language:
+        return _language["chosen"]
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("SIPAS_LANG", "vi")
+
+
+def print_error(error: SipasError, lang: str) -> None:
+    """One line, then the hint: what went wrong, where, and what to do."""
+    from sipas.messages import text
+
+    message, hint = error.text(lang)
+    click.secho(f"{text('cli.error', lang)}: {message} [{error.code}]", fg="red", err=True)
+    if hint:
+        click.echo(f"  {text('cli.hint', lang)}: {hint}", err=True)
+
+
 def _debug_wanted(argv: list[str]) -> bool:
     return "--debug" in argv or os.environ.get("SIPAS_DEBUG", "").lower() in {"1", "true", "yes"}
 
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    _language.clear()
     try:
         cli.main(args=args, prog_name="sipas", standalone_mode=False)
     except SipasError as exc:
-        click.secho(f"error: {exc.message} [{exc.code}]", fg="red", err=True)
-        if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
+        print_error(exc, _language_of(args))
         sys.exit(EXIT_ERROR)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -32,7 +32,7 @@ from sipas.errors import SipasError
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
 from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
-from sipas.web.render import render_error, wants_json
+from sipas.web.render import lang_of, render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +54,10 @@ _STATUS = {
 
 
 def _status_of(error: SipasError) -> int:
+    from sipas.messages import declaration
+
+    if declaration(error.code) is not None:
+        return error.status
     if error.code in _STATUS:
         return _STATUS[error.code]
     if error.code.endswith(
@@ -157,7 +161,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if status == 401 and not wants_json(request) and request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if wants_json(request):
-            return JSONResponse(error.to_dict(), status_code=status)
+            return JSONResponse(error.to_dict(lang_of(request)), status_code=status)
         return render_error(request, status, error)
 
     @app.exception_handler(StarletteHTTPException)
@@ -173,7 +177,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         else:
             found = SipasError("http.error", str(error.detail), None)
         if wants_json(request):
-            return JSONResponse(found.to_dict(), status_code=error.status_code)
+            return JSONResponse(found.to_dict(lang_of(request)), status_code=error.status_code)
         return render_error(request, error.status_code, found)
 
     @app.exception_handler(RequestValidationError)
@@ -186,7 +190,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             fields=fields,
         )
         if wants_json(request):
-            return JSONResponse(found.to_dict(), status_code=422)
+            return JSONResponse(found.to_dict(lang_of(request)), status_code=422)
         return render_error(request, 422, found)
 
     @app.exception_handler(Exception)
@@ -194,7 +198,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         LOG.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
         found = SipasError("internal", "an unexpected error occurred; it has been logged", None)
         if wants_json(request):
-            return JSONResponse(found.to_dict(), status_code=500)
+            return JSONResponse(found.to_dict(lang_of(request)), status_code=500)
         return render_error(request, 500, found)
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -56,11 +56,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
     given = submitted or request.headers.get("x-csrf-token")
     if not expected or not given or not secrets.compare_digest(str(expected), str(given)):
-        raise SipasError(
-            "auth.csrf",
-            "the form's security token is missing or out of date",
-            "reload the page and submit the form again",
-        )
+        raise SipasError("auth.csrf")
 
 
 def current_user(request: Request) -> dict[str, Any] | None:
@@ -78,13 +74,9 @@ def current_user(request: Request) -> dict[str, Any] | None:
 def require_actor(request: Request, roles: tuple[str, ...] | None = None) -> Actor:
     user = current_user(request)
     if user is None:
-        raise SipasError("auth.login_required", "log in to see this page", "use the login page")
+        raise SipasError("auth.login_required")
     if roles is not None and user["role"] not in roles:
-        raise SipasError(
-            "auth.forbidden",
-            f"{user['name']} ({user['role']}) may not use this page",
-            None,
-        )
+        raise SipasError("auth.forbidden.page", user=user["name"], role=user["role"])
     return users_api.actor_for(user)
 
 
@@ -134,6 +126,11 @@ _PAGE_CACHE_SIZE = 256
 
 def error_message(request: Request, error: SipasError) -> tuple[str, str | None]:
     """The error's message and hint in the page's language (Vietnamese from the catalogue)."""
+    from sipas.messages import declaration
+
+    if declaration(error.code) is not None:
+        return error.text(lang_of(request))
+    # TRANSITION: an error still raised with an English message.
     return localise(error.code, error.message, error.hint, error.details, lang_of(request))
 
 
