@@ -1,6 +1,7 @@
 """The layering of ARCHITECTURE.md: imports point downward only.
 
-The pure layers (frameworks, geo, synthetic, text, errors) must not import the database, the web,
+``messages`` (every word sipas says, declared once) is the bottom layer: every package may read it,
+and it imports nothing of sipas. The pure layers (frameworks, geo, synthetic, text, errors) must not import the database, the web,
 the CLI or the orchestration layer, so that a data scientist can use them in a notebook.
 """
 
@@ -15,6 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "sipas"
 
 # Which sipas packages each package may import (besides itself).
 ALLOWED = {
+    "messages": set(),
     "errors": set(),
     "rows": set(),
     "text": set(),
@@ -48,7 +50,12 @@ ALLOWED = {
     },
     "cli": {"errors", "text", "settings", "api", "store", "web", "__init__"},
 }
+# Every package may read the message catalogue, the bottom layer.
+for _package, _allowed in ALLOWED.items():
+    if _package != "messages":
+        _allowed.add("messages")
 PURE = {
+    "messages",
     "rows",
     "errors",
     "text",
