@@ -80,7 +80,7 @@ def test_components_are_placed_in_quadrants_by_the_provinces_medians(survey) -> 
     assert {p.node for p in ranked} == {n.code for n in framework.leaf_components()}
     known = [p for p in ranked if p.importance is not None]
     importance_median = np.median([p.importance for p in known])
-    performance_median = np.median([p.performance for p in ranked])
+    performance_median = np.median([p.performance for p in known])
     for p in known:
         expected = {
             (True, True): "improve_first",
@@ -101,3 +101,48 @@ def test_components_are_placed_in_quadrants_by_the_provinces_medians(survey) -> 
     assert math.isclose(
         civil.importance, (aspects["Q10_4"].estimate + aspects["Q10_5"].estimate) / 2
     )
+
+
+# --- through the CLI on a stored survey --------------------------------------------------------
+
+
+@pytest.fixture
+def stored(run_cli) -> str:  # type: ignore[no-untyped-def]
+    from sipas.api.demo import DemoOptions, run_demo
+    from sipas.settings import load_settings
+    from sipas.store import open_database
+
+    db = open_database(load_settings().resolved_database_url())
+    run_demo(db, DemoOptions(years=(2024,), provinces=("01", "19", "79"), dossiers=0,
+                             respondents_per_province=300))  # fmt: skip
+    return "demo-sipas-2024"
+
+
+def test_the_cli_names_components_and_draws_the_chart(run_cli, stored: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    chart = tmp_path / "quadrant.png"
+    result = run_cli(
+        "priorities", "--survey", stored, "--province", "Thái Nguyên", "--chart", str(chart),
+        "--replicates", "20",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Thủ tục hành chính" in result.output and "service.procedures" not in result.output
+    assert "cải thiện trước" in result.output
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shown = json.loads(
+        run_cli(
+            "priorities",
+            "--survey",
+            stored,
+            "--province",
+            "19",
+            "--replicates",
+            "20",
+            "--format",
+            "json",
+        ).stdout
+    )
+    assert shown["cell"] == "19" and len(shown["components"]) == 9
+    refused = run_cli("priorities", "--survey", stored, "--province", "Hà Giang")
+    assert refused.exit_code == 1 and "[priorities.unknown_cell]" in refused.output

@@ -197,3 +197,51 @@ def _square(x: float, y: float, face: Any, edge: str, width: float) -> Rectangle
     return Rectangle(
         (x + 0.04, y + 0.04), 0.92, 0.92, facecolor=face, edgecolor=edge, linewidth=width
     )
+
+
+@dataclass(frozen=True)
+class QuadrantPoint:
+    """One part of the index: performance with its interval against importance with its own."""
+
+    label: str
+    performance: float
+    performance_low: float
+    performance_high: float
+    importance: float
+    importance_se: float
+    highlight: bool = False  # "improve first"
+
+
+def quadrant(
+    points: Sequence[QuadrantPoint],
+    lines: tuple[float, float],
+    fmt: Formatter,
+    axis_names: tuple[str, str],
+    first_label: str,
+) -> bytes:
+    """Importance (x) against performance (y) with both intervals and ``lines`` (the medians)
+    as the quadrant lines; the "improve first" corner (important, below the median) in the accent."""
+    figure, axes = _new(6.5, 4.6, left=0.12)
+    if not points:
+        return _png(figure)
+    x_mid, y_mid = lines  # the medians the core placed the points by
+    for p in points:
+        colour = ACCENT if p.highlight else INK
+        axes.plot([p.importance, p.importance], [p.performance_low, p.performance_high],
+                  color=colour, linewidth=1, alpha=0.7)  # fmt: skip
+        half = 1.959963984540054 * p.importance_se
+        axes.plot([p.importance - half, p.importance + half], [p.performance, p.performance],
+                  color=colour, linewidth=1, alpha=0.7)  # fmt: skip
+        axes.plot([p.importance], [p.performance], "o", color=colour, markersize=5)
+        axes.annotate(p.label, (p.importance, p.performance), textcoords="offset points",
+                      xytext=(5, 4), fontsize=7, color=colour)  # fmt: skip
+    axes.axvline(x_mid, color=MUTED, linestyle="--", linewidth=0.8)
+    axes.axhline(y_mid, color=MUTED, linestyle="--", linewidth=0.8)
+    axes.text(0.99, 0.01, first_label, transform=axes.transAxes, ha="right", va="bottom",
+              fontsize=8, color=ACCENT)  # fmt: skip
+    axes.set_xlabel(axis_names[0], fontsize=8)
+    axes.set_ylabel(axis_names[1], fontsize=8)
+    axes.xaxis.set_major_formatter(lambda x, _: fmt(x))
+    axes.yaxis.set_major_formatter(lambda x, _: fmt(x))
+    axes.grid(color="#e3e6eb", linewidth=0.6)
+    return _png(figure)

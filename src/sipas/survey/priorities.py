@@ -10,8 +10,8 @@
   component in a design-based regression of overall satisfaction on the respondents' component
   scores (:func:`sipas.survey.regression.svyglm_gaussian`, equal to R's ``svyglm``).
 
-A component is "improve first" when its importance is at or above the province's median and its
-performance below the province's median (the importance–performance quadrant); the list is
+A component is "improve first" when its importance is at or above the median and its performance
+below the median of the province's components whose importance is known (the importance–performance quadrant); the list is
 ranked by importance × (100 − performance).
 """
 
@@ -197,12 +197,22 @@ def rank_priorities(
                 coefficient_se=None if coefficient is None else float(coefficient[1]),
             )
         )
-    known = [p.importance for p in found if p.importance is not None]
-    importance_median = float(np.median(known)) if known else float("nan")
-    performance_median = float(np.median([p.performance for p in found])) if found else 0.0
+    importance_median, performance_median = medians(found)
     placed = [_placed(p, importance_median, performance_median) for p in found]
     placed.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.node))
     return placed
+
+
+def medians(found: list[Priority]) -> tuple[float, float]:
+    """The quadrant lines: median importance and median performance of the components whose
+    importance is known (those placed in the quadrant)."""
+    known = [p for p in found if p.importance is not None]
+    if not known:
+        return float("nan"), float("nan")
+    return (
+        float(np.median([p.importance for p in known])),
+        float(np.median([p.performance for p in known])),
+    )
 
 
 QUADRANTS = {
