@@ -21,6 +21,7 @@ from sipas.cli.par import par
 from sipas.cli.priorities import priorities
 from sipas.cli.report import report
 from sipas.cli.sampling import sample, weights
+from sipas.cli.sensitivity import sensitivity
 from sipas.cli.serve import serve, users
 from sipas.cli.service_index import COMMANDS as SERVICE_INDEX_COMMANDS
 from sipas.cli.settings import settings_command
@@ -70,6 +71,7 @@ cli.add_command(geo)
 cli.add_command(invitations)
 cli.add_command(par)
 cli.add_command(priorities)
+cli.add_command(sensitivity)
 cli.add_command(report)
 cli.add_command(results)
 cli.add_command(sample)

@@ -17,6 +17,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from sipas.text import two_lines
 
@@ -244,4 +245,38 @@ def quadrant(
     axes.xaxis.set_major_formatter(lambda x, _: fmt(x))
     axes.yaxis.set_major_formatter(lambda x, _: fmt(x))
     axes.grid(color="#e3e6eb", linewidth=0.6)
+    return _png(figure)
+
+
+@dataclass(frozen=True)
+class RankRange:
+    """A unit's rank under the nominal method, its range over method choices and over samples."""
+
+    label: str
+    rank: float
+    method_low: float
+    method_high: float
+    sampling_low: float | None
+    sampling_high: float | None
+
+
+def rank_ranges(ranges: Sequence[RankRange], names: tuple[str, str]) -> bytes:
+    """Each unit's nominal rank (a dot), the 5–95% range of its rank over method choices (thick,
+    accent) and its sampling rank interval (thin, ink) just below: which part of a rank's
+    uncertainty comes from method and which from sampling."""
+    ordered = sorted(ranges, key=lambda r: -r.rank)
+    figure, axes = _new(7.0, max(2.5, 0.16 * len(ordered) + 0.9), left=0.22)
+    for y, r in enumerate(ordered):
+        axes.plot([r.method_low, r.method_high], [y + 0.12, y + 0.12], color=ACCENT,
+                  linewidth=3, alpha=0.6, label=names[0] if y == 0 else None)  # fmt: skip
+        if r.sampling_low is not None and r.sampling_high is not None:
+            axes.plot([r.sampling_low, r.sampling_high], [y - 0.12, y - 0.12], color=INK,
+                      linewidth=1.2, label=names[1] if y == 0 else None)  # fmt: skip
+        axes.plot([r.rank], [y], "o", color=INK, markersize=3.5)
+    axes.set_yticks(range(len(ordered)), [r.label for r in ordered], fontsize=7)
+    axes.set_ylim(-0.7, len(ordered) - 0.3)
+    axes.invert_xaxis()  # rank 1 on the right
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.grid(axis="x", color="#e3e6eb", linewidth=0.6)
+    axes.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)
     return _png(figure)
