@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -485,3 +485,20 @@ def change_view(
         "notes": notes,
         "rows": _records(table),
     }
+
+
+def outcome_of_run(db: Database, code: str) -> tuple[Outcome, dict[str, Any]]:
+    """A saved run estimated again from its stored survey with its own options (same seed, so
+    the same numbers), with its replicates — which a saved run does not keep — and the run."""
+    with db.engine.connect() as connection:
+        run = estimate_store.get_run(connection, code)
+    source = str(run["source"])
+    if not source.startswith("survey:"):
+        raise SipasError("estimate.run_without_survey", run=code)
+    known = {f.name for f in fields(EstimateRequest)}
+    options = {k: v for k, v in dict(run["options"]).items() if k in known}
+    options["by"] = tuple(options.get("by") or ())
+    outcome, _ = estimate_stored_survey(
+        db, source.removeprefix("survey:"), EstimateRequest(**options), geography_34=run["derived"]
+    )
+    return outcome, run
