@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection
 
-from sipas.errors import SipasError
+from sipas.errors import SipasError, plain
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import SurveyFramework
 from sipas.geo.units import geography_on
@@ -318,7 +318,10 @@ def _store_chunk(
         connection, survey_id, batch_id, frame["respondent_key"][accepted].tolist()
     )
     ingest_store.quarantine(connection, survey_id, batch_id, _bad_rows(chunk, checked, keys))
-    flags = [(keys[_position(frame, p.row)], p.code, p.message) for p in checked.flags]
+    flags = [
+        (keys[_position(frame, p.row)], p.code, p.message, plain(dict(p.values)))
+        for p in checked.flags
+    ]
     ingest_store.add_flags(connection, survey_id, batch_id, flags)
 
 

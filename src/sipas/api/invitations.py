@@ -285,8 +285,8 @@ def clean_answers(given: dict[str, Any], names: list[str]) -> dict[str, str]:
     return out
 
 
-def _problems_by_field(problems: list[Problem]) -> dict[str, list[dict[str, str]]]:
-    found: dict[str, list[dict[str, str]]] = {}
+def _problems_by_field(problems: list[Problem]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
     for p in problems:
         found.setdefault(p.field or "", []).append(
             {"code": p.code, "values": plain(dict(p.values)), "message": p.message, "hint": p.hint}

@@ -37,7 +37,9 @@ def _sample(path: Path) -> list[api.Sampled]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError) as error:
-        raise SipasError("invitations.sample_unreadable", path=str(path), reason=str(error)) from None
+        raise SipasError(
+            "invitations.sample_unreadable", path=str(path), reason=str(error)
+        ) from None
     people = []
     for number, row in enumerate(rows, start=2):  # the header is row 1
         province = (row.get("province_code") or row.get("province") or "").strip()
@@ -120,7 +122,9 @@ def create(
     except FileExistsError:
         raise SipasError("invitations.output_exists", path=str(output)) from None
     except OSError as error:
-        raise SipasError("invitations.unwritable", path=str(output), reason=error.strerror) from None
+        raise SipasError(
+            "invitations.unwritable", path=str(output), reason=error.strerror
+        ) from None
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
         try:
             issued = api.create_invitations(

@@ -82,7 +82,7 @@ def problem_text(stored: Mapping[str, Any], lang: str, short: bool = False) -> s
 
     code = str(stored.get("code") or "")
     found = declaration(code)
-    if short and found is not None:
+    if short and found is not None and found.short is not None:
         return render_short(code, lang)
     values = stored.get("values")
     if found is None or not isinstance(values, Mapping):
