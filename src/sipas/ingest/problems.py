@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import field as _field
 from typing import Any, Literal
 
 from sipas.errors import plain
@@ -36,7 +37,7 @@ class Problem:
     row: int | None  # spreadsheet row (header = 1); None for the file or a whole column
     field: str | None
     code: str
-    values: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = _field(default_factory=dict)
     severity: Severity = "error"
 
     def text(self, lang: str = "en") -> tuple[str, str]:
