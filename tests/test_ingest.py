@@ -163,8 +163,12 @@ def test_geography_must_be_valid_on_the_interview_date(tmp_path: Path) -> None:
     report = api.validate_file(write_csv(frame, tmp_path / "g.csv"), "sipas-gen2")
     codes = _codes(report)
     assert 2 not in codes
-    assert codes[3] == {"ingest.geo_not_valid_on_date"}
-    assert "2025-08-01" in next(p.message for p in report.problems if p.row == 3)
+    assert codes[3] == {"ingest.geo_merged"}  # Hà Giang merged into Tuyên Quang
+    merged = next(p for p in report.problems if p.row == 3)
+    assert merged.values["day"] == "2025-08-01" and merged.values["value"] == "02"
+    assert merged.values["successor"].endswith("Tuyên Quang")
+    assert "2025-08-01" in merged.message and "Tuyên Quang" in merged.message
+    assert "01/08/2025" in merged.text("vi")[0] and "địa bàn này thuộc" in merged.text("vi")[0]
     assert codes[4] == {"ingest.not_applicable"}
 
 

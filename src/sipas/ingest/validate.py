@@ -256,9 +256,9 @@ class Validator:
         found.add(unknown, "province", "ingest.geo_unknown",
                   lambda i: {"value": shown(text.iloc[i])})  # fmt: skip
         merged = np.asarray([reasons.get(i, ("", None))[1] is not None for i in range(len(text))])
-        for code, chosen in (("ingest.geo_not_valid_on_date", invalid & ~merged),
-                             ("ingest.geo_merged", invalid & merged)):  # fmt: skip
-            found.add(chosen, "province", code,
+        for problem, chosen in (("ingest.geo_not_valid_on_date", invalid & ~merged),
+                                ("ingest.geo_merged", invalid & merged)):  # fmt: skip
+            found.add(chosen, "province", problem,
                       lambda i: {"value": shown(text.iloc[i]), "day": day.iloc[i].date().isoformat(),
                                  "periods": reasons[i][0]}
                       | ({"successor": reasons[i][1]} if reasons[i][1] is not None else {}))  # fmt: skip
