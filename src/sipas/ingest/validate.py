@@ -255,7 +255,9 @@ class Validator:
                   lambda i: {"field": "province"})  # fmt: skip
         found.add(unknown, "province", "ingest.geo_unknown",
                   lambda i: {"value": shown(text.iloc[i])})  # fmt: skip
-        merged = np.asarray([reasons.get(i, ("", None))[1] is not None for i in range(len(text))])
+        merged = np.asarray(
+            [reasons.get(i, ("", None))[1] is not None for i in range(len(text))], dtype=bool
+        )
         for problem, chosen in (("ingest.geo_not_valid_on_date", invalid & ~merged),
                                 ("ingest.geo_merged", invalid & merged)):  # fmt: skip
             found.add(chosen, "province", problem,
