@@ -13,6 +13,7 @@ from ingest_fixtures import PERIOD_2024, cp1258, gen2, responses, write_csv
 from sipas.api import ingest as api
 from sipas.errors import SipasError
 from sipas.ingest.encoding import decode_bytes, legacy_encoding
+from sipas.ingest.problems import Problem, problem_text
 from sipas.store import ingest as ingest_store
 from sipas.store import open_database
 from sipas.store.surveys import get_survey, load_responses
@@ -207,6 +208,68 @@ def test_quality_flags_do_not_reject(tmp_path: Path) -> None:
     assert flags == {(2, "quality.straight_lining"), (3, "quality.too_fast")}
 
 
+def test_quality_flags_are_stored_with_their_values(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from sipas.store.schema import response_flags
+
+    frame = responses(codes=("01",)).astype(object)
+    frame.loc[0, gen2().item_codes()] = 4
+    db = _db(tmp_path)
+    report = api.import_file(db, write_csv(frame, tmp_path / "q.csv"), "sipas-gen2", "flags")
+    assert report.flagged == 1
+    with db.begin() as c:
+        stored = [dict(r._mapping) for r in c.execute(select(response_flags))]
+    assert [(r["code"], r["message_values"]) for r in stored] == [
+        ("quality.straight_lining", {"count": len(gen2().item_codes()), "value": 4})
+    ]
+    flag = stored[0]
+    assert problem_text(flag, "en") == flag["message"]
+    assert problem_text(flag, "vi").startswith(f"Cả {len(gen2().item_codes())} câu trả lời")
+    assert problem_text(flag, "vi").endswith("đều là 4")
+
+
+def test_every_problem_renders_its_declaration_in_both_languages(tmp_path: Path) -> None:
+    frame = responses(codes=("01",)).astype(object)
+    frame.loc[0, "Q9_01"] = "7"
+    frame.loc[1, "interview_date"] = "31/02/2024"
+    frame.loc[2, "province"] = "Atlantis"
+    frame.loc[3, "weight"] = "-2"
+    frame.loc[4, "respondent_key"] = frame.loc[5, "respondent_key"]
+    frame.loc[6, "interview_date"] = None
+    frame["extra"] = "x"
+    report = api.validate_file(write_csv(frame, tmp_path / "p.csv"), "sipas-gen2", PERIOD_2024)
+    codes = {p.code for p in report.problems}
+    assert {"ingest.bad_code", "ingest.bad_date", "ingest.geo_unknown", "ingest.bad_weight",
+            "ingest.duplicate_id", "ingest.required", "ingest.unknown_column"} <= codes  # fmt: skip
+    for problem in report.problems:
+        for lang in ("vi", "en"):
+            message, hint = problem.text(lang)
+            assert message and hint and "‹" not in message + hint, (problem, lang)
+            assert problem.to_dict(lang)["message"] == message
+        json.dumps(problem.to_dict())  # values are plain: they are stored as JSON
+    by_code = {p.code: p for p in report.problems}
+    assert (
+        by_code["ingest.required"].text("vi")[0] == "Chưa điền ngày phỏng vấn (thông tin bắt buộc)"
+    )
+    assert by_code["ingest.required"].message == "the interview date is required and blank"
+    assert by_code["ingest.bad_date"].text("vi")[0] == (
+        "'31/02/2024' không phải là một ngày (ngày phỏng vấn)"
+    )
+    assert by_code["ingest.unknown_column"].values == {"count": 1, "framework": "sipas-gen2"}
+
+
+def test_a_problem_stored_before_problems_had_values_shows_its_message() -> None:
+    old = {"field": "weight", "code": "ingest.bad_weight",
+           "message": "weight '-1' is not a positive number", "hint": "weights are positive"}  # fmt: skip
+    assert problem_text(old, "vi") == "weight '-1' is not a positive number"
+    assert problem_text(old, "vi", short=True) == "Quyền số phải là số dương"
+    new = Problem("f.csv", 3, "weight", "ingest.bad_weight", {"value": "-1"}).reason()
+    assert problem_text(new, "vi") == "Quyền số '-1' không phải là số dương"
+    assert problem_text(new, "en") == new["message"] == "weight '-1' is not a positive number"
+    assert problem_text({"code": "gone.code", "message": "as stored"}, "vi") == "as stored"
+
+
 def test_missing_required_column_quarantines_every_row(tmp_path: Path) -> None:
     frame = responses(codes=("01",)).drop(columns=["province", "province_code"])
     report = api.validate_file(write_csv(frame, tmp_path / "m.csv"), "sipas-gen2")
@@ -254,6 +317,15 @@ def _import_twice_and_correct(db, tmp_path: Path) -> None:  # type: ignore[no-un
         stored = ingest_store.quarantined(c, survey_id)
         assert [r["file_row"] for r in stored] == [5, 7]
         assert stored[0]["reasons"][0]["code"] == "ingest.bad_code"
+        reason = stored[0]["reasons"][0]  # stored with its values: renders in either language
+        assert reason["values"] == {
+            "field": "Q9_02",
+            "value": "9",
+            "choices": ["1", "2", "3", "4", "5"],
+        }
+        assert problem_text(reason, "vi") == (
+            "Q9_02 = 9 không phải là một trong các mã trả lời 1, 2, 3, 4, 5"
+        )
         assert stored[0]["data"]["Q9_02"] == "9"
     frame.loc[3, "Q9_02"] = 2
     frame.loc[5, "province"] = "79" if frame.loc[5, "province_code"] == "79" else "01"

@@ -437,7 +437,9 @@ def write_report(report: IngestReport, path: Path) -> None:
     if path.suffix.lower() == ".json":
         _write_text(path, report.to_json())
         return
-    write_rows([p.to_dict() for p in report.problems], path)
+    write_rows(
+        [{k: v for k, v in p.to_dict().items() if k != "values"} for p in report.problems], path
+    )
 
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:

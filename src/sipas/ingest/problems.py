@@ -77,15 +77,15 @@ class Problem:
 
 
 def problem_text(stored: Mapping[str, Any], lang: str, short: bool = False) -> str:
-    """A stored problem (``code``, ``values``; ``message`` for rows stored before problems had
-    values) as a sentence in ``lang``, or its short label (what a form field shows)."""
+    """A stored problem (``code``, ``values`` — ``message_values`` for a quality flag; its
+    ``message`` where it was stored before problems had values) as a sentence in ``lang``, or its short label (what a form field shows)."""
     from sipas.messages import declaration, render, render_short
 
     code = str(stored.get("code") or "")
     found = declaration(code)
     if short and found is not None and found.short is not None:
         return render_short(code, lang)
-    values = stored.get("values")
+    values = stored.get("values", stored.get("message_values"))  # a reason, or a flag's row
     if found is None or not isinstance(values, Mapping):
         return str(stored.get("message") or code)
     return render(code, values, lang)[0]
