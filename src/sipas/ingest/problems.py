@@ -40,6 +40,9 @@ class Problem:
     values: Mapping[str, Any] = _field(default_factory=dict)
     severity: Severity = "error"
 
+    def __hash__(self) -> int:  # the values are a mapping: hash the rest
+        return hash((self.file, self.row, self.field, self.code, self.severity))
+
     def text(self, lang: str = "en") -> tuple[str, str]:
         """The message and hint in ``lang``."""
         from sipas.messages import render
