@@ -21,6 +21,7 @@ from sipas.geo.units import geography_on
 from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read_source
 from sipas.ingest.columns import DESIGN
 from sipas.ingest.double_entry import compare_entries
+from sipas.ingest.problems import problem_text
 from sipas.ingest.readers import odata_source
 from sipas.ingest.xlsform import xlsform_sheets
 from sipas.store import Database
@@ -477,6 +478,7 @@ __all__ = [
     "import_source",
     "odk_source",
     "parse_period",
+    "problem_text",
     "quarantine_view",
     "validate_file",
     "write_report",

@@ -17,9 +17,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from sipas.api import users as users_api
+from sipas.api.ingest import problem_text
 from sipas.api.par import Actor
 from sipas.errors import SipasError
-from sipas.ingest.problems import problem_text
 from sipas.store import Database
 from sipas.web.error_text import localise
 from sipas.web.i18n import LANGS, translate
