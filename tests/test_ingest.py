@@ -473,3 +473,14 @@ def test_cli_json_is_what_the_api_returns(run_cli, tmp_path: Path) -> None:  # t
     assert "ingest.bad_code" in table.output and "unchanged" in table.output
     bad_period = run_cli("validate", str(path), "--framework", "sipas-gen2", "--period", "soon")
     assert bad_period.exit_code == 1 and "ingest.bad_period" in bad_period.output
+
+
+def test_cli_table_speaks_the_users_language(run_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "400")  # one line per problem
+    frame = responses(codes=("01",)).astype(object)
+    frame.loc[0, "Q9_01"] = 8
+    path = write_csv(frame, tmp_path / "p.csv")
+    vi = run_cli("--lang", "vi", "validate", str(path), "--framework", "sipas-gen2", "--quiet")
+    assert "Q9_01 = 8 không phải là một trong các mã trả lời 1, 2, 3, 4, 5" in vi.output
+    en = run_cli("--lang", "en", "validate", str(path), "--framework", "sipas-gen2", "--quiet")
+    assert "Q9_01 = '8' is not one of the answer codes 1, 2, 3, 4, 5" in en.output
