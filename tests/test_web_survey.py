@@ -528,6 +528,9 @@ def test_clerk_refused_form_is_quarantined_with_reasons_then_corrected(
     assert _responses_of(site, "HCM-0042") == []
     kept = _rows(site, quarantined_rows, quarantined_rows.c.respondent_key == "HCM-0042")
     assert len(kept) == 1 and kept[0].status == "open"
+    assert "Quyền số &#39;-1&#39; không phải là số dương" in html  # declared, with its value
+    reasons = {r["code"]: r for r in kept[0].reasons}
+    assert reasons["ingest.bad_weight"]["values"] == {"value": "-1"}  # stored: renders again
     assert {r["field"] for r in kept[0].reasons} == {"Q9_01", "Q9_03", "weight"}
     assert kept[0].data["Q9_01"] == "7"
     audits = _audit(site, "survey.clerk_entry", f"{SURVEY}/HCM-0042")
