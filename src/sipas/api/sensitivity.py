@@ -16,6 +16,8 @@ from sipas.store import Database
 from sipas.store import surveys as survey_store
 from sipas.survey.sensitivity import Choices, Sensitivity, competition_ranks, sensitivity
 
+__all__ = ["Choices", "RunSensitivity", "rank_chart", "run_sensitivity"]
+
 
 @dataclass(frozen=True)
 class RunSensitivity:
@@ -119,3 +121,23 @@ def run_sensitivity(db: Database, run_code: str, choices: Choices | None = None)
         components=components,
         result=found,
     )
+
+
+def rank_chart(found: RunSensitivity, lang: str) -> bytes:
+    """Each unit's rank range over method choices beside its sampling rank interval (PNG)."""
+    from sipas.messages import text
+    from sipas.reports.charts import RankRange, rank_ranges
+
+    ranges = [
+        RankRange(
+            label=found.names[u.cell],
+            rank=u.nominal_rank,
+            method_low=u.rank_low,
+            method_high=u.rank_high,
+            sampling_low=u.sampling_low,
+            sampling_high=u.sampling_high,
+        )
+        for u in found.result.units
+    ]
+    names = (text("sensitivity.legend.method", lang), text("sensitivity.legend.sampling", lang))
+    return rank_ranges(ranges, names)

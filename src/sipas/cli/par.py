@@ -355,17 +355,16 @@ def whatif(
     """
     from dataclasses import asdict
 
-    from sipas.api.par.whatif import parse_changes
+    from sipas.api.par.whatif import parse_changes, parse_target
     from sipas.api.par.whatif import whatif as run_whatif
     from sipas.messages import text
-    from sipas.par.whatif import Target
 
     lang = app.settings.lang
     answer = run_whatif(
         app.db,
         code,
         unit,
-        Target.parse(target) if target else None,
+        parse_target(target) if target else None,
         parse_changes(list(changes)),
         stage,
         lang,

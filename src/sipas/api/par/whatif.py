@@ -25,6 +25,11 @@ class WhatIf:
     need: Need | None  # to reach the target, from ``after`` when changes are given
 
 
+def parse_target(text: str) -> Target:
+    """``group:A``, ``rank:5`` or ``total:90``."""
+    return Target.parse(text)
+
+
 def parse_changes(texts: list[str]) -> dict[str, float]:
     """``LEAF=POINTS`` pairs (a decimal comma is accepted)."""
     changes: dict[str, float] = {}
