@@ -152,7 +152,7 @@ def test_unknown_and_expired_links_are_refused(site: dict[str, Any]) -> None:
             .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
         )
     expired = client.get(issued["link"] + ".json")
-    assert expired.status_code == 400 and expired.json()["code"] == "survey.invitation_expired"
+    assert expired.status_code == 410 and expired.json()["code"] == "survey.invitation_expired"
     day = datetime.now(UTC) - timedelta(minutes=1)
     page = client.get(issued["link"]).text
     assert f"Đường dẫn mời này đã hết hạn ngày {day:%d/%m/%Y}" in page
@@ -160,7 +160,7 @@ def test_unknown_and_expired_links_are_refused(site: dict[str, Any]) -> None:
     assert "this invitation expired" not in page
     token = _csrf(client, "/login")
     post = client.post(issued["link"], data={"csrf": token, "action": "submit", "Q9_01": "4"})
-    assert post.status_code == 400 and _responses_of(site, issued["respondent_key"]) == []
+    assert post.status_code == 410 and _responses_of(site, issued["respondent_key"]) == []
 
 
 # -- the respondent's form -------------------------------------------------------------------
@@ -307,7 +307,7 @@ def test_submission_is_stored_once_with_the_invitation_design(site: dict[str, An
     )
     assert twin.json()["status"] == "already_submitted" and len(_responses_of(site, key)) == 1
     save = client.post(issued["link"], data={"csrf": token, "action": "save", "Q9_01": "2"})
-    assert save.status_code == 400  # a used invitation takes no more drafts
+    assert save.status_code == 409  # a used invitation takes no more drafts
 
 
 def test_racing_submits_store_one_response(site: dict[str, Any]) -> None:

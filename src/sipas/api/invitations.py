@@ -312,23 +312,11 @@ def validate_form(
 def _open(connection: Any, token: str, *, allow_used: bool = False) -> dict[str, Any]:
     invitation = store.find(connection, _hash(token)) if 16 <= len(token) <= 128 else None
     if invitation is None:
-        raise SipasError(
-            "survey.invitation_unknown",
-            "this invitation link is not valid",
-            "check that the whole link was copied, or ask the survey team for a new one",
-        )
+        raise SipasError("survey.invitation_unknown")
     if invitation["submitted_at"] is None and _aware(invitation["expires_at"]) <= datetime.now(UTC):
-        raise SipasError(
-            "survey.invitation_expired",
-            f"this invitation expired on {_aware(invitation['expires_at']):%Y-%m-%d}",
-            "ask the survey team for a new invitation",
-        )
+        raise SipasError("survey.invitation_expired", day=_aware(invitation["expires_at"]).date())
     if invitation["submitted_at"] is not None and not allow_used:
-        raise SipasError(
-            "survey.invitation_used",
-            "the answers of this invitation have already been received",
-            "thank you: nothing more is needed",
-        )
+        raise SipasError("survey.invitation_used")
     return invitation
 
 
