@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,10 +18,12 @@ def create_coded(
     values: dict[str, Any],
     *,
     what: str,
-    error_code: str,
     replace: bool,
+    error_code: str = "",
+    exists: Callable[[str], SipasError] | None = None,
 ) -> int:
-    """Insert ``values`` (which hold a unique ``code``); refuse or replace an existing one.
+    """Insert ``values`` (which hold a unique ``code``); refuse (with the error ``exists`` makes
+    of the code) or replace an existing one.
 
     Replacing deletes the old record's rows in each child table first (explicitly, so SQLite
     without cascading deletes behaves like PostgreSQL).
@@ -29,7 +32,9 @@ def create_coded(
     existing = connection.execute(select(table.c.id).where(table.c.code == code)).scalar()
     if existing is not None:
         if not replace:
-            raise SipasError(
+            if exists is not None:
+                raise exists(code)
+            raise SipasError(  # TRANSITION: callers not yet passing ``exists``
                 error_code,
                 f"a {what} with code {code!r} already exists",
                 "choose another code, or replace it explicitly",
