@@ -200,7 +200,7 @@ def read_scores_xlsx(
                 "unit": sheet.title,
                 "node": code,
                 "points": value,
-                "row": f"{sheet.title}!{number + 1}",
+                "row": number + 1,  # of the sheet named by the unit
             }
             if note not in (None, ""):
                 entry["reason" if stage.startswith("appraisal") else "note"] = str(note)
