@@ -338,7 +338,9 @@ def test_self_assessment_refusals_save_nothing(db: Database, campaign: str) -> N
 
 
 def test_evidence_lock_and_deadline(db: Database, campaign: str) -> None:
-    _refused("par.lock_incomplete", par.lock, db, AN, campaign, "D1")
+    incomplete = _refused("par.lock_incomplete", par.lock, db, AN, campaign, "D1")
+    said = incomplete.text("vi")[0]
+    assert said.startswith("Chưa thể chốt đơn vị D1: ") and "chưa tự đánh giá" in said
     _self_assess(db)
     _refused(
         "par.evidence_type",
@@ -394,7 +396,7 @@ def test_evidence_lock_and_deadline(db: Database, campaign: str) -> None:
     ]
     par.lock(db, AN, campaign, "D1")
     before = _sheet(db)
-    _refused(
+    locked = _refused(
         "par.locked",
         par.write_score,
         db,
@@ -405,6 +407,8 @@ def test_evidence_lock_and_deadline(db: Database, campaign: str) -> None:
         stage="self",
         points=0.5,
     )
+    assert locked.status == 409 and locked.values["by"] == "an"
+    assert "đã được an chốt lúc" in locked.text("vi")[0]
     assert _sheet(db) == before
     # a passed deadline closes the self-assessment of units not yet locked
     with db.begin() as connection:
