@@ -52,11 +52,7 @@ def _deadline(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise SipasError(
-            "par.bad_deadline",
-            f"deadline {value!r} is not a date",
-            "write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM",
-        ) from None
+        raise SipasError("par.bad_deadline", value=value) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

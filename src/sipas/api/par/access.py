@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from sipas.api.par.campaigns import Actor, Campaign, refused
+from sipas.api.par.campaigns import Actor, Campaign
+from sipas.errors import SipasError
+from sipas.messages import Phrase
 from sipas.store import par as store
 
 
@@ -30,32 +32,31 @@ def check_may_write(
     unit: str,
     node: str,
     stage: str,
+    where: Phrase | None = None,
 ) -> None:
-    """Refuse unless ``actor`` (with their ``assignments``) may write this leaf at this stage."""
-    unit_row = campaign.unit(unit)
+    """Refuse unless ``actor`` (with their ``assignments``) may write this leaf at this stage;
+    ``where`` names the score's place (by default: the campaign, unit and leaf)."""
+    where = where or campaign.place(unit, node)
+    unit_row = campaign.unit(unit, where)
     if actor.role == "admin":
         return
-    where = f"unit {unit}, leaf {node}"
+    user, role = actor.name, actor.role
     if stage in ("self", "explanation"):
         if actor.role != "officer" or not in_province(actor, unit_row):
-            raise refused(
-                f"{actor.name} ({actor.role}) cannot write the {stage} of {where}: "
-                "only an officer of the unit's province can",
+            raise SipasError(
+                "auth.forbidden.write_stage", user=user, role=role, stage=stage, where=where
             )
         wanted = "self_assessor"
     elif stage in ("appraisal1", "appraisal2"):
         if actor.role != "appraiser":
-            raise refused(f"{actor.name} ({actor.role}) cannot appraise {where}")
+            raise SipasError("auth.forbidden.appraise", user=user, role=role, where=where)
         wanted = "appraiser"
     else:  # survey leaves
         if actor.role != "analyst":
-            raise refused(f"{actor.name} ({actor.role}) cannot fill survey leaves")
+            raise SipasError("auth.forbidden.survey", user=user, role=role, where=where)
         return
     if not any(a["role"] == wanted and _covers(a, campaign, unit, node) for a in assignments):
-        raise refused(
-            f"{actor.name} is not assigned to {where} in campaign {campaign.code}",
-            "ask the campaign's admin for an assignment",
-        )
+        raise SipasError("auth.forbidden.not_assigned", user=user, where=where)
 
 
 def may_read(connection: Connection, actor: Actor, campaign: Campaign, unit: str) -> bool:
@@ -69,4 +70,4 @@ def may_read(connection: Connection, actor: Actor, campaign: Campaign, unit: str
 
 def ensure_may_read(connection: Connection, actor: Actor, campaign: Campaign, unit: str) -> None:
     if not may_read(connection, actor, campaign, unit):
-        raise refused(f"{actor.name} ({actor.role}) cannot read unit {unit}'s scores")
+        raise SipasError("auth.forbidden.read", user=actor.name, role=actor.role, unit=unit)
