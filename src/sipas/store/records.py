@@ -19,8 +19,7 @@ def create_coded(
     *,
     what: str,
     replace: bool,
-    error_code: str = "",
-    exists: Callable[[str], SipasError] | None = None,
+    exists: Callable[[str], SipasError],
 ) -> int:
     """Insert ``values`` (which hold a unique ``code``); refuse (with the error ``exists`` makes
     of the code) or replace an existing one.
@@ -32,13 +31,7 @@ def create_coded(
     existing = connection.execute(select(table.c.id).where(table.c.code == code)).scalar()
     if existing is not None:
         if not replace:
-            if exists is not None:
-                raise exists(code)
-            raise SipasError(  # TRANSITION: callers not yet passing ``exists``
-                error_code,
-                f"a {what} with code {code!r} already exists",
-                "choose another code, or replace it explicitly",
-            )
+            raise exists(code)
         for child, foreign_key in children:
             connection.execute(delete(child).where(foreign_key == existing))
         connection.execute(delete(table).where(table.c.id == existing))
