@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, case, func, insert, literal, select, up
 
 from sipas.errors import SipasError
 from sipas.messages import Phrase
+from sipas.par import workflow
 from sipas.store.records import create_coded
 from sipas.store.schema import (
     audit_log,
@@ -21,8 +22,8 @@ from sipas.store.schema import (
 )
 
 # The order a campaign moves through; "survey" holds survey-fed leaves, written at any stage.
-STAGES = ("self", "appraisal1", "explanation", "appraisal2", "final")
-SCORE_STAGES = (*STAGES, "survey")
+STAGES = workflow.STAGES  # the stages and their order are the workflow's (sipas.par.workflow)
+SCORE_STAGES = workflow.SCORE_STAGES
 _CHILDREN = (par_scores, par_evidence, par_assignments, par_units)
 
 

@@ -58,19 +58,8 @@ def unit_page(request: Request, campaign: str, unit: str) -> dict[str, Any]:
         "evidence": [
             {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256")} for e in evidence
         ],
-        "writable_stage": _writable_stage(actor, shown["stage"]),
+        "writable_stage": par.writable_stage(actor, shown["stage"]),
     }
-
-
-def _writable_stage(actor: par.Actor, stage: str) -> str | None:
-    """The stage this user's forms write at now (None: nothing to write)."""
-    if actor.role == "admin":
-        return stage if stage != "final" else None
-    if actor.role == "officer" and stage in ("self", "explanation"):
-        return stage
-    if actor.role == "appraiser" and stage in ("appraisal1", "appraisal2"):
-        return stage
-    return None
 
 
 @router.get("/workspace/{campaign}/{unit}/evidence/{evidence_id}", include_in_schema=False)

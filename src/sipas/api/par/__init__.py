@@ -7,7 +7,7 @@
 - :mod:`.sheets` — scores in and out of the ministry's Excel layout and CSV.
 """
 
-from sipas.api.par.access import ensure_may_read, may_read
+from sipas.api.par.access import ensure_may_read, may_read, writable_stage
 from sipas.api.par.campaigns import (
     ASSIGNMENT_ROLES,
     ROLES,
@@ -63,6 +63,7 @@ __all__ = [
     "show_campaign",
     "unit_scores",
     "upload_evidence",
+    "writable_stage",
     "write_score",
     "write_scores",
 ]

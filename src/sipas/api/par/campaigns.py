@@ -21,6 +21,8 @@ from sipas.frameworks import ParFramework, require_par, resolve_framework, scori
 from sipas.frameworks.model import ParNode
 from sipas.geo import provinces_on
 from sipas.messages import Phrase
+from sipas.par import workflow
+from sipas.par.workflow import Action, StageProblem
 from sipas.store import Database, audit
 from sipas.store import par as store
 
@@ -187,7 +189,7 @@ def create_campaign(
     replace: bool = False,
 ) -> dict[str, Any]:
     """Open a campaign. Units default to the provinces in force at the end of ``year``."""
-    if actor.role != "admin":
+    if workflow.decide(Action.CREATE_CAMPAIGN, actor.role) is not None:
         raise SipasError("auth.forbidden.create_campaign", user=actor.name, role=actor.role)
     chosen = require_par(resolve_framework(framework))
     if scoring_gaps(chosen):
@@ -283,7 +285,7 @@ def assign(
     node: str | None = None,
 ) -> dict[str, Any]:
     """Give ``user`` a unit to self-assess, or an area to appraise (None = every unit or area)."""
-    if actor.role != "admin":
+    if workflow.decide(Action.ASSIGN, actor.role) is not None:
         raise SipasError("auth.forbidden.assign", user=actor.name, role=actor.role)
     if role not in ASSIGNMENT_ROLES:
         raise SipasError("par.bad_assignment", role=role, roles=list(ASSIGNMENT_ROLES))
@@ -310,23 +312,22 @@ def assign(
 
 def advance(db: Database, actor: Actor, campaign_code: str, to: str) -> dict[str, Any]:
     """Move the campaign to its next stage; reaching ``final`` fixes every leaf's final score."""
-    if actor.role != "admin":
+    if workflow.decide(Action.ADVANCE, actor.role) is not None:
         raise SipasError("auth.forbidden.advance", user=actor.name, role=actor.role)
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
-        order = store.STAGES
-        if to not in order:
-            raise SipasError("par.bad_stage", stage=to, stages=list(order))
-        expected = order[order.index(campaign.stage) + 1] if campaign.stage != "final" else None
-        if expected is None:
+        _, problem = workflow.check_advance(campaign.stage, to)
+        if problem is StageProblem.UNKNOWN:
+            raise SipasError("par.bad_stage", stage=to, stages=list(workflow.STAGES))
+        if problem is StageProblem.FINAL:
             raise SipasError("par.advance_final", campaign=campaign.code, to=to)
-        if to != expected:
+        if problem is StageProblem.ORDER:
             raise SipasError(
                 "par.stage_order",
                 campaign=campaign.code,
                 stage=campaign.stage,
                 to=to,
-                next=expected,
+                next=workflow.next_stage(campaign.stage),
             )
         summary: dict[str, Any] = {"campaign": campaign.code, "from": campaign.stage, "to": to}
         if campaign.stage == "self":

@@ -20,7 +20,8 @@ from sipas.api.par.campaigns import ENTITY, Actor, Campaign, entity_id, open_cam
 from sipas.errors import SipasError
 from sipas.frameworks.model import Method, NodeRole, ParNode, SipasRubric
 from sipas.messages import Phrase
-from sipas.par import check_points, points_from_value
+from sipas.par import check_points, points_from_value, workflow
+from sipas.par.workflow import Action
 from sipas.store import Database, audit
 from sipas.store import estimates as estimate_store
 from sipas.store import par as store
@@ -254,7 +255,8 @@ def lock(db: Database, actor: Actor, campaign_code: str, unit: str) -> dict[str,
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
         unit_row = campaign.unit(unit)
-        if actor.role != "admin" and not (actor.role == "officer" and in_province(actor, unit_row)):
+        refused = workflow.decide(Action.LOCK, actor.role, in_province=in_province(actor, unit_row))
+        if refused is not None:
             raise SipasError("auth.forbidden.lock", user=actor.name, role=actor.role, unit=unit)
         check_open(campaign, unit, "self")
         scores = {
