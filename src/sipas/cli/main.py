@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from sipas import __version__
+from sipas.cli.compare import compare
 from sipas.cli.context import AppContext
 from sipas.cli.demo import demo
 from sipas.cli.estimate import change, estimate, results
@@ -64,6 +65,7 @@ def cli(
 
 
 cli.add_command(change)
+cli.add_command(compare)
 cli.add_command(demo)
 cli.add_command(estimate)
 cli.add_command(frameworks)
