@@ -197,7 +197,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 
 def translate(key: str, lang: str) -> str:
+    """A word of the web app; words of the shared text catalogue (``sipas.messages``) too."""
     pair = CATALOGUE.get(key)
     if pair is None:
-        return key
+        from sipas.messages import text
+
+        return text(key, lang)
     return pair[1] if lang == "en" else pair[0]
