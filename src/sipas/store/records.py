@@ -17,10 +17,12 @@ def create_coded(
     values: dict[str, Any],
     *,
     what: str,
-    error_code: str,
     replace: bool,
+    taken: SipasError | None = None,
+    error_code: str | None = None,
 ) -> int:
-    """Insert ``values`` (which hold a unique ``code``); refuse or replace an existing one.
+    """Insert ``values`` (which hold a unique ``code``); refuse (raising ``taken``, the caller's
+    declared error, e.g. ``SipasError("survey.exists", code=code)``) or replace an existing one.
 
     Replacing deletes the old record's rows in each child table first (explicitly, so SQLite
     without cascading deletes behaves like PostgreSQL).
@@ -29,8 +31,12 @@ def create_coded(
     existing = connection.execute(select(table.c.id).where(table.c.code == code)).scalar()
     if existing is not None:
         if not replace:
+            if taken is not None:
+                raise taken
+            # TRANSITION: callers that still name only a code (they pass `taken` once their
+            # code is declared).
             raise SipasError(
-                error_code,
+                str(error_code),
                 f"a {what} with code {code!r} already exists",
                 "choose another code, or replace it explicitly",
             )
