@@ -131,8 +131,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @app.exception_handler(SipasError)
     async def sipas_error(request: Request, error: SipasError) -> Response:
-        # The status is declared with the code (messages/data/errors/); TRANSITION: a code not
-        # declared yet answers 400 (SipasError.status).
+        # The status is declared with the code (messages/data/errors/).
         status = error.status
         if status == 401 and not wants_json(request) and request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
