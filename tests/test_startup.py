@@ -100,6 +100,14 @@ def test_the_table_matches_the_commands_it_names() -> None:
         assert command.name in COMMANDS
 
 
+def test_no_command_is_registered_eagerly() -> None:
+    """A new command goes into COMMANDS (module, attribute, help), not `cli.add_command(...)`,
+    which would import its module, and all it imports, for every command."""
+    done = _python("from sipas.cli.main import cli; print(sorted(cli.commands))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", f"move these into COMMANDS: {done.stdout.strip()}"
+
+
 def test_a_command_is_loaded_when_it_is_used() -> None:
     context = click.Context(cli)
     command = cli.get_command(context, "geo")

@@ -68,6 +68,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "One-time invitations to answer a survey on the web.",
     ),
     "par": ("sipas.cli.par", "par", "PAR INDEX: campaigns, self-assessment, appraisal, results."),
+    "priorities": (
+        "sipas.cli.priorities",
+        "priorities",
+        "Each component's satisfaction against how many ask for it to improve: what to fix first.",
+    ),
     "quarantine": (
         "sipas.cli.ingest",
         "quarantine_command",
@@ -83,6 +88,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "sipas.cli.sampling",
         "sample",
         "Sample sizes, allocation across provinces, and drawing the sample.",
+    ),
+    "sensitivity": (
+        "sipas.cli.sensitivity",
+        "sensitivity",
+        "Ranks of a saved run when the threshold, weights, aggregation and components vary, next "
+        "to their sampling rank intervals.",
     ),
     "serve": (
         "sipas.cli.serve",

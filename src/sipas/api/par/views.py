@@ -75,11 +75,18 @@ def history(
 
 
 def _results(connection: Connection, campaign: Campaign, stage: str) -> ParResults:
+    return stage_results(connection, campaign, stage)[0]
+
+
+def stage_results(
+    connection: Connection, campaign: Campaign, stage: str
+) -> tuple[ParResults, pd.DataFrame]:
+    """Every unit's results at ``stage`` and the leaf scores they come from."""
     stages = (stage,) if stage == "final" else (stage, "survey")
     frame = store.load_points(connection, campaign.id, stages)
     if stage != "final":  # a survey leaf's value stands in until the campaign is final
         frame = frame.sort_values("stage").drop_duplicates(["unit_code", "node_code"], keep="first")
-    return compute(campaign.framework, list(campaign.units), frame)
+    return compute(campaign.framework, list(campaign.units), frame), frame
 
 
 def results(
