@@ -13,6 +13,7 @@ import functools
 import importlib.util
 import logging
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from sipas import __version__
+from sipas.api import users as users_api
 from sipas.errors import SipasError
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
@@ -133,6 +135,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Survey submissions that wait together are checked and written as one batch; a larger pool
     # of threads lets more of them wait together under load (anyio's default is 40).
     anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    # Ready first; what the first login needs is made beside the first requests.
+    threading.Thread(target=users_api.warm_up, name="sipas-warm-up", daemon=True).start()
     yield
 
 
