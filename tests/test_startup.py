@@ -118,3 +118,20 @@ def test_a_command_is_loaded_when_it_is_used() -> None:
     done = _python(code)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) >= 34
+
+
+def test_a_web_worker_starts_without_reports_charts_or_the_service_index(tmp_path: Path) -> None:
+    """What `sipas serve --workers N` runs in each worker: the app from the environment, and one
+    request. Reports, charts, the service index and spreadsheets load on a page's first use."""
+    code = (
+        "import os\n"
+        f"os.environ['SIPAS_DATA_DIR'] = {str(tmp_path)!r}\n"
+        "from fastapi.testclient import TestClient\n"
+        "from sipas.web.app import app_from_environment\n"
+        "with TestClient(app_from_environment()) as client:\n"
+        "    assert client.get('/health').status_code == 200\n"
+        "    assert client.get('/vendor/plotly.min.js').status_code == 200"
+    )
+    loaded = _loaded_after(code)
+    late = {"weasyprint", "plotly", "ibis", "duckdb", "pyspark", "matplotlib", "openpyxl"}
+    assert not loaded & late, sorted(loaded & late)
