@@ -129,6 +129,15 @@ def test_two_workers_come_up_while_busy_and_a_killed_worker_is_replaced(tmp_path
         replaced = _workers(server.pid)
         assert victim not in replaced and len(replaced & first) == 1
         assert _health(base) == 200
+
+        # Killing the other original worker too: the replacements carry the service alone.
+        os.kill(max(first), signal.SIGKILL)
+        _wait_for(
+            lambda: len(_workers(server.pid) - first) == 2,
+            STARTUP_LIMIT,
+            "replacements for both original workers",
+        )
+        _wait_for(lambda: _health(base) == 200, STARTUP_LIMIT, "an answer from the replacements")
         assert server.poll() is None, (tmp_path / "serve.log").read_text()
     finally:
         workers = _workers(server.pid)
