@@ -148,3 +148,32 @@ def _items(
                     )
                 )
     return sorted(out, key=lambda i: i.performance)
+
+
+def priority_chart(report: PriorityReport, lang: str) -> bytes:
+    """The importance–performance chart (PNG) of a report: the components whose importance is
+    known, "improve first" in the accent colour, the quadrant lines at the medians."""
+    from sipas.messages import text
+    from sipas.reports.charts import QuadrantPoint, quadrant
+    from sipas.reports.format import number
+
+    points = [
+        QuadrantPoint(
+            label=report.names[p.node],
+            performance=p.performance,
+            performance_low=p.performance_low,
+            performance_high=p.performance_high,
+            importance=p.importance,
+            importance_se=p.importance_se or 0.0,
+            highlight=p.quadrant == "improve_first",
+        )
+        for p in report.components
+        if p.importance is not None
+    ]
+    return quadrant(
+        points,
+        report.medians,
+        lambda x: number(x, lang, 0),
+        (text("priorities.axis.importance", lang), text("priorities.axis.performance", lang)),
+        text("priorities.quadrant.improve_first", lang),
+    )

@@ -4,19 +4,19 @@ bootstrap replicates as the run's rank intervals."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sipas.api.estimation import EstimateRequest, estimate_stored_survey, on_34_provinces
-from sipas.errors import SipasError
+from sipas.api.estimation import on_34_provinces, outcome_of_run
 from sipas.frameworks import SurveyFramework, require_survey, resolve_framework
 from sipas.frameworks.model import IndexNode
 from sipas.store import Database
-from sipas.store import estimates as estimate_store
 from sipas.store import surveys as survey_store
 from sipas.survey.sensitivity import Choices, Sensitivity, competition_ranks, sensitivity
+
+__all__ = ["Choices", "RunSensitivity", "rank_chart", "run_sensitivity"]
 
 
 @dataclass(frozen=True)
@@ -83,21 +83,12 @@ def _leaves(node: IndexNode) -> list[IndexNode]:
 
 def run_sensitivity(db: Database, run_code: str, choices: Choices | None = None) -> RunSensitivity:
     choices = choices or Choices()
-    with db.engine.connect() as connection:
-        run = estimate_store.get_run(connection, run_code)
-    source = str(run["source"])
-    if not source.startswith("survey:"):
-        raise SipasError("sensitivity.needs_survey", run=run_code)
-    survey = source.removeprefix("survey:")
-    known = {f.name for f in fields(EstimateRequest)}
-    options = {k: v for k, v in dict(run["options"]).items() if k in known}
-    options["by"] = tuple(options.get("by") or ())
-    request = EstimateRequest(**options)
-    derived = bool(run["derived"])
-    outcome, _ = estimate_stored_survey(db, survey, request, geography_34=derived)
+    outcome, run = outcome_of_run(db, run_code)
+    survey = str(run["source"]).removeprefix("survey:")
+    request = outcome.request
     with db.engine.connect() as connection:
         frame = survey_store.load_responses(connection, survey)
-    if derived:
+    if run["derived"]:
         frame = on_34_provinces(frame)
     framework = require_survey(resolve_framework(str(run["framework_id"])))
     result = outcome.result
@@ -130,3 +121,23 @@ def run_sensitivity(db: Database, run_code: str, choices: Choices | None = None)
         components=components,
         result=found,
     )
+
+
+def rank_chart(found: RunSensitivity, lang: str) -> bytes:
+    """Each unit's rank range over method choices beside its sampling rank interval (PNG)."""
+    from sipas.messages import text
+    from sipas.reports.charts import RankRange, rank_ranges
+
+    ranges = [
+        RankRange(
+            label=found.names[u.cell],
+            rank=u.nominal_rank,
+            method_low=u.rank_low,
+            method_high=u.rank_high,
+            sampling_low=u.sampling_low,
+            sampling_high=u.sampling_high,
+        )
+        for u in found.result.units
+    ]
+    names = (text("sensitivity.legend.method", lang), text("sensitivity.legend.sampling", lang))
+    return rank_ranges(ranges, names)

@@ -25,6 +25,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "change",
         "Year-over-year change between two saved runs (same geography), with SE and a z-test.",
     ),
+    "compare": (
+        "sipas.cli.compare",
+        "compare",
+        "PROVINCE (code or name) against a set of peers on every node and item, with significance.",
+    ),
     "demo": (
         "sipas.cli.demo",
         "demo",

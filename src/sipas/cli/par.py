@@ -52,11 +52,7 @@ def _deadline(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise SipasError(
-            "par.bad_deadline",
-            f"deadline {value!r} is not a date",
-            "write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM",
-        ) from None
+        raise SipasError("par.bad_deadline", value=value) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -355,17 +351,16 @@ def whatif(
     """
     from dataclasses import asdict
 
-    from sipas.api.par.whatif import parse_changes
+    from sipas.api.par.whatif import parse_changes, parse_target
     from sipas.api.par.whatif import whatif as run_whatif
     from sipas.messages import text
-    from sipas.par.whatif import Target
 
     lang = app.settings.lang
     answer = run_whatif(
         app.db,
         code,
         unit,
-        Target.parse(target) if target else None,
+        parse_target(target) if target else None,
         parse_changes(list(changes)),
         stage,
         lang,

@@ -32,13 +32,16 @@ def priorities(
 ) -> None:
     """Each component's satisfaction against how many ask for it to improve: what to fix first."""
     from sipas.api.priorities import priorities as run
-    from sipas.messages import text
-    from sipas.reports.format import number
+    from sipas.api.priorities import priority_chart
+    from sipas.messages import fill, text
+
+    def number(value: float | None, lang: str, digits: int) -> str:
+        return "–" if value is None else fill(f"{{x:.{digits}f}}", {"x": value}, lang)
 
     lang = app.settings.lang
     report = run(app.db, survey_code, province, lang, replicates, app.settings.seed)
     if chart is not None:
-        chart.write_bytes(_chart(report, lang))
+        chart.write_bytes(priority_chart(report, lang))
     if fmt == "json":
         click.echo(to_json(asdict(report)))
         return
@@ -67,14 +70,14 @@ def priorities(
         click.echo(text("priorities.synthetic", lang))
     shown = [
         {
-            col("node"): r["name"],
-            col("performance"): number(r["performance"], lang, 1),
-            col("ci"): f"{number(r['performance_low'], lang, 1)}–"
-            f"{number(r['performance_high'], lang, 1)}",
-            col("importance"): number(r["importance"], lang, 1),
-            col("quadrant"): text(f"priorities.quadrant.{r['quadrant']}", lang),
+            col("node"): report.names[p.node],
+            col("performance"): number(p.performance, lang, 1),
+            col("ci"): f"{number(p.performance_low, lang, 1)}–"
+            f"{number(p.performance_high, lang, 1)}",
+            col("importance"): number(p.importance, lang, 1),
+            col("quadrant"): text(f"priorities.quadrant.{p.quadrant}", lang),
         }
-        for r in rows
+        for p in report.components
     ]
     title = text("priorities.title", lang, name=report.name, survey=report.survey)
     emit(shown, "table", title=title)
@@ -90,32 +93,3 @@ def priorities(
         emit(items, "table", title=text("priorities.items", lang))
     if report.provisional_links:
         click.echo(text("priorities.links_note", lang))
-
-
-def _chart(report: object, lang: str) -> bytes:
-    from sipas.api.priorities import PriorityReport
-    from sipas.messages import text
-    from sipas.reports.charts import QuadrantPoint, quadrant
-    from sipas.reports.format import number
-
-    assert isinstance(report, PriorityReport)
-    points = [
-        QuadrantPoint(
-            label=report.names[p.node],
-            performance=p.performance,
-            performance_low=p.performance_low,
-            performance_high=p.performance_high,
-            importance=p.importance,
-            importance_se=p.importance_se or 0.0,
-            highlight=p.quadrant == "improve_first",
-        )
-        for p in report.components
-        if p.importance is not None
-    ]
-    return quadrant(
-        points,
-        report.medians,
-        lambda x: number(x, lang, 0),
-        (text("priorities.axis.importance", lang), text("priorities.axis.performance", lang)),
-        text("priorities.quadrant.improve_first", lang),
-    )

@@ -35,10 +35,11 @@ def sensitivity(
 ) -> None:
     """Ranks of a saved run when the threshold, weights, aggregation and components vary, next
     to their sampling rank intervals."""
-    from sipas.api.sensitivity import run_sensitivity
-    from sipas.messages import text
-    from sipas.reports.format import number
-    from sipas.survey.sensitivity import Choices
+    from sipas.api.sensitivity import Choices, rank_chart, run_sensitivity
+    from sipas.messages import fill, text
+
+    def number(value: float, lang: str, digits: int) -> str:
+        return fill(f"{{x:.{digits}f}}", {"x": value}, lang)
 
     lang = app.settings.lang
     choices = Choices(
@@ -46,7 +47,7 @@ def sensitivity(
     )
     found = run_sensitivity(app.db, run, choices)
     if chart is not None:
-        chart.write_bytes(_chart(found, lang))
+        chart.write_bytes(rank_chart(found, lang))
     if fmt == "json":
         click.echo(to_json(asdict(found)))
         return
@@ -77,24 +78,3 @@ def sensitivity(
     click.echo(text("sensitivity.factors", lang) + ":")
     for factor, value in found.result.first_order.items():
         click.echo(f"  {text(f'sensitivity.factor.{factor}', lang)}: {share(value)}")
-
-
-def _chart(found: object, lang: str) -> bytes:
-    from sipas.api.sensitivity import RunSensitivity
-    from sipas.messages import text
-    from sipas.reports.charts import RankRange, rank_ranges
-
-    assert isinstance(found, RunSensitivity)
-    ranges = [
-        RankRange(
-            label=found.names[u.cell],
-            rank=u.nominal_rank,
-            method_low=u.rank_low,
-            method_high=u.rank_high,
-            sampling_low=u.sampling_low,
-            sampling_high=u.sampling_high,
-        )
-        for u in found.result.units
-    ]
-    names = (text("sensitivity.legend.method", lang), text("sensitivity.legend.sampling", lang))
-    return rank_ranges(ranges, names)

@@ -98,19 +98,11 @@ def results(
 ) -> dict[str, Any]:
     """Totals, area indices, index, group and rank of every unit, recomputed from stored scores."""
     if stage not in (*store.STAGES, "survey") or stage in ("explanation", "survey"):
-        raise SipasError(
-            "par.bad_stage",
-            f"results cannot be computed at stage {stage!r}",
-            "stages: self, appraisal1, appraisal2, final",
-        )
+        raise SipasError("par.results_stage", stage=stage)
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
         if stage == "final" and campaign.stage != "final":
-            raise SipasError(
-                "par.not_final",
-                f"campaign {campaign.code} is at stage {campaign.stage!r}; it has no final scores",
-                "see provisional results with --stage self (or appraisal1), or advance to final",
-            )
+            raise SipasError("par.not_final", campaign=campaign.code, stage=campaign.stage)
         current = _results(connection, campaign, stage)
         previous_code = campaign.row["previous_code"]
         previous = None
