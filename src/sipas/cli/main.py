@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from sipas import __version__
+from sipas.cli.backup import backup, restore
 from sipas.cli.context import AppContext
 from sipas.cli.demo import demo
 from sipas.cli.estimate import change, estimate, results
@@ -61,6 +62,7 @@ def cli(
     _language["chosen"] = settings.lang
 
 
+cli.add_command(backup)
 cli.add_command(change)
 cli.add_command(demo)
 cli.add_command(estimate)
@@ -69,6 +71,7 @@ cli.add_command(geo)
 cli.add_command(invitations)
 cli.add_command(par)
 cli.add_command(report)
+cli.add_command(restore)
 cli.add_command(results)
 cli.add_command(sample)
 cli.add_command(serve)
