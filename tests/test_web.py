@@ -23,6 +23,7 @@ from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
 from sipas.store import Database, open_database
 from sipas.web import create_app
+from upload_samples import MINIMAL_PDF
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {
@@ -34,7 +35,7 @@ ACCOUNTS = {
     "clerk": ("clerk", None),
     "guessed": ("clerk", None),  # locked out by the throttling test
 }
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = MINIMAL_PDF
 
 
 @pytest.fixture(
