@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         description="Send session cookies over HTTPS only (browsers also allow them on localhost).",
     )
 
+    behind_https: bool = Field(
+        default=False,
+        description="The app is reached through HTTPS (a proxy in front): send "
+        "Strict-Transport-Security so browsers use HTTPS only.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
@@ -32,6 +33,8 @@ from sipas.errors import SipasError
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
 from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
+from sipas.web.headers import PrivateHeaders
+from sipas.web.outage import is_outage, unavailable_response
 from sipas.web.render import lang_of, render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 
@@ -154,6 +157,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(PrivateHeaders, hsts=settings.behind_https)
 
     @app.exception_handler(SipasError)
     async def sipas_error(request: Request, error: SipasError) -> Response:
@@ -192,6 +196,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if wants_json(request):
             return JSONResponse(found.to_dict(lang_of(request)), status_code=422)
         return render_error(request, 422, found)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> Response:
+        if is_outage(error):
+            LOG.warning(
+                "database unavailable on %s %s: %s", request.method, request.url.path, error.orig
+            )
+            return unavailable_response(request)
+        return await unexpected(request, error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
