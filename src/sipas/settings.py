@@ -64,6 +64,19 @@ class Settings(BaseSettings):
         "Strict-Transport-Security so browsers use HTTPS only.",
     )
 
+    report_renders: int = Field(
+        default=2,
+        ge=1,
+        description="Report files (PDF, XLSX) rendered at the same time by one web process; "
+        "further requests wait their turn.",
+    )
+    report_rate: int = Field(
+        default=20,
+        ge=1,
+        description="Report files one client address may download a minute (short bursts "
+        "allowed); beyond it the answer is 429 with Retry-After.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
