@@ -139,7 +139,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         version=__version__,
         description="SIPAS satisfaction and PAR INDEX results, survey forms and the PAR workspace. "
         "Every page has a JSON twin at the same path with `.json`.",
-        docs_url=None,  # served below from the installed swagger-ui-bundle, not a CDN
+        docs_url=None,  # served below from the installed swagger-ui-bundle-v2 (Swagger UI 5), not a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=_lifespan,
