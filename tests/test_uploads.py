@@ -28,6 +28,7 @@ from upload_samples import FAKE_PDF, MINIMAL_PDF, docx, jpeg, ooxml, png, xlsx, 
 ADMIN = Actor("admin", "admin")
 AN = Actor("an", "officer", province_code="01")
 HOA = Actor("hoa", "officer", province_code="01")
+PASSWORD = "mat-khau-dai-1"
 UNITS = [
     {"unit_code": "D1", "name": "Sở Nội vụ Hà Nội", "kind": "department", "province_code": "01"}
 ]
@@ -171,3 +172,60 @@ def test_the_uploader_deletes_a_file_before_the_lock_and_it_is_audited(db: Datab
         delete_evidence(db, ADMIN, "c2025", "D1", theirs)
     assert error.value.code == "par.locked"
     assert [e["id"] for e in par.list_evidence(db, AN, "c2025", "D1")] == [theirs]
+
+
+def test_upload_and_delete_through_the_workspace_pages(db: Database, tmp_path: Path) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from sipas.api import users
+    from sipas.settings import load_settings
+    from sipas.web import create_app
+
+    for name in ("an", "hoa"):
+        users.create_user(db, name=name, role="officer", password=PASSWORD, province="01")
+    client = TestClient(
+        create_app(load_settings(None, data_dir=tmp_path / "data"), db),
+        base_url="https://testserver",
+    )
+
+    def csrf(path: str) -> str:
+        found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+        assert found, path
+        return found.group(1)
+
+    token = csrf("/login")
+    client.post("/login", data={"name": "an", "password": PASSWORD, "csrf": token})
+    unit = "/workspace/c2025/D1"
+    token = csrf(unit)
+    fake = client.post(
+        f"{unit}/1.1/evidence",
+        data={"csrf": token},
+        files={"file": ("ke-hoach.pdf", FAKE_PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert fake.status_code == 400
+    assert "không phải là tệp PDF đọc được" in fake.text
+    bomb = client.post(
+        f"{unit}/1.1/evidence",
+        data={"csrf": token},
+        files={"file": ("bao-cao.docx", zip_bomb_docx(300), "application/octet-stream")},
+        follow_redirects=False,
+    )
+    assert bomb.status_code == 413
+    good = client.post(
+        f"{unit}/1.1/evidence",
+        data={"csrf": token},
+        files={"file": ("ke-hoach.pdf", MINIMAL_PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303
+    page = client.get(unit)
+    assert page.headers["cache-control"] == "no-store"
+    found = re.search(r'action="(/workspace/c2025/D1/evidence/(\d+)/delete)"', page.text)
+    assert found, "the uploader sees a delete button"
+    assert client.post(found.group(1), follow_redirects=False).status_code == 403  # no CSRF
+    done = client.post(found.group(1), data={"csrf": token}, follow_redirects=False)
+    assert done.status_code == 303
+    assert par.list_evidence(db, AN, "c2025", "D1") == []

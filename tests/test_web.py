@@ -661,6 +661,7 @@ POST_ROUTES = {  # each tried by role in the tests named
     "/api/survey/{token}": "tests/test_web_survey.py",
     "/clerk/{survey}": "tests/test_web_survey.py",
     "/api/clerk/{survey}": "tests/test_web_survey.py",
+    "/workspace/{campaign}/{unit}/evidence/{evidence_id}/delete": "tests/test_uploads.py",
 }
 
 
