@@ -11,6 +11,7 @@ the database are counted and compared with the rows the backup holds; any differ
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -62,8 +63,16 @@ def _sqlite_path(url: URL) -> Path:
 
 
 def _libpq(url: URL) -> str:
-    """The URL as libpq's tools read it (no SQLAlchemy driver name)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The URL as libpq's tools read it (no SQLAlchemy driver name, no password: that goes in
+    the environment, not on a command line other users of the machine can read)."""
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
+def _tool_env(url: URL | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if url is not None and url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return env
 
 
 def _tool(name: str) -> str:
@@ -73,8 +82,8 @@ def _tool(name: str) -> str:
     return found
 
 
-def _run(args: list[str], tool: str) -> None:
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
+def _run(args: list[str], tool: str, url: URL) -> None:
+    done = subprocess.run(args, capture_output=True, text=True, check=False, env=_tool_env(url))
     if done.returncode != 0:
         said = (done.stderr or done.stdout).strip().splitlines()
         raise SipasError("backup.tool_failed", tool=tool, said=said[-1] if said else "")
@@ -206,6 +215,7 @@ def backup(url: str, path: Path) -> dict[str, Any]:
                     _libpq(parsed),
                 ],
                 "pg_dump",
+                parsed,
             )
             counts = dump_counts(partial)
         else:
@@ -279,6 +289,7 @@ def restore(url: str, path: Path) -> dict[str, Any]:
                 str(path),
             ],
             "pg_restore",
+            parsed,
         )
         found = _pg_counts(parsed)
     _check_counts(expected, found)
