@@ -20,7 +20,6 @@ from typing import Any
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
@@ -32,7 +31,14 @@ from sipas import __version__
 from sipas.errors import SipasError
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
-from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
+from sipas.web import (
+    api_docs,
+    pages_auth,
+    pages_par,
+    pages_public,
+    pages_service_index,
+    pages_survey,
+)
 from sipas.web.headers import PrivateHeaders
 from sipas.web.outage import is_outage, unavailable_response
 from sipas.web.render import lang_of, render_error, wants_json
@@ -99,8 +105,7 @@ _CSP = (
 
 
 class SecurityHeaders:
-    """Headers on every response (a plain ASGI middleware: cheap on the hot path). The API docs
-    page runs Swagger's own inline script, so it alone goes without the script policy."""
+    """Headers on every response (a plain ASGI middleware: cheap on the hot path)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -109,14 +114,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"].startswith("/api/docs")
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(_HEADERS)
-                if not docs:
-                    headers.append((b"content-security-policy", _CSP))
+                headers.append((b"content-security-policy", _CSP))
                 message["headers"] = headers
             await send(message)
 
@@ -217,15 +220,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
 
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="sipas API",
-            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/vendor/swagger/swagger-ui.css",
-            swagger_favicon_url="/vendor/swagger/favicon-32x32.png",
-        )
+    app.include_router(api_docs.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
