@@ -211,6 +211,8 @@ def _stats_rows(
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = se / estimate
         n_eff = np.where(deff > 0, n / deff, n)
+    if unavailable is not None and unavailable.any():
+        n_eff = np.where(unavailable, np.nan, n_eff)
     unstable = (
         (n < UNSTABLE_MIN_N)
         | (np.nan_to_num(n_eff, nan=0.0) < UNSTABLE_MIN_EFFECTIVE_N)
