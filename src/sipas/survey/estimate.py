@@ -279,7 +279,7 @@ def _wholly_in(cells: Cells, design: Design, strata: np.ndarray) -> np.ndarray:
     member = cells.codes >= 0
     everyone = np.bincount(cells.codes[member], minlength=cells.count)
     within = np.bincount(cells.codes[member & inside], minlength=cells.count)
-    return (everyone > 0) & (within == everyone)
+    return np.asarray((everyone > 0) & (within == everyone))
 
 
 def _lonely_warning(design: Design, reps: ReplicateDesign, silent: np.ndarray) -> str | None:
