@@ -29,6 +29,7 @@ from sipas.survey import (
     ReplicateOptions,
     estimate,
 )
+from sipas.survey.diagnosis import compare_with_peers, diagnose
 from sipas.survey.estimate import _stats_rows
 from sipas.survey.ranks import rank_table
 from survey_fixtures import small_framework
@@ -230,3 +231,19 @@ def test_item_se_flag(run_cli: Any, framework_file: Path) -> None:
     assert replicate["rows"] == api.estimates_view(outcome)["rows"]
     bad = run_cli("--lang", "en", "estimate", str(LONELY), *DESIGN, "--item-se", "bootstrap")
     assert bad.exit_code != 0 and "--item-se" in bad.output
+
+
+@pytest.mark.parametrize("rule", ["remove", "adjust"])
+def test_a_unit_without_se_gets_no_tested_differences(rule: str) -> None:
+    """Its replicates do not vary, so its differences would look falsely precise."""
+    result = _lonely_estimate(rule, "bootstrap")
+    regions = {"S1": "north", "S2": "north", "S3": "south", "S4": "south", "S5": "south"}
+    table = diagnose(result, regions=regions).set_index(["cell", "indicator"])
+    for indicator in INDICATORS:
+        s1 = table.loc[("S1", indicator)]
+        for column in ("se_diff_national", "se_diff_best", "se_diff_region", "p_national"):
+            assert np.isnan(s1[column]), (indicator, column)
+        assert s1["vs_national"] == "not different" and s1["vs_region"] == "not different"
+        assert np.isfinite(table.loc[("S3", indicator), "se_diff_national"])
+    peers = compare_with_peers(result, "S1", ["S2", "S3"]).set_index("indicator")
+    assert peers["se_diff_peers"].isna().all() and set(peers["vs_peers"]) == {"not different"}
