@@ -311,6 +311,10 @@ def estimate(
 ) -> SurveyEstimates:
     """Estimate items, components, sub-indices and the index for units, the nation and domains."""
     options = options or EstimationOptions()
+    if options.item_se not in ITEM_SE_METHODS:
+        raise SipasError(
+            "survey.bad_item_se", method=options.item_se, methods=list(ITEM_SE_METHODS)
+        )
     design = design_from_frame(frame, columns, options.lonely_psu)
     values = item_values(frame, framework)
     tree = index_tree(framework)
@@ -339,10 +343,6 @@ def estimate(
         if progress:
             progress("estimate", done, total)
 
-    if options.item_se not in ITEM_SE_METHODS:
-        raise SipasError(
-            "survey.bad_item_se", method=options.item_se, methods=list(ITEM_SE_METHODS)
-        )
     item_replicate = options.item_se == ITEM_SE_REPLICATE
     weights = tree.item_weights()
     totals = cell_totals(design, values, partitions, reps, weights, step)
@@ -362,7 +362,7 @@ def estimate(
     frames: list[pd.DataFrame] = []
     replicates: dict[str, np.ndarray] = {}
     labels: dict[str, tuple[str, ...]] = {}
-    srs_variance: dict[str, np.ndarray] = {}
+    srs_variances: dict[str, np.ndarray] = {}
     for t in totals:
         item_est = t.estimate * 100
         item_reps = t.replicate_estimates()
@@ -375,11 +375,11 @@ def estimate(
         node_deff = _node_deff(t, node_var / 100**2)
         item_deff = t.deff()
         if item_replicate:  # R: svyby(..., svymean) on as.svrepdesign(...)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                srs = t.taylor_var / item_deff
             item_var = reps.variance(item_reps, item_est)
+            srs = srs_variance(t.count, t.den, t.num, t.sq)
             with np.errstate(invalid="ignore", divide="ignore"):
-                item_deff = item_var / 100**2 / srs
+                replicate_deff = item_var / 100**2 / srs
+            item_deff = np.where((t.den >= t.count) & (t.count > 1), replicate_deff, np.nan)
         wholly = _wholly_in(t.cells, design, lonely)
         unavailable = np.repeat(wholly[:, None], len(indicators), axis=1)
         estimate_all = np.concatenate([item_est, node_est], axis=1)
@@ -423,7 +423,7 @@ def estimate(
         replicates[partition] = np.concatenate([item_reps, node_reps], axis=1)
         labels[partition] = t.cells.labels
         with np.errstate(invalid="ignore", divide="ignore"):
-            srs_variance[partition] = variance_all / deff_all
+            srs_variances[partition] = variance_all / deff_all
         if partition == unit.name:
             empty = [
                 (label, code)
@@ -446,7 +446,7 @@ def estimate(
     mean_reps = _nanmean(unit_reps)[None, ...]
     mean_var = reps.variance(mean_reps, mean_est)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_srs = np.nansum(srs_variance[unit.name], axis=0) / unit.count**2
+        mean_srs = np.nansum(srs_variances[unit.name], axis=0) / unit.count**2
         mean_deff = mean_var / mean_srs[None, :]
     national_mean = _stats_rows(
         NATIONAL,
