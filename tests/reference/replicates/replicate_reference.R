@@ -10,6 +10,14 @@
 #     unstratified  JK1, without and with fpc
 #     blanks        JKn
 #     lonely        JKn under each survey.lonely.psu rule: remove, adjust, average, certainty
+#   and, because a bootstrap cannot be drawn the same way in R, sipas's own Rao–Wu bootstrap
+#   factors (bootstrap_<dataset>.csv, written by bootstrap_factors.py: 50 replicates, seed
+#   20241; one row per PSU, a factor per replicate) given to
+#     svrepdesign(data, repweights = factor of each row's PSU, weights = ~weight, type = "bootstrap",
+#                 combined.weights = FALSE, scale = 1 / (50 - 1), rscales = 1)
+#     clusters      bootstrap
+#     lonely        bootstrap, rules remove and adjust (the factors and R's replicate variance
+#                   do not depend on the rule: the lonely PSU's factor is 1 in every replicate)
 #   survey.replicates.mse = FALSE (centred on the replicates' mean) and
 #   survey.adjust.domain.lonely = FALSE, the defaults, are set explicitly.
 #   Scoring rules as in ../survey_reference.R: top2 (4 or 5 = 1, 1..3 = 0) and rescaled
@@ -30,6 +38,7 @@
 #   non-finite estimate or standard error) are left out and listed in omitted.csv with the reason.
 #
 # How to run (from the repository root)
+#   PYTHONPATH=src .venv/bin/python tests/reference/replicates/bootstrap_factors.py
 #   Rscript tests/reference/replicates/replicate_reference.R
 #
 # Versions used for the committed numbers: see VERSIONS.txt beside this script.
@@ -60,7 +69,9 @@ scenarios <- rbind(
   data.frame(dataset = "unstratified", design = "jk1", lonely = "fail", fpc = c("no", "yes")),
   data.frame(dataset = "blanks", design = "jkn", lonely = "fail", fpc = "no"),
   data.frame(dataset = "lonely", design = "jkn",
-             lonely = c("remove", "adjust", "average", "certainty"), fpc = "no")
+             lonely = c("remove", "adjust", "average", "certainty"), fpc = "no"),
+  data.frame(dataset = "clusters", design = "bootstrap", lonely = "fail", fpc = "no"),
+  data.frame(dataset = "lonely", design = "bootstrap", lonely = c("remove", "adjust"), fpc = "no")
 )
 
 num <- function(x) sprintf("%.17g", as.numeric(x))
@@ -73,7 +84,16 @@ read_dataset <- function(name) {
   read.csv(file.path(data_dir, paste0(name, ".csv")), colClasses = classes, na.strings = "")
 }
 
-replicate_design <- function(d, design, fpc) {
+replicate_design <- function(d, design, fpc, dataset) {
+  if (design == "bootstrap") {
+    f <- read.csv(file.path(out_dir, paste0("bootstrap_", dataset, ".csv")),
+                  colClasses = c(stratum = "character", psu = "character"))
+    rows <- match(paste(d$stratum, d$psu), paste(f$stratum, f$psu))
+    factors <- as.matrix(f[rows, grep("^r[0-9]+$", names(f))])
+    return(svrepdesign(data = d, repweights = factors, weights = ~weight,
+                       type = "bootstrap", combined.weights = FALSE,
+                       scale = 1 / (ncol(factors) - 1), rscales = rep(1, ncol(factors))))
+  }
   fpc_formula <- if (fpc == "yes") ~fpc else NULL
   des <- if (length(unique(d$stratum)) > 1) {
     svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, fpc = fpc_formula,
@@ -130,7 +150,7 @@ for (s in seq_len(nrow(scenarios))) {
   for (rule in names(rules)) {
     for (item in items) d[[paste0(rule, "_", item)]] <- rules[[rule]](d[[item]])
   }
-  rdes <- replicate_design(d, sc$design, sc$fpc)
+  rdes <- replicate_design(d, sc$design, sc$fpc, sc$dataset)
   key <- data.frame(dataset = sc$dataset, design = sc$design, lonely = sc$lonely, fpc = sc$fpc)
   add <- function(rule, by, domain, indicator, value) {
     if (is.character(value)) {
