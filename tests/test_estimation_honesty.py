@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from sipas.api import estimation as api
+from sipas.store import open_database
 from sipas.survey import (
     NATIONAL,
     POOLED,
@@ -247,3 +248,27 @@ def test_a_unit_without_se_gets_no_tested_differences(rule: str) -> None:
         assert np.isfinite(table.loc[("S3", indicator), "se_diff_national"])
     peers = compare_with_peers(result, "S1", ["S2", "S3"]).set_index("indicator")
     assert peers["se_diff_peers"].isna().all() and set(peers["vs_peers"]) == {"not different"}
+
+
+def test_a_saved_run_keeps_the_missing_se_and_the_item_se_choice(
+    tmp_path: Path, framework_file: Path
+) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'runs.db'}")
+    request = api.EstimateRequest(
+        framework=str(framework_file),
+        weight="weight",
+        psu="psu",
+        strata="stratum",
+        method="jackknife",
+        lonely_psu="remove",
+        item_se="replicate",
+    )
+    outcome = api.estimate_file(LONELY, request)
+    api.save_outcome(db, "lonely", outcome)
+    run = api.load_run(db, "lonely")
+    s1 = [r for r in run["rows"] if r["partition"] == "province" and r["cell"] == "S1"]
+    assert s1 and all(r["se"] is None and r["ci_low"] is None and r["unstable"] for r in s1)
+    assert {r["se_method"] for r in s1} == {"jkn"}
+    listed = {r["code"]: r for r in api.list_runs(db)}
+    assert listed["lonely"]
+    db.close()
