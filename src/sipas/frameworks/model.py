@@ -135,6 +135,7 @@ class FrameworkBase(_Strict):
     version: str
     title: Text
     provisional: bool = False
+    years: list[int] = Field(default_factory=list)  # the years whose form or decision this is
     sources: list[str] = Field(default_factory=list)
     notes: str | None = None
 
