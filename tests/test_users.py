@@ -102,9 +102,7 @@ def _attempt(db: Database, name: str, password: str, address: str | None = "10.0
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_parallel_wrong_passwords_are_checked_at_most_five_times(
-    kind: str, tmp_path: Path
-) -> None:
+def test_parallel_wrong_passwords_are_checked_at_most_five_times(kind: str, tmp_path: Path) -> None:
     with fresh_database(kind, tmp_path, "sipas_login") as db:
         users.create_user(db, name="admin", role="admin", password=PASSWORD)
         with ThreadPoolExecutor(30) as pool:

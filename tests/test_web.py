@@ -647,6 +647,8 @@ GET_ROUTES = {
     "/clerk.json": "clerk",
     "/clerk/{survey}": "clerk",
     "/clerk/{survey}.json": "clerk",
+    "/admin/users": "admin",
+    "/admin/users.json": "admin",
 }
 POST_ROUTES = {  # each tried by role in the tests named
     "/login": "test_login_throttling_and_csrf",
@@ -660,6 +662,7 @@ POST_ROUTES = {  # each tried by role in the tests named
     "/api/survey/{token}": "tests/test_web_survey.py",
     "/clerk/{survey}": "tests/test_web_survey.py",
     "/api/clerk/{survey}": "tests/test_web_survey.py",
+    "/admin/users/{name}": "tests/test_accounts.py",
 }
 
 
@@ -676,6 +679,8 @@ def _expected(kind: str, who: str | None, json: bool) -> int:
         return 303
     if kind == "clerk":
         return anonymous if who is None else 200 if who in ("admin", "clerk") else 403
+    if kind == "admin":
+        return anonymous if who is None else 200 if who == "admin" else 403
     if who is None:
         return anonymous
     if who == "clerk" or who == "guessed":

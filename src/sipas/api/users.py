@@ -103,7 +103,9 @@ def _keys(name: str, address: str | None) -> list[tuple[str, int]]:
     return keys
 
 
-def authenticate(db: Database, name: str, password: str, address: str | None = None) -> dict[str, Any]:
+def authenticate(
+    db: Database, name: str, password: str, address: str | None = None
+) -> dict[str, Any]:
     """The user, if the password is right. The message never says which of name and password
     was wrong, and an unknown name goes through the same steps (counted, a hash checked, the
     failure audited) as a known one, so it answers the same in the same time.
@@ -157,7 +159,9 @@ def authenticate(db: Database, name: str, password: str, address: str | None = N
     if not right:
         raise SipasError("auth.failed")
     assert user is not None
-    return {k: user[k] for k in ("id", "name", "display_name", "role", "province_code", "session_epoch")}
+    return {
+        k: user[k] for k in ("id", "name", "display_name", "role", "province_code", "session_epoch")
+    }
 
 
 def end_sessions(db: Database, user_id: int) -> None:
@@ -168,7 +172,10 @@ def end_sessions(db: Database, user_id: int) -> None:
         if user is not None:
             store.end_sessions(connection, user["name"])
             audit.record(
-                connection, actor=user["name"], action="auth.logout", entity="user",
+                connection,
+                actor=user["name"],
+                action="auth.logout",
+                entity="user",
                 entity_id=user["name"],
             )
 

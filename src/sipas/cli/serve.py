@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from typing import Any
 
 import click
 
@@ -106,7 +107,7 @@ def _by() -> str:
         return "cli"
 
 
-def _say(app: AppContext, key: str, **values: object) -> None:
+def _say(app: AppContext, key: str, **values: Any) -> None:
     from sipas.messages import text
 
     click.echo(text(key, app.settings.lang, **values))

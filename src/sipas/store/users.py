@@ -18,9 +18,7 @@ def add_user(connection: Connection, **values: Any) -> int:
     exists = connection.execute(select(users.c.id).where(users.c.name == values["name"])).scalar()
     if exists is not None:
         raise SipasError("users.exists", name=values["name"])
-    result = connection.execute(
-        insert(users).values(created_at=datetime.now(UTC), **values)
-    )
+    result = connection.execute(insert(users).values(created_at=datetime.now(UTC), **values))
     key = result.inserted_primary_key
     if key is None:
         raise RuntimeError("the database returned no id for the new user")
@@ -61,9 +59,7 @@ def set_user(connection: Connection, name: str, **values: Any) -> None:
 def end_sessions(connection: Connection, name: str) -> None:
     """Every session cookie issued so far for this account stops working (one atomic UPDATE)."""
     connection.execute(
-        update(users)
-        .where(users.c.name == name)
-        .values(session_epoch=users.c.session_epoch + 1)
+        update(users).where(users.c.name == name).values(session_epoch=users.c.session_epoch + 1)
     )
 
 
@@ -82,9 +78,7 @@ def claim_attempt(
     together are refused, not checked. A count whose last attempt is older than ``fresh_after``
     starts again."""
     maker = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    connection.execute(
-        maker(login_throttle).values(key=key, failures=0).on_conflict_do_nothing()
-    )
+    connection.execute(maker(login_throttle).values(key=key, failures=0).on_conflict_do_nothing())
     t = login_throttle.c
     counted = case((t.last_at < fresh_after, 1), else_=t.failures + 1)
     row = connection.execute(
@@ -104,7 +98,7 @@ def blocked_until(connection: Connection, key: str) -> datetime | None:
     found = connection.execute(
         select(login_throttle.c.blocked_until).where(login_throttle.c.key == key)
     ).scalar()
-    if found is None:
+    if not isinstance(found, datetime):
         return None
     return found if found.tzinfo else found.replace(tzinfo=UTC)
 

@@ -198,6 +198,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 def translate(key: str, lang: str) -> str:
     pair = CATALOGUE.get(key)
-    if pair is None:
-        return key
+    if pair is None:  # a word declared in sipas/messages/data/text
+        from sipas.messages import text
+
+        return text(key, lang)
     return pair[1] if lang == "en" else pair[0]

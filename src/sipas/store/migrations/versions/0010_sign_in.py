@@ -30,18 +30,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name="pk_login_throttle"),
     )
     with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"))
         batch.drop_column("failed_logins")
         batch.drop_column("locked_until")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
         batch.drop_column("session_epoch")
     op.drop_table("login_throttle")
