@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sipas.api import par, users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
 from sipas.store import Database, open_database
+from sipas.store import surveys as survey_store
 from sipas.web import create_app
 
 PASSWORD = "correct horse battery"
@@ -63,6 +65,17 @@ def _build_site(db: Database, folder: Path) -> dict[str, Any]:
     )
     for name, (role, province) in ACCOUNTS.items():
         users.create_user(db, name=name, role=role, password=PASSWORD, province=province)
+    with db.begin() as connection:  # a survey open for the clerks' entry
+        survey_store.create_survey(
+            connection,
+            code="paper-2025",
+            framework_id="sipas-gen2",
+            framework_version="2024",
+            year=2025,
+            geography="34",
+            reference_date=date(2025, 7, 1),
+            synthetic=True,
+        )
     framework = folder / "every-rubric.yaml"
     framework.write_text(EVERY_RUBRIC, encoding="utf-8")
     admin = par.Actor("admin", "admin")
@@ -714,7 +727,7 @@ def test_every_get_route_for_every_role(site: dict[str, Any], who: str | None) -
         "{unit}": "01",
         "{evidence_id}": str(evidence["id"]),
         "{token}": token,
-        "{survey}": "demo-sipas-2025",
+        "{survey}": "paper-2025",
         "{period}": "2025-Q3",
     }
     client = _client(site, who)

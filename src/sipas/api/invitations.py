@@ -608,9 +608,19 @@ def _audit_row(pending: _Pending, action: str) -> dict[str, Any]:
 # -- clerks ----------------------------------------------------------------------------------
 
 
+def _open_for_entry(connection: Any, survey_code: str) -> dict[str, Any]:
+    """The survey, if paper forms may still be entered into it: not once its results are
+    published (a saved estimation run of it), since they would change figures already out."""
+    survey = survey_store.get_survey(connection, survey_code)
+    runs = survey_store.published_runs(connection).get(survey_code)
+    if runs:
+        raise SipasError("survey.closed_for_entry", survey=survey_code, runs=runs)
+    return survey
+
+
 def clerk_form(db: Database, survey_code: str, lang: str) -> dict[str, Any]:
     with db.begin() as connection:
-        survey = survey_store.get_survey(connection, survey_code)
+        survey = _open_for_entry(connection, survey_code)
         invited = store.counts(connection, int(survey["id"]))
     framework = framework_of(survey)
     return {
@@ -624,12 +634,15 @@ def clerk_form(db: Database, survey_code: str, lang: str) -> dict[str, Any]:
 
 
 def clerk_surveys(db: Database) -> list[dict[str, Any]]:
+    """The surveys open for entry (see :func:`_open_for_entry`)."""
     with db.begin() as connection:
         rows = survey_store.list_surveys(connection)
+        published = survey_store.published_runs(connection)
     return [
         {k: r[k] for k in ("code", "framework_id", "year", "geography", "synthetic")}
         | {"respondents": int(r["respondents"] or 0)}
         for r in rows
+        if r["code"] not in published
     ]
 
 
@@ -643,7 +656,7 @@ def clerk_entry(
     every problem returned by field so the page can show it next to the input.
     """
     with db.begin() as connection:
-        survey = survey_store.get_survey(connection, survey_code)
+        survey = _open_for_entry(connection, survey_code)
     framework = framework_of(survey)
     names = list(CLERK_DESIGN) + field_names(form_sections(framework, lang, audience="clerk"))
     row = clean_answers(given, names)
