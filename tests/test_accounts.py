@@ -193,3 +193,15 @@ def test_the_users_commands(run_cli: Any, tmp_path: Path) -> None:
         "users.set_role",
     ]
     db.close()
+
+
+def test_a_throttled_login_says_when_to_come_back(site: dict[str, Any]) -> None:
+    client = TestClient(site["app"], base_url="https://testserver")
+    token = _csrf(client)
+    form = {"name": "lan", "password": "wrong password", "csrf": token}
+    answers = [client.post("/login?lang=vi", data=form) for _ in range(users.MAX_FAILURES)]
+    assert [a.status_code for a in answers] == [401] * users.MAX_FAILURES
+    waits = client.post("/login?lang=vi", data={**form, "password": PASSWORD})
+    assert waits.status_code == 429 and 1 <= int(waits.headers["retry-after"]) <= 2
+    assert "Đăng nhập sai quá nhiều lần liên tiếp" in waits.text
+    assert "Hãy thử lại sau" in waits.text
