@@ -205,3 +205,22 @@ def test_a_throttled_login_says_when_to_come_back(site: dict[str, Any]) -> None:
     assert waits.status_code == 429 and 1 <= int(waits.headers["retry-after"]) <= 2
     assert "Đăng nhập sai quá nhiều lần liên tiếp" in waits.text
     assert "Hãy thử lại sau" in waits.text
+
+
+def test_changing_ones_own_password_ends_the_other_sessions(site: dict[str, Any]) -> None:
+    here = _client(site, "lan")
+    elsewhere = _client(site, "lan")
+    token = _csrf(here, "/account/password?lang=vi")
+    form = {"csrf": token, "current": "not my password", "new": "my brand new phrase"}
+    wrong = here.post("/account/password?lang=vi", data=form)
+    assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
+    weak = here.post("/account/password?lang=vi", data={**form, "current": PASSWORD, "new": "x"})
+    assert weak.status_code == 400 and "cần ít nhất 10 ký tự" in weak.text
+    done = here.post("/account/password?lang=vi", data={**form, "current": PASSWORD})
+    assert done.status_code == 200 and "Đã đổi mật khẩu" in done.text  # after the redirect
+    assert here.get("/workspace.json").status_code == 200  # this session goes on
+    assert elsewhere.get("/workspace.json").status_code == 401  # the others have ended
+    _client(site, "lan", "my brand new phrase")
+    assert ("users.reset_password", "lan") in _history(site["db"], "lan")
+    anonymous = TestClient(site["app"], base_url="https://testserver")
+    assert anonymous.get("/account/password.json").status_code == 401

@@ -660,6 +660,8 @@ GET_ROUTES = {
     "/clerk.json": "clerk",
     "/clerk/{survey}": "clerk",
     "/clerk/{survey}.json": "clerk",
+    "/account/password": "account",
+    "/account/password.json": "account",
     "/admin/users": "admin",
     "/admin/users.json": "admin",
 }
@@ -676,6 +678,7 @@ POST_ROUTES = {  # each tried by role in the tests named
     "/clerk/{survey}": "tests/test_web_survey.py",
     "/api/clerk/{survey}": "tests/test_web_survey.py",
     "/admin/users/{name}": "tests/test_accounts.py",
+    "/account/password": "tests/test_accounts.py",
 }
 
 
@@ -692,6 +695,8 @@ def _expected(kind: str, who: str | None, json: bool) -> int:
         return 303
     if kind == "clerk":
         return anonymous if who is None else 200 if who in ("admin", "clerk") else 403
+    if kind == "account":
+        return anonymous if who is None else 200
     if kind == "admin":
         return anonymous if who is None else 200 if who == "admin" else 403
     if who is None:

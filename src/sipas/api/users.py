@@ -234,6 +234,17 @@ def reset_password(db: Database, name: str, password: str, *, by: str = "sipas")
     return {"name": name, "password_changed": True}
 
 
+def change_password(
+    db: Database, name: str, current: str, new: str, address: str | None = None
+) -> dict[str, Any]:
+    """A user's own new password: the current one is checked (counted and throttled as a
+    login), then every session of the user ends, as with :func:`reset_password`."""
+    if len(new) < MIN_PASSWORD:
+        raise SipasError("users.weak_password", length=len(new), minimum=MIN_PASSWORD)
+    authenticate(db, name, current, address)
+    return reset_password(db, name, new, by=name)
+
+
 def unlock(db: Database, name: str, *, by: str = "sipas") -> dict[str, Any]:
     """Forget the account's failed logins: its next attempt is checked at once."""
     with db.begin() as connection:

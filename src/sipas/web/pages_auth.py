@@ -86,6 +86,45 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
     return RedirectResponse("/", status_code=303)
 
 
+# -- one's own password ------------------------------------------------------------------------
+
+
+@page(router, "/account/password", "password.html")
+def password_page(request: Request) -> dict[str, Any]:
+    """The form to change one's own password."""
+    actor = require_actor(request)
+    return {"name": actor.name, "changed": request.session.pop("password_changed", False)}
+
+
+@router.post("/account/password", include_in_schema=False)
+def change_password(
+    request: Request,
+    current: str = Form(""),
+    new: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    check_csrf(request, csrf)
+    actor = require_actor(request)
+    address = request.client.host if request.client else None
+    try:
+        users_api.change_password(db_of(request), actor.name, current, new, address)
+    except SipasError as error:
+        if error.status >= 500:
+            raise
+        message, hint = error_message(request, error)
+        return TEMPLATES.TemplateResponse(
+            request,
+            "password.html",
+            context(request, data={"name": actor.name}, error=message, hint=hint),
+            status_code=error.status,
+        )
+    # Every other session of the user has ended; this one goes on with the new epoch.
+    me = users_api.get_user(db_of(request), int(request.session["uid"]))
+    request.session["epoch"] = me["session_epoch"] if me else None
+    request.session["password_changed"] = True
+    return RedirectResponse("/account/password", status_code=303)
+
+
 # -- accounts (admins) -------------------------------------------------------------------------
 
 ADMIN_ROLES = ("admin",)
