@@ -182,3 +182,49 @@ def test_the_terminal_answer_names_the_leaves_to_improve(run_cli: Any, campaign:
     assert refused.exit_code == 1 and "[par.whatif.unknown_unit]" in refused.output
     refused = run_cli("par", "whatif", campaign, "--unit", "X", "--set", "2:40")
     assert refused.exit_code == 1 and "[par.whatif.bad_change]" in refused.output
+
+
+# --- on the officer's web workspace --------------------------------------------------------------
+
+
+def test_the_workspace_answers_what_if_without_storing(campaign: str) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from sipas.api import users
+    from sipas.settings import load_settings
+    from sipas.store import open_database
+    from sipas.web import create_app
+
+    settings = load_settings()
+    db = open_database(settings.resolved_database_url())
+    users.create_user(db, name="can", role="officer", password="correct horse battery",
+                      province="01")  # fmt: skip
+    users.create_user(db, name="khac", role="officer", password="correct horse battery",
+                      province="79")  # fmt: skip
+    app = create_app(settings, db)
+
+    def signed_in(name: str) -> TestClient:
+        client = TestClient(app, base_url="https://testserver")
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+        assert token
+        client.post("/login", data={"name": name, "password": "correct horse battery",
+                                    "csrf": token.group(1), "next": "/workspace"})  # fmt: skip
+        return client
+
+    client = signed_in("can")
+    page = client.get(
+        f"/workspace/{campaign}/X/whatif", params={"target": "group:A", "set": "2=39"}
+    )
+    assert page.status_code == 200, page.text
+    assert "Cần thêm 0,995 điểm" in page.text and "nhóm B" in page.text
+    assert 'data-chart="whatif-chart"' in page.text
+    twin = client.get(f"/workspace/{campaign}/X/whatif.json", params={"target": "rank:1"}).json()
+    assert math.isclose(twin["answer"]["need"]["points"], 3.2, abs_tol=1e-9)
+    assert len(twin["answer"]["others"]) == 3
+    # Another province's officer may not look.
+    refused = signed_in("khac").get(f"/workspace/{campaign}/X/whatif")
+    assert refused.status_code == 403
+    bad = client.get(f"/workspace/{campaign}/X/whatif", params={"target": "best"})
+    assert bad.status_code == 400 and "không hợp lệ" in bad.text

@@ -146,3 +146,25 @@ def test_the_cli_names_components_and_draws_the_chart(run_cli, stored: str, tmp_
     assert shown["cell"] == "19" and len(shown["components"]) == 9
     refused = run_cli("priorities", "--survey", stored, "--province", "Hà Giang")
     assert refused.exit_code == 1 and "[priorities.unknown_cell]" in refused.output
+
+
+def test_compare_a_province_with_chosen_peers(run_cli, stored: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    chart = tmp_path / "peers.png"
+    result = run_cli("--lang", "en", "compare", "Thái Nguyên", "--run", stored,
+                     "--with", "Hà Nội,79", "--chart", str(chart), "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["cell"] == "19" and found["peer_cells"] == ["01", "79"]
+    rows = {r["indicator"]: r for r in found["rows"]}
+    assert rows["SIPAS"]["level"] == "index" and len(rows) == 9 + 2 + 1 + 33
+    for row in rows.values():
+        assert math.isclose(row["difference"], row["estimate"] - row["peers_mean"], abs_tol=1e-9)
+        significant = abs(row["difference"]) > 1.959963984540054 * row["se"]
+        assert (row["verdict"] != "not different") == significant
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    table = run_cli("compare", "19", "--run", stored, "--with", "top5")
+    assert table.exit_code == 0 and "so với 5 tỉnh dẫn đầu" in table.output
+    refused = run_cli("compare", "19", "--run", stored, "--with", "19")
+    assert refused.exit_code == 1 and "[compare.no_peers]" in refused.output

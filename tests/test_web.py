@@ -25,6 +25,7 @@ from sipas.settings import load_settings
 from sipas.store import Database, open_database
 from sipas.store import surveys as survey_store
 from sipas.web import create_app
+from upload_samples import MINIMAL_PDF
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {
@@ -36,7 +37,7 @@ ACCOUNTS = {
     "clerk": ("clerk", None),
     "guessed": ("clerk", None),  # locked out by the throttling test
 }
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = MINIMAL_PDF
 
 
 @pytest.fixture(
@@ -653,6 +654,8 @@ GET_ROUTES = {
     "/workspace/{campaign}/{unit}.json": "unit",
     "/workspace/{campaign}/{unit}/history": "unit",
     "/workspace/{campaign}/{unit}/history.json": "unit",
+    "/workspace/{campaign}/{unit}/whatif": "unit",
+    "/workspace/{campaign}/{unit}/whatif.json": "unit",
     "/workspace/{campaign}/{unit}/evidence/{evidence_id}": "evidence",
     "/survey/{token}": "token",
     "/survey/{token}.json": "token",
@@ -679,6 +682,7 @@ POST_ROUTES = {  # each tried by role in the tests named
     "/api/clerk/{survey}": "tests/test_web_survey.py",
     "/admin/users/{name}": "tests/test_accounts.py",
     "/account/password": "tests/test_accounts.py",
+    "/workspace/{campaign}/{unit}/evidence/{evidence_id}/delete": "tests/test_uploads.py",
 }
 
 

@@ -61,6 +61,7 @@ def compare(db: Database, run_code: str, asked: str, peers: str, lang: str = "vi
     index = pd.Series(result.estimates(unit)[:, result.indicators.index(index_code)], index=cells)
     chosen = _peers(peers, cell, index, day, run_code)
     names = {node.code: node.name.get(lang) for node in _nodes(framework.satisfaction.index)}
+    names[index_code] = index_code  # the index by its acronym (SIPAS), as the ministry writes it
     names.update({item.code: item.text.get(lang) for item in framework.satisfaction.items})
     table = compare_with_peers(result, cell, chosen)
     rows = [
@@ -132,3 +133,30 @@ def _peers(asked: str, cell: str, index: pd.Series, day: date, run: str) -> list
     if not chosen:
         raise SipasError("compare.no_peers", peers=asked, cell=cell)
     return chosen
+
+
+def difference_chart(found: Comparison, lang: str) -> bytes:
+    """The province minus its peers on the index, sub-indices and components: dots with 95%
+    whiskers against the zero line (PNG); significant ones in the accent colour."""
+    from sipas.messages import text
+    from sipas.reports.charts import Point, ranking
+    from sipas.reports.format import number
+
+    points = [
+        Point(
+            label=r.name,
+            value=r.difference,
+            low=r.low,
+            high=r.high,
+            highlight=r.verdict != "not different",
+        )
+        for r in found.rows
+        if r.level != "item"
+    ]
+    return ranking(
+        points,
+        0.0,
+        lambda x: number(x, lang, 1, sign=True),
+        text("compare.zero", lang),
+        left=0.5,
+    )

@@ -7,6 +7,7 @@ invitation tokens and the public needs no account.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,8 +31,18 @@ MAX_WAIT = timedelta(minutes=5)
 HOLD = timedelta(seconds=60)  # the longest an attempt being checked holds a waiting key
 FRESH = timedelta(hours=1)  # a count whose last failure is older starts again
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified when the user does not exist, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("sipas: no such user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the user does not exist, so that a wrong name takes as long as a wrong
+    password; made on first use (hashing costs a worker about 0.2 s of start-up)."""
+    return _HASHER.hash("sipas: no such user")
+
+
+def warm_up() -> None:
+    """Make what the first login needs now (a server calls this in the background at start)."""
+    _dummy_hash()
 
 
 def create_user(
@@ -130,7 +141,7 @@ def authenticate(
     with db.read() as connection:
         user = store.get_user(connection, name, with_secret=True)
     try:
-        _HASHER.verify(_DUMMY_HASH if user is None else user["password_hash"], password)
+        _HASHER.verify(_dummy_hash() if user is None else user["password_hash"], password)
         right = user is not None and bool(user["active"])
     except (VerificationError, InvalidHashError):
         right = False

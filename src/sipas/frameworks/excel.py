@@ -16,7 +16,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import xlsxwriter
 
 from sipas.errors import SipasError
@@ -200,15 +199,15 @@ def import_par_xlsx(
     data: bytes | Path, framework_id: str | None = None
 ) -> tuple[ParFramework | None, ValidationReport]:
     """Read a workbook in the ministry's layout. Problems are reported by sheet row and column."""
+    import openpyxl  # loaded when a workbook is read: other commands start without it
+
     source = str(data) if isinstance(data, Path) else "workbook"
     report = ValidationReport(source)
     try:
         stream = BytesIO(data.read_bytes() if isinstance(data, Path) else data)
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise SipasError(
-            "framework.file_missing", f"{source} does not exist", "check the path"
-        ) from None
+        raise SipasError("framework.file_missing", path=source) from None
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         report.add(
             source, "xlsx.unreadable", f"not a readable .xlsx workbook ({type(exc).__name__})"

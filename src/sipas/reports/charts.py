@@ -63,10 +63,17 @@ def _finite(values: Sequence[float]) -> list[float]:
     return [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
 
 
-def ranking(points: Sequence[Point], national: float, fmt: Formatter, mean_label: str) -> bytes:
-    """Dots with 95% whiskers, best at the top, and the national mean as a vertical line."""
+def ranking(
+    points: Sequence[Point],
+    national: float,
+    fmt: Formatter,
+    mean_label: str,
+    left: float = 0.2,
+) -> bytes:
+    """Dots with 95% whiskers, best at the top, and the national mean as a vertical line
+    (``left``: the share of the width kept for the labels)."""
     ordered = sorted(points, key=lambda p: p.value)
-    figure, axes = _new(7.0, max(2.5, 0.14 * len(ordered) + 0.7), left=0.2)
+    figure, axes = _new(7.0, max(2.5, 0.14 * len(ordered) + 0.7), left=left)
     ys = range(len(ordered))
     for y, p in zip(ys, ordered, strict=True):
         colour = ACCENT if p.highlight else INK

@@ -10,22 +10,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from sipas.errors import SipasError
 
+# Alembic is imported when a database is opened: commands that open none start without it.
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option(
         "script_location", str(resources.files("sipas.store").joinpath("migrations"))
@@ -34,6 +36,8 @@ def _alembic_config() -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None  # the package always ships at least one migration
     return head
@@ -57,58 +61,42 @@ class Database:
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise SipasError(
-                "db.bad_url",
-                f"database URL {url!r} is not valid",
-                "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname",
-            ) from None
+            raise SipasError("db.bad_url", url=url) from None
         self.dialect = parsed.get_backend_name()
         if self.dialect not in SUPPORTED_DIALECTS:
-            raise SipasError(
-                "db.unsupported",
-                f"database {self.dialect!r} is not supported",
-                "use SQLite (sqlite:///file.db) or PostgreSQL (postgresql+psycopg://user@host/db)",
-            )
+            raise SipasError("db.unsupported", dialect=self.dialect)
         if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:"):
             folder = Path(parsed.database).expanduser().parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise SipasError(
-                    "db.unwritable",
-                    f"cannot create the database folder {folder}: {exc.strerror}",
-                    "choose another --data-dir or --database-url",
-                ) from None
+                raise SipasError("db.unwritable", folder=folder, reason=exc.strerror) from None
         try:
             self.engine: Engine = create_engine(url, future=True)
         except ModuleNotFoundError as exc:
-            raise SipasError(
-                "db.driver_missing",
-                f"the database driver {exc.name!r} for {self.dialect} is not installed",
-                "install sipas with the postgres extra: pip install 'sipas[postgres]'",
-            ) from None
+            raise SipasError("db.driver_missing", driver=exc.name, dialect=self.dialect) from None
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.upgrade()
 
     def upgrade(self) -> None:
+        from alembic import command
+
         try:
             with self.engine.begin() as connection:
                 config = _alembic_config()
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except OperationalError as exc:
-            raise SipasError(
-                "db.unreachable",
-                f"cannot open the database at {self.display_url}: {exc.orig}",
-                "check the URL, that the server is running and that you may write there",
-            ) from None
+            raise SipasError("db.unreachable", url=self.display_url, error=str(exc.orig)) from None
 
     @property
     def display_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
     def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 

@@ -9,64 +9,57 @@ nothing is fetched from the internet.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import logging
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from sipas import __version__
+from sipas.api import users as users_api
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
-from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
+from sipas.web import (
+    api_docs,
+    pages_auth,
+    pages_par,
+    pages_public,
+    pages_service_index,
+    pages_survey,
+)
+from sipas.web.headers import PrivateHeaders
+from sipas.web.outage import is_outage, unavailable_response
 from sipas.web.render import lang_of, render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 
 HERE = Path(__file__).resolve().parent
 LOG = logging.getLogger("sipas.web")
-PLOTLY_JS = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
 SESSION_SECONDS = 8 * 3600
 THREADS = 200  # worker threads per process for the synchronous api
 
-# Error codes → HTTP status; anything else a user caused is 400.
-_STATUS = {
-    "auth.login_required": 401,
-    "auth.failed": 401,
-    "auth.forbidden": 403,
-    "auth.csrf": 403,
-    "auth.throttled": 429,
-    "public.no_results": 404,
-    "service_index.no_results": 404,
-}
 
-
-def _status_of(error: SipasError) -> int:
-    from sipas.messages import declaration
-
-    if declaration(error.code) is not None:
-        return error.status
-    if error.code in _STATUS:
-        return _STATUS[error.code]
-    if error.code.endswith(
-        ("unknown", "_unknown", ".unknown_unit", ".unknown_node", "unknown_run")
-    ):
-        return 404
-    if "unknown" in error.code:
-        return 404
-    return 400
+@functools.cache
+def plotly_js_path() -> Path:
+    """Plotly's JavaScript in the installed package, found without importing Plotly (seconds)."""
+    spec = importlib.util.find_spec("plotly")
+    assert spec is not None and spec.submodule_search_locations  # a dependency of sipas
+    return Path(next(iter(spec.submodule_search_locations)), "package_data", "plotly.min.js")
 
 
 def secret_key_of(settings: Settings) -> str:
@@ -96,8 +89,7 @@ _CSP = (
 
 
 class SecurityHeaders:
-    """Headers on every response (a plain ASGI middleware: cheap on the hot path). The API docs
-    page runs Swagger's own inline script, so it alone goes without the script policy."""
+    """Headers on every response (a plain ASGI middleware: cheap on the hot path)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -106,14 +98,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"].startswith("/api/docs")
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(_HEADERS)
-                if not docs:
-                    headers.append((b"content-security-policy", _CSP))
+                headers.append((b"content-security-policy", _CSP))
                 message["headers"] = headers
             await send(message)
 
@@ -125,6 +115,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Survey submissions that wait together are checked and written as one batch; a larger pool
     # of threads lets more of them wait together under load (anyio's default is 40).
     anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    # Ready first; what the first login needs is made beside the first requests.
+    threading.Thread(target=users_api.warm_up, name="sipas-warm-up", daemon=True).start()
     yield
 
 
@@ -136,7 +128,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         version=__version__,
         description="SIPAS satisfaction and PAR INDEX results, survey forms and the PAR workspace. "
         "Every page has a JSON twin at the same path with `.json`.",
-        docs_url=None,  # served below from the installed swagger-ui-bundle, not a CDN
+        docs_url=None,  # served below from the installed swagger-ui-bundle-v2 (Swagger UI 5), not a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=_lifespan,
@@ -154,10 +146,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(PrivateHeaders, hsts=settings.behind_https)
 
     @app.exception_handler(SipasError)
     async def sipas_error(request: Request, error: SipasError) -> Response:
-        status = _status_of(error)
+        # The status is declared with the code (messages/data/errors/).
+        status = error.status
         if status == 401 and not wants_json(request) and request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if wants_json(request):
@@ -169,13 +163,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # Addresses that match no route, or a method a route does not take: the same error
         # shape (and, on a page, the same error page in the visitor's language) as any other.
         if error.status_code == 404:
-            found = SipasError("http.not_found", "there is no page at this address", None)
+            found = SipasError("http.not_found")
         elif error.status_code == 405:
-            found = SipasError(
-                "http.method_not_allowed", f"{request.method} is not accepted here", None
-            )
+            found = SipasError("http.method_not_allowed", method=request.method)
         else:
-            found = SipasError("http.error", str(error.detail), None)
+            found = SipasError("http.error", detail=str(error.detail))
         if wants_json(request):
             return JSONResponse(found.to_dict(lang_of(request)), status_code=error.status_code)
         return render_error(request, error.status_code, found)
@@ -183,20 +175,24 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:
         fields = sorted({str(e["loc"][-1]) for e in error.errors() if e.get("loc")})
-        found = SipasError(
-            "http.bad_request",
-            f"missing or invalid: {', '.join(fields) or 'the request'}",
-            "go back and try again",
-            fields=fields,
-        )
+        found = SipasError("http.bad_request", fields=fields or [Phrase("rest.the_request")])
         if wants_json(request):
             return JSONResponse(found.to_dict(lang_of(request)), status_code=422)
         return render_error(request, 422, found)
 
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> Response:
+        if is_outage(error):
+            LOG.warning(
+                "database unavailable on %s %s: %s", request.method, request.url.path, error.orig
+            )
+            return unavailable_response(request)
+        return await unexpected(request, error)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         LOG.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-        found = SipasError("internal", "an unexpected error occurred; it has been logged", None)
+        found = SipasError("internal.unexpected")
         if wants_json(request):
             return JSONResponse(found.to_dict(lang_of(request)), status_code=500)
         return render_error(request, 500, found)
@@ -204,19 +200,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
 
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="sipas API",
-            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/vendor/swagger/swagger-ui.css",
-            swagger_favicon_url="/vendor/swagger/favicon-32x32.png",
-        )
+    app.include_router(api_docs.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
-        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+        return FileResponse(plotly_js_path(), media_type="text/javascript")
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -79,6 +79,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "save": ("Lưu", "Save"),
     "evidence": ("Tài liệu kiểm chứng", "Evidence"),
     "upload": ("Tải lên", "Upload"),
+    "evidence_delete": ("Xoá tệp", "Delete the file"),
     "history": ("Lịch sử thay đổi", "History of changes"),
     "lock": ("Chốt tự đánh giá", "Lock the self-assessment"),
     "points": ("Điểm", "Points"),
@@ -197,8 +198,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 
 def translate(key: str, lang: str) -> str:
+    """A word of the web app; words of the shared text catalogue (``sipas.messages``) too."""
     pair = CATALOGUE.get(key)
-    if pair is None:  # a word declared in sipas/messages/data/text
+    if pair is None:
         from sipas.messages import text
 
         return text(key, lang)

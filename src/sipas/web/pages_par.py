@@ -10,8 +10,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from sipas.api import par
+from sipas.api.par.evidence import delete_evidence
 from sipas.web.render import check_csrf, db_of, page, require_actor
 
 router = APIRouter()
@@ -56,9 +58,73 @@ def unit_page(request: Request, campaign: str, unit: str) -> dict[str, Any]:
         "unit": unit,
         "sheet": sheet,
         "evidence": [
-            {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256")} for e in evidence
+            {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256", "uploaded_by")}
+            for e in evidence
         ],
         "writable_stage": par.writable_stage(actor, shown["stage"]),
+    }
+
+
+@page(router, "/workspace/{campaign}/{unit}/whatif", "whatif.html")
+def whatif_page(
+    request: Request, campaign: str, unit: str, target: str = "", set: str = ""
+) -> dict[str, Any]:
+    """What the unit needs for a target and its results with supposed leaf scores; nothing is
+    stored (a GET form)."""
+    from dataclasses import asdict
+
+    from sipas.messages import text
+    from sipas.web.charts import whatif_strip
+    from sipas.web.render import lang_of
+
+    actor = require_actor(request, WORKSPACE_ROLES)
+    lang = lang_of(request)
+    lines = [line for line in set.replace(";", "\n").splitlines() if line.strip()]
+    answer = par.whatif(
+        db_of(request),
+        campaign,
+        unit,
+        par.parse_target(target) if target.strip() else None,
+        par.parse_changes(lines),
+        lang=lang,
+        actor=actor,
+    )
+    none = text("whatif.none", lang)
+
+    def standing(key: str, shown: Any, **extra: Any) -> str:
+        values = {**asdict(shown), "group": shown.group or none, "rank": shown.rank or none}
+        return text(key, lang, **values, **extra)
+
+    said: dict[str, str] = {"now": standing("whatif.now", answer.now)}
+    if answer.after is not None:
+        changed = ", ".join(f"{leaf}={points:g}" for leaf, points in answer.changes.items())
+        said["after"] = standing("whatif.after", answer.after, changes=changed)
+    if answer.need is not None:
+        wanted = target.strip()
+        if answer.need.points <= 0:
+            said["need"] = text("whatif.reached", lang, target=wanted)
+        elif not answer.need.reachable:
+            left = answer.need.path[-1].cumulative if answer.need.path else 0.0
+            said["need"] = text("whatif.unreachable", lang, target=wanted, open=left)
+        else:
+            said["need"] = text(
+                "whatif.needed", lang, points=answer.need.points, index=answer.need.index,
+                target=wanted,
+            )  # fmt: skip
+    labels = {k: text(f"whatif.chart.{k}", lang) for k in ("others", "now", "after", "axis")}
+    chart = whatif_strip(
+        answer.others,
+        answer.now.index,
+        answer.after.index if answer.after else None,
+        answer.target_index,
+        labels,
+    )
+    return {
+        "answer": asdict(answer),
+        "target": target,
+        "set_text": "\n".join(lines),
+        "lines": said,
+        "chart": chart,
     }
 
 
@@ -153,7 +219,8 @@ async def upload(
     check_csrf(request, csrf)
     actor = require_actor(request, WORKSPACE_ROLES)
     content = await file.read(MAX_UPLOAD)
-    par.upload_evidence(
+    await run_in_threadpool(  # the file's structure is checked: not on the event loop
+        par.upload_evidence,
         db_of(request),
         actor,
         campaign,
@@ -163,6 +230,17 @@ async def upload(
         content=content,
     )
     return _back(campaign, unit, node)
+
+
+@router.post("/workspace/{campaign}/{unit}/evidence/{evidence_id}/delete", include_in_schema=False)
+def evidence_delete(
+    request: Request, campaign: str, unit: str, evidence_id: int, csrf: str = Form("")
+) -> Response:
+    """Delete an evidence file before the unit is locked (its uploader or an admin; audited)."""
+    check_csrf(request, csrf)
+    actor = require_actor(request, WORKSPACE_ROLES)
+    removed = delete_evidence(db_of(request), actor, campaign, unit, evidence_id)
+    return _back(campaign, unit, removed["node"])
 
 
 class ScoreIn(BaseModel):

@@ -3,10 +3,12 @@ scores, on a campaign's stored scores, never writing them."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sipas.api.par.campaigns import open_campaign
+from sipas.api.par.access import ensure_may_read
+from sipas.api.par.campaigns import Actor, open_campaign
 from sipas.api.par.views import stage_results
 from sipas.errors import SipasError
 from sipas.par.whatif import Need, Standing, Target, points_needed, standing, what_if
@@ -23,6 +25,8 @@ class WhatIf:
     changes: dict[str, float]
     after: Standing | None  # with ``changes`` applied; None without changes
     need: Need | None  # to reach the target, from ``after`` when changes are given
+    target_index: float | None = None  # the lowest index that reaches the target
+    others: list[tuple[str, str, float]] = field(default_factory=list)  # every other unit's index
 
 
 def parse_target(text: str) -> Target:
@@ -53,6 +57,25 @@ def whatif(
     changes: Mapping[str, float] | None = None,
     stage: str | None = None,
     lang: str = "vi",
+    actor: Actor | None = None,
+) -> WhatIf:
+    """Where ``unit`` stands, where it would stand with ``changes``, and what ``target`` takes.
+
+    With ``actor`` (the web workspace), a unit the actor may not read is refused."""
+    if actor is not None:
+        with db.begin() as connection:
+            ensure_may_read(connection, actor, open_campaign(connection, campaign_code), unit)
+    return _whatif(db, campaign_code, unit, target, changes, stage, lang)
+
+
+def _whatif(
+    db: Database,
+    campaign_code: str,
+    unit: str,
+    target: Target | None = None,
+    changes: Mapping[str, float] | None = None,
+    stage: str | None = None,
+    lang: str = "vi",
 ) -> WhatIf:
     """Where ``unit`` stands, where it would stand with ``changes``, and what ``target`` takes."""
     with db.begin() as connection:
@@ -69,6 +92,11 @@ def whatif(
             framework, list(campaign.units), scores, unit, dict(changes)
         )
     need = points_needed(framework, results, scores, unit, target, lang) if target else None
+    others = [
+        (str(code), str(campaign.units[code]["name"]), float(index))
+        for code, index in zip(results.units["unit_code"], results.units["index"], strict=True)
+        if code != unit
+    ]
     return WhatIf(
         campaign=campaign.code,
         unit=unit,
@@ -78,4 +106,6 @@ def whatif(
         changes=dict(changes or {}),
         after=after,
         need=need,
+        target_index=need.index if need is not None and math.isfinite(need.index) else None,
+        others=others,
     )
