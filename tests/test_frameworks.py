@@ -492,9 +492,10 @@ def test_each_framework_says_which_years_it_serves_and_only_what_is_known() -> N
 
     rows = {r["id"]: r for r in list_frameworks("en")}
     assert rows["sipas-gen2"]["version"] == "2022" and rows["sipas-gen2"]["years"] == "2022"
-    assert rows["par-province-2020"]["years"] == "2020–2021" and rows["par-province-2020"][
-        "provisional"
-    ]
+    assert (
+        rows["par-province-2020"]["years"] == "2020–2021"
+        and rows["par-province-2020"]["provisional"]
+    )
     assert rows["par-province-2022"]["years"] == "2022–2023"
     assert rows["service-766"]["kind"] == "service-index"
     ministries = show_framework("par-ministry-2017", "en")

@@ -282,9 +282,21 @@ users = Table(
     Column("province_code", String(4), nullable=True),  # an officer's province
     Column("password_hash", String(255), nullable=False),  # argon2id
     Column("active", Boolean, nullable=False, default=True),
-    Column("failed_logins", Integer, nullable=False, default=0),
-    Column("locked_until", DateTime(timezone=True), nullable=True),  # login throttling
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Carried by every session cookie; raised to end all of the user's sessions at once.
+    Column("session_epoch", Integer, nullable=False, default=0, server_default="0"),
+)
+
+# Failed sign-ins in a row, per account name as typed ("account:…") and per client address
+# ("address:…"); an attempt is counted before its password is checked (one atomic UPDATE), so
+# parallel attempts cannot overwrite each other's count.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=True),
+    Column("blocked_until", DateTime(timezone=True), nullable=True),
 )
 
 # One-time invitations to answer a survey on the web. The token itself is never stored, only its
