@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from sipas.errors import SipasError
-from sipas.store.schema import actions
+from sipas.store.schema import actions, estimates, estimation_runs, surveys
 
 STATUSES = ("planned", "in_progress", "done", "dropped")
 
@@ -59,3 +59,30 @@ def update_action(
         .values(**changes, updated_by=actor, updated_at=datetime.now(UTC))
     )
     return get_action(connection, action_id)
+
+
+def runs_of_year(connection: Connection, framework_id: str, year: int) -> list[dict[str, Any]]:
+    """The saved estimation runs of the stored surveys of ``year`` on ``framework_id``, newest
+    first (runs estimated from a file have no year and are left out)."""
+    rows = connection.execute(
+        select(estimation_runs, surveys.c.year, surveys.c.geography.label("survey_geography"))
+        .join(surveys, surveys.c.id == estimation_runs.c.survey_id)
+        .where(surveys.c.year == year, estimation_runs.c.framework_id == framework_id)
+        .order_by(estimation_runs.c.created_at.desc(), estimation_runs.c.id.desc())
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def estimate_rows(
+    connection: Connection, run_id: int, partition: str, cell: str, indicator: str
+) -> list[dict[str, Any]]:
+    """The stored estimate of one cell and indicator of a run (none or one row)."""
+    rows = connection.execute(
+        select(estimates).where(
+            estimates.c.run_id == run_id,
+            estimates.c.partition == partition,
+            estimates.c.cell == cell,
+            estimates.c.indicator == indicator,
+        )
+    )
+    return [dict(row._mapping) for row in rows]
