@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from sipas import __version__
+from sipas.cli.actions import actions
 from sipas.cli.compare import compare
 from sipas.cli.context import AppContext
 from sipas.cli.demo import demo
@@ -64,6 +65,7 @@ def cli(
     _language["chosen"] = settings.lang
 
 
+cli.add_command(actions)
 cli.add_command(change)
 cli.add_command(compare)
 cli.add_command(demo)
