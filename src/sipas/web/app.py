@@ -32,6 +32,7 @@ from sipas.errors import SipasError
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
 from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
+from sipas.web import pages_actions
 from sipas.web.render import lang_of, render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 
@@ -227,6 +228,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(pages_service_index.router)
     app.include_router(pages_par.router)
     app.include_router(pages_survey.router)
+    app.include_router(pages_actions.router)
     return app
 
 
