@@ -34,7 +34,9 @@ ANALYST = par.Actor("analyst", "analyst")
 PASSWORD = "correct horse battery"
 # The demo's own seed and size: two years of two provinces, so next year's result is a real
 # change between two saved runs.
-DEMO = DemoOptions(years=(2023, 2024), provinces=("01", "79"), respondents_per_province=200, dossiers=0)
+DEMO = DemoOptions(
+    years=(2023, 2024), provinces=("01", "79"), respondents_per_province=200, dossiers=0
+)
 
 
 def _add(db: Database, actor: par.Actor = ADMIN, **values: Any) -> api.Action:
@@ -58,7 +60,9 @@ def test_actions_are_stored_filtered_updated_and_audited(kind: str, tmp_path: Pa
     with fresh_database(kind, tmp_path, "sipas_actions") as db:
         first = _add(db, target="≥ 90%")
         second = _add(db, province="79", year=2024, indicator="service.access", owner="UBND phường")
-        assert first.province_key == "01@2008-08-01" and first.indicator_name.startswith("Thông tin")
+        assert first.province_key == "01@2008-08-01" and first.indicator_name.startswith(
+            "Thông tin"
+        )
         assert first.status == "planned" and str(first.deadline) == "2024-06-30"
         everything = api.list_actions(db, ADMIN).actions
         assert [a.id for a in everything] == [first.id, second.id]
@@ -126,23 +130,23 @@ def test_who_may_read_and_write(tmp_path: Path) -> None:
         _add(db, province="79")
         # An officer sees the own province only, and may not ask for another.
         assert [a.province_code for a in api.list_actions(db, OFFICER_01).actions] == ["01"]
-        with pytest.raises(SipasError, match="actions.forbidden"):
+        with pytest.raises(SipasError, match=r"actions\.forbidden"):
             api.list_actions(db, OFFICER_01, province="79")
-        with pytest.raises(SipasError, match="actions.forbidden"):
+        with pytest.raises(SipasError, match=r"actions\.forbidden"):
             _add(db, OFFICER_79)  # for Hà Nội
-        with pytest.raises(SipasError, match="actions.forbidden"):
+        with pytest.raises(SipasError, match=r"actions\.forbidden"):
             api.get_action(db, OFFICER_79, mine.id)
         # An analyst reads every province and changes nothing; other roles do neither.
         assert len(api.list_actions(db, ANALYST).actions) == 2
-        with pytest.raises(SipasError, match="actions.read_only"):
+        with pytest.raises(SipasError, match=r"actions\.read_only"):
             api.update_action(db, ANALYST, mine.id, status="done")
-        with pytest.raises(SipasError, match="actions.role_refused"):
+        with pytest.raises(SipasError, match=r"actions\.role_refused"):
             api.list_actions(db, par.Actor("clerk", "clerk"))
-        with pytest.raises(SipasError, match="actions.unknown"):
+        with pytest.raises(SipasError, match=r"actions\.unknown"):
             api.update_action(db, ADMIN, 999, status="done")
-        with pytest.raises(SipasError, match="actions.bad_id"):
+        with pytest.raises(SipasError, match=r"actions\.bad_id"):
             api.get_action(db, ADMIN, "một")
-        with pytest.raises(SipasError, match="actions.nothing_to_change"):
+        with pytest.raises(SipasError, match=r"actions\.nothing_to_change"):
             api.update_action(db, ADMIN, mine.id, status="planned")
 
 
@@ -258,9 +262,7 @@ def test_cli_and_export_show_the_change_and_its_test(
     assert bad.exit_code == 1 and "[actions.bad_deadline]" in bad.output
 
     output = tmp_path / "plan.xlsx"
-    exported = run_cli(
-        "--database-url", url, "actions", "export", str(output), "--province", "79"
-    )
+    exported = run_cli("--database-url", url, "actions", "export", str(output), "--province", "79")
     assert exported.exit_code == 0, exported.output
     sheet = openpyxl.load_workbook(output).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
@@ -347,9 +349,12 @@ def test_officer_page_adds_updates_and_shows_next_year(app: Any) -> None:
         follow_redirects=False,
     )
     assert done.status_code == 303
-    assert next(a for a in officer.get("/actions.json").json()["actions"] if a["id"] == number)[
-        "status"
-    ] == "done"
+    assert (
+        next(a for a in officer.get("/actions.json").json()["actions"] if a["id"] == number)[
+            "status"
+        ]
+        == "done"
+    )
     workbook = openpyxl.load_workbook(io.BytesIO(officer.get("/actions.xlsx").content))
     cells = [c for row in workbook.active.iter_rows(values_only=True) for c in row]
     assert "Quyết định 45/QĐ-UBND" in cells and "Đã hoàn thành" in cells

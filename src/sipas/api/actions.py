@@ -26,7 +26,7 @@ import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -122,9 +122,8 @@ class ActionList:
 def _check_reader(actor: Actor, province_code: str | None = None) -> None:
     if actor.role not in READ_ROLES:
         raise SipasError("actions.role_refused", user=actor.name, role=actor.role)
-    if actor.role == "officer" and province_code is not None:
-        if province_code != actor.province_code:
-            raise SipasError("actions.forbidden", user=actor.name, province=province_code)
+    if actor.role == "officer" and province_code not in (None, actor.province_code):
+        raise SipasError("actions.forbidden", user=actor.name, province=province_code)
 
 
 def _check_writer(actor: Actor, province_code: str) -> None:
@@ -337,7 +336,9 @@ class _Results:
     @staticmethod
     def _geography(run: dict[str, Any]) -> str:
         options = run["options"] or {}
-        return str(options.get("geography") or ("34" if run["derived"] else run["survey_geography"]))
+        return str(
+            options.get("geography") or ("34" if run["derived"] else run["survey_geography"])
+        )
 
     def _estimate(
         self, framework: str, year: int, geography: str, cell: str, indicator: str
@@ -431,9 +432,7 @@ class _Results:
             with self.db.read() as connection:
                 self._campaigns = par_store.list_campaigns(connection)
         later = [
-            c
-            for c in self._campaigns
-            if int(c["year"]) == following and c["stage"] == "final"
+            c for c in self._campaigns if int(c["year"]) == following and c["stage"] == "final"
         ]
         same = [c for c in later if c["framework_id"] == row["framework_id"]]
         if not same:
@@ -444,8 +443,9 @@ class _Results:
         with self.db.read() as connection:
             ordered = sorted(
                 same,
-                key=lambda c: par_store.get_campaign(connection, str(c["code"]))["previous_code"]
-                != source,
+                key=lambda c: (
+                    par_store.get_campaign(connection, str(c["code"]))["previous_code"] != source
+                ),
             )
         after = next(
             (
@@ -518,9 +518,7 @@ class _Results:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _action(
-    row: dict[str, Any], names: _Names, results: _Results | None
-) -> Action:
+def _action(row: dict[str, Any], names: _Names, results: _Results | None) -> Action:
     province = by_key(str(row["province_key"]))
     table = names.of(str(row["index_kind"]), str(row["framework_id"]), row["source"])
     name = table.get(str(row["indicator"]), (str(row["indicator"]),) * 2)
@@ -671,7 +669,9 @@ def add_action(
         values["source"] = None
     names = _Names(db).of(kind, values["framework_id"], values["source"])
     if code not in names:
-        raise SipasError("actions.unknown_indicator", indicator=code, framework=values["framework_id"])
+        raise SipasError(
+            "actions.unknown_indicator", indicator=code, framework=values["framework_id"]
+        )
     with db.begin() as connection:
         row = store.add_action(connection, values, actor.name)
         audit.record(
@@ -707,7 +707,7 @@ def update_action(
     if evidence_url not in (None, ""):
         changes["evidence_url"] = _link(evidence_url)
     if deadline not in (None, ""):
-        changes["deadline"] = parse_deadline(deadline)  # type: ignore[arg-type]
+        changes["deadline"] = parse_deadline(deadline)
     if owner not in (None, ""):
         changes["owner"] = _required("owner", owner, MAX_OWNER)
     with db.begin() as connection:
@@ -748,7 +748,11 @@ def result_words(result: NextYear | None, lang: str) -> str:
     if result.outcome == "no_results":
         return text("actions.outcome.no_results", lang, year=result.year)
     if result.test == "z":
-        key = "actions.outcome.significant" if result.significant else "actions.outcome.not_significant"
+        key = (
+            "actions.outcome.significant"
+            if result.significant
+            else "actions.outcome.not_significant"
+        )
         return text(key, lang, p=result.p_value if result.p_value is not None else float("nan"))
     return text("actions.outcome.no_test", lang)
 
@@ -838,4 +842,3 @@ def export_actions(
     with tempfile.TemporaryDirectory() as folder:
         path = write_workbook(Path(folder) / "actions.xlsx", [sheet], banners)
         return path.read_bytes()
-

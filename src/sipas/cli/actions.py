@@ -65,9 +65,7 @@ def _filters(function: Any) -> Any:
 @click.option(
     "--index", required=True, type=click.Choice(["sipas", "par", "service"]), help="Which index."
 )
-@click.option(
-    "--indicator", required=True, help="Item, node or indicator code (Q9_02, 3, T1, …)."
-)
+@click.option("--indicator", required=True, help="Item, node or indicator code (Q9_02, 3, T1, …).")
 @click.option("--task", required=True, help="The solution or task (giải pháp/nhiệm vụ).")
 @click.option("--owner", required=True, help="The department or commune in charge.")
 @click.option("--deadline", required=True, help="A date: 2025-06-30 or 30/06/2025.")
@@ -78,9 +76,9 @@ def _filters(function: Any) -> Any:
     "--source", help="PAR: the campaign the node is read from (when the year has several)."
 )
 @format_option
-@pass_app
 @click.pass_context
-def add(ctx: click.Context, app: AppContext, fmt: str, **values: Any) -> None:
+@pass_app
+def add(app: AppContext, ctx: click.Context, /, fmt: str, **values: Any) -> None:
     """Record an action against a weakness."""
     from sipas.api import actions as api
     from sipas.messages import text
@@ -126,11 +124,11 @@ def _rows(found: Any, lang: str) -> list[dict[str, Any]]:
 @actions.command("list")
 @_filters
 @format_option
-@pass_app
 @click.pass_context
+@pass_app
 def list_command(
-    ctx: click.Context,
     app: AppContext,
+    ctx: click.Context,
     province: str | None,
     year: int | None,
     index: str | None,
@@ -168,11 +166,9 @@ def list_command(
 @click.option("--owner", help="A new department or commune in charge.")
 @click.option("--reason", help="Why it changed (kept in the audit log).")
 @format_option
-@pass_app
 @click.pass_context
-def update(
-    ctx: click.Context, app: AppContext, action_id: str, fmt: str, **values: Any
-) -> None:
+@pass_app
+def update(app: AppContext, ctx: click.Context, /, action_id: str, fmt: str, **values: Any) -> None:
     """Change an action's status, evidence, deadline or owner (audited)."""
     from sipas.api import actions as api
     from sipas.messages import text
@@ -187,11 +183,11 @@ def update(
 @actions.command("export")
 @click.argument("output", type=click.Path(path_type=Path, dir_okay=False))
 @_filters
-@pass_app
 @click.pass_context
+@pass_app
 def export(
-    ctx: click.Context,
     app: AppContext,
+    ctx: click.Context,
     output: Path,
     province: str | None,
     year: int | None,

@@ -16,8 +16,9 @@ STATUSES = ("planned", "in_progress", "done", "dropped")
 def add_action(connection: Connection, values: dict[str, Any], actor: str) -> dict[str, Any]:
     """Insert one action; returns it as stored."""
     row = {**values, "created_by": actor, "created_at": datetime.now(UTC)}
-    new_id = connection.execute(insert(actions).values(**row)).inserted_primary_key[0]
-    return get_action(connection, int(new_id))
+    key = connection.execute(insert(actions).values(**row)).inserted_primary_key
+    assert key is not None  # an insert of one row always has its key
+    return get_action(connection, int(key[0]))
 
 
 def get_action(connection: Connection, action_id: int) -> dict[str, Any]:

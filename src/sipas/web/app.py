@@ -32,8 +32,14 @@ from sipas.errors import SipasError
 from sipas.messages import Phrase
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
-from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
-from sipas.web import pages_actions
+from sipas.web import (
+    pages_actions,
+    pages_auth,
+    pages_par,
+    pages_public,
+    pages_service_index,
+    pages_survey,
+)
 from sipas.web.render import lang_of, render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 

@@ -119,9 +119,7 @@ def actions_page(
         "filters": found.filters,
         "synthetic": found.synthetic,
         "actions": rows,
-        "statuses": [
-            {"code": s, "label": text(f"actions.status.{s}", lang)} for s in api.STATUSES
-        ],
+        "statuses": [{"code": s, "label": text(f"actions.status.{s}", lang)} for s in api.STATUSES],
         "indexes": [{"code": i, "label": text(f"actions.index.{i}", lang)} for i in api.INDEXES],
         "chart": change_chart(found.actions, labels),
         "saved": text("actions.saved", lang, id=saved) if saved.strip() else "",
