@@ -213,6 +213,51 @@ def test_par_action_reads_the_final_campaign(demo: dict[str, Any]) -> None:
     assert api.result_words(result, "en") == "No results of 2020 yet"
 
 
+def _final_par_campaign(db: Database, code: str, year: int, previous: str) -> None:
+    """A PAR round of ``year`` for the demo's two provinces, taken to its final stage the way
+    the demo takes its own (self-assessed scores become the final ones)."""
+    from sipas.frameworks import load_builtin, require_par
+    from sipas.geo import LAST_DAY_OF_63, provinces_on
+    from sipas.synthetic.par import synthetic_par_round
+
+    framework = require_par(load_builtin("par-province-2017"))
+    provinces = [p for p in provinces_on(LAST_DAY_OF_63) if p.code in ("01", "79")]
+    scores = synthetic_par_round(framework, provinces, year, 7)
+    units = [
+        {"unit_code": p.code, "name": p.name, "kind": "province", "province_code": p.code}
+        for p in provinces
+    ]
+    par.create_campaign(
+        db, ADMIN, code=code, framework=framework.id, year=year, units=units, previous=previous
+    )
+    final = scores[scores["stage"] == "final"]
+    entries = [
+        {"unit": r["unit_code"], "node": r["node_code"], "points": float(r["points"]), "note": "x"}
+        for r in final.to_dict("records")
+    ]
+    par.write_scores(db, ADMIN, code, "self", entries)
+    for stage in ("appraisal1", "explanation", "appraisal2", "final"):
+        par.advance(db, ADMIN, code, stage)
+
+
+def test_par_action_places_next_years_points_beside_it(demo: dict[str, Any]) -> None:
+    db = demo["db"]
+    _final_par_campaign(db, "par-2020", 2020, previous="demo-par-2019")
+    action = _add(db, year=2019, index="par", indicator="3", province="79")
+    result = api.get_action(db, ADMIN, action.id).result
+
+    def points(campaign: str) -> float:
+        view = par.results(db, campaign, unit="79", with_nodes=True)
+        return float(next(n["points"] for n in view["nodes"] if n["node"] == "3"))
+
+    assert result is not None and result.outcome == "compared"
+    assert (result.before_source, result.after_source) == ("demo-par-2019", "par-2020")
+    assert result.before == points("demo-par-2019") and result.after == points("par-2020")
+    assert result.change == pytest.approx(points("par-2020") - points("demo-par-2019"))
+    assert result.test == "none" and result.significant is None and result.se is None
+    assert api.result_words(result, "vi").startswith("Không áp dụng kiểm định")
+
+
 def test_cli_and_export_show_the_change_and_its_test(
     demo: dict[str, Any], run_cli: Any, tmp_path: Path
 ) -> None:
