@@ -161,6 +161,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"db": db, "folder": folder, "url": db.url}
 
 
+@pytest.mark.slow  # a demo of two years, or dossiers of two years
 def test_next_year_change_is_the_change_of_the_two_saved_runs(demo: dict[str, Any]) -> None:
     db = demo["db"]
     action = _add(db, indicator="Q9_02")
@@ -188,6 +189,7 @@ def test_next_year_change_is_the_change_of_the_two_saved_runs(demo: dict[str, An
     assert result.after_high - result.after == pytest.approx(Z_95 * row["se_after"], abs=1e-3)
 
 
+@pytest.mark.slow  # a demo of two years, or dossiers of two years
 def test_across_the_2025_merger_nothing_is_compared(demo: dict[str, Any]) -> None:
     db = demo["db"]
     action = _add(db, year=2024, indicator="SIPAS")
@@ -197,6 +199,7 @@ def test_across_the_2025_merger_nothing_is_compared(demo: dict[str, Any]) -> Non
     assert api.result_words(result, "vi") == "Không so sánh được: tỉnh đã sắp xếp lại năm 2025"
 
 
+@pytest.mark.slow  # a demo of two years, or dossiers of two years
 def test_par_action_reads_the_final_campaign(demo: dict[str, Any]) -> None:
     db = demo["db"]
     action = _add(db, year=2019, index="par", indicator="3")
@@ -240,6 +243,7 @@ def _final_par_campaign(db: Database, code: str, year: int, previous: str) -> No
         par.advance(db, ADMIN, code, stage)
 
 
+@pytest.mark.slow  # a demo of two years, or dossiers of two years
 def test_par_action_places_next_years_points_beside_it(demo: dict[str, Any]) -> None:
     db = demo["db"]
     _final_par_campaign(db, "par-2020", 2020, previous="demo-par-2019")
@@ -258,6 +262,39 @@ def test_par_action_places_next_years_points_beside_it(demo: dict[str, Any]) -> 
     assert api.result_words(result, "vi").startswith("Không áp dụng kiểm định")
 
 
+@pytest.mark.slow  # a demo of two years, or dossiers of two years
+def test_service_index_action_reads_the_stored_yearly_results(tmp_path: Path) -> None:
+    from datetime import date
+
+    from sipas.api import service_index
+    from sipas.api.service_index_public import unit_detail
+
+    folder = tmp_path / "dossiers"
+    service_index.generate_dossiers(
+        folder, dossiers=4000, start=date(2023, 1, 1), end=date(2024, 12, 31), seed=5
+    )
+    for year in ("2023", "2024"):
+        service_index.compute_service_index(folder, year, each="year")
+    with fresh_database("sqlite", tmp_path, "service") as db:
+        action = _add(db, index="service", indicator="T2")
+        assert action.framework == "service-766" and action.indicator_name_en
+        result = api.list_actions(db, ADMIN, service_data=folder).actions[0].result
+
+        def share(year: str) -> float:
+            found = unit_detail(folder, year, "01")["indicators"]
+            return 100.0 * next(i["ratio"] for i in found if i["indicator"] == "T2")
+
+        assert result is not None and result.outcome == "compared"
+        assert result.before == pytest.approx(share("2023"))
+        assert result.after == pytest.approx(share("2024"))
+        assert result.change == pytest.approx(share("2024") - share("2023"))
+        assert result.test == "none" and result.significant is None
+        # Without the stored results there is nothing to place beside the action.
+        empty = api.list_actions(db, ADMIN, service_data=tmp_path / "none").actions[0].result
+        assert empty is not None and empty.outcome == "no_results" and empty.before is None
+
+
+@pytest.mark.slow  # a demo of two years, or dossiers of two years
 def test_cli_and_export_show_the_change_and_its_test(
     demo: dict[str, Any], run_cli: Any, tmp_path: Path
 ) -> None:
@@ -364,6 +401,7 @@ def app(demo: dict[str, Any]) -> Any:
     return create_app(load_settings(None, data_dir=demo["folder"] / "data"), db)
 
 
+@pytest.mark.slow  # a demo of two years, or dossiers of two years
 def test_officer_page_adds_updates_and_shows_next_year(app: Any) -> None:
     officer = _client(app, "web01")
     page = officer.get("/actions?lang=vi")
@@ -418,6 +456,7 @@ def test_officer_page_adds_updates_and_shows_next_year(app: Any) -> None:
     assert refused.status_code == 403
 
 
+@pytest.mark.slow  # a demo of two years, or dossiers of two years
 def test_page_refusals_and_roles(app: Any) -> None:
     admin = _client(app, "webadmin")
     token = _csrf(admin, "/actions")
