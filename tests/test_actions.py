@@ -267,7 +267,7 @@ def test_service_index_action_reads_the_stored_yearly_results(tmp_path: Path) ->
     from datetime import date
 
     from sipas.api import service_index
-    from sipas.api.service_index_public import unit_detail
+    from sipas.api.queries.service_index_public import unit_detail
 
     folder = tmp_path / "dossiers"
     service_index.generate_dossiers(

@@ -471,7 +471,7 @@ class _Results:
     def _service_view(self, year: int, unit: str) -> dict[str, Any] | None:
         key = (year, unit)
         if key not in self._service:
-            from sipas.api.service_index_public import unit_detail
+            from sipas.api.queries.service_index_public import unit_detail
 
             data = self.service_data
             view = None

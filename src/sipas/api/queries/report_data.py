@@ -194,7 +194,7 @@ def _par_for(
             sipas_geography=geography,
         )
     found = results(db, campaign, with_nodes=True)
-    with db.begin() as connection:
+    with db.engine.connect() as connection:
         framework = open_campaign(connection, campaign).framework
     found["areas"] = [
         {"code": n.code, "name": {"vi": n.name.vi, "en": n.name.en}}
