@@ -18,9 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servers import fresh_database
-from sipas.api import actions as api
+from sipas.api import actions as commands
 from sipas.api import estimation, par, users
 from sipas.api.demo import DemoOptions, run_demo
+from sipas.api.queries import actions as api
 from sipas.errors import SipasError
 from sipas.settings import load_settings
 from sipas.store import Database, audit
@@ -49,7 +50,7 @@ def _add(db: Database, actor: par.Actor = ADMIN, **values: Any) -> api.Action:
         "owner": "Sở Nội vụ",
         "deadline": "30/06/2024",
     }
-    return api.add_action(db, actor, **{**base, **values})
+    return commands.add_action(db, actor, **{**base, **values})
 
 
 # --- the store and the audit log, on both databases ---------------------------------------------
@@ -73,7 +74,7 @@ def test_actions_are_stored_filtered_updated_and_audited(kind: str, tmp_path: Pa
         result = everything[0].result
         assert result is not None and result.outcome == "no_results" and result.after is None
 
-        updated = api.update_action(
+        updated = commands.update_action(
             db, OFFICER_01, first.id, status="done", evidence="Báo cáo 12/BC-SNV",
             evidence_url="https://example.org/bc12.pdf", reason="hoàn thành",
         )  # fmt: skip
@@ -88,7 +89,7 @@ def test_actions_are_stored_filtered_updated_and_audited(kind: str, tmp_path: Pa
         assert api.history(db, OFFICER_01, first.id) == rows
         # A refused change stores nothing and audits nothing.
         with pytest.raises(SipasError) as refused:
-            api.update_action(db, OFFICER_79, first.id, status="dropped")
+            commands.update_action(db, OFFICER_79, first.id, status="dropped")
         assert refused.value.code == "actions.forbidden"
         assert len(api.history(db, ADMIN, first.id)) == 2
 
@@ -139,15 +140,15 @@ def test_who_may_read_and_write(tmp_path: Path) -> None:
         # An analyst reads every province and changes nothing; other roles do neither.
         assert len(api.list_actions(db, ANALYST).actions) == 2
         with pytest.raises(SipasError, match=r"actions\.read_only"):
-            api.update_action(db, ANALYST, mine.id, status="done")
+            commands.update_action(db, ANALYST, mine.id, status="done")
         with pytest.raises(SipasError, match=r"actions\.role_refused"):
             api.list_actions(db, par.Actor("clerk", "clerk"))
         with pytest.raises(SipasError, match=r"actions\.unknown"):
-            api.update_action(db, ADMIN, 999, status="done")
+            commands.update_action(db, ADMIN, 999, status="done")
         with pytest.raises(SipasError, match=r"actions\.bad_id"):
             api.get_action(db, ADMIN, "một")
         with pytest.raises(SipasError, match=r"actions\.nothing_to_change"):
-            api.update_action(db, ADMIN, mine.id, status="planned")
+            commands.update_action(db, ADMIN, mine.id, status="planned")
 
 
 # --- next year's result on a demo of two consecutive years ---------------------------------------

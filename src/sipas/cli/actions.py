@@ -91,7 +91,7 @@ def add(app: AppContext, ctx: click.Context, /, fmt: str, **values: Any) -> None
 
 
 def _rows(found: Any, lang: str) -> list[dict[str, Any]]:
-    from sipas.api import actions as api
+    from sipas.api.queries import actions as api
     from sipas.messages import fill, text
 
     def col(key: str) -> str:
@@ -136,7 +136,7 @@ def list_command(
     fmt: str,
 ) -> None:
     """The actions, each with next year's value, change and test."""
-    from sipas.api import actions as api
+    from sipas.api.queries import actions as api
     from sipas.messages import text
 
     lang = app.settings.lang
@@ -195,7 +195,7 @@ def export(
     status: str | None,
 ) -> None:
     """Write the actions to an Excel workbook in the layout a province files."""
-    from sipas.api import actions as api
+    from sipas.api.queries import actions as api
 
     output.write_bytes(
         api.export_actions(

@@ -12,7 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sipas.api import actions as api
+from sipas.api import actions as commands
+from sipas.api.queries import actions as api
 from sipas.web.render import check_csrf, db_of, lang_of, page, require_actor
 
 router = APIRouter()
@@ -167,7 +168,7 @@ def add_action(
 ) -> Response:
     check_csrf(request, csrf)
     actor = require_actor(request, ACTION_ROLES)
-    found = api.add_action(
+    found = commands.add_action(
         db_of(request),
         actor,
         province=province or (actor.province_code or ""),
@@ -199,7 +200,7 @@ def update_action(
 ) -> Response:
     check_csrf(request, csrf)
     actor = require_actor(request, ACTION_ROLES)
-    found = api.update_action(
+    found = commands.update_action(
         db_of(request),
         actor,
         action_id,
