@@ -1,7 +1,7 @@
 """Numbers, dates and labels as a Vietnamese (or English) reader expects them.
 
 Vietnamese writes a decimal comma and groups thousands with a dot (83,94%; 36.288 người);
-dates are written "ngày 6 tháng 4 năm 2025". Every label a report shows is in :data:`LABELS`,
+dates are written "ngày 6 tháng 4 năm 2025". Every label a report shows is in the text catalogue (``messages/data/text/report.yaml``),
 Vietnamese first, English second.
 """
 
@@ -84,141 +84,11 @@ def text(pair: Any, lang: str = "vi") -> str:
     return nfc(str(pair)) if pair is not None else ""
 
 
-LABELS: dict[str, tuple[str, str]] = {
-    "national_title": (
-        "Báo cáo Chỉ số hài lòng về sự phục vụ hành chính (SIPAS) năm {year}",
-        "Report on the Satisfaction Index of Public Administrative Services (SIPAS) {year}",
-    ),
-    "province_title": ("Báo cáo kết quả của {name} năm {year}", "Results of {name}, {year}"),
-    "appraisal_title": (
-        "Báo cáo thẩm định Chỉ số cải cách hành chính (PAR INDEX) năm {year}: {name}",
-        "PAR INDEX appraisal report {year}: {name}",
-    ),
-    "synthetic": (
-        "DỮ LIỆU GIẢ LẬP — không phải kết quả chính thức",
-        "SYNTHETIC DATA — not official results",
-    ),
-    "derived": (
-        "Số liệu tính lại trên 34 tỉnh, thành phố từ dữ liệu gốc (số liệu suy ra)",
-        "Re-aggregated to the 34 provinces from microdata (derived)",
-    ),
-    "provisional": ("Bộ chỉ số tạm thời", "Provisional framework"),
-    "generated": ("Lập {date}", "Prepared {date}"),
-    "source_run": ("Lượt ước lượng", "Estimation run"),
-    "summary": ("Tóm tắt", "Summary"),
-    "national_value": ("Chỉ số SIPAS cả nước", "National SIPAS"),
-    "national_mean": ("Trung bình cả nước", "National mean"),
-    "pooled": ("Ước lượng gộp cả nước", "Pooled national estimate"),
-    "ranking": ("Xếp hạng các tỉnh, thành phố", "Ranking of provinces"),
-    "rank": ("Hạng", "Rank"),
-    "rank_interval": ("Khoảng hạng 95%", "95% rank interval"),
-    "province": ("Tỉnh, thành phố", "Province"),
-    "code": ("Mã", "Code"),
-    "region": ("Vùng", "Region"),
-    "value": ("Giá trị", "Value"),
-    "se": ("Sai số chuẩn", "SE"),
-    "ci": ("Khoảng tin cậy 95%", "95% CI"),
-    "n": ("Số phiếu", "Respondents"),
-    "deff": ("Hiệu ứng thiết kế", "Design effect"),
-    "unstable": ("Không ổn định", "Unstable"),
-    "unstable_note": (
-        "Ước lượng không ổn định: cỡ mẫu hiệu dụng dưới 30, hệ số biến thiên trên 30%, dưới 30"
-        " câu trả lời hợp lệ hoặc không có sai số chuẩn.",
-        "Unstable estimate: effective n below 30, CV above 30%, fewer than 30 valid answers, or no"
-        " standard error.",
-    ),
-    "policy": ("Chính sách", "Policy"),
-    "service": ("Dịch vụ", "Service"),
-    "group": ("Nhóm", "Group"),
-    "groups": ("Phân nhóm so với trung bình cả nước", "Groups against the national mean"),
-    "above": ("Cao hơn có ý nghĩa", "Significantly above"),
-    "below": ("Thấp hơn có ý nghĩa", "Significantly below"),
-    "not different": ("Không khác biệt có ý nghĩa", "Not significantly different"),
-    "best": ("Cao nhất", "Best"),
-    "short_above": ("↑ Cao hơn", "↑ Above"),
-    "short_below": ("↓ Thấp hơn", "↓ Below"),
-    "short_not different": ("≈ Như TB", "≈ Not different"),
-    "vs_mean": ("So với TB cả nước", "Against the mean"),
-    "rank_interval_short": ("Khoảng hạng", "Rank interval"),
-    "regions": ("Trung bình theo vùng", "Regional averages"),
-    "provinces_count": ("Số tỉnh", "Provinces"),
-    "profile": (
-        "Các yếu tố, lĩnh vực so với trung bình cả nước",
-        "Elements against the national mean",
-    ),
-    "element": ("Yếu tố", "Element"),
-    "item": ("Tiêu chí", "Item"),
-    "difference": ("Chênh lệch", "Difference"),
-    "change": ("Thay đổi so với năm trước", "Change on the previous year"),
-    "change_short": ("Thay đổi", "Change"),
-    "before": ("Năm trước", "Previous year"),
-    "after": ("Năm nay", "This year"),
-    "significant": ("Có ý nghĩa", "Significant"),
-    "yes": ("Có", "Yes"),
-    "no": ("Không", "No"),
-    "no_change": (
-        "Không có lượt ước lượng năm trước trên cùng địa giới.",
-        "No earlier run on the same geography.",
-    ),
-    "sample": ("Cỡ mẫu theo tỉnh", "Sample sizes per province"),
-    "map": ("Bản đồ ô các tỉnh, thành phố", "Tile map of provinces"),
-    "methodology": ("Phụ lục: phương pháp và giả định", "Annex: methodology and assumptions"),
-    "method_short": ("Phương pháp", "Methodology"),
-    "par": ("Chỉ số cải cách hành chính (PAR INDEX)", "PAR INDEX"),
-    "par_none": (
-        "Không có đợt đánh giá PAR INDEX đã hoàn thành cho năm này.",
-        "No final PAR INDEX campaign for this year.",
-    ),
-    "par_index": ("Chỉ số PAR", "PAR index"),
-    "area": ("Lĩnh vực", "Area"),
-    "criterion": ("Tiêu chí", "Criterion"),
-    "max": ("Điểm tối đa", "Max points"),
-    "self": ("Tự đánh giá", "Self-assessed"),
-    "appraisal1": ("Thẩm định lần 1", "Appraisal 1"),
-    "appraisal2": ("Thẩm định lần 2", "Appraisal 2"),
-    "final": ("Điểm đạt được", "Points achieved"),
-    "reason": ("Lý do điều chỉnh", "Reason for change"),
-    "history": ("Lịch sử thay đổi", "Change history"),
-    "when": ("Thời điểm", "When"),
-    "who": ("Người thực hiện", "Who"),
-    "stage": ("Bước", "Stage"),
-    "from_to": ("Từ → đến", "From → to"),
-    "strengths": (
-        "Điểm mạnh (cao hơn trung bình cả nước có ý nghĩa)",
-        "Strengths (significantly above the national mean)",
-    ),
-    "weaknesses": (
-        "Điểm yếu (thấp hơn trung bình cả nước có ý nghĩa)",
-        "Weaknesses (significantly below the national mean)",
-    ),
-    "none_significant": ("Không có.", "None."),
-    "priorities": ("Các tiêu chí cần ưu tiên cải thiện", "Items to improve first"),
-    "priorities_rule": (
-        "Tiêu chí thấp hơn trung bình cả nước có ý nghĩa, chênh lệch lớn nhất trước.",
-        "Items significantly below the national mean, largest gap first.",
-    ),
-    "priorities_fallback": (
-        "Không tiêu chí nào thấp hơn trung bình cả nước có ý nghĩa; dưới đây là các tiêu chí có"
-        " chênh lệch so với trung bình cả nước thấp nhất (không khác biệt có ý nghĩa).",
-        "No item is significantly below the national mean; these are the items with the lowest"
-        " difference from the national mean (not significant).",
-    ),
-    "best_province": ("Tỉnh cao nhất", "Best province"),
-    "best_in_region": ("Cao nhất trong vùng", "Best in the region"),
-    "trend": ("Xu hướng qua các năm", "Trend over the years"),
-    "year": ("Năm", "Year"),
-    "diagnosis_none": (
-        "Không có dữ liệu gốc để kiểm định điểm mạnh, điểm yếu của lượt ước lượng này.",
-        "No microdata to test strengths and weaknesses for this run.",
-    ),
-    "chart_ranking": ("Xếp hạng với khoảng tin cậy 95%", "Ranking with 95% confidence intervals"),
-    "chart_profile": ("Các yếu tố so với trung bình cả nước", "Elements against the national mean"),
-    "chart_trend": ("Xu hướng SIPAS", "SIPAS trend"),
-    "chart_map": ("Bản đồ ô SIPAS", "SIPAS tile map"),
-    "units": ("Đơn vị", "Unit"),
-}
-
-
 def label(key: str, lang: str = "vi", **values: Any) -> str:
-    vi, en = LABELS[key]
-    return nfc((vi if lang == "vi" else en).format(**values))
+    """A report label (``report.<key>`` in the text catalogue of :mod:`sipas.messages`)."""
+    from sipas.messages import texts
+
+    pair = texts().get(f"report.{key}")
+    if pair is None:
+        raise KeyError(key)  # a developer's mistake: every label is declared
+    return nfc((pair["en"] if lang == "en" else pair["vi"]).format(**values))
