@@ -56,6 +56,8 @@ TARGET_TAYLOR = 50  # item Taylor SEs: sipas at least 50x faster than R's best f
 TARGET_TAYLOR_SVY = 20  # and at least 20x faster than svy
 TARGET_FULL = 100  # full estimation at least 100x faster than R's best replicate form
 TARGET_FLOOR = 2.0  # replicate totals within 2x of the plain numpy floor
+TARGET_SERVICE_FLOOR = 1.3  # service index within 1.3x of its hand-written DuckDB floor
+TARGET_APPEND = 0.10  # appending a day: under 10% of a full recompute
 TARGET_PEAK = 2 * GIB  # one million respondents
 TARGET_SAMPLING = 10.0  # drawing the national sample and raking "finish in seconds"
 RAKE_AGREEMENT = 1e-8  # sipas's raked weights equal R's to this relative difference
@@ -569,6 +571,16 @@ def main() -> None:
         help="items R's per-item Taylor form estimates ('all' = 33); fewer are scaled to 33",
     )
     parser.add_argument(
+        "--service-index-rows",
+        type=int,
+        default=10_000_000,
+        help="dossiers for the service index beside its floor (generated once under"
+        " benchmarks/data/)",
+    )
+    parser.add_argument(
+        "--skip-service-index", action="store_true", help="skip the service index and its floor"
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="a quick check, not for the record: 1 run of R and svy, 2 of sipas, R's per-item"
@@ -617,6 +629,12 @@ def main() -> None:
             sections = estimation(folder, args, notes)
             results["machine"].update(sections.pop("versions"))
             results.update(sections)
+        if args.only_sampling or args.skip_service_index:
+            results["service_index"] = None
+        else:
+            results["service_index"] = attempt(
+                notes, "service index", lambda: service_index(args.service_index_rows, folder)
+            )
         if args.skip_sampling:
             results["sampling"] = None
         else:
@@ -630,6 +648,10 @@ def main() -> None:
         "full_estimation_ratio": TARGET_FULL,
         "one_million_peak_bytes": TARGET_PEAK,
         "sampling_seconds": TARGET_SAMPLING,
+        "item_taylor_ratio_svy": TARGET_TAYLOR_SVY,
+        "replicate_totals_over_numpy_floor": TARGET_FLOOR,
+        "service_index_over_floor": TARGET_SERVICE_FLOOR,
+        "append_day_over_full_recompute": TARGET_APPEND,
         "rake_max_rel_weight_diff_vs_r": RAKE_AGREEMENT,
     }
     results["notes"] = notes
@@ -761,6 +783,61 @@ def numpy_floor_result(ours: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def service_index(rows: int, folder: Path) -> dict[str, Any]:
+    """sipas's service index on DuckDB beside the hand-written floor query (same sums, checked
+    equal), and appending a day against a full recompute: benchmarks/service_index.py's
+    measurements, each in its own process."""
+    script = str(HERE / "service_index.py")
+    sums = str(folder / "service-index-sums.parquet")
+    say(f"== service index: {rows:,} dossiers (generated once under benchmarks/data/)")
+    subprocess.run(
+        [sys.executable, script, "--rows", str(rows), "--measure", "scan"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # generates the data (and warms the file cache) outside the clocks below
+    out: dict[str, Any] = {"rows": rows}
+    for kind in ("duckdb", "floor", "incremental"):
+        say(f"== service index: {kind}")
+        report, _ = run_child(
+            [sys.executable, script, "--rows", str(rows), "--measure", kind, "--sums-file", sums]
+        )
+        out[kind] = report
+    ratio = out["duckdb"]["seconds"] / out["floor"]["seconds"]
+    out["ratio_to_floor"] = ratio
+    out["same_sums"] = bool(out["floor"].get("same_sums_as_sipas"))
+    out["meets_floor_target"] = ratio <= TARGET_SERVICE_FLOOR
+    out["meets_append_target"] = out["incremental"]["ratio"] < TARGET_APPEND
+    return out
+
+
+def render_service_index(si: dict[str, Any]) -> list[str]:
+    inc = si["incremental"]
+    floor_target = "met" if si["meets_floor_target"] else "**not met**"
+    append_target = "met" if si["meets_append_target"] else "**not met**"
+    return [
+        "## Service index (QĐ 766)",
+        "",
+        f"{si['rows']:,} synthetic dossiers, all units × 12 months of 2025, DuckDB; each run in"
+        " its own process (`benchmarks/service_index.py` has the other engines and 100M rows).",
+        "",
+        "| measurement | sipas | floor | sipas ÷ floor | target |",
+        "|---|---:|---:|---:|---|",
+        f"| index for every unit and month | {secs(si['duckdb']['seconds'])}"
+        f" | {secs(si['floor']['seconds'])} (hand-written DuckDB query, `service_index_floor.sql`)"
+        f" | {si['ratio_to_floor']:.2f}× | ≤ {TARGET_SERVICE_FLOOR:g}×: {floor_target} |",
+        f"| append a day ({inc['appended_rows']:,} dossiers; recomputes"
+        f" {', '.join(inc['recomputed'])}) | {secs(inc['append_day_seconds'])}"
+        f" | {secs(inc['full_recompute_seconds'])} (full recompute of the 12 months)"
+        f" | {inc['ratio']:.1%} | < {TARGET_APPEND:.0%}: {append_target} |",
+        "",
+        f"The floor's sums equal sipas's: {'yes' if si['same_sums'] else '**no**'}. The appended"
+        " month equals a recompute from nothing:"
+        f" {'yes' if inc['equal_to_full_recompute'] else '**no**'}.",
+        "",
+    ]
+
+
 def one_million(folder: Path) -> dict[str, Any]:
     frame = folder / "million.pkl"
     script = str(HERE / "big.py")
@@ -829,6 +906,8 @@ def render(results: dict[str, Any]) -> str:
     ]
     if "item_taylor" in results:
         lines += render_estimation(results)
+    if results.get("service_index"):
+        lines += render_service_index(results["service_index"])
     if results.get("sampling"):
         lines += render_sampling(results["sampling"])
     for note in results["notes"]:
