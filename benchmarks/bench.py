@@ -734,7 +734,7 @@ def full(
         total = report["seconds"][0]
         out["r_survey_best"] = {
             "what": "as.svrepdesign(type='subbootstrap', replicates=500) + one svyby over all items"
-            " (svytotal with replicates, svycontrast of the item ratios): item shares only, so a"
+            " (svytotal with replicates, the ratio of each replicate's totals, svrVar): item shares only, so a"
             " lower bound on R's time for the full estimation",
             "items_measured": len(report["items"]),
             "replicate_design_seconds": report["design_seconds"][0],

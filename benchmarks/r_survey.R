@@ -6,9 +6,10 @@
 #             taylor_best, replicate_best  R's best form: ONE svyby call over all items. Every
 #                        item has blanks of its own, so its share is the ratio of a 0/1 satisfied
 #                        column (0 for a blank) over a 0/1 valid column; within each province one
-#                        svytotal of all 2 x ITEMS columns (with its replicates) and svycontrast of
-#                        the ITEMS ratios s/v. This is exact: the same estimates and SEs as the
-#                        per-item svymean(na.rm = TRUE). (svyratio with ITEMS numerators and
+#                        svytotal of all 2 x ITEMS columns, then the ITEMS ratios s/v: Taylor by
+#                        svycontrast, replicates as the ratio of each replicate's totals spread
+#                        by svrVar. This is exact: the same estimates and SEs as the per-item
+#                        svymean(na.rm = TRUE). (svyratio with ITEMS numerators and
 #                        ITEMS denominators would compute all ITEMS^2 pairs, one at a time.)
 #   ITEMS     how many items to estimate, from y01 (default: all columns named yNN)
 #   REPEATS   timed repetitions (default 3); the seconds of each are reported
@@ -47,7 +48,16 @@ if (best) {  # the 0/1 columns are data preparation, made before the clock as re
   names(ratios) <- items
   # one domain's item shares: all totals (and their replicates) at once, then the ratios
   shares <- function(formula, design, ...) {
-    svycontrast(svytotal(formula, design, return.replicates = TRUE), ratios)
+    if (!inherits(design, "svyrep.design")) return(svycontrast(svytotal(formula, design), ratios))
+    # replicates: the ratio of each replicate's totals, spread by survey's own svrVar (what
+    # svycontrast does, without evaluating each expression once per replicate)
+    totals <- svytotal(formula, design, return.replicates = TRUE)
+    k <- length(items)
+    full <- coef(totals)[1:k] / coef(totals)[k + 1:k]
+    reps <- totals$replicates[, 1:k, drop = FALSE] / totals$replicates[, k + 1:k, drop = FALSE]
+    v <- svrVar(reps, design$scale, design$rscales, mse = design$mse, coef = full)
+    names(full) <- items
+    structure(full, var = v, statistic = "ratio", class = "svrepstat")
   }
 }
 elapsed <- function() proc.time()[["elapsed"]]
