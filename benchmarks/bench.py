@@ -706,7 +706,7 @@ def item_taylor(
     if r_best:
         out["r_survey_best"]["what"] = (
             "one svyby over all items: per province svytotal of 0/1 satisfied and valid columns"
-            " (with replicates), svycontrast of the item ratios; exact"
+            " (Taylor), then svycontrast of the item ratios; exact"
         )
     return out
 
@@ -1008,7 +1008,8 @@ def render_estimation(results: dict[str, Any]) -> list[str]:
     notes.append(
         "² Every item has blanks of its own, so R's best form is the exact ratio form: per province"
         " one `svytotal` of a 0/1 satisfied column (0 for a blank) and a 0/1 valid column for all"
-        " items at once (with its replicates), then `svycontrast` of the item ratios; its"
+        " items at once, then the item ratios (Taylor: `svycontrast`; replicates: the ratio of"
+        " each replicate's totals, spread by survey's `svrVar`); its"
         " estimates and SEs equal the per-item `svymean(na.rm = TRUE)`."
     )
     notes.append(
