@@ -240,6 +240,7 @@ def max_abs_diff(ours: dict[str, Any], theirs: dict[str, Any]) -> float:
     return max(
         abs(value - theirs["se"][item][where[domain]])
         for item, values in ours["se"].items()
+        if item in theirs["se"]  # a per-item form may have run some of the items
         for domain, value in zip(ours["domains"], values, strict=True)
     )
 

@@ -175,11 +175,13 @@ def test_the_index_on_a_standalone_cluster_equals_duckdb(cluster: str, tmp_path:
     assert not re.search(r"\b(WARN|INFO)\b", done.stderr), done.stderr
     assert "Setting default log level" not in done.stderr
     for period in result["periods"]:
-        files = sorted(p.name for p in (tmp_path / "duckdb" / period).glob("*.parquet"))
+        files = sorted(
+            p.name for p in (tmp_path / "duckdb" / "service-766" / period).glob("*.parquet")
+        )
         assert "scores.parquet" in files
         for name in files:
-            spark = pd.read_parquet(tmp_path / "spark" / period / name)
-            duck = pd.read_parquet(tmp_path / "duckdb" / period / name)
+            spark = pd.read_parquet(tmp_path / "spark" / "service-766" / period / name)
+            duck = pd.read_parquet(tmp_path / "duckdb" / "service-766" / period / name)
             keys = [c for c in duck.columns if duck[c].dtype == object]
             pd.testing.assert_frame_equal(
                 spark.sort_values(keys, ignore_index=True),
