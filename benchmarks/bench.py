@@ -273,6 +273,7 @@ def machine() -> dict[str, Any]:
         "git_commit": git("rev-parse", "HEAD"),
         "git_src_changed": bool(changed) if changed is not None else None,
         "cpu_count": os.cpu_count(),
+        "load_average_at_start": round(os.getloadavg()[0], 2),
         "cpu_model": model,
         "memory_bytes": memory,
         "platform": platform.platform(),
@@ -897,7 +898,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"`{results['command']}` on {results['generated']}, commit {str(m['git_commit'])[:10]}"
         + (" with uncommitted changes in src/" if m["git_src_changed"] else "")
-        + f" — {m['cpu_count']} CPUs"
+        + f" — {m['cpu_count']} CPUs, load average {m.get('load_average_at_start', '—')} at the start"
         f" ({m['cpu_model']}), Python {m['python_version']}, numpy {m['numpy_version']},"
         f" pandas {m['pandas_version']}; R {m.get('r_version', '—')} with survey"
         f" {m.get('survey_version', '—')}"
