@@ -52,7 +52,7 @@ def _spark_master(master: str | None) -> str | None:
 
 
 def _progress(message: str) -> None:
-    """sipas's own progress, on stderr (stdout stays the result)."""
+    """sipas's own progress, on stderr (none with ``--format json``: the output is the result)."""
     click.echo(f"… {message}", err=True)
 
 
@@ -166,7 +166,7 @@ def append_command(
         master=_spark_master(master),
         framework=framework,
         out=out,
-        progress=_progress,
+        progress=None if fmt == "json" else _progress,
     )
     if fmt == "json":
         click.echo(to_json(result))
@@ -230,7 +230,7 @@ def compute_command(
         out=out,
         threads=threads,
         procedures=procedures,
-        progress=_progress,
+        progress=None if fmt == "json" else _progress,
     )
     if fmt == "json":
         click.echo(to_json(result))
