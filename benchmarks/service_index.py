@@ -291,6 +291,9 @@ def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
         out["groups"] = len(sums)
         if sums_file and Path(sums_file).is_file():
             out["same_sums_as_sipas"] = _same_unit_sums(pd.read_parquet(sums_file), sums)
+    elif kind == "incremental":
+        out.update(incremental(dataset))
+        return out
     elif kind == "pandas":
         units, usage = pandas_sums(dataset, framework, periods)
         out["seconds"] = round(time.perf_counter() - started, 2)
@@ -314,6 +317,53 @@ def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
     out.setdefault("seconds", round(time.perf_counter() - started, 2))
     out["python_peak_mb"] = round(peak_mb())
     return out
+
+
+APPEND_DAY = "2025-06-15"
+
+
+def incremental(dataset: Dataset) -> dict[str, Any]:
+    """A full recompute of the 12 stored months against appending one day of dossiers, which
+    recomputes only the month it touches; the appended month is then checked equal to a
+    recompute from nothing. Works on a copy of the dataset (benchmarks/data/incremental-ROWS)."""
+    from sipas.api.service_index import append_dossiers, compute_service_index
+
+    copy = DATA / f"incremental-{dataset.root.name}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(dataset.root, copy, ignore=shutil.ignore_patterns("results"))
+    started = time.perf_counter()
+    compute_service_index(copy, YEAR, each="month")
+    full_seconds = time.perf_counter() - started
+    # one day of dossiers: those received on APPEND_DAY, under new ids
+    day = pd.Timestamp(APPEND_DAY).date()
+    month = Dataset(copy).files("dossiers", [parse_period(APPEND_DAY[:7])])
+    rows = pq.read_table(month).to_pandas()
+    rows = rows[rows.received_on == day].copy()
+    rows["dossier_id"] = "APPENDED-" + rows.dossier_id.astype(str)
+    day_file = DATA / f"day-{APPEND_DAY}-{dataset.root.name}.parquet"
+    rows.to_parquet(day_file, index=False)
+    started = time.perf_counter()
+    appended = append_dossiers(day_file, copy)
+    append_seconds = time.perf_counter() - started
+    stored = pd.read_parquet(copy / "results" / "service-766" / APPEND_DAY[:7] / "scores.parquet")
+    engine = connect("duckdb")
+    fresh = compute_index(Dataset(copy), [parse_period(APPEND_DAY[:7])], engine).scores
+    try:
+        pd.testing.assert_frame_equal(stored, fresh, check_dtype=False)
+        equal = True
+    except AssertionError:
+        equal = False
+    shutil.rmtree(copy, ignore_errors=True)
+    day_file.unlink()
+    return {
+        "full_recompute_seconds": round(full_seconds, 2),
+        "append_day_seconds": round(append_seconds, 2),
+        "appended_rows": len(rows),
+        "recomputed": appended["recomputed"],
+        "ratio": round(append_seconds / full_seconds, 3),
+        "equal_to_full_recompute": equal,
+        "seconds": round(append_seconds, 2),
+    }
 
 
 def _same(duck: pd.DataFrame, mine: pd.DataFrame) -> bool:

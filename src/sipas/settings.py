@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         "(results in its results/ folder); default: the folder dossiers in data_dir, where "
         "`sipas demo` writes its synthetic dossiers.",
     )
+    spark_master: str | None = Field(
+        default=None,
+        description="Spark master for `--engine spark` (spark://host:7077, yarn, "
+        "k8s://https://host:6443); default local[*], every core of this machine. "
+        "`--master` overrides it.",
+    )
     secure_cookies: bool = Field(
         default=True,
         description="Send session cookies over HTTPS only (browsers also allow them on localhost).",

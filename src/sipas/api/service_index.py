@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -205,21 +206,27 @@ def compute_service_index(
     out: Path | None = None,
     threads: int | None = None,
     procedures: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Score ``period`` (or each month/quarter of it), store the results, return the agencies.
-    ``procedures``: the drill-down by procedure with every dossier indicator (more memory, larger results)."""
+    ``procedures``: the drill-down by procedure with every dossier indicator (more memory, larger results).
+    ``progress`` is told each step as it starts."""
+    say = progress or (lambda _: None)
     whole = parse_period(period)
     if each is not None and each not in GRAINS:
         raise SipasError("service_index.bad_grain", grain=each, grains=list(GRAINS))
     periods = whole.split(each or whole.grain)
     fw = load_framework(framework)
     started = time.perf_counter()
+    say(f"{engine}: starting" + (f" on {master}" if engine == "spark" and master else ""))
     runner = _engine(engine, master, threads)
     try:
+        say(f"{engine}: scoring {', '.join(p.key for p in periods)}")
         result = compute_index(Dataset(data), periods, runner, fw, procedures)
     finally:
         runner.close()
     root = results_root(data, out, framework)
+    say(f"writing the results to {root}")
     _write(root, result)
     _refresh_change(root, result.periods)
     return {
@@ -265,8 +272,10 @@ def append_dossiers(
     master: str | None = None,
     framework: str = "service-766",
     out: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Add the dossiers of ``path`` to the dataset and recompute only the stored periods they touch."""
+    say = progress or (lambda _: None)
     dataset = Dataset(data)
     dataset.check()
     records = read_records(path)
@@ -288,6 +297,7 @@ def append_dossiers(
         for grain in GRAINS:
             periods = [p for p in touched if p.grain == grain]
             if periods:
+                say(f"{engine}: recomputing {', '.join(p.key for p in periods)}")
                 detail = any(_detailed(root, p.key) for p in periods)
                 _write(root, compute_index(dataset, periods, runner, fw, detail))
     finally:

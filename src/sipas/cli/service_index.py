@@ -34,8 +34,26 @@ _engine = click.option(
     "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
 )
 _master = click.option(
-    "--master", default=None, help="Spark master URL (default local[*]), e.g. spark://host:7077."
+    "--master",
+    default=None,
+    help="Spark master URL, e.g. spark://host:7077, yarn, k8s://https://host:6443 "
+    "(default: the spark_master setting, else local[*]).",
 )
+
+
+def _spark_master(master: str | None) -> str | None:
+    """``--master``, else the ``spark_master`` setting."""
+    if master:
+        return master
+    from sipas.cli.context import AppContext
+
+    app = click.get_current_context().find_object(AppContext)
+    return app.settings.spark_master if app is not None else None
+
+
+def _progress(message: str) -> None:
+    """sipas's own progress, on stderr (none with ``--format json``: the output is the result)."""
+    click.echo(f"… {message}", err=True)
 
 
 def _day(_: Any, __: Any, value: str | None) -> date | None:
@@ -142,7 +160,13 @@ def append_command(
 ) -> None:
     """Add FILE's dossiers (e.g. one day) and recompute only the stored periods they touch."""
     result = api.append_dossiers(
-        file, data, engine=engine, master=master, framework=framework, out=out
+        file,
+        data,
+        engine=engine,
+        master=_spark_master(master),
+        framework=framework,
+        out=out,
+        progress=None if fmt == "json" else _progress,
     )
     if fmt == "json":
         click.echo(to_json(result))
@@ -201,11 +225,12 @@ def compute_command(
         period,
         each=each,
         engine=engine,
-        master=master,
+        master=_spark_master(master),
         framework=framework,
         out=out,
         threads=threads,
         procedures=procedures,
+        progress=None if fmt == "json" else _progress,
     )
     if fmt == "json":
         click.echo(to_json(result))

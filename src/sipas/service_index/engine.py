@@ -21,6 +21,7 @@ from sipas.service_index.model import Period, period_containing
 ENGINES = ("duckdb", "spark")
 PARTITIONED = ("dossiers", "complaints", "supplements")
 CATALOGUE_FILE = "catalogue.parquet"
+QUIET_LOG4J = "log4j2-quiet.properties"  # in the package's data folder
 
 
 @dataclass
@@ -77,10 +78,14 @@ def spark_session_for(master: str | None = None, shuffle_partitions: int | None 
         from pyspark.sql import SparkSession
     except ImportError:
         raise SipasError("service_index.no_spark") from None
+    quiet_log = Path(__file__).parent / "data" / QUIET_LOG4J
     builder = (
         SparkSession.builder.master(master or "local[*]")
         .appName("sipas-service-index")
         .config("spark.ui.enabled", "false")
+        # Spark's console progress bars and start-up log would mix with sipas's own output
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{quiet_log}")
         .config("spark.sql.session.timeZone", "UTC")
     )
     if shuffle_partitions:
