@@ -6,7 +6,6 @@ synthetic and on which geography (63 or 34 provinces) it stands.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -22,7 +21,7 @@ from sipas.store import Database
 from sipas.store import surveys as survey_store
 from sipas.store.records import data_version
 from sipas.survey.change import yearly_change
-from sipas.survey.estimate import Z_95
+from sipas.survey.diagnosis import diagnose
 
 INDEX = "SIPAS"
 _CACHE_SIZE = 128
@@ -82,12 +81,22 @@ def _previous_run(db: Database, run: dict[str, Any]) -> dict[str, Any] | None:
     return max(earlier, key=lambda r: (r["year"], not r["derived"])) if earlier else None
 
 
-def _z_significant(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """The two estimates differ at 5% (independent samples: SE of a difference of two surveys)."""
-    if a.get("se") is None or b.get("se") is None:
-        return False
-    spread = math.sqrt(float(a["se"]) ** 2 + float(b["se"]) ** 2)
-    return spread > 0 and abs(float(a["estimate"]) - float(b["estimate"])) > Z_95 * spread
+def run_verdicts(db: Database, code: str) -> dict[tuple[str, str], str] | None:
+    """(unit, indicator) → above / below / not different against the national mean, from the
+    survey core's one diagnosis on the run estimated again with its own options (replicate SEs of
+    the difference, the unit inside the mean) — what the reports and the CLI show too. None for a
+    run whose survey is not stored (no replicates to test with)."""
+    try:
+        outcome, _ = estimation.outcome_of_run(db, code)
+    except SipasError:
+        return None
+    table = diagnose(outcome.result)
+    return {
+        (str(cell), str(indicator)): str(verdict)
+        for cell, indicator, verdict in zip(
+            table["cell"], table["indicator"], table["vs_national"], strict=True
+        )
+    }
 
 
 def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[str, Any]:
@@ -175,12 +184,13 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
     for r in candidates:
         if r["indicator"] not in best or r["estimate"] > best[r["indicator"]]["estimate"]:
             best[r["indicator"]] = r
+    verdicts = cached(db, "run_verdicts", code)
     elements = []
     for indicator, row in mine.items():
         nat = national.get(indicator)
         top = best.get(indicator)
         gap = None if nat is None else row["estimate"] - nat["estimate"]
-        significant = nat is not None and _z_significant(row, nat)
+        tested = None if verdicts is None else verdicts.get((province, indicator))
         elements.append(
             {
                 "indicator": indicator,
@@ -192,12 +202,8 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
                 "best": None if top is None else top["estimate"],
                 "best_province": None if top is None else top["cell"],
                 "gap": gap,
-                "verdict": (
-                    "strength"
-                    if significant and gap and gap > 0
-                    else "weakness"
-                    if significant and gap and gap < 0
-                    else "not different"
+                "verdict": {"above": "strength", "below": "weakness"}.get(
+                    str(tested), "not different" if tested else "not tested"
                 ),
             }
         )
@@ -228,8 +234,9 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
         "region": provinces[province].region,
         "elements": elements,
         "trend": trend,
-        "rule": "strength/weakness: differs from the national mean at 5% "
-        "(SE of the difference from both standard errors)",
+        "rule": "strength/weakness: differs from the national mean at 5%, tested with the "
+        "replicate SE of the difference (the province is inside the mean); the same diagnosis "
+        "as the reports and `sipas estimate --show diagnosis`",
     }
 
 
@@ -263,6 +270,7 @@ _VIEWS: dict[str, Callable[..., Any]] = {
     "sipas_runs": sipas_runs,
     "sipas_ranking": sipas_ranking,
     "province_profile": province_profile,
+    "run_verdicts": run_verdicts,
     "par_campaigns": par_campaigns,
     "par_ranking": par_ranking,
 }
