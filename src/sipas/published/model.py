@@ -100,6 +100,10 @@ def rank_change_phrase(change: int | None) -> Phrase | None:
     """"tăng 1 bậc" / "up 1 place", "giảm 3 bậc", "giữ nguyên thứ hạng"."""
     if change is None:
         return None
+    if change == 1:
+        return Phrase("published.rank_up_one")
+    if change == -1:
+        return Phrase("published.rank_down_one")
     if change > 0:
         return Phrase("published.rank_up", n=change)
     if change < 0:
