@@ -18,6 +18,7 @@ from sipas.cli.geo import geo
 from sipas.cli.ingest import COMMANDS as INGEST_COMMANDS
 from sipas.cli.invitations import invitations
 from sipas.cli.par import par
+from sipas.cli.published import published
 from sipas.cli.report import report
 from sipas.cli.sampling import sample, weights
 from sipas.cli.serve import serve, users
@@ -68,6 +69,7 @@ cli.add_command(frameworks)
 cli.add_command(geo)
 cli.add_command(invitations)
 cli.add_command(par)
+cli.add_command(published)
 cli.add_command(report)
 cli.add_command(results)
 cli.add_command(sample)

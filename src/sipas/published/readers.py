@@ -273,6 +273,8 @@ def _read_annex(
         if unit not in AGGREGATES:
             totals.append((r, item))
         for c in nodes:
+            if unit in AGGREGATES and figures[c] is None:
+                continue  # a mean row with only the index filled in
             result.figures.append(Published(value=figures[c], node=heads[c], **common))
     if rank_col is not None:
         for kind in ("province", "ministry"):  # provinces and ministries are ranked apart

@@ -17,7 +17,17 @@ from sipas.text import compact_key
 # What people write for the aggregates in a table or a long CSV.
 _AGGREGATE_NAMES = {
     compact_key(n): NATIONAL
-    for n in ("national", "toàn quốc", "cả nước", "trung bình", "bình quân", "VN")
+    for n in (
+        "national",
+        "toàn quốc",
+        "cả nước",
+        "trung bình",
+        "trung bình cả nước",
+        "giá trị trung bình",
+        "bình quân",
+        "bình quân chung",
+        "VN",
+    )
 }
 _AGGREGATE_NAMES[compact_key("ministries")] = "ministries"
 _AGGREGATE_NAMES[compact_key("các bộ")] = "ministries"
