@@ -54,7 +54,11 @@ def test_thai_nguyen_sipas_2024_is_90_23_and_second(run_cli: Any) -> None:
     )
     assert unit["source"] == "seed article (baoquocte.vn)"
     # 2023: 90.29, 2nd (baogialai.com.vn): a change computed from the published figures.
-    assert (unit["previous_value"], unit["change"], unit["change_from"]) == (90.29, -0.06, "computed")
+    assert (unit["previous_value"], unit["change"], unit["change_from"]) == (
+        90.29,
+        -0.06,
+        "computed",
+    )
     assert unit["rank_change"] == 0 and unit["rank_change_text"]["vi"] == "giữ nguyên thứ hạng"
 
 
@@ -89,7 +93,9 @@ def test_par_2024_national_mean_is_88_37_up_1_39(run_cli: Any) -> None:
 
 
 def test_conflicting_reports_are_kept_side_by_side_labelled() -> None:
-    haiphong = [f for f in builtin() if (f.index, f.year, f.unit, f.node) == ("sipas", 2024, "31", "")]
+    haiphong = [
+        f for f in builtin() if (f.index, f.year, f.unit, f.node) == ("sipas", 2024, "31", "")
+    ]
     assert sorted((f.report, f.value) for f in haiphong) == [("a", 91.10), ("b", 90.59)]
     assert all(f.source.startswith("https://") for f in haiphong)
 
@@ -166,11 +172,11 @@ def test_export_reads_back(run_cli: Any, tmp_path: Path) -> None:
     _ok(run_cli, "published", "import", str(SYNTHETIC_CSV))
     out = tmp_path / "all.csv"
     _ok(run_cli, "published", "export", "--index", "par", "--year", "2024", "--output", str(out))
-    with open(out, encoding="utf-8") as handle:
+    with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["origin"] for r in rows} == {"builtin", SYNTHETIC_CSV.name}
     mine = tmp_path / "mine.csv"
-    with open(mine, "w", encoding="utf-8", newline="") as handle:
+    with mine.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=[k for k in rows[0] if k != "origin"])
         writer.writeheader()
         for r in rows:
@@ -185,12 +191,12 @@ def test_export_reads_back(run_cli: Any, tmp_path: Path) -> None:
 
 
 def _lines() -> list[list[str]]:
-    with open(SYNTHETIC_CSV, encoding="utf-8") as handle:
+    with SYNTHETIC_CSV.open(encoding="utf-8") as handle:
         return list(csv.reader(handle))
 
 
 def _write(path: Path, lines: list[list[str]]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(lines)
     return path
 

@@ -20,8 +20,20 @@ from sipas.published.units import resolve_unit
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "src" / "sipas" / "published" / "data" / "published.csv"
-COLUMNS = ["index", "year", "unit", "node", "value", "rank", "group", "change", "rank_change",
-           "source", "note", "report"]
+COLUMNS = [
+    "index",
+    "year",
+    "unit",
+    "node",
+    "value",
+    "rank",
+    "group",
+    "change",
+    "rank_change",
+    "source",
+    "note",
+    "report",
+]
 
 # (index, year, unit code) → (change, rank change) that a source states in its note.
 STATED = {
@@ -50,12 +62,28 @@ STATED = {
 
 # Reports that disagree with a kept figure, as the sources' own notes state them.
 CONFLICTING = [
-    {"index": "sipas", "year": "2024", "unit": "31", "node": "", "value": "90.59", "rank": "1",
-     "change": "", "source": "https://kinhtemoitruong.vn/thai-nguyen-dung-thu-2-toan-quoc-ve-chi-so-sipas-97711.html",
-     "note": "value reported as 91.10 by one source and 90.59 by another"},
-    {"index": "par", "year": "2023", "unit": "31", "node": "", "value": "91.81", "rank": "2",
-     "change": "", "source": "https://en.doanhnghiephoinhap.vn/hai-phong-ranks-2nd-out-of-63-provinces-and-cities-in-the-par-index-with-91-81.html",
-     "note": "conflicts with 91.87 (en.baochinhphu.vn)"},
+    {
+        "index": "sipas",
+        "year": "2024",
+        "unit": "31",
+        "node": "",
+        "value": "90.59",
+        "rank": "1",
+        "change": "",
+        "source": "https://kinhtemoitruong.vn/thai-nguyen-dung-thu-2-toan-quoc-ve-chi-so-sipas-97711.html",
+        "note": "value reported as 91.10 by one source and 90.59 by another",
+    },
+    {
+        "index": "par",
+        "year": "2023",
+        "unit": "31",
+        "node": "",
+        "value": "91.81",
+        "rank": "2",
+        "change": "",
+        "source": "https://en.doanhnghiephoinhap.vn/hai-phong-ranks-2nd-out-of-63-provinces-and-cities-in-the-par-index-with-91-81.html",
+        "note": "conflicts with 91.87 (en.baochinhphu.vn)",
+    },
 ]
 
 
@@ -65,23 +93,39 @@ def _num(text: str) -> str:
 
 def _rows(folder: Path) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
-    with open(folder / "national.csv", encoding="utf-8") as handle:
+    with (folder / "national.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             index, _, node = row["index"].partition(".")
-            found.append({
-                "index": index.lower(), "year": row["year"], "unit": "national", "node": node,
-                "value": _num(row["value"]), "rank": "", "change": _num(row["change"]),
-                "source": row["source"] or "derived (see note)", "note": row["note"],
-            })
-    with open(folder / "provincial.csv", encoding="utf-8") as handle:
+            found.append(
+                {
+                    "index": index.lower(),
+                    "year": row["year"],
+                    "unit": "national",
+                    "node": node,
+                    "value": _num(row["value"]),
+                    "rank": "",
+                    "change": _num(row["change"]),
+                    "source": row["source"] or "derived (see note)",
+                    "note": row["note"],
+                }
+            )
+    with (folder / "provincial.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            found.append({
-                "index": row["index"].lower(), "year": row["year"], "unit": row["province_code"],
-                "node": "", "value": _num(row["value"]), "rank": row["rank"], "change": "",
-                "source": row["source"], "note": row["note"],
-            })
+            found.append(
+                {
+                    "index": row["index"].lower(),
+                    "year": row["year"],
+                    "unit": row["province_code"],
+                    "node": "",
+                    "value": _num(row["value"]),
+                    "rank": row["rank"],
+                    "change": "",
+                    "source": row["source"],
+                    "note": row["note"],
+                }
+            )
     group_notes: dict[tuple[str, str], str] = {}
-    with open(folder / "reported_2012_2024.csv", encoding="utf-8") as handle:
+    with (folder / "reported_2012_2024.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             kind, entity = row["entity_type"], row["entity"]
             if kind == "region":
@@ -97,11 +141,19 @@ def _rows(folder: Path) -> list[dict[str, str]]:
                 unit = "ministries"
             else:
                 unit = entity
-            found.append({
-                "index": row["index"].lower(), "year": row["year"], "unit": unit, "node": "",
-                "value": _num(row["value"]), "rank": row["rank"], "change": "",
-                "source": row["source_url"], "note": row["note"],
-            })
+            found.append(
+                {
+                    "index": row["index"].lower(),
+                    "year": row["year"],
+                    "unit": unit,
+                    "node": "",
+                    "value": _num(row["value"]),
+                    "rank": row["rank"],
+                    "change": "",
+                    "source": row["source_url"],
+                    "note": row["note"],
+                }
+            )
     found.extend(dict(row) for row in CONFLICTING)
     for row in found:
         year = int(row["year"])
@@ -145,18 +197,35 @@ def build(folder: Path) -> list[dict[str, str]]:
             reports.append(row)
     out = []
     for (index, year, unit, node), reports in sorted(
-        merged.items(), key=lambda kv: (kv[0][0], -int(kv[0][1]), kv[0][2] not in ("national", "ministries"), kv[0][2], kv[0][3])
+        merged.items(),
+        key=lambda kv: (
+            kv[0][0],
+            -int(kv[0][1]),
+            kv[0][2] not in ("national", "ministries"),
+            kv[0][2],
+            kv[0][3],
+        ),
     ):
         for n, row in enumerate(reports):
-            change, moved = STATED.get((index, int(year), unit), (None, None)) if not node else (None, None)
-            out.append({
-                "index": index, "year": year, "unit": unit, "node": node,
-                "value": row["value"], "rank": row["rank"], "group": "",
-                "change": row["change"] or ("" if change is None else f"{change:.2f}"),
-                "rank_change": "" if moved is None else str(moved),
-                "source": row["source"], "note": row["note"],
-                "report": "" if len(reports) == 1 else "abcdefgh"[n],
-            })
+            change, moved = (
+                STATED.get((index, int(year), unit), (None, None)) if not node else (None, None)
+            )
+            out.append(
+                {
+                    "index": index,
+                    "year": year,
+                    "unit": unit,
+                    "node": node,
+                    "value": row["value"],
+                    "rank": row["rank"],
+                    "group": "",
+                    "change": row["change"] or ("" if change is None else f"{change:.2f}"),
+                    "rank_change": "" if moved is None else str(moved),
+                    "source": row["source"],
+                    "note": row["note"],
+                    "report": "" if len(reports) == 1 else "abcdefgh"[n],
+                }
+            )
     return out
 
 
@@ -165,7 +234,7 @@ def main() -> None:
     if not folder.exists():
         folder = Path("/work/shared/published")
     rows = build(folder)
-    with open(OUT, "w", encoding="utf-8", newline="") as handle:
+    with OUT.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

@@ -248,9 +248,7 @@ def _expected(kind: str, year: int) -> int | None:
     return len(provinces_on(year_day(year))) if kind == "province" else None
 
 
-def _predecessors(
-    unit: str, year: int, earlier: dict[str, Published]
-) -> list[dict[str, Any]]:
+def _predecessors(unit: str, year: int, earlier: dict[str, Published]) -> list[dict[str, Any]]:
     """The 63-era provinces a 34-era province was formed from, with their published figures of
     the previous year, labelled: published values are not re-aggregated."""
     if not unit.isdigit():
@@ -275,9 +273,7 @@ def _predecessors(
     return found
 
 
-def show(
-    db: Database, index: str, year: int, unit: str | None = None
-) -> PublishedTable:
+def show(db: Database, index: str, year: int, unit: str | None = None) -> PublishedTable:
     """A published table: every unit's figure (or one unit's), the published means as published,
     and the means computed from the table's values, labelled."""
     index = _normal(index)
@@ -304,8 +300,15 @@ def show(
                 change, change_from, _, _ = changes_on(f, earlier.get(f.unit))
                 national.append(
                     Aggregate(
-                        f.unit, f.node, f.value, change, change_from, f.source, f.note,
-                        f.report, f.origin,
+                        f.unit,
+                        f.node,
+                        f.value,
+                        change,
+                        change_from,
+                        f.source,
+                        f.note,
+                        f.report,
+                        f.origin,
                     )
                 )
             continue
@@ -350,9 +353,9 @@ def show(
         # files; a unit imported from a file replaces its built-in figure here).
         chosen: dict[str, Published] = {}
         for f in items:
-            if f.node == TOTAL and unit_kind(f.unit) == kind and not f.report:
-                if f.unit not in chosen or chosen[f.unit].origin == "builtin":
-                    chosen[f.unit] = f
+            mine = f.node == TOTAL and unit_kind(f.unit) == kind and not f.report
+            if mine and (f.unit not in chosen or chosen[f.unit].origin == "builtin"):
+                chosen[f.unit] = f
         if not chosen:
             continue
         summary = summarise(chosen.values(), _expected(kind, year), index)

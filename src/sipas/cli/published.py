@@ -21,7 +21,9 @@ def published() -> None:
 
 @published.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--index", "index", help="sipas, par, service-766 or a framework id (else the title).")
+@click.option(
+    "--index", "index", help="sipas, par, service-766 or a framework id (else the title)."
+)
 @click.option("--year", type=int, help="The year the results are of (else the title).")
 @click.option("--source", help="Where the table comes from (URL, or document and page).")
 @format_option
@@ -117,12 +119,14 @@ def show_command(app: AppContext, index: str, year: int, unit: str | None, fmt: 
 @published.command("export")
 @click.option("--index", "index", help="Only this index.")
 @click.option("--year", type=int, help="Only this year.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
 @click.option(
-    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file."
-)
-@click.option(
-    "--format", "fmt", type=click.Choice([f for f in FORMATS if f != "table"]), default="csv",
-    show_default=True, help="Output format.",
+    "--format",
+    "fmt",
+    type=click.Choice([f for f in FORMATS if f != "table"]),
+    default="csv",
+    show_default=True,
+    help="Output format.",
 )
 @pass_app
 def export_command(

@@ -82,7 +82,7 @@ def rank_contradictions(
     known = [(i, v, r) for i, v, r in pairs if v is not None and r is not None]
     for i, vi, ri in known:
         for j, vj, rj in known:
-            if vi > vj and ri >= rj:  # type: ignore[operator]
+            if vi > vj and ri >= rj:
                 found.append((i, j))
     return found
 
@@ -97,7 +97,7 @@ def par_group(value: float | None) -> str | None:
 
 
 def rank_change_phrase(change: int | None) -> Phrase | None:
-    """"tăng 1 bậc" / "up 1 place", "giảm 3 bậc", "giữ nguyên thứ hạng"."""
+    """ "tăng 1 bậc" / "up 1 place", "giảm 3 bậc", "giữ nguyên thứ hạng"."""
     if change is None:
         return None
     if change == 1:
@@ -158,7 +158,10 @@ def changes_on(
     """(change, where from, rank change, where from): as published where the source gave it,
     else computed from the previous year's published figures when both are known."""
     change, change_from = current.change, "published" if current.change is not None else None
-    moved, moved_from = current.rank_change, "published" if current.rank_change is not None else None
+    moved, moved_from = (
+        current.rank_change,
+        "published" if current.rank_change is not None else None,
+    )
     if previous is not None:
         if change is None and current.value is not None and previous.value is not None:
             change, change_from = round(current.value - previous.value, 2), "computed"

@@ -90,7 +90,11 @@ def number(cell: Any) -> float | None:
     if "," in text and "." not in text:
         text = text.replace(",", ".")
     elif "," in text and "." in text:  # 1.234,56 or 1,234.56
-        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
+        text = (
+            text.replace(".", "").replace(",", ".")
+            if text.rfind(",") > text.rfind(".")
+            else text.replace(",", "")
+        )
     if not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
         raise ValueError(str(cell))
     return float(text)
@@ -191,7 +195,9 @@ def _read_annex(
     heads = [_text(c) for c in rows[header]]
     keys = [compact_key(h) for h in heads]
     unit_col = next(i for i, k in enumerate(keys) if k.startswith(_UNIT_HEADERS))
-    total_col = next((i for i, k in enumerate(keys) if i > unit_col and k.startswith(_TOTAL_HEADERS)), None)
+    total_col = next(
+        (i for i, k in enumerate(keys) if i > unit_col and k.startswith(_TOTAL_HEADERS)), None
+    )
     rank_col = next((i for i, k in enumerate(keys) if k.startswith(_RANK_HEADERS)), None)
     group_col = next((i for i, k in enumerate(keys) if k.startswith(_GROUP_HEADERS)), None)
     note_col = next((i for i, k in enumerate(keys) if k.startswith(_NOTE_HEADERS)), None)
@@ -213,11 +219,18 @@ def _read_annex(
         try:
             unit = resolve_unit(name, year)
         except SipasError:
-            result.problems.append(Problem("published.unknown_unit", unit=name, year=year, **where(r, unit_col)))
+            result.problems.append(
+                Problem("published.unknown_unit", unit=name, year=year, **where(r, unit_col))
+            )
             continue
         if unit in seen:
             result.problems.append(
-                Problem("published.duplicate_unit", unit=name, first_row=seen[unit] + 1, **where(r, unit_col))
+                Problem(
+                    "published.duplicate_unit",
+                    unit=name,
+                    first_row=seen[unit] + 1,
+                    **where(r, unit_col),
+                )
             )
             continue
         seen[unit] = r
@@ -227,12 +240,16 @@ def _read_annex(
             try:
                 figures[c] = number(row[c])
             except ValueError:
-                result.problems.append(Problem("published.not_a_number", text=_text(row[c]), **where(r, c)))
+                result.problems.append(
+                    Problem("published.not_a_number", text=_text(row[c]), **where(r, c))
+                )
                 bad = True
                 continue
             value = figures[c]
             if value is not None and not 0.0 <= value <= 100.0:
-                result.problems.append(Problem("published.out_of_range", value=value, **where(r, c)))
+                result.problems.append(
+                    Problem("published.out_of_range", value=value, **where(r, c))
+                )
                 bad = True
         rank = None
         if rank_col is not None and _text(row[rank_col]):
@@ -241,7 +258,9 @@ def _read_annex(
             except ValueError:
                 ranked = -1.0
             if ranked is None or ranked < 1 or not float(ranked).is_integer():
-                result.problems.append(Problem("published.bad_rank", text=_text(row[rank_col]), **where(r, rank_col)))
+                result.problems.append(
+                    Problem("published.bad_rank", text=_text(row[rank_col]), **where(r, rank_col))
+                )
                 bad = True
             else:
                 rank = int(ranked)
@@ -253,21 +272,24 @@ def _read_annex(
             added = round(sum(p for p in parts if p is not None), 4)
             if abs(added - total) > _ROUNDING * (len(parts) + 1) + 1e-9:
                 result.problems.append(
-                    Problem("published.areas_do_not_add_up", total=total, added=added, **where(r, total_col))
+                    Problem(
+                        "published.areas_do_not_add_up",
+                        total=total,
+                        added=added,
+                        **where(r, total_col),
+                    )
                 )
                 continue
-        common = {
-            "index": index,
-            "year": year,
-            "unit": unit,
-            "origin": file,
-            "note": _text(row[note_col]) if note_col is not None else "",
-        }
+        note = _text(row[note_col]) if note_col is not None else ""
         item = Published(
+            index=index,
+            year=year,
+            unit=unit,
             value=total,
             rank=rank,
             group=(_text(row[group_col]) or None) if group_col is not None else None,
-            **common,
+            note=note,
+            origin=file,
         )
         result.figures.append(item)
         if unit not in AGGREGATES:
@@ -275,7 +297,9 @@ def _read_annex(
         for c in nodes:
             if unit in AGGREGATES and figures[c] is None:
                 continue  # a mean row with only the index filled in
-            result.figures.append(Published(value=figures[c], node=heads[c], **common))
+            result.figures.append(
+                replace(item, value=figures[c], node=heads[c], rank=None, group=None)
+            )
     if rank_col is not None:
         for kind in ("province", "ministry"):  # provinces and ministries are ranked apart
             members = [(r, p) for r, p in totals if unit_kind(p.unit) == kind]
@@ -289,7 +313,7 @@ def _check_ranks(result: ReadResult, totals: list[tuple[int, Published]], where:
     blamed: set[int] = set()
     for i, j in rank_contradictions(values, ranks):
         # Name the row whose rank is out of order with the row above it in value.
-        row_i, better = totals[i]
+        _row_i, better = totals[i]
         row_j, worse = totals[j]
         if row_j in blamed:
             continue
@@ -330,7 +354,7 @@ def _read_long(
     for r in range(1, len(rows)):
         row = list(rows[r]) + [None] * (len(heads) - len(rows[r]))
 
-        def cell(name: str) -> str:
+        def cell(name: str, row: list[Any] = row) -> str:
             c = wanted[name]
             return _text(row[c]) if c is not None else ""
 
@@ -340,12 +364,18 @@ def _read_long(
         try:
             this_year = year or int(float(cell("year")))
         except ValueError:
-            result.problems.append(Problem("published.not_a_number", text=cell("year"), **where(r, "year")))
+            result.problems.append(
+                Problem("published.not_a_number", text=cell("year"), **where(r, "year"))
+            )
             continue
         try:
             unit = resolve_unit(cell("unit"), this_year)
         except SipasError:
-            result.problems.append(Problem("published.unknown_unit", unit=cell("unit"), year=this_year, **where(r, "unit")))
+            result.problems.append(
+                Problem(
+                    "published.unknown_unit", unit=cell("unit"), year=this_year, **where(r, "unit")
+                )
+            )
             continue
         figures: dict[str, float | None] = {}
         bad = False
@@ -356,15 +386,21 @@ def _read_long(
             try:
                 figures[name] = number(cell(name))
             except ValueError:
-                result.problems.append(Problem("published.not_a_number", text=cell(name), **where(r, name)))
+                result.problems.append(
+                    Problem("published.not_a_number", text=cell(name), **where(r, name))
+                )
                 bad = True
         value = figures["value"]
         if value is not None and not 0.0 <= value <= 100.0:
-            result.problems.append(Problem("published.out_of_range", value=value, **where(r, "value")))
+            result.problems.append(
+                Problem("published.out_of_range", value=value, **where(r, "value"))
+            )
             bad = True
         rank = figures["rank"]
         if rank is not None and (rank < 1 or not rank.is_integer()):
-            result.problems.append(Problem("published.bad_rank", text=cell("rank"), **where(r, "rank")))
+            result.problems.append(
+                Problem("published.bad_rank", text=cell("rank"), **where(r, "rank"))
+            )
             bad = True
         if bad:
             continue
@@ -386,14 +422,21 @@ def _read_long(
         key = (item.index, item.year, item.unit, item.node, item.report)
         if key in seen:
             result.problems.append(
-                Problem("published.duplicate_unit", unit=cell("unit"), first_row=seen[key] + 1, **where(r, "unit"))
+                Problem(
+                    "published.duplicate_unit",
+                    unit=cell("unit"),
+                    first_row=seen[key] + 1,
+                    **where(r, "unit"),
+                )
             )
             continue
         seen[key] = r
         result.figures.append(item)
         result.indices.add((item.index, item.year))
         if item.node == TOTAL and unit not in AGGREGATES:
-            groups.setdefault((item.index, item.year, item.report, unit_kind(unit)), []).append((r, item))
+            groups.setdefault((item.index, item.year, item.report, unit_kind(unit)), []).append(
+                (r, item)
+            )
     for members in groups.values():
         _check_ranks(result, members, lambda r: where(r, "rank"))
     _check_sums(result, rows, where)

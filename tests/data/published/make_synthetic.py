@@ -51,14 +51,19 @@ def rows() -> list[list[object]]:
         hundredths = values[order[stt - 1]]
         rank = 1 + sum(1 for v in values if v > hundredths)
         points, left = [], hundredths
-        for name, maximum in AREAS[:-1]:
+        for _name, maximum in AREAS[:-1]:
             share = round(maximum * hundredths / 100)  # hundredths of a point
             points.append(share)
             left -= share
         points.append(left)
         lines.append(
-            [stt, p.name, *(f"{x / 100:.2f}".replace(".", ",") for x in points),
-             f"{hundredths / 100:.2f}".replace(".", ","), rank]
+            [
+                stt,
+                p.name,
+                *(f"{x / 100:.2f}".replace(".", ",") for x in points),
+                f"{hundredths / 100:.2f}".replace(".", ","),
+                rank,
+            ]
         )
     return lines
 
@@ -72,7 +77,7 @@ def main() -> None:
     header = ["STT", "Tỉnh/thành phố", *(a for a, _ in AREAS), "Chỉ số PAR INDEX 2024", "Xếp hạng"]
     body = rows()
     mean = ["", "Giá trị trung bình", *([""] * len(AREAS)), "88,37", ""]
-    with open(HERE / "par_2024_annex_synthetic.csv", "w", encoding="utf-8", newline="") as handle:
+    with (HERE / "par_2024_annex_synthetic.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerows([*title, header, *body, mean])
     book = Workbook()
@@ -81,7 +86,9 @@ def main() -> None:
     for line in [*title, header]:
         sheet.append(line)
     for line in body:  # numbers as numbers in the workbook
-        sheet.append([line[0], line[1], *(float(str(x).replace(",", ".")) for x in line[2:-1]), line[-1]])
+        sheet.append(
+            [line[0], line[1], *(float(str(x).replace(",", ".")) for x in line[2:-1]), line[-1]]
+        )
     sheet.append(["", "Giá trị trung bình", *([None] * len(AREAS)), 88.37, None])
     book.save(HERE / "par_2024_annex_synthetic.xlsx")
 

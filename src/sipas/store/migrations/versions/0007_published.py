@@ -45,9 +45,7 @@ def upgrade() -> None:
             name="uq_published_results_index_id_year_unit_node_report_origin",
         ),
     )
-    op.create_index(
-        "ix_published_results_index_id_year", "published_results", ["index_id", "year"]
-    )
+    op.create_index("ix_published_results_index_id_year", "published_results", ["index_id", "year"])
 
 
 def downgrade() -> None:
