@@ -410,3 +410,29 @@ def beside(db: Database, index: str, year: int) -> dict[str, Any] | None:
             (asdict(a) for a in table.national if a.unit == MINISTRIES and a.node == TOTAL), None
         ),
     }
+
+
+def history(db: Database, index: str, unit: str) -> list[dict[str, Any]]:
+    """A unit's published index year by year (every report), oldest first."""
+    index = _normal(index)
+    found = [
+        {
+            "year": f.year,
+            "value": f.value,
+            "rank": f.rank,
+            "source": f.source,
+            "report": f.report,
+            "origin": f.origin,
+        }
+        for f in figures(db, index)
+        if f.unit == unit and f.node == TOTAL
+    ]
+    return sorted(found, key=lambda r: (r["year"], r["origin"] != "builtin", r["report"]))
+
+
+def beside_row(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The part of a unit's published figure a ranking row shows beside our estimate."""
+    if found is None:
+        return None
+    keep = ("value", "rank", "rank_change", "rank_change_text", "change", "group", "source")
+    return {k: found[k] for k in (*keep, "report", "origin")}

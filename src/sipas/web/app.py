@@ -31,7 +31,14 @@ from sipas import __version__
 from sipas.errors import SipasError
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
-from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
+from sipas.web import (
+    pages_auth,
+    pages_par,
+    pages_public,
+    pages_published,
+    pages_service_index,
+    pages_survey,
+)
 from sipas.web.render import lang_of, render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 
@@ -223,6 +230,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"status": "ok", "version": __version__}
 
     app.include_router(pages_auth.router)
+    app.include_router(pages_published.router)  # before /sipas/{run}/…: more specific
     app.include_router(pages_public.router)
     app.include_router(pages_service_index.router)
     app.include_router(pages_par.router)

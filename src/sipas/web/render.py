@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from sipas.api import users as users_api
 from sipas.api.par import Actor
 from sipas.errors import SipasError
+from sipas.messages import text
 from sipas.store import Database
 from sipas.web.error_text import localise, problem_text
 from sipas.web.i18n import LANGS, translate
@@ -110,6 +111,7 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
         "request": request,
         "lang": lang,
         "t": lambda key: translate(key, lang),
+        "say": lambda key, **values: text(key, lang, **values),
         "num": lambda value, digits=2: number(value, digits, lang),
         "problem_detail": lambda problem: problem_text(problem, lang),
         "user": current_user(request),
