@@ -16,7 +16,9 @@ from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
 from sipas.web import create_app
 
-SYNTHETIC_XLSX = Path(__file__).resolve().parent / "data" / "published" / "par_2024_annex_synthetic.xlsx"
+SYNTHETIC_XLSX = (
+    Path(__file__).resolve().parent / "data" / "published" / "par_2024_annex_synthetic.xlsx"
+)
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,9 @@ def ranking_dots(
             "width": 0,
         }
     traces = [trace]
-    shown = {r["code"]: published[r["code"]] for r in ordered if published and r["code"] in published}
+    shown = {
+        r["code"]: published[r["code"]] for r in ordered if published and r["code"] in published
+    }
     if shown:
         trace["name"] = legend[0]
         traces.append(

@@ -24,14 +24,22 @@ def _page(request: Request, index: str, year: int) -> dict[str, Any]:
     data = published_api.show(db_of(request), index, year).to_dict()
     data["label"] = text("published.label", lang)
     data["years"] = sorted(
-        {line["year"] for line in published_api.list_published(db_of(request))
-         if line["index"] == index},
+        {
+            line["year"]
+            for line in published_api.list_published(db_of(request))
+            if line["index"] == index
+        },
         reverse=True,
     )
     provinces = [u for u in data["units"] if u["unit_kind"] == "province"]
     dots = [
-        {"code": u["unit"], "name": u["name"], "estimate": u["value"], "ci_low": None,
-         "ci_high": None}
+        {
+            "code": u["unit"],
+            "name": u["name"],
+            "estimate": u["value"],
+            "ci_low": None,
+            "ci_high": None,
+        }
         for u in provinces
         if u["value"] is not None and not u["report"]
     ]
