@@ -105,3 +105,20 @@ def test_the_par_ranking_shows_published_results_beside_ours(site: dict[str, Any
     assert data["published"]["national"]["value"] == 81.15
     page = client.get(f"/par/{campaign['code']}?lang=vi").text
     assert "Kết quả công bố" in page and "84,64" in page
+
+
+def test_our_estimates_have_a_rank_change_too(site: dict[str, Any]) -> None:
+    client = site["client"]
+    now = client.get(f"/sipas/{site['runs'][2024]}.json").json()["rows"]
+    before = {
+        r["code"]: r["rank"] for r in client.get(f"/sipas/{site['runs'][2023]}.json").json()["rows"]
+    }
+    for row in now:
+        assert row["rank_change"] == int(before[row["code"]]) - int(row["rank"])
+        moved = row["rank_change"]
+        expected = (
+            "giữ nguyên thứ hạng"
+            if moved == 0
+            else f"{'tăng' if moved > 0 else 'giảm'} {abs(moved)} bậc"
+        )
+        assert row["rank_change_text"]["vi"] == expected

@@ -18,6 +18,7 @@ from sipas.api import par as par_api
 from sipas.errors import SipasError
 from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
+from sipas.published import rank_change_phrase
 from sipas.store import Database
 from sipas.store import surveys as survey_store
 from sipas.store.records import data_version
@@ -100,8 +101,17 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
     provinces = _provinces(run["geography"])
     previous = _previous_run(db, run)
     changes: dict[str, dict[str, Any]] = {}
+    earlier_ranks: dict[str, int] = {}
     if previous is not None:  # the survey layer's year-over-year change, with its z-test
-        earlier = pd.DataFrame(estimation.load_run(db, previous["code"], level="index")["rows"])
+        earlier_rows = estimation.load_run(db, previous["code"], level="index")["rows"]
+        earlier_ranks = {
+            str(r["cell"]): int(r["rank"])
+            for r in earlier_rows
+            if r["indicator"] == INDEX
+            and r["partition"] == previous["unit"]
+            and r["rank"] is not None
+        }
+        earlier = pd.DataFrame(earlier_rows)
         moved = yearly_change(
             earlier, pd.DataFrame(rows), before_unit=previous["unit"], after_unit=run["unit"]
         )
@@ -122,6 +132,9 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
         if region and (province is None or province.region != region):
             continue
         moved_row = changes.get(row["cell"])
+        before = earlier_ranks.get(row["cell"])
+        rank_change = None if before is None or row["rank"] is None else before - int(row["rank"])
+        phrase = rank_change_phrase(rank_change)
         table.append(
             {
                 "code": row["cell"],
@@ -137,6 +150,10 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
                 "unstable": row["unstable"],
                 "change": None if moved_row is None else moved_row["change"],
                 "change_significant": moved_row is not None and bool(moved_row["significant"]),
+                "rank_change": rank_change,  # on the previous year's point ranks
+                "rank_change_text": None
+                if phrase is None
+                else {"vi": phrase.render("vi"), "en": phrase.render("en")},
             }
         )
     table.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
