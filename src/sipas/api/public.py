@@ -101,17 +101,8 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
     provinces = _provinces(run["geography"])
     previous = _previous_run(db, run)
     changes: dict[str, dict[str, Any]] = {}
-    earlier_ranks: dict[str, int] = {}
     if previous is not None:  # the survey layer's year-over-year change, with its z-test
-        earlier_rows = estimation.load_run(db, previous["code"], level="index")["rows"]
-        earlier_ranks = {
-            str(r["cell"]): int(r["rank"])
-            for r in earlier_rows
-            if r["indicator"] == INDEX
-            and r["partition"] == previous["unit"]
-            and r["rank"] is not None
-        }
-        earlier = pd.DataFrame(earlier_rows)
+        earlier = pd.DataFrame(estimation.load_run(db, previous["code"], level="index")["rows"])
         moved = yearly_change(
             earlier, pd.DataFrame(rows), before_unit=previous["unit"], after_unit=run["unit"]
         )
@@ -132,8 +123,10 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
         if region and (province is None or province.region != region):
             continue
         moved_row = changes.get(row["cell"])
-        before = earlier_ranks.get(row["cell"])
-        rank_change = None if before is None or row["rank"] is None else before - int(row["rank"])
+        moved_places = None if moved_row is None else moved_row.get("rank_change")
+        rank_change = (
+            None if moved_places is None or math.isnan(moved_places) else int(moved_places)
+        )
         phrase = rank_change_phrase(rank_change)
         table.append(
             {
