@@ -312,3 +312,21 @@ def test_import_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     assert api.import_file(db, Path(path)).stored == imported.stored
     assert len([u for u in api.show(db, "par", 2024).units if u.origin == "phu-luc.xlsx"]) == 63
     db.close()
+
+
+def test_across_the_2025_merger_predecessors_are_shown_not_reaggregated(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'p.db'}")
+    path = tmp_path / "sipas-2025.csv"
+    path.write_text(
+        "index,year,unit,value,rank,source\nsipas,2025,Thái Nguyên,88.50,3,synthetic test row\n",
+        encoding="utf-8",
+    )
+    api.import_file(db, path)
+    (unit,) = api.show(db, "sipas", 2025, "Thái Nguyên").units
+    before = {p["name"]: p for p in unit.predecessors}
+    # The 2025 Thái Nguyên was formed from the 63-era Thái Nguyên and Bắc Kạn.
+    assert set(before) == {"Thái Nguyên", "Bắc Kạn"}
+    assert before["Thái Nguyên"]["value"] == 90.23 and before["Thái Nguyên"]["rank"] == 2
+    assert before["Bắc Kạn"]["value"] is None
+    assert all(p["label"] == "predecessor province (not re-aggregated)" for p in unit.predecessors)
+    assert unit.change is None and unit.previous_value is None  # no invented 2024 value

@@ -273,6 +273,18 @@ def _predecessors(unit: str, year: int, earlier: dict[str, Published]) -> list[d
     return found
 
 
+def _same_territory(unit: str, year: int) -> bool:
+    """The unit code names the same unit in ``year`` and the year before."""
+    if not unit.isdigit():
+        return True
+    try:
+        now = province(unit, year_day(year))
+        before = province(unit, year_day(year - 1))
+    except SipasError:
+        return False
+    return now.key == before.key
+
+
 def show(db: Database, index: str, year: int, unit: str | None = None) -> PublishedTable:
     """A published table: every unit's figure (or one unit's), the published means as published,
     and the means computed from the table's values, labelled."""
@@ -314,7 +326,8 @@ def show(db: Database, index: str, year: int, unit: str | None = None) -> Publis
             continue
         if f.node != TOTAL or (wanted is not None and f.unit != wanted):
             continue
-        previous = earlier.get(f.unit)
+        # Across the 2025 merger a code may name another territory: no change is computed then.
+        previous = earlier.get(f.unit) if _same_territory(f.unit, year) else None
         change, change_from, moved, moved_from = changes_on(f, previous)
         phrase = rank_change_phrase(moved)
         units.append(
