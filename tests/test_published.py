@@ -270,8 +270,8 @@ def test_a_rank_out_of_order_names_the_row_it_contradicts(tmp_path: Path) -> Non
     path = _write(tmp_path / "bang.csv", lines)
     result = read_file(path)
     problem = next(p for p in result.problems if p.code == "published.rank_contradicts_values")
-    assert problem.values["other"] == "01" and problem.values["other_rank"] == 7
-    assert "01" in problem.render("en") and "ranked 7" in problem.render("en")
+    assert problem.values["other"] == "Hà Nội" and problem.values["other_rank"] == 7
+    assert "Hà Nội" in problem.render("en") and "ranked 7" in problem.render("en")
 
 
 def test_the_cli_prints_every_problem_and_exits_1(run_cli: Any, tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from sipas.published import (
     with_source,
     year_day,
 )
+from sipas.published.problems import Problems
 from sipas.store import Database
 from sipas.store import published as store
 
@@ -177,7 +178,7 @@ def import_file(
             "published.file_refused",
             file=result.file,
             count=len(result.problems),
-            problems=result.problems[:SHOWN_PROBLEMS],
+            problems=Problems(result.problems[:SHOWN_PROBLEMS]),
         )
     items = with_source(result.figures, source or result.file)
     rows = [

@@ -30,7 +30,7 @@ from sipas.published.model import (
     unit_kind,
 )
 from sipas.published.problems import Problem
-from sipas.published.units import resolve_unit
+from sipas.published.units import resolve_unit, unit_name
 from sipas.text import compact_key, nfc
 
 MISSING_MARKS = {"", "-", "–", "—", "x", "na", "n/a", "..."}
@@ -321,10 +321,10 @@ def _check_ranks(result: ReadResult, totals: list[tuple[int, Published]], where:
         result.problems.append(
             Problem(
                 "published.rank_contradicts_values",
-                unit=worse.unit,
+                unit=unit_name(worse.unit, worse.year),
                 rank=worse.rank,
                 value=worse.value,
-                other=better.unit,
+                other=unit_name(better.unit, better.year),
                 other_rank=better.rank,
                 other_value=better.value,
                 **where(row_j),
