@@ -70,6 +70,19 @@ def _unit_rows(table: api.PublishedTable, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _short(source: str) -> str:
+    """A URL's host (the full address is in --format json and csv)."""
+    return source.split("/")[2] if source.startswith("http") and source.count("/") >= 2 else source
+
+
+def _narrow(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The table a terminal shows: no empty columns, sources by host."""
+    keep = [k for k in rows[0] if k != "rank_change" and any(r[k] for r in rows)] if rows else []
+    if rows and not any(r["origin"] != "builtin" for r in rows):
+        keep = [k for k in keep if k != "origin"]
+    return [{k: _short(r[k]) if k == "source" else r[k] for k in keep} for r in rows]
+
+
 @published.command("show")
 @click.argument("index")
 @click.option("--year", type=int, required=True, help="The year.")
@@ -87,7 +100,7 @@ def show_command(app: AppContext, index: str, year: int, unit: str | None, fmt: 
     if fmt == "csv":
         click.echo(to_csv(rows), nl=False)
         return
-    emit(rows, fmt, title=f"{index} {year}")
+    emit(_narrow(rows, lang), fmt, title=f"{index} {year}")
     nationals = [
         {
             "unit": a.unit,
@@ -95,7 +108,7 @@ def show_command(app: AppContext, index: str, year: int, unit: str | None, fmt: 
             "value": a.value,
             "change": a.change,
             "label": a.label,
-            "source": a.source,
+            "source": _short(a.source),
         }
         for a in table.national
     ]
