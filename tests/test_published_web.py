@@ -122,3 +122,10 @@ def test_our_estimates_have_a_rank_change_too(site: dict[str, Any]) -> None:
             else f"{'tăng' if moved > 0 else 'giảm'} {abs(moved)} bậc"
         )
         assert row["rank_change_text"]["vi"] == expected
+
+
+def test_the_home_page_links_every_published_year(site: dict[str, Any]) -> None:
+    client = site["client"]
+    page = client.get("/?lang=vi").text
+    assert 'href="/sipas/published/2024"' in page and 'href="/par/published/2012"' in page
+    assert 2024 in client.get("/.json").json()["published"]["sipas"]

@@ -360,7 +360,15 @@ def show(db: Database, index: str, year: int, unit: str | None = None) -> Publis
         )
     if wanted is not None and not units:
         raise SipasError("published.no_results", index=index, year=year)
-    units.sort(key=lambda u: (u.unit_kind, u.rank is None, u.rank or 0, -(u.value or 0), u.unit))
+    units.sort(
+        key=lambda u: (
+            u.unit_kind != "province",
+            u.rank is None,
+            u.rank or 0,
+            -(u.value or 0),
+            u.unit,
+        )
+    )
     computed = []
     for kind in ("province", "ministry"):
         # One figure per unit for the mean: the first report of each (built-in, then imported

@@ -67,9 +67,14 @@ def home(request: Request) -> dict[str, Any]:
     campaigns = public.cached(db, "par_campaigns")
     dossiers = service_index.published(dataset_of(request))
     years = [p["period"] for p in dossiers["periods"] if p["grain"] == "year"]
+    listed = published_api.list_published(db)
     return {
         "sipas": runs,
         "par": campaigns,
+        "published": {
+            index: sorted({p["year"] for p in listed if p["index"] == index}, reverse=True)
+            for index in ("sipas", "par")
+        },
         "service_index": years,
         "synthetic": any(r["synthetic"] for r in runs)
         or any(c["synthetic"] for c in campaigns)
