@@ -129,3 +129,13 @@ def test_the_home_page_links_every_published_year(site: dict[str, Any]) -> None:
     page = client.get("/?lang=vi").text
     assert 'href="/sipas/published/2024"' in page and 'href="/par/published/2012"' in page
     assert 2024 in client.get("/.json").json()["published"]["sipas"]
+
+
+def test_the_reports_show_published_results_beside_ours(site: dict[str, Any]) -> None:
+    client, run = site["client"], site["runs"][2024]
+    province = client.get(f"/sipas/{run}/province/19/report.html?lang=vi")
+    assert province.status_code == 200
+    assert "Kết quả công bố" in province.text and "90,23" in province.text
+    assert "91,47" in province.text and "tăng 1 bậc" in province.text  # PAR INDEX 2024
+    national = client.get(f"/sipas/{run}/report.html?lang=vi").text
+    assert "Kết quả công bố" in national and "83,94" in national and "+1,28" in national

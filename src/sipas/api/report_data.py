@@ -26,6 +26,7 @@ from sipas.geo.units import LAST_DAY_OF_63, REFORM_DAY, Province, provinces_on
 from sipas.reports.format import LANGS, label
 from sipas.store import Database
 from sipas.store import estimates as estimate_store
+from sipas.api import published
 from sipas.store import par as par_store
 from sipas.store import surveys as survey_store
 from sipas.survey import index_tree
@@ -137,6 +138,9 @@ class YearContext:
     par: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # what every province's report shares
+    # The ministry's published results of the year ("sipas", "par" → api.published.beside), shown
+    # beside our estimates, labelled.
+    published: dict[str, Any] = field(default_factory=dict)
 
 
 def _geography_day(geography: str | None) -> date:
@@ -267,4 +271,7 @@ def year_context(
         change=change,
         par=_par_for(db, chosen["year"], chosen["geography"], par_campaign),
         notes=notes,
+        published={
+            index: published.beside(db, index, chosen["year"]) for index in ("sipas", "par")
+        },
     )
