@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from sipas.api import published
 from sipas.api.estimation import (
     EstimateRequest,
     change_view,
@@ -26,7 +27,6 @@ from sipas.geo.units import LAST_DAY_OF_63, REFORM_DAY, Province, provinces_on
 from sipas.reports.format import LANGS, label
 from sipas.store import Database
 from sipas.store import estimates as estimate_store
-from sipas.api import published
 from sipas.store import par as par_store
 from sipas.store import surveys as survey_store
 from sipas.survey import index_tree
