@@ -330,3 +330,42 @@ def test_across_the_2025_merger_predecessors_are_shown_not_reaggregated(tmp_path
     assert before["Bắc Kạn"]["value"] is None
     assert all(p["label"] == "predecessor province (not re-aggregated)" for p in unit.predecessors)
     assert unit.change is None and unit.previous_value is None  # no invented 2024 value
+
+
+def test_a_two_row_header_under_merged_cells(tmp_path: Path) -> None:
+    """The annex as often laid out: "Các lĩnh vực" merged over one column per area."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023 (bảng thử, SYNTHETIC)"])
+    sheet.append(["STT", "Tỉnh, thành phố", "Các lĩnh vực", None, "Chỉ số PAR INDEX", "Xếp hạng"])
+    sheet.append([None, None, "LV1", "LV2", None, None])
+    sheet.merge_cells("C2:D2")
+    sheet.append([1, "Quảng Ninh", 50.08, 42.10, 92.18, 1])
+    sheet.append([2, "Hải Phòng", 50.0, 41.87, 91.87, 2])
+    book.save(tmp_path / "phu-luc.xlsx")
+    result = read_file(tmp_path / "phu-luc.xlsx")
+    assert result.problems == [] and result.indices == {("par", 2023)}
+    quangninh = {f.node: f.value for f in result.figures if f.unit == "22"}
+    assert quangninh == {"": 92.18, "LV1": 50.08, "LV2": 42.10}
+
+
+def test_sipas_sub_indices_named_chi_so_are_not_taken_for_the_index(tmp_path: Path) -> None:
+    path = tmp_path / "sipas.csv"
+    path.write_text(
+        "CHỈ SỐ SIPAS NĂM 2024 (bảng thử, SYNTHETIC)\n"
+        "STT,Tỉnh/thành phố,Chỉ số hài lòng về chính sách,Chỉ số hài lòng về dịch vụ,"
+        "Chỉ số SIPAS,Xếp hạng\n"
+        '1,Thái Nguyên,"90,10","90,36","90,23",2\n',
+        encoding="utf-8",
+    )
+    result = read_file(path)
+    assert result.problems == [] and result.indices == {("sipas", 2024)}
+    total = next(f for f in result.figures if f.node == "")
+    assert (total.unit, total.value, total.rank) == ("19", 90.23, 2)
+    assert {f.node for f in result.figures} == {
+        "",
+        "Chỉ số hài lòng về chính sách",
+        "Chỉ số hài lòng về dịch vụ",
+    }

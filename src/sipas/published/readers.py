@@ -192,13 +192,28 @@ def _read_annex(
         return result
     index, year = chosen
     result.indices.add((index, year))
-    heads = [_text(c) for c in rows[header]]
+    width = max(len(row) for row in rows)
+    heads = [_text(c) for c in rows[header]] + [""] * (width - len(rows[header]))
     keys = [compact_key(h) for h in heads]
     unit_col = next(i for i, k in enumerate(keys) if k.startswith(_UNIT_HEADERS))
-    total_col = next(
-        (i for i, k in enumerate(keys) if i > unit_col and k.startswith(_TOTAL_HEADERS)), None
-    )
+    first = header + 1
+    # A second header row under merged cells ("Các lĩnh vực" over one column per area): its
+    # names complete the first row's, and data start below it.
+    if first < len(rows):
+        below = [_text(c) for c in rows[first]] + [""] * (width - len(rows[first]))
+        if not below[unit_col] and any(below[unit_col + 1 :]):
+            heads = [b or h for h, b in zip(heads, below, strict=True)]
+            keys = [compact_key(h) for h in heads]
+            first += 1
     rank_col = next((i for i, k in enumerate(keys) if k.startswith(_RANK_HEADERS)), None)
+    # The index is the last "Chỉ số …" column before the rank: SIPAS sub-indices are named
+    # "Chỉ số hài lòng về …" too, and come first.
+    totals = [
+        i
+        for i, k in enumerate(keys)
+        if i > unit_col and k.startswith(_TOTAL_HEADERS) and (rank_col is None or i < rank_col)
+    ]
+    total_col = totals[-1] if totals else None
     group_col = next((i for i, k in enumerate(keys) if k.startswith(_GROUP_HEADERS)), None)
     note_col = next((i for i, k in enumerate(keys) if k.startswith(_NOTE_HEADERS)), None)
     if total_col is None:
@@ -211,7 +226,7 @@ def _read_annex(
 
     seen: dict[str, int] = {}
     totals: list[tuple[int, Published]] = []
-    for r in range(header + 1, len(rows)):
+    for r in range(first, len(rows)):
         row = list(rows[r]) + [None] * (len(heads) - len(rows[r]))
         name = _text(row[unit_col])
         if not name:
