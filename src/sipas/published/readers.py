@@ -208,12 +208,12 @@ def _read_annex(
     rank_col = next((i for i, k in enumerate(keys) if k.startswith(_RANK_HEADERS)), None)
     # The index is the last "Chỉ số …" column before the rank: SIPAS sub-indices are named
     # "Chỉ số hài lòng về …" too, and come first.
-    totals = [
+    candidates = [
         i
         for i, k in enumerate(keys)
         if i > unit_col and k.startswith(_TOTAL_HEADERS) and (rank_col is None or i < rank_col)
     ]
-    total_col = totals[-1] if totals else None
+    total_col = candidates[-1] if candidates else None
     group_col = next((i for i, k in enumerate(keys) if k.startswith(_GROUP_HEADERS)), None)
     note_col = next((i for i, k in enumerate(keys) if k.startswith(_NOTE_HEADERS)), None)
     if total_col is None:
