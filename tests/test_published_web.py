@@ -64,8 +64,10 @@ def test_the_province_page_shows_its_published_result(site: dict[str, Any]) -> N
     years = [p["year"] for p in data["published_trend"]]
     assert 2023 in years and 2024 in years
     assert len(data["charts"]["trend"]["data"]) == 2
+    assert data["published_par"]["value"] == 91.47 and data["published_par"]["rank_change"] == 1
     page = client.get(f"/sipas/{run}/province/19?lang=vi").text
     assert 'id="published-province"' in page and "90,23" in page
+    assert 'id="published-province-par"' in page and "tăng 1 bậc" in page
 
 
 def test_published_pages_and_their_twins(site: dict[str, Any]) -> None:

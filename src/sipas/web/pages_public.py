@@ -141,6 +141,10 @@ def province(request: Request, run: str, code: str) -> dict[str, Any]:
     data["published"] = published_api.beside_row(
         None if found is None else found["units"].get(data["province"])
     )
+    found_par = published_api.beside(db_of(request), "par", data["year"])
+    data["published_par"] = published_api.beside_row(
+        None if found_par is None else found_par["units"].get(data["province"])
+    )
     data["published_label"] = text("published.label", lang_of(request))
     data["published_trend"] = published_api.history(db_of(request), "sipas", data["province"])
     data["charts"] = {
