@@ -15,6 +15,36 @@ from sipas.cli.main import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Tests that need more than the fast suite offers, marked here so that a developer can leave them
+# out (`-m "not slow and not browser and not postgres and not spark"`) and CI still runs them all.
+BROWSER_MODULES = {"test_browser", "test_browser_survey"}
+# Modules whose tests build a whole demo, a national survey, dossier datasets or reports (seconds
+# to a minute each), and single tests of that weight elsewhere.
+SLOW_MODULES = {"test_demo", "test_reports", "test_service_index_cli", "test_web"}
+SLOW_FIXTURES = {"demo_database"}
+SLOW_TESTS = {"test_stage_probabilities_multiply_and_match_simulated_frequencies"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__ if item.module is not None else ""
+        fixtures = getattr(item, "fixturenames", ())
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        values = {str(v) for v in params.values()}
+        if module in BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)
+        if "postgres_url" in fixtures or "postgres" in values:
+            item.add_marker(pytest.mark.postgres)
+        if "spark" in values:
+            item.add_marker(pytest.mark.spark)
+        if (
+            module in SLOW_MODULES
+            or SLOW_FIXTURES & set(fixtures)
+            or getattr(item, "originalname", item.name) in SLOW_TESTS
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):

@@ -125,7 +125,7 @@ def test_frameworks_validate_exit_code_follows_validity(run_cli: Any, tmp_path: 
 def test_frameworks_validate_missing_file(run_cli: Any) -> None:
     result = run_cli("frameworks", "validate", "nowhere.yaml")
     assert result.exit_code == 1
-    assert "does not exist" in result.output
+    assert "Không có tệp bộ tiêu chí nowhere.yaml [framework.file_missing]" in result.output
 
 
 def test_export_yaml_reads_back(run_cli: Any, tmp_path: Path) -> None:
@@ -137,7 +137,8 @@ def test_export_yaml_reads_back(run_cli: Any, tmp_path: Path) -> None:
 def test_export_xlsx_of_a_survey_framework_is_refused(run_cli: Any) -> None:
     result = run_cli("frameworks", "export", "sipas-gen2", "--format", "xlsx")
     assert result.exit_code == 1
-    assert "not a PAR framework" in result.output
+    assert "[framework.wrong_kind]" in result.output
+    assert "không phải bộ tiêu chí PAR INDEX" in result.output
 
 
 def test_csv_output_escapes_spreadsheet_formulas() -> None:

@@ -27,6 +27,12 @@ FAST = ("--replicates", "50", "--quiet")
 _ERROR_LINE = re.compile(r"^error: .+ \[(?P<code>[a-z_]+\.[A-Za-z_0-9]+)\]$")
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English line (the Vietnamese one is checked once, at the end)."""
+    monkeypatch.setenv("SIPAS_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def typed_frame() -> pd.DataFrame:
     """The synthetic survey as the generator makes it (numbers typed as numbers)."""
@@ -86,7 +92,7 @@ def _json_ok(result: Any) -> dict[str, Any]:
 
 def test_misspelt_weight_column(run_cli: Any, base_csv: Path) -> None:
     result = run_cli("estimate", str(base_csv), "--weight", "wieght", "--psu", "village", *FAST)
-    line = _assert_user_error(result, "survey.missing_column", "'wieght'", "--weight")
+    line = _assert_user_error(result, "survey.missing_design_column", "--weight 'wieght'")
     assert "did you mean" not in line
     assert "weight" in result.stderr.splitlines()[1]  # the hint lists the file's columns
 
@@ -94,7 +100,7 @@ def test_misspelt_weight_column(run_cli: Any, base_csv: Path) -> None:
 def test_weight_column_in_other_case_is_suggested(run_cli: Any, frame: pd.DataFrame) -> None:
     path = _write(frame.rename(columns={"weight": "Weight"}))
     result = _estimate(run_cli, path)
-    _assert_user_error(result, "survey.missing_column", "'weight'", "did you mean 'Weight'?")
+    _assert_user_error(result, "survey.missing_design_column", "'weight'", "did you mean 'Weight'?")
 
 
 def test_misspelt_psu_and_strata_are_both_named(run_cli: Any, base_csv: Path) -> None:
@@ -109,20 +115,20 @@ def test_misspelt_psu_and_strata_are_both_named(run_cli: Any, base_csv: Path) ->
         "strat",
         *FAST,
     )
-    _assert_user_error(result, "survey.missing_column", "--psu 'vilage'", "--strata 'strat'")
+    _assert_user_error(result, "survey.missing_design_column", "--psu 'vilage'", "--strata 'strat'")
 
 
 def test_blank_weights_name_their_rows(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[[3, 10], "weight"] = None
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.blank_weight", "'weight'", "rows [5, 12]", "(2 rows)")
+    _assert_user_error(result, "survey.blank_weight", "'weight'", "rows 5, 12", "(2 rows)")
 
 
 def test_many_blank_weights_show_ten_rows_and_the_count(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[0:11, "weight"] = None
     result = _estimate(run_cli, _write(frame))
     _assert_user_error(
-        result, "survey.blank_weight", "rows [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]", "(12 rows)"
+        result, "survey.blank_weight", "rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11", "(12 rows)"
     )
 
 
@@ -130,37 +136,37 @@ def test_zero_and_negative_weights(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[5, "weight"] = "0"
     frame.loc[8, "weight"] = "-2.5"
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.nonpositive_weight", "'weight'", "rows [7, 10]")
+    _assert_user_error(result, "survey.nonpositive_weight", "'weight'", "rows 7, 10")
 
 
 def test_infinite_weight(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[0, "weight"] = "inf"
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.nonpositive_weight", "rows [2]")
+    _assert_user_error(result, "survey.nonpositive_weight", "rows 2")
 
 
 def test_text_weight(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[4, "weight"] = "abc"
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.bad_weight", "'weight'", "rows [6]")
+    _assert_user_error(result, "survey.bad_weight", "'weight'", "rows 6")
 
 
 def test_blank_psu(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[9, "village"] = None
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.blank_PSU", "'village'", "rows [11]")
+    _assert_user_error(result, "survey.blank_psu", "'village'", "rows 11")
 
 
 def test_blank_stratum(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[[11, 12], "stratum"] = None
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.blank_stratum", "'stratum'", "rows [13, 14]")
+    _assert_user_error(result, "survey.blank_stratum", "'stratum'", "rows 13, 14")
 
 
 def test_fpc_smaller_than_the_sample(run_cli: Any, frame: pd.DataFrame) -> None:
     frame["fpc"] = "10"  # 18 villages were sampled in every stratum
     result = _estimate(run_cli, _write(frame), "--fpc", "fpc")
-    _assert_user_error(result, "survey.bad_fpc", "'fpc'", "stratum '01'")
+    _assert_user_error(result, "survey.fpc_below_sample", "'fpc'", "stratum '01'")
 
 
 def _one_psu_in_stratum_02(frame: pd.DataFrame) -> pd.DataFrame:
@@ -170,7 +176,7 @@ def _one_psu_in_stratum_02(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_lonely_psu_is_refused_by_default(run_cli: Any, frame: pd.DataFrame) -> None:
     result = _estimate(run_cli, _write(_one_psu_in_stratum_02(frame)))
-    _assert_user_error(result, "survey.lonely_psu", "'02'")
+    _assert_user_error(result, "survey.lonely_psu", "1 stratum with a single PSU", ": 02")
     assert "--lonely-psu" in result.stderr.splitlines()[1]
 
 
@@ -203,13 +209,13 @@ def test_answer_off_the_scale(run_cli: Any, frame: pd.DataFrame) -> None:
 def test_half_point_answer_is_off_the_scale(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[3, "Q9_02"] = "4.5"
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.answer_off_scale", "Q9_02", "rows [5]", "4.5")
+    _assert_user_error(result, "survey.answer_not_whole", "Q9_02", "rows 5", "4.5")
 
 
 def test_text_answer(run_cli: Any, frame: pd.DataFrame) -> None:
     frame.loc[7, "Q9_05"] = "x"
     result = _estimate(run_cli, _write(frame))
-    _assert_user_error(result, "survey.bad_answer", "'Q9_05'", "rows [9]", "'x'")
+    _assert_user_error(result, "survey.bad_answer", "'Q9_05'", "rows 9", "'x'")
 
 
 def test_answers_and_weights_with_surrounding_spaces_are_read(
@@ -230,12 +236,12 @@ def test_missing_item_column(run_cli: Any, frame: pd.DataFrame) -> None:
 
 def test_unknown_unit_column(run_cli: Any, base_csv: Path) -> None:
     result = _estimate(run_cli, base_csv, "--unit", "nope")
-    _assert_user_error(result, "survey.missing_column", "'nope'")
+    _assert_user_error(result, "survey.missing_column", "nope (--")
 
 
 def test_unknown_domain_column(run_cli: Any, base_csv: Path) -> None:
     result = _estimate(run_cli, base_csv, "--by", "sex,nope")
-    _assert_user_error(result, "survey.missing_column", "'nope'")
+    _assert_user_error(result, "survey.missing_column", "nope (--")
 
 
 def test_unit_column_blank_everywhere(run_cli: Any, base_csv: Path) -> None:
@@ -376,7 +382,7 @@ def test_row_numbers_count_empty_lines(run_cli: Any, frame: pd.DataFrame) -> Non
     path = Path("gappy.csv")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = _estimate(run_cli, path)
-    _assert_user_error(result, "survey.blank_weight", "rows [8]")
+    _assert_user_error(result, "survey.blank_weight", "rows 8")
 
 
 def test_neither_file_nor_survey(run_cli: Any) -> None:
@@ -421,8 +427,8 @@ def _library(frame: pd.DataFrame, columns: DesignColumns | None = None) -> None:
 def test_library_missing_column(typed_frame: pd.DataFrame) -> None:
     with pytest.raises(SipasError) as raised:
         _library(typed_frame, DesignColumns("wieght", "village", "stratum"))
-    assert raised.value.code == "survey.missing_column"
-    assert raised.value.details["missing"] == ["wieght"]
+    assert raised.value.code == "survey.missing_design_column"
+    assert raised.value.values["missing"] == ["wieght"]
 
 
 def test_library_blank_weight_in_a_float_column(typed_frame: pd.DataFrame) -> None:
@@ -431,7 +437,7 @@ def test_library_blank_weight_in_a_float_column(typed_frame: pd.DataFrame) -> No
     with pytest.raises(SipasError) as raised:
         _library(frame)
     assert raised.value.code == "survey.blank_weight"
-    assert "rows [2, 6]" in raised.value.message
+    assert "rows 2, 6" in raised.value.message
 
 
 def test_library_off_scale_answer_in_an_integer_column(typed_frame: pd.DataFrame) -> None:
@@ -448,7 +454,7 @@ def test_library_lonely_psu(typed_frame: pd.DataFrame) -> None:
     with pytest.raises(SipasError) as raised:
         _library(frame)
     assert raised.value.code == "survey.lonely_psu"
-    assert raised.value.details["strata"] == ["02"]
+    assert raised.value.values["strata"] == ["02"]
     options = EstimationOptions(
         replicates=ReplicateOptions(replicates=10), lonely_psu=LonelyPsu.REMOVE
     )
@@ -460,4 +466,18 @@ def test_library_missing_items(typed_frame: pd.DataFrame) -> None:
     with pytest.raises(SipasError) as raised:
         _library(typed_frame.drop(columns=["Q9_33"]))
     assert raised.value.code == "survey.missing_items"
-    assert raised.value.details["missing"] == ["Q9_33"]
+    assert raised.value.values["missing"] == ["Q9_33"]
+
+
+def test_the_error_line_is_vietnamese_by_default(
+    run_cli: Any, frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SIPAS_LANG")
+    frame.loc[[3, 10], "weight"] = None
+    result = _estimate(run_cli, _write(frame))
+    lines = result.stderr.rstrip("\n").splitlines()
+    assert result.exit_code == 1 and len(lines) == 2, result.stderr
+    assert (
+        lines[0] == "lỗi: Cột 'weight' bị bỏ trống ở các dòng 5, 12 (2 dòng) [survey.blank_weight]"
+    )
+    assert lines[1].startswith("  gợi ý: Mỗi người trả lời cần có quyền số")

@@ -262,7 +262,8 @@ def test_save_list_show_and_replace(run_cli: Any, responses: Path) -> None:
 
     again = run_cli("estimate", str(responses), *DESIGN_ARGS, "--save", "run1", "--quiet")
     assert again.exit_code == 1
-    assert "already exists" in again.stderr
+    assert "lỗi: Đã có lần ước lượng mã 'run1' [estimate.exists]" in again.stderr
+    assert "--replace" in again.stderr
     assert "Traceback" not in again.output
 
     replaced = run_cli(

@@ -13,6 +13,7 @@ from ingest_fixtures import PERIOD_2024, cp1258, gen2, responses, write_csv
 from sipas.api import ingest as api
 from sipas.errors import SipasError
 from sipas.ingest.encoding import decode_bytes, legacy_encoding
+from sipas.ingest.problems import Problem, problem_text
 from sipas.store import ingest as ingest_store
 from sipas.store import open_database
 from sipas.store.surveys import get_survey, load_responses
@@ -163,8 +164,12 @@ def test_geography_must_be_valid_on_the_interview_date(tmp_path: Path) -> None:
     report = api.validate_file(write_csv(frame, tmp_path / "g.csv"), "sipas-gen2")
     codes = _codes(report)
     assert 2 not in codes
-    assert codes[3] == {"ingest.geo_not_valid_on_date"}
-    assert "2025-08-01" in next(p.message for p in report.problems if p.row == 3)
+    assert codes[3] == {"ingest.geo_merged"}  # Hà Giang merged into Tuyên Quang
+    merged = next(p for p in report.problems if p.row == 3)
+    assert merged.values["day"] == "2025-08-01" and merged.values["value"] == "02"
+    assert merged.values["successor"].endswith("Tuyên Quang")
+    assert "2025-08-01" in merged.message and "Tuyên Quang" in merged.message
+    assert "01/08/2025" in merged.text("vi")[0] and "địa bàn này thuộc" in merged.text("vi")[0]
     assert codes[4] == {"ingest.not_applicable"}
 
 
@@ -201,6 +206,68 @@ def test_quality_flags_do_not_reject(tmp_path: Path) -> None:
     assert report.flagged == 2
     flags = {(p.row, p.code) for p in report.problems if p.severity == "flag"}
     assert flags == {(2, "quality.straight_lining"), (3, "quality.too_fast")}
+
+
+def test_quality_flags_are_stored_with_their_values(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from sipas.store.schema import response_flags
+
+    frame = responses(codes=("01",)).astype(object)
+    frame.loc[0, gen2().item_codes()] = 4
+    db = _db(tmp_path)
+    report = api.import_file(db, write_csv(frame, tmp_path / "q.csv"), "sipas-gen2", "flags")
+    assert report.flagged == 1
+    with db.begin() as c:
+        stored = [dict(r._mapping) for r in c.execute(select(response_flags))]
+    assert [(r["code"], r["message_values"]) for r in stored] == [
+        ("quality.straight_lining", {"count": len(gen2().item_codes()), "value": 4})
+    ]
+    flag = stored[0]
+    assert problem_text(flag, "en") == flag["message"]
+    assert problem_text(flag, "vi").startswith(f"Cả {len(gen2().item_codes())} câu trả lời")
+    assert problem_text(flag, "vi").endswith("đều là 4")
+
+
+def test_every_problem_renders_its_declaration_in_both_languages(tmp_path: Path) -> None:
+    frame = responses(codes=("01",)).astype(object)
+    frame.loc[0, "Q9_01"] = "7"
+    frame.loc[1, "interview_date"] = "31/02/2024"
+    frame.loc[2, "province"] = "Atlantis"
+    frame.loc[3, "weight"] = "-2"
+    frame.loc[4, "respondent_key"] = frame.loc[5, "respondent_key"]
+    frame.loc[6, "interview_date"] = None
+    frame["extra"] = "x"
+    report = api.validate_file(write_csv(frame, tmp_path / "p.csv"), "sipas-gen2", PERIOD_2024)
+    codes = {p.code for p in report.problems}
+    assert {"ingest.bad_code", "ingest.bad_date", "ingest.geo_unknown", "ingest.bad_weight",
+            "ingest.duplicate_id", "ingest.required", "ingest.unknown_column"} <= codes  # fmt: skip
+    for problem in report.problems:
+        for lang in ("vi", "en"):
+            message, hint = problem.text(lang)
+            assert message and hint and "‹" not in message + hint, (problem, lang)
+            assert problem.to_dict(lang)["message"] == message
+        json.dumps(problem.to_dict())  # values are plain: they are stored as JSON
+    by_code = {p.code: p for p in report.problems}
+    assert (
+        by_code["ingest.required"].text("vi")[0] == "Chưa điền ngày phỏng vấn (thông tin bắt buộc)"
+    )
+    assert by_code["ingest.required"].message == "the interview date is required and blank"
+    assert by_code["ingest.bad_date"].text("vi")[0] == (
+        "'31/02/2024' không phải là một ngày (ngày phỏng vấn)"
+    )
+    assert by_code["ingest.unknown_column"].values == {"count": 1, "framework": "sipas-gen2"}
+
+
+def test_a_problem_stored_before_problems_had_values_shows_its_message() -> None:
+    old = {"field": "weight", "code": "ingest.bad_weight",
+           "message": "weight '-1' is not a positive number", "hint": "weights are positive"}  # fmt: skip
+    assert problem_text(old, "vi") == "weight '-1' is not a positive number"
+    assert problem_text(old, "vi", short=True) == "Quyền số phải là số dương"
+    new = Problem("f.csv", 3, "weight", "ingest.bad_weight", {"value": "-1"}).reason()
+    assert problem_text(new, "vi") == "Quyền số '-1' không phải là số dương"
+    assert problem_text(new, "en") == new["message"] == "weight '-1' is not a positive number"
+    assert problem_text({"code": "gone.code", "message": "as stored"}, "vi") == "as stored"
 
 
 def test_missing_required_column_quarantines_every_row(tmp_path: Path) -> None:
@@ -250,6 +317,15 @@ def _import_twice_and_correct(db, tmp_path: Path) -> None:  # type: ignore[no-un
         stored = ingest_store.quarantined(c, survey_id)
         assert [r["file_row"] for r in stored] == [5, 7]
         assert stored[0]["reasons"][0]["code"] == "ingest.bad_code"
+        reason = stored[0]["reasons"][0]  # stored with its values: renders in either language
+        assert reason["values"] == {
+            "field": "Q9_02",
+            "value": "9",
+            "choices": ["1", "2", "3", "4", "5"],
+        }
+        assert problem_text(reason, "vi") == (
+            "Q9_02 = 9 không phải là một trong các mã trả lời 1, 2, 3, 4, 5"
+        )
         assert stored[0]["data"]["Q9_02"] == "9"
     frame.loc[3, "Q9_02"] = 2
     frame.loc[5, "province"] = "79" if frame.loc[5, "province_code"] == "79" else "01"
@@ -397,3 +473,14 @@ def test_cli_json_is_what_the_api_returns(run_cli, tmp_path: Path) -> None:  # t
     assert "ingest.bad_code" in table.output and "unchanged" in table.output
     bad_period = run_cli("validate", str(path), "--framework", "sipas-gen2", "--period", "soon")
     assert bad_period.exit_code == 1 and "ingest.bad_period" in bad_period.output
+
+
+def test_cli_table_speaks_the_users_language(run_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "400")  # one line per problem
+    frame = responses(codes=("01",)).astype(object)
+    frame.loc[0, "Q9_01"] = 8
+    path = write_csv(frame, tmp_path / "p.csv")
+    vi = run_cli("--lang", "vi", "validate", str(path), "--framework", "sipas-gen2", "--quiet")
+    assert "Q9_01 = 8 không phải là một trong các mã trả lời 1, 2, 3, 4, 5" in vi.output
+    en = run_cli("--lang", "en", "validate", str(path), "--framework", "sipas-gen2", "--quiet")
+    assert "Q9_01 = '8' is not one of the answer codes 1, 2, 3, 4, 5" in en.output

@@ -30,7 +30,7 @@ ALLOWED = {
     "par": {"rows", "errors", "text", "geo", "frameworks"},
     "ingest": {"rows", "errors", "text", "geo", "frameworks"},
     "service_index": {"rows", "errors", "text", "geo"},
-    "store": {"errors", "text"},
+    "store": {"errors", "text", "par"},  # par: the workflow's stages, which the store checks
     "reports": {"rows", "errors", "text", "geo", "frameworks", "par"},
     "web": {"errors", "text", "settings", "api", "store", "__init__"},
     "api": {

@@ -124,6 +124,8 @@ def test_values_are_localised_by_type_and_spec() -> None:
     assert fill("{s:@stage}", {"s": "appraisal1"}, "vi") == "thẩm định vòng 1"
     assert fill("{s:@stage}", {"s": "nonsense"}, "vi") == "nonsense"
     assert fill("{xs}", {"xs": ["a", "b"]}, "en") == "a, b"
+    assert fill("{xs}", {"xs": [0.0, 1.5, 3.0]}, "vi") == "0; 1,5; 3"  # decimal commas
+    assert fill("{xs}", {"xs": [0.0, 1.5, 3.0]}, "en") == "0, 1.5, 3"
     assert fill("{v!r}", {"v": "x"}, "vi") == "'x'"
     assert fill("{b}", {"b": True}, "vi") == "Có"
     assert fill("{gone}", {}, "en") == "‹gone›"  # never a crash

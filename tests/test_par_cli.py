@@ -220,7 +220,8 @@ def test_refusals_are_one_clear_line(run_cli: Any, files: dict[str, Path], tmp_p
         "--stage",
         "self",
     )
-    assert "row 3" in out and "nothing from this file was saved" in out
+    said = "dòng 3 › đơn vị D1 › tiêu chí B.1: 7 điểm vượt quá điểm tối đa 1,5 của tiêu chí"
+    assert said in out and "Hãy nhập một số từ 0 đến 1,5" in out
     twice = tmp_path / "twice.csv"
     twice.write_text("unit_code,node_code,points\nD1,1.5,1\nD1,1.5,2\n", encoding="utf-8")
     out = _error(
@@ -235,11 +236,11 @@ def test_refusals_are_one_clear_line(run_cli: Any, files: dict[str, Path], tmp_p
         "--stage",
         "self",
     )
-    assert "row 3" in out
+    assert "dòng 3 › đơn vị D1 › tiêu chí 1.5: tiêu chí được nhập hai lần" in out
     other = ("par", "--as", "binh", "--role", "officer", "--province", "79")
     _error(
         run_cli,
-        "auth.forbidden",
+        "auth.forbidden.write_stage",
         *other,
         "scores",
         "import",
@@ -250,7 +251,15 @@ def test_refusals_are_one_clear_line(run_cli: Any, files: dict[str, Path], tmp_p
         "self",
     )
     _error(
-        run_cli, "auth.forbidden", *other, "scores", "show", "--campaign", "hn-2025", "--unit", "D1"
+        run_cli,
+        "auth.forbidden.read",
+        *other,
+        "scores",
+        "show",
+        "--campaign",
+        "hn-2025",
+        "--unit",
+        "D1",
     )
     _error(run_cli, "par.stage_order", "par", "campaign", "advance", "hn-2025", "final")
     _error(run_cli, "par.not_final", "par", "results", "hn-2025")

@@ -118,8 +118,9 @@ def test_not_applicable_where_the_framework_does_not_allow_it() -> None:
     rows = [{"unit_code": "X", "node_code": "1.2", "points": None, "applicable": False}]
     with pytest.raises(SipasError) as error:
         compute(framework, ["X"], pd.DataFrame(rows))
-    assert error.value.code == "par.not_applicable_refused"
-    assert "1.2" in error.value.message
+    assert error.value.code == "par.not_applicable_in_scores"
+    assert error.value.values == {"unit": "X", "leaf": "1.2"}
+    assert "tiêu chí 1.2 là không áp dụng" in error.value.text("vi")[0]
 
 
 def test_missing_leaf_counts_zero_and_marks_the_unit_incomplete() -> None:
@@ -134,11 +135,11 @@ def test_missing_leaf_counts_zero_and_marks_the_unit_incomplete() -> None:
 def test_rubric_inputs_refused_with_the_leaf_named() -> None:
     framework = _framework()
     cases = [
-        ("1.1", 120, "par.bad_value"),
-        ("1.2", "maybe", "par.bad_value"),
-        ("1.3", "soon", "par.bad_value"),
-        ("2.1", {"citizens": {"A": 1}}, "par.bad_value"),  # officials missing
-        ("2.1", {"citizens": {"E": 1}, "officials": {"A": 1}}, "par.bad_value"),
+        ("1.1", 120, "par.value.rate_range"),
+        ("1.2", "maybe", "par.value.binary"),
+        ("1.3", "soon", "par.value.timeliness"),
+        ("2.1", {"citizens": {"A": 1}}, "par.value.survey_group"),  # officials missing
+        ("2.1", {"citizens": {"E": 1}, "officials": {"A": 1}}, "par.value.survey_answer"),
         ("1.5", 2.5, "par.above_max"),
         ("1.5", -1, "par.negative_points"),
     ]
@@ -147,6 +148,7 @@ def test_rubric_inputs_refused_with_the_leaf_named() -> None:
             points_from_value(_leaf(framework, code), value, f"unit X › {code}")
         assert error.value.code == expected, (code, value)
         assert f"unit X › {code}" in error.value.message
+        assert error.value.text("vi")[0].startswith(f"unit X › {code}: ")
 
 
 def test_points_entered_directly_must_be_ones_the_rubric_gives() -> None:
@@ -157,6 +159,12 @@ def test_points_entered_directly_must_be_ones_the_rubric_gives() -> None:
         check_points(_leaf(framework, "1.2"), 0.5, "1.2")
     assert error.value.code == "par.points_not_in_rubric"
     assert "0, 1" in (error.value.hint or "")
+    with pytest.raises(SipasError) as error:
+        check_points(_leaf(framework, "1.3"), 0.7, "1.3")  # timeliness: 0, 0.5 or 1 here
+    assert error.value.code == "par.points_not_in_rubric"
+    vi = error.value.text("vi")
+    assert vi[0] == "1.3: thang chấm (timeliness) của tiêu chí không có mức 0,7 điểm"
+    assert vi[1] == "Các mức điểm: 0; 0,5; 1"  # decimal commas: the levels are set apart by ";"
 
 
 def test_published_rounding_is_half_up_on_the_decimal_value() -> None:

@@ -241,7 +241,7 @@ def test_self_assessment_refusals_save_nothing(db: Database, campaign: str) -> N
         points=1,
     )
     _refused(
-        "par.unknown_node",
+        "par.not_a_leaf",
         par.write_score,
         db,
         AN,
@@ -252,7 +252,7 @@ def test_self_assessment_refusals_save_nothing(db: Database, campaign: str) -> N
         points=1,
     )
     _refused(
-        "par.unknown_unit",
+        "par.unknown_unit_at",
         par.write_score,
         db,
         AN,
@@ -264,7 +264,7 @@ def test_self_assessment_refusals_save_nothing(db: Database, campaign: str) -> N
     )
     # another province's unit, by an officer who is assigned nothing there
     error = _refused(
-        "auth.forbidden",
+        "auth.forbidden.write_stage",
         par.write_score,
         db,
         AN,
@@ -276,7 +276,7 @@ def test_self_assessment_refusals_save_nothing(db: Database, campaign: str) -> N
     )
     assert "D3" in error.message
     _refused(
-        "auth.forbidden",
+        "auth.forbidden.write_stage",
         par.write_score,
         db,
         BINH,
@@ -288,7 +288,7 @@ def test_self_assessment_refusals_save_nothing(db: Database, campaign: str) -> N
     )
     # own province, but not assigned to this unit
     _refused(
-        "auth.forbidden",
+        "auth.forbidden.not_assigned",
         par.write_score,
         db,
         AN,
@@ -310,7 +310,7 @@ def test_self_assessment_refusals_save_nothing(db: Database, campaign: str) -> N
         value={"citizens": {"A": 1}, "officials": {"A": 1}},
     )
     _refused(
-        "auth.forbidden",
+        "auth.forbidden.write_stage",
         par.write_score,
         db,
         CHI,
@@ -332,13 +332,15 @@ def test_self_assessment_refusals_save_nothing(db: Database, campaign: str) -> N
         value=95,
         reason="x",
     )
-    _refused("auth.forbidden", par.unit_scores, db, BINH, campaign, "D1")
-    _refused("auth.forbidden", par.history, db, BINH, campaign, "D1")
+    _refused("auth.forbidden.read", par.unit_scores, db, BINH, campaign, "D1")
+    _refused("auth.forbidden.read", par.history, db, BINH, campaign, "D1")
     assert _sheet(db) == before
 
 
 def test_evidence_lock_and_deadline(db: Database, campaign: str) -> None:
-    _refused("par.lock_incomplete", par.lock, db, AN, campaign, "D1")
+    incomplete = _refused("par.lock_incomplete", par.lock, db, AN, campaign, "D1")
+    said = incomplete.text("vi")[0]
+    assert said.startswith("Chưa thể chốt đơn vị D1: ") and "chưa tự đánh giá" in said
     _self_assess(db)
     _refused(
         "par.evidence_type",
@@ -374,7 +376,7 @@ def test_evidence_lock_and_deadline(db: Database, campaign: str) -> None:
         content=b"%PDF" + bytes(par.MAX_EVIDENCE_BYTES),
     )
     _refused(
-        "auth.forbidden",
+        "auth.forbidden.write_stage",
         par.upload_evidence,
         db,
         BINH,
@@ -394,7 +396,7 @@ def test_evidence_lock_and_deadline(db: Database, campaign: str) -> None:
     ]
     par.lock(db, AN, campaign, "D1")
     before = _sheet(db)
-    _refused(
+    locked = _refused(
         "par.locked",
         par.write_score,
         db,
@@ -405,6 +407,8 @@ def test_evidence_lock_and_deadline(db: Database, campaign: str) -> None:
         stage="self",
         points=0.5,
     )
+    assert locked.status == 409 and locked.values["by"] == "an"
+    assert "đã được an chốt lúc" in locked.text("vi")[0]
     assert _sheet(db) == before
     # a passed deadline closes the self-assessment of units not yet locked
     with db.begin() as connection:
@@ -429,7 +433,7 @@ def test_appraisal_refusals(db: Database, campaign: str) -> None:
     _self_assess(db)
     par.lock(db, AN, campaign, "D1")
     _refused("par.stage_order", par.advance, db, ADMIN, campaign, "final")
-    _refused("auth.forbidden", par.advance, db, CHI, campaign, "appraisal1")
+    _refused("auth.forbidden.advance", par.advance, db, CHI, campaign, "appraisal1")
     par.advance(db, ADMIN, campaign, "appraisal1")
     before = _sheet(db)
     error = _refused(
@@ -446,7 +450,7 @@ def test_appraisal_refusals(db: Database, campaign: str) -> None:
     assert "3" in error.message and "2.5" in error.message
     # area 2 is not chi's
     _refused(
-        "auth.forbidden",
+        "auth.forbidden.not_assigned",
         par.write_score,
         db,
         CHI,
@@ -458,7 +462,7 @@ def test_appraisal_refusals(db: Database, campaign: str) -> None:
         reason="x",
     )
     _refused(
-        "auth.forbidden",
+        "auth.forbidden.appraise",
         par.write_score,
         db,
         AN,
@@ -501,7 +505,8 @@ def test_write_scores_is_all_or_nothing(db: Database, campaign: str) -> None:
     error = _refused(
         "par.points_not_in_rubric", par.write_scores, db, AN, campaign, "self", entries
     )
-    assert error.message.startswith("row 3:")
+    assert error.message.startswith("row 3 › unit D1 › leaf 1.2: 0.5 points")
+    assert error.text("vi")[0].startswith("dòng 3 › đơn vị D1 › tiêu chí 1.2: ")
     assert _sheet(db)["1.5"]["self"] is None
 
 
@@ -549,8 +554,8 @@ def test_sipas_results_feed_the_linked_leaf(db: Database, tmp_path: Path) -> Non
     assert par.show_campaign(db, "p2025")["units"] == 34  # the provinces since 1/7/2025
     _save_run(db, "sipas-2025", "34", {"01": 83.94, "79": 50.0})
     _save_run(db, "sipas-2024", "63", {"01": 80.0})
-    _refused("par.geography_mismatch", par.fill_from_sipas, db, ANALYST, "p2025", "sipas-2024")
-    _refused("auth.forbidden", par.fill_from_sipas, db, AN, "p2025", "sipas-2025")
+    _refused("par.geography_mismatch.run", par.fill_from_sipas, db, ANALYST, "p2025", "sipas-2024")
+    _refused("auth.forbidden.survey", par.fill_from_sipas, db, AN, "p2025", "sipas-2025")
     summary = par.fill_from_sipas(db, ANALYST, "p2025", "sipas-2025")
     assert summary["filled"] == 2 and len(summary["missing"]) == 32
     sheet = {row["node"]: row for row in par.unit_scores(db, ADMIN, "p2025", "01")}
@@ -582,7 +587,7 @@ def test_change_on_the_previous_campaign(db: Database, tmp_path: Path) -> None:
     assert shown["D1"]["change"] == 16.0 and shown["D1"]["rank_change"] == 1  # 2nd → 1st
     assert shown["D2"]["change"] == -5.0 and shown["D2"]["rank_change"] == -1
     _refused(
-        "par.geography_mismatch",
+        "par.geography_mismatch.previous",
         par.create_campaign,
         db,
         ADMIN,

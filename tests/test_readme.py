@@ -10,6 +10,9 @@ from sipas.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = sorted((ROOT / "docs").rglob("*.md"))
+# Every page a newcomer is sent to: the README, the docs, and the guides beside the README.
+PAGES = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "ARCHITECTURE.md", *DOCS]
 
 
 def _shell_commands() -> list[str]:
@@ -39,14 +42,29 @@ def test_demo_script_runs_sipas_demo() -> None:
     assert '"$VENV/bin/sipas" demo' in (ROOT / "scripts" / "demo").read_text(encoding="utf-8")
 
 
-def test_every_sipas_command_in_the_readme_exists() -> None:
-    mentioned = re.findall(r"`sipas ([a-z-]+)(?: ([a-z-]+))?", README)
-    assert mentioned, "the README shows no sipas commands"
+def test_the_readme_fits_on_about_two_screens() -> None:
+    assert len(README.splitlines()) <= 100, "move detail into docs/ and link it"
+
+
+def test_every_link_between_the_pages_resolves() -> None:
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to {target}"
+
+
+def test_every_sipas_command_in_the_docs_exists() -> None:
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    mentioned = re.findall(r"`(?:\.venv/bin/)?sipas ([a-z-]+)(?: ([a-z-]+))?", text)
+    mentioned += re.findall(r"^\.venv/bin/sipas ([a-z-]+)(?: ([a-z-]+))?", text, flags=re.M)
+    assert mentioned, "the docs show no sipas commands"
     for group, sub in mentioned:
-        assert group in cli.commands, f"README mentions `sipas {group}`, which does not exist"
+        assert group in cli.commands, f"the docs mention `sipas {group}`, which does not exist"
         command = cli.commands[group]
         subcommands = getattr(command, "commands", None)
         if sub and subcommands is not None:
             assert sub in subcommands, (
-                f"README mentions `sipas {group} {sub}`, which does not exist"
+                f"the docs mention `sipas {group} {sub}`, which does not exist"
             )

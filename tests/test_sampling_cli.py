@@ -43,7 +43,7 @@ def frame_files(tmp_path: Path) -> tuple[Path, Path]:
 
 def _error(result: Any, code: str) -> None:
     assert result.exit_code == 1, result.output
-    assert f"[{code}]" in result.output and "hint:" in result.output
+    assert f"[{code}]" in result.output and "\n  gợi ý: " in result.output  # Vietnamese first
     assert "Traceback" not in result.output
 
 

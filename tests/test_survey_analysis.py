@@ -23,7 +23,8 @@ from sipas.survey import (
     estimate,
 )
 from sipas.survey.change import yearly_change
-from sipas.survey.diagnosis import diagnose
+from sipas.survey.diagnosis import compare_with_peers, diagnose
+from sipas.survey.estimate import SurveyEstimates
 from sipas.survey.ranks import different, rank_table
 from sipas.survey.replicates import replicate_design
 from sipas.synthetic import SyntheticDesign, synthetic_survey
@@ -200,6 +201,47 @@ def test_diagnosis_flags_a_weak_item_against_the_nation_and_the_best() -> None:
     assert table.loc["q4", "vs_national"] == "not different"
     best = diagnose(result).query("indicator == 'q4' and vs_best == 'best'")
     assert len(best) == 1
+
+
+def _four_provinces() -> SurveyEstimates:
+    rng = np.random.default_rng(2)
+    rows = []
+    for province in "ABCD":
+        for j in range(5):
+            for _ in range(30):
+                answers = {q: int(rng.integers(2 if province == "A" else 3, 6)) for q in ITEMS}
+                rows.append({"province": province, "stratum": province, "psu": f"c{j}",
+                             "weight": 1.0 + j % 2, **answers})  # fmt: skip
+    return estimate(
+        pd.DataFrame(rows), small_framework(), COLUMNS,
+        EstimationOptions(unit="province", replicates=ReplicateOptions(replicates=100)),
+    )  # fmt: skip
+
+
+def test_the_national_mean_is_the_peers_mean_scaled_by_n_minus_1_over_n() -> None:
+    # national = (θ_A + Σ others) / 4, so θ_A − national = 3/4 (θ_A − mean of the others) in every
+    # replicate too: the difference and its SE scale by 3/4 and the verdict cannot differ.
+    result = _four_provinces()
+    national = diagnose(result, "A").set_index("indicator")
+    peers = compare_with_peers(result, "A", ["B", "C", "D"]).set_index("indicator")
+    assert list(national.index) == list(peers.index)  # every node and item, the index first
+    assert national["level"].iloc[0] == "index"
+    assert np.allclose(national["diff_national"], 0.75 * peers["diff_peers"])
+    assert np.allclose(national["se_diff_national"], 0.75 * peers["se_diff_peers"])
+    assert (national["vs_national"] == peers["vs_peers"]).all()
+    assert compare_with_peers(result, "A", ["A"]).empty  # no peer but itself
+
+
+def test_one_region_of_everyone_is_the_nation() -> None:
+    result = _four_provinces()
+    table = diagnose(result, regions=dict.fromkeys("ABCD", "R"))
+    assert np.allclose(table["region_mean"], table["national"])
+    assert np.allclose(table["se_diff_region"], table["se_diff_national"], equal_nan=True)
+    assert (table["vs_region"] == table["vs_national"]).all()
+    split = diagnose(result, regions={"A": "R1", "B": "R1", "C": "R2", "D": "R2"})
+    a = split[(split["cell"] == "A") & (split["indicator"] == "q1")].iloc[0]
+    b_q1 = result.value("province", "B", "q1")
+    assert a["region_mean"] == pytest.approx((a["estimate"] + b_q1) / 2)
 
 
 def test_change_is_a_z_test_on_independent_years() -> None:

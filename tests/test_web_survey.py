@@ -152,7 +152,7 @@ def test_unknown_and_expired_links_are_refused(site: dict[str, Any]) -> None:
             .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
         )
     expired = client.get(issued["link"] + ".json")
-    assert expired.status_code == 400 and expired.json()["code"] == "survey.invitation_expired"
+    assert expired.status_code == 410 and expired.json()["code"] == "survey.invitation_expired"
     day = datetime.now(UTC) - timedelta(minutes=1)
     page = client.get(issued["link"]).text
     assert f"Đường dẫn mời này đã hết hạn ngày {day:%d/%m/%Y}" in page
@@ -160,7 +160,7 @@ def test_unknown_and_expired_links_are_refused(site: dict[str, Any]) -> None:
     assert "this invitation expired" not in page
     token = _csrf(client, "/login")
     post = client.post(issued["link"], data={"csrf": token, "action": "submit", "Q9_01": "4"})
-    assert post.status_code == 400 and _responses_of(site, issued["respondent_key"]) == []
+    assert post.status_code == 410 and _responses_of(site, issued["respondent_key"]) == []
 
 
 # -- the respondent's form -------------------------------------------------------------------
@@ -307,7 +307,7 @@ def test_submission_is_stored_once_with_the_invitation_design(site: dict[str, An
     )
     assert twin.json()["status"] == "already_submitted" and len(_responses_of(site, key)) == 1
     save = client.post(issued["link"], data={"csrf": token, "action": "save", "Q9_01": "2"})
-    assert save.status_code == 400  # a used invitation takes no more drafts
+    assert save.status_code == 409  # a used invitation takes no more drafts
 
 
 def test_racing_submits_store_one_response(site: dict[str, Any]) -> None:
@@ -528,6 +528,9 @@ def test_clerk_refused_form_is_quarantined_with_reasons_then_corrected(
     assert _responses_of(site, "HCM-0042") == []
     kept = _rows(site, quarantined_rows, quarantined_rows.c.respondent_key == "HCM-0042")
     assert len(kept) == 1 and kept[0].status == "open"
+    assert "Quyền số &#39;-1&#39; không phải là số dương" in html  # declared, with its value
+    reasons = {r["code"]: r for r in kept[0].reasons}
+    assert reasons["ingest.bad_weight"]["values"] == {"value": "-1"}  # stored: renders again
     assert {r["field"] for r in kept[0].reasons} == {"Q9_01", "Q9_03", "weight"}
     assert kept[0].data["Q9_01"] == "7"
     audits = _audit(site, "survey.clerk_entry", f"{SURVEY}/HCM-0042")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sipas.messages import Phrase
+
 SHOWN = 10  # rows named in a message; the count says how many there are in all
 
 
@@ -25,3 +27,9 @@ def file_rows(index: pd.Index, mask: np.ndarray | pd.Series) -> list[int]:
 
 def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def counted_phrase(n: int, noun: str) -> Phrase:
+    """``n`` things as a message value: the text entry ``count.<noun>.one`` or ``.other``
+    ("1 stratum", "3 strata"; Vietnamese has one form for both)."""
+    return Phrase(f"count.{noun}.{'one' if n == 1 else 'other'}", n=n)

@@ -75,22 +75,14 @@ def _read_config(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
-        raise SipasError(
-            "config.missing",
-            f"config file {path} does not exist",
-            f"create it, or unset {CONFIG_ENV} / drop --config",
-        ) from None
+        raise SipasError("config.missing", path=path, variable=CONFIG_ENV) from None
     except tomllib.TOMLDecodeError as exc:
-        raise SipasError(
-            "config.syntax", f"config file {path} is not valid TOML: {exc}", "fix the line named"
-        ) from None
+        raise SipasError("config.syntax", path=path, error=str(exc)) from None
     section = data.get("sipas", data)
     unknown = sorted(set(section) - set(SETTING_NAMES))
     if unknown:
         raise SipasError(
-            "config.unknown_setting",
-            f"config file {path}: unknown setting(s) {', '.join(unknown)}",
-            f"known settings: {', '.join(SETTING_NAMES)}",
+            "config.unknown_setting", path=path, unknown=unknown, known=list(SETTING_NAMES)
         )
     return dict(section)
 
@@ -117,11 +109,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise SipasError(
-            "config.invalid",
-            f"setting {field}: {first['msg']}",
-            "check the value in the config file, SIPAS_* variable or flag",
-        ) from None
+        raise SipasError("config.invalid", setting=field, problem=first["msg"]) from None
 
 
 def describe_settings(settings: Settings, config: Path | None = None) -> list[dict[str, Any]]:

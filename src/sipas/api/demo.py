@@ -327,12 +327,7 @@ def _check_dossier_folder(folder: Path) -> bool:
         except (ValueError, AttributeError):
             synthetic = False
     if not synthetic:
-        raise SipasError(
-            "demo.dossier_folder",
-            f"{folder} holds files that are not a synthetic dossier dataset",
-            "the demo replaces only its own synthetic dossiers: point the service_index_data "
-            "setting at another folder, or empty this one",
-        )
+        raise SipasError("demo.dossier_folder", folder=folder)
     return True
 
 

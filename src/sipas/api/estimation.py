@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import SurveyFramework
 from sipas.geo.units import REFORM_DAY, province, provinces_on, successor_of
+from sipas.messages import Phrase
 from sipas.store import Database
 from sipas.store import estimates as estimate_store
 from sipas.store import surveys as survey_store
@@ -66,13 +67,17 @@ class EstimateRequest:
     def options(self) -> EstimationOptions:
         try:
             method = ReplicateMethod(self.method)
-            lonely = LonelyPsu(self.lonely_psu)
-        except ValueError as error:
+        except ValueError:
             raise SipasError(
-                "estimate.bad_option",
-                str(error),
-                hint=f"methods: {', '.join(m.value for m in ReplicateMethod)}; lonely-PSU rules:"
-                f" {', '.join(r.value for r in LonelyPsu)}",
+                "estimate.bad_method",
+                method=self.method,
+                methods=[m.value for m in ReplicateMethod],
+            ) from None
+        try:
+            lonely = LonelyPsu(self.lonely_psu)
+        except ValueError:
+            raise SipasError(
+                "estimate.bad_lonely_psu", rule=self.lonely_psu, rules=[r.value for r in LonelyPsu]
             ) from None
         by = tuple(tuple(c.strip() for c in b.split(",") if c.strip()) for b in self.by)
         return EstimationOptions(
@@ -129,7 +134,7 @@ class Outcome:
 def read_responses(path: Path) -> pd.DataFrame:
     """A response table from CSV, Excel or Parquet, every column read as it is written."""
     if not path.exists():
-        raise SipasError("estimate.no_file", f"file not found: {path}", hint="check the path")
+        raise SipasError("estimate.no_file", path=path)
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
@@ -142,16 +147,10 @@ def read_responses(path: Path) -> pd.DataFrame:
             frame = None
     except (ValueError, OSError, UnicodeDecodeError) as error:
         raise SipasError(
-            "estimate.unreadable",
-            f"{path}: cannot be read as {suffix.lstrip('.')}: {error}",
-            hint="save the file as UTF-8 CSV or .xlsx and try again",
+            "estimate.unreadable", path=path, kind=suffix.lstrip("."), reason=str(error)
         ) from None
     if frame is None:
-        raise SipasError(
-            "estimate.file_type",
-            f"{path}: unsupported file type {suffix or '(none)'}",
-            hint="save it as .csv (UTF-8) or .xlsx",
-        )
+        raise SipasError("estimate.file_type", path=path, suffix=suffix or Phrase("file.no_suffix"))
     # Empty lines are dropped but keep their place: row numbers in messages stay those of the file.
     return frame[frame.notna().any(axis=1)]
 
@@ -237,11 +236,7 @@ def on_34_provinces(frame: pd.DataFrame, unit: str = "province_code") -> pd.Data
     )
     on = dates.min().date() if dates is not None and dates.notna().any() else date(2024, 12, 31)
     if on >= REFORM_DAY:
-        raise SipasError(
-            "estimate.already_34",
-            "this survey was carried out on the 34 provinces already",
-            hint="only surveys from before 1 July 2025 need re-aggregating",
-        )
+        raise SipasError("estimate.already_34")
     mapping = {}
     for code in frame[unit].dropna().astype(str).unique():
         mapping[code] = successor_of(province(code.zfill(2), on)).code
@@ -298,11 +293,11 @@ def ranks_view(outcome: Outcome, indicator: str | None = None) -> dict[str, Any]
 def diagnosis_view(outcome: Outcome, cell: str | None = None) -> dict[str, Any]:
     unit = outcome.result.options.unit
     if cell is not None and cell not in outcome.result.cell_labels[unit]:
-        known = ", ".join(outcome.result.cell_labels[unit][:20])
         raise SipasError(
             "estimate.unknown_cell",
-            f"no {unit} {cell!r} in these results",
-            hint=f"choose one of: {known}",
+            unit=unit,
+            cell=cell,
+            known=list(outcome.result.cell_labels[unit][:20]),
         )
     return {**_header(outcome), "rows": _records(diagnose(outcome.result, cell))}
 
@@ -442,18 +437,19 @@ def change_view(
     if before["framework_id"] != after["framework_id"]:
         raise SipasError(
             "estimate.different_frameworks",
-            f"{before_code} uses {before['framework_id']} and {after_code} uses"
-            f" {after['framework_id']}: their numbers are not comparable",
-            hint="compare runs of the same framework (generations 1 and 2 are not comparable)",
+            before=before_code,
+            before_framework=before["framework_id"],
+            after=after_code,
+            after_framework=after["framework_id"],
         )
     geographies = (before["options"].get("geography"), after["options"].get("geography"))
     if all(geographies) and geographies[0] != geographies[1]:
         raise SipasError(
             "estimate.different_geographies",
-            f"{before_code} is on the {geographies[0]} provinces and {after_code} on the"
-            f" {geographies[1]}: province codes do not mean the same places",
-            hint="re-estimate the earlier survey on the 34 provinces"
-            " (sipas estimate --survey CODE --on-34 --save NEW) and compare that run",
+            before=before_code,
+            before_geography=geographies[0],
+            after=after_code,
+            after_geography=geographies[1],
         )
     for frame in (before_table, after_table):
         frame["estimate"] = frame["estimate"].astype(float)
@@ -485,3 +481,20 @@ def change_view(
         "notes": notes,
         "rows": _records(table),
     }
+
+
+def outcome_of_run(db: Database, code: str) -> tuple[Outcome, dict[str, Any]]:
+    """A saved run estimated again from its stored survey with its own options (same seed, so
+    the same numbers), with its replicates — which a saved run does not keep — and the run."""
+    with db.engine.connect() as connection:
+        run = estimate_store.get_run(connection, code)
+    source = str(run["source"])
+    if not source.startswith("survey:"):
+        raise SipasError("estimate.run_without_survey", run=code)
+    known = {f.name for f in fields(EstimateRequest)}
+    options = {k: v for k, v in dict(run["options"]).items() if k in known}
+    options["by"] = tuple(options.get("by") or ())
+    outcome, _ = estimate_stored_survey(
+        db, source.removeprefix("survey:"), EstimateRequest(**options), geography_34=run["derived"]
+    )
+    return outcome, run

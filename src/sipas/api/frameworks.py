@@ -103,7 +103,7 @@ def export_framework(name: str, fmt: Literal["yaml", "xlsx"]) -> bytes:
         return dump_framework_yaml(framework).encode("utf-8")
     if fmt == "xlsx":
         return export_par_xlsx(require_par(framework))
-    raise SipasError("framework.format", f"unknown export format {fmt!r}", "use yaml or xlsx")
+    raise SipasError("framework.format", format=fmt)
 
 
 def import_framework_xlsx(

@@ -14,13 +14,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection
 
-from sipas.errors import SipasError
+from sipas.errors import SipasError, plain
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import SurveyFramework
 from sipas.geo.units import geography_on
 from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read_source
 from sipas.ingest.columns import DESIGN
 from sipas.ingest.double_entry import compare_entries
+from sipas.ingest.problems import problem_text
 from sipas.ingest.readers import odata_source
 from sipas.ingest.xlsform import xlsform_sheets
 from sipas.store import Database
@@ -44,13 +45,9 @@ def parse_period(text: str | None) -> tuple[date, date] | None:
     try:
         start, end = (date.fromisoformat(part.strip()) for part in text.split(":"))
     except ValueError:
-        raise SipasError(
-            "ingest.bad_period",
-            f"fieldwork period {text!r} is not START:END",
-            "write e.g. 2024-08-01:2024-10-15",
-        ) from None
+        raise SipasError("ingest.bad_period", period=text) from None
     if end < start:
-        raise SipasError("ingest.bad_period", f"period {text!r} ends before it starts", None)
+        raise SipasError("ingest.period_reversed", period=text)
     return start, end
 
 
@@ -260,8 +257,9 @@ def _survey_id(connection: Any, code: str, framework: SurveyFramework) -> int | 
     if survey["framework_id"] != framework.id:
         raise SipasError(
             "ingest.wrong_framework",
-            f"survey {code} uses framework {survey['framework_id']}, not {framework.id}",
-            f"import with --framework {survey['framework_id']}, or into another survey",
+            survey=code,
+            framework=survey["framework_id"],
+            given=framework.id,
         )
     return int(survey["id"])
 
@@ -321,7 +319,10 @@ def _store_chunk(
         connection, survey_id, batch_id, frame["respondent_key"][accepted].tolist()
     )
     ingest_store.quarantine(connection, survey_id, batch_id, _bad_rows(chunk, checked, keys))
-    flags = [(keys[_position(frame, p.row)], p.code, p.message) for p in checked.flags]
+    flags = [
+        (keys[_position(frame, p.row)], p.code, p.message, plain(dict(p.values)))
+        for p in checked.flags
+    ]
     ingest_store.add_flags(connection, survey_id, batch_id, flags)
 
 
@@ -350,11 +351,7 @@ def _compare_again(
             same.add(i)
             continue
         row = int(frame.index[i]) + 2
-        problem = Problem(
-            report.file, row, "respondent_key", "ingest.conflict",
-            f"respondent {key!r} is already stored in this survey with different answers",
-            "correct the key if this is another form; stored answers are never overwritten",
-        )  # fmt: skip
+        problem = Problem(report.file, row, "respondent_key", "ingest.conflict", {"key": str(key)})
         checked.errors.setdefault(i, []).append(problem)
         report.problems.append(problem)
     return same
@@ -382,10 +379,7 @@ def _bad_rows(chunk: pd.DataFrame, checked: Any, keys: list[Any]) -> list[dict[s
                 "file_row": reasons[0].row,
                 "row_hash": digest,
                 "data": data,
-                "reasons": [
-                    {"field": p.field, "code": p.code, "message": p.message, "hint": p.hint}
-                    for p in reasons
-                ],
+                "reasons": [p.reason() for p in reasons],
             }
         )
     return rows
@@ -416,9 +410,7 @@ def export_xlsform(framework: str | SurveyFramework, output: Path) -> dict[str, 
                 frame = pd.DataFrame(rows).map(escape_formula)  # cells are data, never formulas
                 frame.to_excel(writer, sheet_name=name, index=False)
     except OSError as error:
-        raise SipasError(
-            "ingest.unwritable", f"cannot write {output}: {error.strerror}", "choose another path"
-        ) from None
+        raise SipasError("ingest.unwritable", path=str(output), reason=error.strerror) from None
     return {
         "framework": survey.id,
         "file": str(output),
@@ -446,7 +438,9 @@ def write_report(report: IngestReport, path: Path) -> None:
     if path.suffix.lower() == ".json":
         _write_text(path, report.to_json())
         return
-    write_rows([p.to_dict() for p in report.problems], path)
+    write_rows(
+        [{k: v for k, v in p.to_dict().items() if k != "values"} for p in report.problems], path
+    )
 
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
@@ -461,24 +455,16 @@ def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
         elif suffix == ".json":
             _write_text(path, json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         else:
-            raise SipasError(
-                "ingest.report_type",
-                f"cannot write a report as {suffix or '(no suffix)'}",
-                "name the file .csv, .xlsx or .json",
-            )
+            raise SipasError("ingest.report_type", suffix=suffix or "—")
     except OSError as error:
-        raise SipasError(
-            "ingest.unwritable", f"cannot write {path}: {error.strerror}", "choose another path"
-        ) from None
+        raise SipasError("ingest.unwritable", path=str(path), reason=error.strerror) from None
 
 
 def _write_text(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise SipasError(
-            "ingest.unwritable", f"cannot write {path}: {error.strerror}", "choose another path"
-        ) from None
+        raise SipasError("ingest.unwritable", path=str(path), reason=error.strerror) from None
 
 
 __all__ = [
@@ -492,6 +478,7 @@ __all__ = [
     "import_source",
     "odk_source",
     "parse_period",
+    "problem_text",
     "quarantine_view",
     "validate_file",
     "write_report",
@@ -507,28 +494,15 @@ def odk_source(form_id: str, project_id: int | None = None, config: Path | None 
     """
     path = config or Path.home() / ".pyodk_config.toml"
     if not path.exists():
-        raise SipasError(
-            "ingest.odk_not_configured",
-            f"no ODK Central server is configured ({path} does not exist)",
-            "write a pyodk configuration file (base_url, username, password, default_project_id),"
-            " or download the CSV zip from ODK Central and import that",
-        )
+        raise SipasError("ingest.odk_not_configured", path=str(path))
     try:
         from pyodk.client import Client  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ModuleNotFoundError:
-        raise SipasError(
-            "ingest.odk_unavailable",
-            "pulling from ODK Central needs the pyodk package",
-            "pip install pyodk, or download the CSV zip from ODK Central and import that",
-        ) from None
+        raise SipasError("ingest.odk_unavailable") from None
 
     try:
         with Client(config_path=str(path), project_id=project_id) as client:
             table = client.submissions.get_table(form_id=form_id)
     except Exception as error:  # pyodk raises its own error types for network and auth problems
-        raise SipasError(
-            "ingest.odk_unreachable",
-            f"cannot pull submissions of form {form_id!r}: {error}",
-            "check the server, credentials and form id in the pyodk configuration",
-        ) from None
+        raise SipasError("ingest.odk_unreachable", form=form_id, reason=str(error)) from None
     return odata_source(list(table.get("value", [])), f"odk:{form_id}")

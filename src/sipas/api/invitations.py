@@ -15,6 +15,7 @@ import functools
 import hashlib
 import secrets
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from sipas.api import ingest as ingest_api
-from sipas.errors import SipasError
+from sipas.errors import SipasError, plain
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import Question, QuestionType, SurveyFramework
 from sipas.geo import provinces_on
@@ -86,19 +87,11 @@ def create_invitations(
 ) -> list[dict[str, Any]]:
     """One invitation per sampled person; returns each with its token (shown once, never stored)."""
     if not people:
-        raise SipasError("invitations.none", "no invitations to create", "give --count or --sample")
+        raise SipasError("invitations.none")
     if len(people) > MAX_INVITATIONS:
-        raise SipasError(
-            "invitations.too_many",
-            f"{len(people):,} invitations asked for; at most {MAX_INVITATIONS:,} at a time",
-            "issue them in several runs",
-        )
+        raise SipasError("invitations.too_many", count=len(people), limit=MAX_INVITATIONS)
     if not 0 < expires_days <= 366:
-        raise SipasError(
-            "invitations.bad_expiry",
-            f"an invitation must expire within 1 to 366 days (got {expires_days})",
-            "use e.g. --expires 30",
-        )
+        raise SipasError("invitations.bad_expiry", days=expires_days)
     valid = {p.code for p in provinces_on(date.today())}
     now = datetime.now(UTC)
     expires = now + timedelta(days=expires_days)
@@ -108,23 +101,14 @@ def create_invitations(
         province = person.province_code.strip().zfill(2)
         if province not in valid:
             raise SipasError(
-                "invitations.bad_province",
-                f"sampled person {number}: province {person.province_code!r} is not a province"
-                " in force today",
-                "use the two-digit code of a province in force (see `sipas geo list`)",
+                "invitations.bad_province", number=number, province=person.province_code
             )
         if not person.weight > 0:
-            raise SipasError(
-                "invitations.bad_weight",
-                f"sampled person {number}: weight {person.weight} is not a positive number",
-                "weights are positive numbers",
-            )
+            raise SipasError("invitations.bad_weight", number=number, weight=person.weight)
         token = secrets.token_hex(TOKEN_BYTES)
         key = person.respondent_key or f"web-{secrets.token_hex(6)}"
         if len(key) > 80:
-            raise SipasError(
-                "invitations.bad_key", f"respondent key {key[:90]!r} is over 80 characters", None
-            )
+            raise SipasError("invitations.bad_key", key=key[:90])
         row = {
             "token_hash": _hash(token),
             "respondent_key": key,
@@ -152,17 +136,12 @@ def create_invitations(
         survey = survey_store.get_survey(connection, survey_code)
         framework_of(survey)  # refuse a survey whose framework cannot be found
         keys = [r["respondent_key"] for r in rows]
-        if len(set(keys)) != len(keys):
-            raise SipasError(
-                "invitations.duplicate_key", "a respondent key is given twice", "keys are unique"
-            )
+        twice = [k for k, n in Counter(keys).items() if n > 1]
+        if twice:
+            raise SipasError("invitations.duplicate_key", key=twice[0])
         taken = store.existing_keys(connection, int(survey["id"]), keys)
         if taken:
-            raise SipasError(
-                "invitations.key_taken",
-                f"survey {survey_code} already has invitations for {sorted(taken)[:5]}",
-                "give the sampled persons new respondent keys",
-            )
+            raise SipasError("invitations.key_taken", survey=survey_code, keys=sorted(taken)[:5])
         store.add_invitations(connection, [{"survey_id": survey["id"], **r} for r in rows])
         audit.record_many(
             connection,
@@ -306,11 +285,11 @@ def clean_answers(given: dict[str, Any], names: list[str]) -> dict[str, str]:
     return out
 
 
-def _problems_by_field(problems: list[Problem]) -> dict[str, list[dict[str, str]]]:
-    found: dict[str, list[dict[str, str]]] = {}
+def _problems_by_field(problems: list[Problem]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
     for p in problems:
         found.setdefault(p.field or "", []).append(
-            {"code": p.code, "message": p.message, "hint": p.hint}
+            {"code": p.code, "values": plain(dict(p.values)), "message": p.message, "hint": p.hint}
         )
     return found
 
@@ -333,23 +312,11 @@ def validate_form(
 def _open(connection: Any, token: str, *, allow_used: bool = False) -> dict[str, Any]:
     invitation = store.find(connection, _hash(token)) if 16 <= len(token) <= 128 else None
     if invitation is None:
-        raise SipasError(
-            "survey.invitation_unknown",
-            "this invitation link is not valid",
-            "check that the whole link was copied, or ask the survey team for a new one",
-        )
+        raise SipasError("survey.invitation_unknown")
     if invitation["submitted_at"] is None and _aware(invitation["expires_at"]) <= datetime.now(UTC):
-        raise SipasError(
-            "survey.invitation_expired",
-            f"this invitation expired on {_aware(invitation['expires_at']):%Y-%m-%d}",
-            "ask the survey team for a new invitation",
-        )
+        raise SipasError("survey.invitation_expired", day=_aware(invitation["expires_at"]).date())
     if invitation["submitted_at"] is not None and not allow_used:
-        raise SipasError(
-            "survey.invitation_used",
-            "the answers of this invitation have already been received",
-            "thank you: nothing more is needed",
-        )
+        raise SipasError("survey.invitation_used")
     return invitation
 
 

@@ -73,11 +73,7 @@ def _run_info(db: Database, code: str) -> dict[str, Any]:
     for run in sipas_runs(db):
         if run["code"] == code:
             return run
-    raise SipasError(
-        "public.unknown_run",
-        f"no published SIPAS results called {code!r}",
-        "see the list of years on the SIPAS page",
-    )
+    raise SipasError("public.unknown_run", run=code)
 
 
 def _previous_run(db: Database, run: dict[str, Any]) -> dict[str, Any] | None:
@@ -169,11 +165,7 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
     run = _run_info(db, code)
     provinces = _provinces(run["geography"])
     if province not in provinces:
-        raise SipasError(
-            "public.unknown_province",
-            f"no province {province!r} on the {run['geography']}-province geography",
-            "choose a province from the ranking",
-        )
+        raise SipasError("public.unknown_province", province=province, geography=run["geography"])
     rows = estimation.load_run(db, code)["rows"]
     wanted = ("component", "subindex", "index")
     mine = {r["indicator"]: r for r in rows if r["cell"] == province and r["level"] in wanted}

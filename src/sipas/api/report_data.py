@@ -77,26 +77,17 @@ def choose_run(db: Database, year: int | None, run: str | None) -> dict[str, Any
         with db.engine.connect() as connection:
             estimate_store.get_run(connection, run)  # raises with the known codes
     if year is None:
-        raise SipasError(
-            "report.no_year",
-            "say which year (--year) or which saved run (--run)",
-            "see sipas results list",
-        )
+        raise SipasError("report.no_year")
     chosen = [r for r in runs if r["year"] == year and not r["derived"]]
     if len(chosen) == 1:
         return chosen[0]
     if not chosen:
         years = sorted({r["year"] for r in runs if r["year"] is not None})
-        raise SipasError(
-            "report.no_run",
-            f"no saved estimation run of a {year} survey in this database",
-            "estimate and save one (sipas estimate --survey CODE --save CODE), or choose a year"
-            + (f" among {', '.join(map(str, years))}" if years else ""),
-        )
+        if years:
+            raise SipasError("report.no_run", year=year, years=years)
+        raise SipasError("report.no_runs", year=year)
     raise SipasError(
-        "report.several_runs",
-        f"{len(chosen)} saved runs of {year} surveys: {', '.join(r['code'] for r in chosen)}",
-        "choose one with --run CODE",
+        "report.several_runs", count=len(chosen), year=year, runs=[r["code"] for r in chosen]
     )
 
 
@@ -202,9 +193,9 @@ def _par_for(
     if chosen is not None and geography and str(chosen["geography"]) != geography:
         raise SipasError(
             "report.par_geography",
-            f"PAR campaign {campaign} is on the {chosen['geography']} provinces and the SIPAS"
-            f" results on the {geography}: province codes do not mean the same places",
-            "choose a campaign on the same geography, or leave out --par",
+            campaign=campaign,
+            par_geography=str(chosen["geography"]),
+            sipas_geography=geography,
         )
     found = results(db, campaign, with_nodes=True)
     with db.begin() as connection:
@@ -226,16 +217,12 @@ def year_context(
     prepared: date | None = None,
 ) -> YearContext:
     if lang not in LANGS:
-        raise SipasError("report.bad_lang", f"unknown language {lang!r}", "use vi or en")
+        raise SipasError("report.bad_lang", lang=lang)
     chosen = choose_run(db, year, run)
     loaded = load_run(db, chosen["code"])
     table = pd.DataFrame(loaded["rows"])
     if chosen["year"] is None:
-        raise SipasError(
-            "report.no_survey",
-            f"run {chosen['code']} was estimated from a file, not a stored survey: its year is unknown",
-            "import the survey (sipas import) and estimate it with --survey … --save",
-        )
+        raise SipasError("report.no_survey", run=chosen["code"])
     if chosen["geography"] is None:
         units = table.loc[table["partition"] == chosen["unit"], "cell"].nunique()
         chosen["geography"] = "34" if units <= 34 else "63"

@@ -404,11 +404,12 @@ def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
     provinces = province_rows(ctx)
     own = next((p for p in provinces if p["code"] == code), None)
     if own is None:
-        known = ", ".join(f"{p['code']} {p['name']}" for p in provinces[:40])
         raise SipasError(
             "report.unknown_province",
-            f"no province {code!r} in run {ctx.run['code']} ({ctx.run['geography']} provinces)",
-            f"choose one of: {known}",
+            code=code,
+            run=ctx.run["code"],
+            geography=ctx.run["geography"],
+            known=[f"{p['code']} {p['name']}" for p in provinces[:40]],
         )
     regions = _regions(provinces)
     region = next((r for r in regions if r["name"] == own["region"]), None)

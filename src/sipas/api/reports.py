@@ -55,9 +55,7 @@ __all__ = [
 
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise SipasError(
-            "report.bad_format", f"unknown report format {fmt!r}", "use pdf, html or xlsx"
-        )
+        raise SipasError("report.bad_format", format=fmt)
 
 
 def write(doc: dict[str, Any], fmt: str, path: Path) -> Path:

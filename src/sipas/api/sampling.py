@@ -42,11 +42,7 @@ def sample_size(request: SizeRequest) -> dict[str, Any]:
     e = request.margin / 100
     if request.rule == "yamane":
         if request.population is None:
-            raise SipasError(
-                "sample.no_population",
-                "the n = N / (1 + N·e²) rule needs --population",
-                hint="give N, e.g. the number of dossiers in the survey period",
-            )
+            raise SipasError("sample.no_population")
         n = yamane(request.population, e)
     else:
         n = required_size(e, request.confidence, request.p, request.deff, request.population)
@@ -78,15 +74,13 @@ def allocation_table(
         if column not in populations.columns:
             raise SipasError(
                 "sample.missing_column",
-                f"the populations file has no column {column!r}",
-                hint=f"its columns are: {', '.join(map(str, populations.columns))}",
+                column=column,
+                available=[str(c) for c in populations.columns],
             )
     duplicated = populations[unit].duplicated(keep=False)
     if duplicated.any():
         rows = file_rows(populations.index, duplicated)
-        raise SipasError(
-            "sample.duplicate_units", f"units repeat in rows {rows}", hint="one row per unit"
-        )
+        raise SipasError("sample.duplicate_population_units", rows=rows)
     sizes = pd.Series(
         pd.to_numeric(populations[population], errors="coerce").to_numpy(),
         index=populations[unit].astype(str),
@@ -138,11 +132,7 @@ def _design_text(path: Path) -> str:
     builtin = BUILTIN_DESIGNS / f"{path.name}.yaml"
     if builtin.is_file():
         return builtin.read_text(encoding="utf-8")
-    raise SipasError(
-        "sample.no_file",
-        f"no design file {str(path)!r} and no built-in design of that name",
-        hint=f"built-in designs: {', '.join(builtin_designs())}",
-    )
+    raise SipasError("sample.no_file", path=str(path), builtins=list(builtin_designs()))
 
 
 def _summary(sample: pd.DataFrame, design: SampleDesign) -> list[dict[str, Any]]:
@@ -233,18 +223,12 @@ _NO = {"0", "no", "n", "false", "f", "không", "khong", ""}
 
 def _responded(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
-        raise SipasError(
-            "weights.missing_column", f"no column {column!r} (--responded)", hint="check the name"
-        )
+        raise SipasError("weights.missing_responded_column", column=column)
     text = frame[column].astype("string").str.strip().str.lower().fillna("")
     unknown = ~text.isin(_YES | _NO)
     if unknown.any():
         rows = file_rows(frame.index, unknown)
-        raise SipasError(
-            "weights.bad_responded",
-            f"column {column!r} has values that are neither yes nor no in rows {rows}",
-            hint="use 1/0, yes/no or true/false",
-        )
+        raise SipasError("weights.bad_responded", column=column, rows=rows)
     return np.asarray(text.isin(_YES).to_numpy(), dtype=bool)
 
 
@@ -254,19 +238,16 @@ def compute_weights(
     frame = read_responses(responses_path)
     if request.weight not in frame.columns:
         raise SipasError(
-            "weights.missing_column",
-            f"no weight column {request.weight!r} in {responses_path}",
-            hint=f"the columns are: {', '.join(map(str, frame.columns[:30]))}",
+            "weights.missing_weight_column",
+            column=request.weight,
+            path=responses_path,
+            available=[str(c) for c in frame.columns[:30]],
         )
     weights = pd.to_numeric(frame[request.weight], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(weights) | (weights <= 0)
     if bad.any():
         rows = file_rows(frame.index, bad)
-        raise SipasError(
-            "weights.bad_weight",
-            f"design weights are blank, zero or negative in rows {rows}",
-            hint="every respondent needs a positive design weight before calibration",
-        )
+        raise SipasError("weights.bad_weight", rows=rows)
     notes_before: list[str] = []
     if request.responded:
         answered = _responded(frame, request.responded)

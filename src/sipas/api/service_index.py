@@ -21,6 +21,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
 import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 from sipas.service_index import (
     Dataset,
     Engine,
@@ -55,7 +56,7 @@ def generate_dossiers(
     chunk_rows: int = 2_000_000,
 ) -> dict[str, Any]:
     if end < start:
-        raise SipasError("dossier.bad_dates", f"end {end} is before start {start}", "swap them")
+        raise SipasError("dossier.bad_dates", start=start, end=end)
     design = DossierDesign(
         dossiers=dossiers,
         start=start,
@@ -209,7 +210,7 @@ def compute_service_index(
     ``procedures``: the drill-down by procedure with every dossier indicator (more memory, larger results)."""
     whole = parse_period(period)
     if each is not None and each not in GRAINS:
-        raise SipasError("service_index.bad_grain", f"unknown grain {each!r}", f"use {GRAINS}")
+        raise SipasError("service_index.bad_grain", grain=each, grains=list(GRAINS))
     periods = whole.split(each or whole.grain)
     fw = load_framework(framework)
     started = time.perf_counter()
@@ -307,13 +308,10 @@ def stored_folder(root: Path, period: str) -> Path:
     key = parse_period(period).key
     folder = root / key
     if not (folder / "scores.parquet").is_file():
-        have = ", ".join(stored_periods(root)) or "none"
         raise SipasError(
             "service_index.no_results",
-            f"no stored service-index results for {key}",
-            f"choose a stored period ({have}), or compute it with "
-            f"`sipas service-index compute --period {key}`",
             period=key,
+            have=stored_periods(root) or Phrase("rest.none"),
         )
     return folder
 
@@ -349,9 +347,7 @@ def service_index_results(
     frame = pd.read_parquet(folder / "indicators.parquet")
     frame = frame[frame.unit_code == unit]
     if frame.empty:
-        raise SipasError(
-            "service_index.unknown_unit", f"no results for unit {unit} in {key}", "check the code"
-        )
+        raise SipasError("service_index.unknown_unit", unit=unit, period=key)
     frame = frame[frame.level == ("agency" if (frame.level == "agency").any() else "unit")]
     return [
         {
@@ -405,9 +401,7 @@ def _drill_down(folder: Path, unit: str, names: dict[str, tuple[str, str]]) -> l
     fine = pd.read_parquet(folder / "procedures.parquet")
     by = "agency_code" if (fine.agency_code == unit).any() else "unit_code"
     if not (fine[by] == unit).any():
-        raise SipasError(
-            "service_index.unknown_unit", f"no results for unit {unit}", "check the code"
-        )
+        raise SipasError("service_index.unknown_unit", unit=unit, period=folder.name)
     return [
         {
             "procedure": row["procedure"],

@@ -254,13 +254,7 @@ def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) 
     scores = _read(folder, "scores")
     mine = scores[scores.unit_code == code]
     if mine.empty:
-        raise SipasError(
-            "service_index.unknown_unit",
-            f"no agency or unit {code!r} in the results of {key}",
-            "choose one from the ranking",
-            unit=code,
-            period=key,
-        )
+        raise SipasError("service_index.unknown_unit", unit=code, period=key)
     record = mine.sort_values("level").iloc[0].to_dict()  # "agency" before "unit"
     level = str(record["level"])
     row = _score_row(record, fw, names)

@@ -41,26 +41,18 @@ def create_user(
 ) -> dict[str, Any]:
     name = name.strip()
     if not name or len(name) > 120:
-        raise SipasError("users.bad_name", "a user name needs 1 to 120 characters", None)
+        raise SipasError("users.bad_name")
     if role not in ROLES:
-        raise SipasError("users.bad_role", f"unknown role {role!r}", f"roles: {', '.join(ROLES)}")
+        raise SipasError("users.bad_role", role=role, roles=list(ROLES))
     if len(password) < MIN_PASSWORD:
-        raise SipasError(
-            "users.weak_password",
-            f"the password has {len(password)} characters; at least {MIN_PASSWORD} are needed",
-            "use a passphrase of several words",
-        )
+        raise SipasError("users.weak_password", length=len(password), minimum=MIN_PASSWORD)
     if role == "officer":
         codes = {p.code for p in provinces_on(date.today())}
         if province is None or province.zfill(2) not in codes:
-            raise SipasError(
-                "users.province_required",
-                f"an officer needs the code of a province in force today (got {province!r})",
-                "see `sipas geo list`",
-            )
+            raise SipasError("users.province_required", province=province or "—")
         province = province.zfill(2)
     elif province is not None:
-        raise SipasError("users.province_only_officers", "only officers belong to a province", None)
+        raise SipasError("users.province_only_officers", role=role)
     with db.begin() as connection:
         user_id = store.add_user(
             connection,
@@ -90,7 +82,7 @@ def list_users(db: Database) -> list[dict[str, Any]]:
 def authenticate(db: Database, name: str, password: str) -> dict[str, Any]:
     """The user, if the password is right; counts failures and makes the account wait after
     MAX_FAILURES in a row. The message never says which of name and password was wrong."""
-    wrong = SipasError("auth.failed", "wrong user name or password", None)
+    wrong = SipasError("auth.failed")
     now = datetime.now(UTC)
     # The transaction commits before any refusal is raised: a failed attempt must be counted.
     with db.begin() as connection:
@@ -115,11 +107,7 @@ def _check_password(
     if locked is not None:
         locked = locked if locked.tzinfo else locked.replace(tzinfo=UTC)
         if locked > now:
-            return SipasError(
-                "auth.throttled",
-                "too many failed logins; this account waits a while",
-                f"try again after {locked:%H:%M} UTC",
-            )
+            return SipasError("auth.throttled", until=locked)
     try:
         _HASHER.verify(user["password_hash"], password)
     except (VerificationError, InvalidHashError):
@@ -127,7 +115,7 @@ def _check_password(
         until = now + LOCK_FOR if failures >= MAX_FAILURES else None
         store.set_login_state(connection, name, 0 if until else failures, until)
         audit.record(connection, actor=name, action="auth.failed", entity="user", entity_id=name)
-        return SipasError("auth.failed", "wrong user name or password", None)
+        return SipasError("auth.failed")
     store.set_login_state(connection, name, 0, None)
     if _HASHER.check_needs_rehash(user["password_hash"]):
         store.set_password_hash(connection, name, _HASHER.hash(password))

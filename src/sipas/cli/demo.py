@@ -26,14 +26,10 @@ def _years(text: str) -> tuple[int, ...]:
     try:
         years = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise SipasError(
-            "demo.years", f"--years {text!r} is not a list of years", "write e.g. 2023,2024,2025"
-        ) from None
+        raise SipasError("demo.years_syntax", text=text) from None
     bad = [y for y in years if not 2009 <= y <= 2100]
     if bad or not years:
-        raise SipasError(
-            "demo.years", f"--years {text!r}: years must be 2009 or later", "e.g. 2023,2024,2025"
-        )
+        raise SipasError("demo.years_range", text=text)
     return years
 
 

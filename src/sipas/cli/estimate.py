@@ -243,19 +243,10 @@ def estimate(
         --strata stratum --psu village --weight weight --by sex
     """
     if (file is None) == (survey_code is None):
-        raise SipasError(
-            "estimate.no_input",
-            "give either a FILE or --survey CODE (one of them)",
-            hint="e.g. sipas estimate responses.csv --weight weight --psu village --strata stratum",
-        )
+        raise SipasError("estimate.no_input")
     stored = survey_code is not None
     if weight is None and not stored:
-        raise SipasError(
-            "estimate.no_weight",
-            "--weight is required: the column of sampling weights",
-            hint="every respondent's weight (inverse selection probability); a self-weighting"
-            " sample can use a column of 1s",
-        )
+        raise SipasError("estimate.no_weight")
     request = api.EstimateRequest(
         framework=framework,
         weight=weight or "weight",

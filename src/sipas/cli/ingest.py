@@ -75,7 +75,8 @@ def _show(report: api.IngestReport, fmt: str, limit: int, report_path: Path | No
     emit([{"": key, "value": value} for key, value in summary.items()], "table", title="file")
     if counts:
         emit([{"problem": k, "count": v} for k, v in counts.items()], "table", title="problems")
-    rows = report.table_rows(limit or None)
+    app = click.get_current_context().find_object(AppContext)
+    rows = report.table_rows(limit or None, app.settings.lang if app is not None else "en")
     if rows:
         more = len(report.problems) - len(rows)
         title = "details" + (

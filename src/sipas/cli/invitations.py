@@ -38,25 +38,19 @@ def _sample(path: Path) -> list[api.Sampled]:
             rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError) as error:
         raise SipasError(
-            "invitations.bad_sample", f"cannot read {path}: {error}", "give a UTF-8 CSV file"
+            "invitations.sample_unreadable", path=str(path), reason=str(error)
         ) from None
     people = []
     for number, row in enumerate(rows, start=2):  # the header is row 1
         province = (row.get("province_code") or row.get("province") or "").strip()
         if not province:
-            raise SipasError(
-                "invitations.bad_sample",
-                f"{path.name}, row {number}: no province_code",
-                "every sampled person needs the code of their province",
-            )
+            raise SipasError("invitations.sample_no_province", file=path.name, row=number)
         weight_text = (row.get("weight") or "1").strip()
         try:
             weight = float(weight_text)
         except ValueError:
             raise SipasError(
-                "invitations.bad_sample",
-                f"{path.name}, row {number}, weight: {weight_text!r} is not a number",
-                "weights are positive numbers",
+                "invitations.sample_bad_weight", file=path.name, row=number, value=weight_text
             ) from None
         people.append(
             api.Sampled(
@@ -117,11 +111,7 @@ def create(
         people = _sample(sample)
     else:
         if count is None or not provinces:
-            raise SipasError(
-                "invitations.what",
-                "say how many invitations for which provinces",
-                "give --count N and --province P (repeatable), or --sample FILE",
-            )
+            raise SipasError("invitations.what")
         people = [
             api.Sampled(province_code=p, stratum=stratum, psu=psu, weight=weight)
             for p in provinces
@@ -130,14 +120,10 @@ def create(
     try:  # the file first: tokens the database holds no copy of must have somewhere to go
         descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise SipasError(
-            "invitations.output_exists",
-            f"{output} exists; a file of tokens is never overwritten",
-            "choose a new file name",
-        ) from None
+        raise SipasError("invitations.output_exists", path=str(output)) from None
     except OSError as error:
         raise SipasError(
-            "invitations.unwritable", f"cannot write {output}: {error.strerror}", None
+            "invitations.unwritable", path=str(output), reason=error.strerror
         ) from None
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
         try:

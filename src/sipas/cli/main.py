@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from sipas import __version__
+from sipas.cli.compare import compare
 from sipas.cli.context import AppContext
 from sipas.cli.demo import demo
 from sipas.cli.estimate import change, estimate, results
@@ -18,9 +19,11 @@ from sipas.cli.geo import geo
 from sipas.cli.ingest import COMMANDS as INGEST_COMMANDS
 from sipas.cli.invitations import invitations
 from sipas.cli.par import par
+from sipas.cli.priorities import priorities
 from sipas.cli.published import published
 from sipas.cli.report import report
 from sipas.cli.sampling import sample, weights
+from sipas.cli.sensitivity import sensitivity
 from sipas.cli.serve import serve, users
 from sipas.cli.service_index import COMMANDS as SERVICE_INDEX_COMMANDS
 from sipas.cli.settings import settings_command
@@ -63,13 +66,16 @@ def cli(
 
 
 cli.add_command(change)
+cli.add_command(compare)
 cli.add_command(demo)
 cli.add_command(estimate)
 cli.add_command(frameworks)
 cli.add_command(geo)
 cli.add_command(invitations)
 cli.add_command(par)
+cli.add_command(priorities)
 cli.add_command(published)
+cli.add_command(sensitivity)
 cli.add_command(report)
 cli.add_command(results)
 cli.add_command(sample)

@@ -52,11 +52,7 @@ def _deadline(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise SipasError(
-            "par.bad_deadline",
-            f"deadline {value!r} is not a date",
-            "write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM",
-        ) from None
+        raise SipasError("par.bad_deadline", value=value) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -324,3 +320,86 @@ def history(
 ) -> None:
     """Who changed which score, when, from what, to what and why."""
     emit(api.history(app.db, _actor(ctx), code, unit, node), fmt, title=f"{code} · {unit}")
+
+
+@par.command("whatif")
+@click.argument("code")
+@click.option("--unit", required=True, help="The unit (province, department or commune code).")
+@click.option("--target", help="group:A, rank:N or total:X (points).")
+@click.option(
+    "--set", "changes", multiple=True, metavar="LEAF=POINTS", help="Suppose a leaf scored this."
+)
+@click.option(
+    "--stage",
+    type=click.Choice(["self", "appraisal1", "appraisal2", "final"]),
+    help="Scores to start from (default: final once the campaign is final, else self).",
+)
+@format_option
+@pass_app
+def whatif(
+    app: AppContext,
+    code: str,
+    unit: str,
+    target: str | None,
+    changes: tuple[str, ...],
+    stage: str | None,
+    fmt: str,
+) -> None:
+    """What UNIT needs to reach a target, and its results if some leaves scored otherwise.
+
+    Nothing is stored: the campaign's scores are read, changed in memory and recomputed.
+    """
+    from dataclasses import asdict
+
+    from sipas.api.par.whatif import parse_changes, parse_target
+    from sipas.api.par.whatif import whatif as run_whatif
+    from sipas.messages import text
+
+    lang = app.settings.lang
+    answer = run_whatif(
+        app.db,
+        code,
+        unit,
+        parse_target(target) if target else None,
+        parse_changes(list(changes)),
+        stage,
+        lang,
+    )
+    if fmt == "json":
+        click.echo(to_json(asdict(answer)))
+        return
+    if fmt == "csv":
+        emit([asdict(leaf) for leaf in (answer.need.path if answer.need else [])], fmt)
+        return
+    none = text("whatif.none", lang)
+
+    def _standing(key: str, shown: Any, **extra: Any) -> str:
+        values = {**asdict(shown), "group": shown.group or none, "rank": shown.rank or none}
+        return text(key, lang, **values, **extra)
+
+    click.echo(f"{answer.unit} · {answer.name} · {answer.campaign} ({answer.stage})")
+    click.echo(_standing("whatif.now", answer.now))
+    if answer.after is not None:
+        said = ", ".join(f"{leaf}={points:g}" for leaf, points in answer.changes.items())
+        click.echo(_standing("whatif.after", answer.after, changes=said))
+    need = answer.need
+    if need is None:
+        return
+    wanted = f"{need.target.kind}:{need.target.value}"
+    if need.points <= 0:
+        click.echo(text("whatif.reached", lang, target=wanted))
+        return
+    if not need.reachable:
+        open_points = need.path[-1].cumulative if need.path else 0.0
+        click.echo(text("whatif.unreachable", lang, target=wanted, open=open_points))
+    else:
+        click.echo(text("whatif.needed", lang, points=need.points, index=need.index, target=wanted))
+    rows = [
+        {
+            text(f"whatif.col.{key}", lang): value
+            for key, value in asdict(leaf).items()
+            if key not in ("method", "rubric")  # codes, not words: kept for json and csv
+        }
+        for leaf in need.path
+    ]
+    emit(rows, "table", title=text("whatif.path", lang))

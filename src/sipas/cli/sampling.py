@@ -99,9 +99,7 @@ def _fixed(text: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         unit, _, number = part.partition("=")
         if not number.strip().isdigit():
-            raise SipasError(
-                "sample.bad_fixed", f"--fixed {part!r} is not UNIT=N", hint="e.g. 01=2700,79=2700"
-            )
+            raise SipasError("sample.bad_fixed", part=part)
         sizes[unit.strip()] = int(number)
     return sizes
 

@@ -206,9 +206,7 @@ def import_par_xlsx(
         stream = BytesIO(data.read_bytes() if isinstance(data, Path) else data)
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise SipasError(
-            "framework.file_missing", f"{source} does not exist", "check the path"
-        ) from None
+        raise SipasError("framework.file_missing", path=source) from None
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         report.add(
             source, "xlsx.unreadable", f"not a readable .xlsx workbook ({type(exc).__name__})"

@@ -122,19 +122,11 @@ def read_framework_file(
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SipasError(
-            "framework.file_missing", f"framework file {path} does not exist", "check the path"
-        ) from None
+        raise SipasError("framework.file_missing", path=path) from None
     except UnicodeDecodeError as exc:
-        raise SipasError(
-            "framework.encoding",
-            f"framework file {path} is not UTF-8 text (byte {exc.start})",
-            "save the file as UTF-8",
-        ) from None
+        raise SipasError("framework.encoding", path=path, byte=exc.start) from None
     except IsADirectoryError:
-        raise SipasError(
-            "framework.file_missing", f"{path} is a folder, not a framework file", None
-        ) from None
+        raise SipasError("framework.is_folder", path=path) from None
     return parse_framework_text(text, str(path))
 
 

@@ -139,6 +139,19 @@ class FrameworkBase(_Strict):
     notes: str | None = None
 
 
+class Priorities(_Strict):
+    """How the importance of each part of the index is read from the survey, for deciding what to
+    improve first. An analytic choice of the framework's author, not part of the index: which
+    index node each aspect of the expectations question speaks to is stated here, with a note."""
+
+    expectation_question: str | None = None  # a matrix question rating aspects to improve
+    high_priority_codes: list[int] = Field(default_factory=list)  # answers asking for improvement
+    links: dict[str, list[str]] = Field(default_factory=dict)  # aspect item → index node codes
+    overall_question: str | None = None  # an overall-satisfaction question (regression importance)
+    provisional: bool = True
+    note: str | None = None
+
+
 class SurveyFramework(FrameworkBase):
     kind: Literal["survey"]
     generation: int | None = None
@@ -147,6 +160,7 @@ class SurveyFramework(FrameworkBase):
     questions: list[Question] = Field(default_factory=list)
     satisfaction: Satisfaction
     rules: Rules = Field(default_factory=Rules)
+    priorities: Priorities | None = None
 
     def item_codes(self) -> list[str]:
         return [item.code for item in self.satisfaction.items]

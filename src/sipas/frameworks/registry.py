@@ -23,11 +23,7 @@ def builtin_ids() -> list[str]:
 
 def builtin_text(framework_id: str) -> str:
     if framework_id not in builtin_ids():
-        raise SipasError(
-            "framework.unknown",
-            f"no built-in framework called {framework_id!r}",
-            f"built-in frameworks: {', '.join(builtin_ids())}; or give a path to a YAML file",
-        )
+        raise SipasError("framework.unknown", name=framework_id, builtins=list(builtin_ids()))
     path = resources.files("sipas.frameworks").joinpath("data", f"{framework_id}.yaml")
     return path.read_text(encoding="utf-8")
 
@@ -46,11 +42,11 @@ def load_builtin(framework_id: str) -> AnyFramework:
 
 def invalid_framework_error(report: ValidationReport) -> SipasError:
     first = report.errors[0]
-    more = f" (and {len(report.errors) - 1} more)" if len(report.errors) > 1 else ""
     return SipasError(
         "framework.invalid",
-        f"{report.source}: {first}{more}",
-        "run `sipas frameworks validate FILE` for every problem",
+        source=report.source,
+        first=str(first),
+        count=len(report.errors),
         problems=[str(p) for p in report.errors],
     )
 
@@ -65,19 +61,17 @@ def resolve_framework(name_or_path: str) -> AnyFramework:
         if framework is None:
             raise invalid_framework_error(report)
         return framework
-    raise SipasError(
-        "framework.unknown",
-        f"no built-in framework or file called {name_or_path!r}",
-        f"built-in frameworks: {', '.join(builtin_ids())}",
-    )
+    raise SipasError("framework.unknown", name=name_or_path, builtins=list(builtin_ids()))
 
 
 def require_survey(framework: AnyFramework) -> SurveyFramework:
     if not isinstance(framework, SurveyFramework):
         raise SipasError(
             "framework.wrong_kind",
-            f"framework {framework.id} is a {framework.kind} framework, not a survey framework",
-            "choose a survey framework such as sipas-gen2",
+            framework=framework.id,
+            kind=framework.kind,
+            wanted="survey",
+            example="sipas-gen2",
         )
     return framework
 
@@ -86,7 +80,9 @@ def require_par(framework: AnyFramework) -> ParFramework:
     if not isinstance(framework, ParFramework):
         raise SipasError(
             "framework.wrong_kind",
-            f"framework {framework.id} is a {framework.kind} framework, not a PAR framework",
-            "choose a PAR framework such as par-province-2017",
+            framework=framework.id,
+            kind=framework.kind,
+            wanted="par",
+            example="par-province-2017",
         )
     return framework

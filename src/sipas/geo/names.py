@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from sipas.errors import SipasError
 from sipas.geo.units import Province, all_provinces, province, provinces_on
+from sipas.messages import Phrase
 from sipas.text import fold_words
 
 # Word sequences that say what kind of unit a name is, not which one.
@@ -64,7 +65,7 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
 def match_province(name: str, on: date) -> Province:
     """The province a typed name means on a day, or a clear refusal with candidates."""
     if not name or not name.strip():
-        raise SipasError("geo.empty_name", "the province name is empty", "type a province name")
+        raise SipasError("geo.empty_name")
     candidates = provinces_on(on)
     key = name_key(name)
     if key.isdigit():
@@ -78,27 +79,23 @@ def match_province(name: str, on: date) -> Province:
         return partial[0]
     if len(partial) == 1:
         # One word is too little to trust ("Bình" is part of many names across the years).
-        raise SipasError(
-            "geo.partial_name",
-            f"province name {name!r} is only part of a name on {on.isoformat()}",
-            f"did you mean {partial[0].label()}? type the full name or the code",
-            candidates=[partial[0].label()],
-        )
+        raise SipasError("geo.partial_name", name=name, date=on, candidates=[partial[0].label()])
     if len(partial) > 1:
         raise SipasError(
-            "geo.ambiguous_name",
-            f"province name {name!r} is ambiguous on {on.isoformat()}: it could be "
-            + ", ".join(p.label() for p in partial),
-            "type the full name or the two-digit code",
-            candidates=[p.label() for p in partial],
+            "geo.ambiguous_name", name=name, date=on, candidates=[p.label() for p in partial]
         )
     _refuse_other_era(name, key, on)
     closest = closest_names(name, on)
     raise SipasError(
         "geo.unknown_name",
-        f"no province called {name!r} on {on.isoformat()}",
-        ("closest: " + ", ".join(closest)) if closest else "see `sipas geo list`",
+        name=name,
+        date=on,
         candidates=closest,
+        advice=(
+            Phrase("geo.advice.closest", candidates=closest)
+            if closest
+            else Phrase("geo.advice.list")
+        ),
     )
 
 
@@ -106,15 +103,18 @@ def _refuse_other_era(name: str, key: str, on: date) -> None:
     """A name valid only in the other geography gets a message that says so."""
     for p in all_provinces():
         if key in _keys_of(p) and not p.valid_on(on):
-            hint = "give a date inside its validity period"
+            advice = Phrase("geo.advice.date_inside")
             if p.successor is not None and p.valid_to is not None and on > p.valid_to:
-                hint = (
-                    f"its territory is part of {province(p.successor, on).label()} from 2025-07-01"
+                advice = Phrase(
+                    "geo.advice.merged_from_reform", successor=province(p.successor, on).label()
                 )
             raise SipasError(
                 "geo.name_not_valid_on_date",
-                f"{name!r} names {p.label()}, valid {p.period()}, not on {on.isoformat()}",
-                hint,
+                name=name,
+                province=p.label(),
+                period=p.period(),
+                date=on,
+                advice=advice,
             )
 
 

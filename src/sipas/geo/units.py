@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 
 REFORM_DAY = date(2025, 7, 1)  # NQ 202/2025/QH15 takes effect
 LAST_DAY_OF_63 = date(2025, 6, 30)
@@ -112,11 +113,7 @@ def provinces_on(day: date) -> list[Province]:
     """The provinces valid on a day, in code order."""
     found = [p for p in all_provinces() if p.valid_on(day)]
     if not found:
-        raise SipasError(
-            "geo.no_geography",
-            f"no province geography is recorded for {day.isoformat()}",
-            f"dates from {FIRST_DAY_OF_63.isoformat()} on are covered",
-        )
+        raise SipasError("geo.no_geography", date=day, first=FIRST_DAY_OF_63)
     return found
 
 
@@ -134,21 +131,14 @@ def province(code: str, on: date) -> Province:
             return candidate
     other = [p for p in all_provinces() if p.code == code]
     if not other:
-        raise SipasError(
-            "geo.unknown_code",
-            f"province code {code!r} does not exist in either geography",
-            "use a two-digit code of QĐ 124/2004 (until 2025-06-30) or QĐ 19/2025 (from 2025-07-01); "
-            "see `sipas geo list`",
-        )
+        raise SipasError("geo.unknown_code", code=code)
     described = "; ".join(f"{p.label()} ({p.period()})" for p in other)
-    hint = "give a date inside its validity period"
+    advice = Phrase("geo.advice.date_inside")
     if other[0].successor and on > LAST_DAY_OF_63:
         successor = province(other[0].successor, on)
-        hint = f"on {on.isoformat()} its territory is part of {successor.label()}"
+        advice = Phrase("geo.advice.merged_on", date=on, successor=successor.label())
     raise SipasError(
-        "geo.code_not_valid_on_date",
-        f"province code {code} is not valid on {on.isoformat()}: it named {described}",
-        hint,
+        "geo.code_not_valid_on_date", code=code, date=on, described=described, advice=advice
     )
 
 
@@ -156,17 +146,13 @@ def by_key(key: str) -> Province:
     for candidate in all_provinces():
         if candidate.key == key:
             return candidate
-    raise SipasError(
-        "geo.unknown_key", f"no province with key {key!r}", "keys look like 79@2025-07-01"
-    )
+    raise SipasError("geo.unknown_key", key=key)
 
 
 def successor_of(old: Province) -> Province:
     """The 34-era province a 63-era province became part of."""
     if old.successor is None:
-        raise SipasError(
-            "geo.no_successor", f"{old.label()} ({old.period()}) has no successor", None
-        )
+        raise SipasError("geo.no_successor", province=old.label(), period=old.period())
     return province(old.successor, REFORM_DAY)
 
 

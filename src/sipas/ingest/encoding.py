@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 
 # TCVN3 (ABC) byte → Unicode, for the bytes that carry Vietnamese letters (a Latin-1 reading of
 # the byte is the character a Unicode program shows).
@@ -107,14 +108,14 @@ def decode_bytes(data: bytes, name: str) -> Decoded:
         try:
             return _finish(data.decode("utf-16"), "UTF-16", name)
         except UnicodeDecodeError:
-            raise _unreadable(name, "UTF-16 (broken: an odd number of bytes?)") from None
+            raise _unreadable(name, Phrase("ingest.encoding.utf16")) from None
     if data[:4000].count(b"\x00") > len(data[:4000]) // 4:
         for codec in ("utf-16-le", "utf-16-be"):
             try:
                 return _finish(data.decode(codec), "UTF-16", name)
             except UnicodeDecodeError:
                 continue
-        raise _unreadable(name, "binary data")
+        raise _unreadable(name, Phrase("ingest.encoding.binary"))
     try:
         return _finish(data.decode("utf-8"), "UTF-8", name)
     except UnicodeDecodeError:
@@ -140,7 +141,7 @@ def _mixed_or_cp1258(data: bytes, name: str) -> Decoded:
             try:
                 text = line.decode("cp1258")
             except UnicodeDecodeError:
-                raise _unreadable(name, f"neither UTF-8 nor Windows-1258 (line {number})") from None
+                raise _unreadable(name, Phrase("ingest.encoding.mixed", line=number)) from None
             legacy.append(number)
         out.append(text)
     decoded = _finish("\n".join(out), "Windows-1258", name)
@@ -150,17 +151,13 @@ def _mixed_or_cp1258(data: bytes, name: str) -> Decoded:
     return decoded
 
 
-def _unreadable(name: str, what: str) -> SipasError:
-    return SipasError(
-        "ingest.bad_encoding",
-        f"{name}: cannot be read as text: {what}",
-        "save the file from Excel as 'CSV UTF-8' or as .xlsx and try again",
-    )
+def _unreadable(name: str, why: Phrase) -> SipasError:
+    return SipasError("ingest.bad_encoding", file=name, reason=why)
 
 
 def _finish(text: str, encoding: str, name: str) -> Decoded:
     if "\x00" in text:
-        raise _unreadable(name, f"it holds NUL characters after decoding as {encoding}")
+        raise _unreadable(name, Phrase("ingest.encoding.nul", encoding=encoding))
     text = nfc(text)
     legacy = legacy_encoding(text)
     if legacy == "VNI":

@@ -1,27 +1,34 @@
-"""Problems found in a survey file, as data: where (file, row, field), what (code, message), what to do.
+"""Problems found in a survey file, as data: where (file, row, field), what (code and values).
 
 A problem is an ``error`` (the row is quarantined), a ``warning`` (the file or a column needs a look;
 rows are kept) or a ``flag`` (a quality signal such as straight-lining; the row is accepted).
 Rows are named as the spreadsheet shows them (:mod:`sipas.rows`): the header is row 1.
+What a problem says, in Vietnamese and English, is its code's declaration in
+:mod:`sipas.messages` (``messages/data/errors/ingest.yaml``, ``quality.yaml``) filled with its
+values; the values are plain text and numbers, so a stored problem renders again later.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from dataclasses import field as _field
 from typing import Any, Literal
+
+from sipas.errors import plain
 
 Severity = Literal["error", "warning", "flag"]
 SHOWN_VALUE = 60  # characters of an offending value quoted in a message
 
 
 def shown(value: object) -> str:
-    """A value as quoted in a message: repr-like, cut short (a 10 MB cell stays out of reports)."""
+    """A value as quoted in a message: cut short (a 10 MB cell stays out of reports)."""
     text = str(value)
     if len(text) > SHOWN_VALUE:
-        text = text[:SHOWN_VALUE] + f"… ({len(text):,} characters)"
-    return repr(text)
+        text = text[:SHOWN_VALUE] + "…"
+    return text
 
 
 @dataclass(frozen=True)
@@ -30,12 +37,61 @@ class Problem:
     row: int | None  # spreadsheet row (header = 1); None for the file or a whole column
     field: str | None
     code: str
-    message: str
-    hint: str
+    values: Mapping[str, Any] = _field(default_factory=dict)
     severity: Severity = "error"
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def __hash__(self) -> int:  # the values are a mapping: hash the rest
+        return hash((self.file, self.row, self.field, self.code, self.severity))
+
+    def text(self, lang: str = "en") -> tuple[str, str]:
+        """The message and hint in ``lang``."""
+        from sipas.messages import render
+
+        message, hint = render(self.code, self.values, lang)
+        return message, hint or ""
+
+    @property
+    def message(self) -> str:
+        return self.text("en")[0]
+
+    @property
+    def hint(self) -> str:
+        return self.text("en")[1]
+
+    def reason(self) -> dict[str, Any]:
+        """What is stored with a quarantined row: field, code, values, and the English text
+        (kept so that a reader without the declarations still sees the problem)."""
+        message, hint = self.text("en")
+        return {"field": self.field, "code": self.code, "values": plain(dict(self.values)),
+                "message": message, "hint": hint}  # fmt: skip
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        message, hint = self.text(lang)
+        return {
+            "file": self.file,
+            "row": self.row,
+            "field": self.field,
+            "code": self.code,
+            "message": message,
+            "hint": hint,
+            "severity": self.severity,
+            "values": plain(dict(self.values)),
+        }
+
+
+def problem_text(stored: Mapping[str, Any], lang: str, short: bool = False) -> str:
+    """A stored problem (``code``, ``values`` — ``message_values`` for a quality flag; its
+    ``message`` where it was stored before problems had values) as a sentence in ``lang``, or its short label (what a form field shows)."""
+    from sipas.messages import declaration, render, render_short
+
+    code = str(stored.get("code") or "")
+    found = declaration(code)
+    if short and found is not None and found.short is not None:
+        return render_short(code, lang)
+    values = stored.get("values", stored.get("message_values"))  # a reason, or a flag's row
+    if found is None or not isinstance(values, Mapping):
+        return str(stored.get("message") or code)
+    return render(code, values, lang)[0]
 
 
 @dataclass
@@ -81,23 +137,26 @@ class IngestReport:
         out["problems"] = self.counts()
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.summary(), "details": [p.to_dict() for p in self.problems]}
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        return {**self.summary(), "details": [p.to_dict(lang) for p in self.problems]}
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=str)
+    def to_json(self, lang: str = "en") -> str:
+        return json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2, default=str)
 
-    def table_rows(self, limit: int | None = None) -> list[dict[str, Any]]:
+    def table_rows(self, limit: int | None = None, lang: str = "en") -> list[dict[str, Any]]:
         """Problems as rows of a readable table (row, field, severity, code, message, hint)."""
         chosen = self.problems if limit is None else self.problems[:limit]
-        return [
-            {
-                "row": "" if p.row is None else p.row,
-                "field": p.field or "",
-                "severity": p.severity,
-                "code": p.code,
-                "message": p.message,
-                "hint": p.hint,
-            }
-            for p in chosen
-        ]
+        rows = []
+        for p in chosen:
+            message, hint = p.text(lang)
+            rows.append(
+                {
+                    "row": "" if p.row is None else p.row,
+                    "field": p.field or "",
+                    "severity": p.severity,
+                    "code": p.code,
+                    "message": message,
+                    "hint": hint,
+                }
+            )
+        return rows

@@ -56,12 +56,10 @@ class Source:
 def read_source(path: Path, chunk_rows: int = CHUNK_ROWS) -> Source:
     """The rows of a CSV, XLSX, ODK Central zip or SPSS file, as text."""
     if not path.exists() or not path.is_file():
-        raise SipasError("ingest.no_file", f"file not found: {path}", "check the path")
+        raise SipasError("ingest.no_file", path=str(path))
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise SipasError(
-            "ingest.too_large", f"{path.name}: {size:,} bytes is more than sipas reads", None
-        )
+        raise SipasError("ingest.too_large", file=path.name, size=size)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _csv_file_source(path, chunk_rows)
@@ -71,23 +69,13 @@ def read_source(path: Path, chunk_rows: int = CHUNK_ROWS) -> Source:
         return _zip_source(path, chunk_rows)
     if suffix == ".sav":
         return _spss_source(path)
-    raise SipasError(
-        "ingest.file_type",
-        f"{path.name}: unsupported file type {suffix or '(none)'}",
-        "give a .csv, .xlsx, an ODK Central export .zip or an SPSS .sav file",
-    )
+    raise SipasError("ingest.file_type", file=path.name, suffix=suffix or "—")
 
 
 def legacy_problem(name: str, encoding: str) -> Problem:
     """The warning that text was converted from a legacy font encoding."""
-    shown = {"TCVN3": "TCVN3 (ABC)", "VNI": "VNI Windows"}.get(encoding, encoding)
-    return Problem(
-        name, None, None, f"ingest.legacy_{encoding.lower()}",
-        f"the Vietnamese text was typed in the legacy {shown} encoding and has been converted"
-        " to Unicode",
-        "check a few names; save future files in Unicode (Unikey: Unicode dựng sẵn)",
-        "warning",
-    )  # fmt: skip
+    code = "ingest.legacy_vni" if encoding == "VNI" else "ingest.legacy_tcvn3"
+    return Problem(name, None, None, code, {}, "warning")
 
 
 def _delimiter(header: str) -> str:
@@ -117,10 +105,8 @@ def csv_source(data: bytes, name: str, chunk_rows: int = CHUNK_ROWS) -> Source:
         source.problems.append(
             Problem(
                 name, None, None, "ingest.mixed_encoding",
-                f"lines {lines}{' …' if len(decoded.cp1258_lines) > 10 else ''}"
-                f" ({len(decoded.cp1258_lines)} in all) are in Windows-1258, the rest in UTF-8;"
-                " each line was read in its own encoding",
-                "check the text of those lines; save the whole file as 'CSV UTF-8'",
+                {"lines": lines + (" …" if len(decoded.cp1258_lines) > 10 else ""),
+                 "count": len(decoded.cp1258_lines)},
                 "warning",
             )
         )  # fmt: skip
@@ -220,11 +206,7 @@ def _python_csv_chunks(
             if rows:
                 yield _frame(rows, positions, source.columns)
     except csv.Error as error:
-        raise SipasError(
-            "ingest.unreadable",
-            f"{source.name}: the CSV cannot be parsed: {error}",
-            "open it in Excel and save it again as 'CSV UTF-8'",
-        ) from None
+        raise SipasError("ingest.unreadable", file=source.name, reason=str(error)) from None
     finally:
         csv.field_size_limit(old_limit)
 
@@ -303,11 +285,7 @@ def _csv_file_source(path: Path, chunk_rows: int) -> Source:
 
 
 def _no_header(name: str) -> SipasError:
-    return SipasError(
-        "ingest.no_header",
-        f"{name}: the first line holds no column names",
-        "the first row must name the columns (respondent_key, province, Q9_01, …)",
-    )
+    return SipasError("ingest.no_header", file=name)
 
 
 def _frame(rows: list[list[str | None]], positions: list[int], columns: list[str]) -> pd.DataFrame:
@@ -357,9 +335,7 @@ def _excel_source(path: Path) -> Source:
         frame = pd.read_excel(path, sheet_name=0, dtype=object, header=0)
     except Exception as error:  # openpyxl raises many types for a broken workbook
         raise SipasError(
-            "ingest.unreadable",
-            f"{path.name}: cannot be read as an Excel workbook ({type(error).__name__})",
-            "open it in Excel and save it again as .xlsx, or save it as 'CSV UTF-8'",
+            "ingest.unreadable_excel", file=path.name, reason=type(error).__name__
         ) from None
     problems: list[Problem] = []
     frame.index = pd.RangeIndex(len(frame))
@@ -377,22 +353,16 @@ def _zip_source(path: Path, chunk_rows: int) -> Source:
                 if info.filename.lower().endswith(".csv") and not info.is_dir()
             ]
             if not members:
-                raise SipasError(
-                    "ingest.zip_no_csv",
-                    f"{path.name}: the zip holds no CSV file",
-                    "give the .zip ODK Central exports (Submissions → Download → CSV)",
-                )
+                raise SipasError("ingest.zip_no_csv", file=path.name)
             # The main table is the form id; repeat groups are "<form id>-<repeat>.csv".
             main = min(members, key=lambda info: (len(Path(info.filename).name), info.filename))
             if main.file_size > MAX_BYTES:
-                raise SipasError("ingest.too_large", f"{path.name}: {main.filename} is too large")
+                raise SipasError(
+                    "ingest.zip_member_too_large", file=path.name, member=main.filename
+                )
             data = archive.read(main)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-        raise SipasError(
-            "ingest.unreadable",
-            f"{path.name}: cannot be read as a zip file ({error})",
-            "download the export again from ODK Central",
-        ) from None
+        raise SipasError("ingest.unreadable_zip", file=path.name, reason=str(error)) from None
     source = csv_source(data, f"{path.name}:{main.filename}", chunk_rows)
     source.format = "ODK Central zip, " + source.format
     return source
@@ -402,19 +372,13 @@ def _spss_source(path: Path) -> Source:
     try:
         import pyreadstat
     except ModuleNotFoundError:
-        raise SipasError(
-            "ingest.spss_unavailable",
-            f"{path.name}: reading SPSS files needs the pyreadstat package",
-            "pip install pyreadstat, or save the file from SPSS as CSV",
-        ) from None
+        raise SipasError("ingest.spss_unavailable", file=path.name) from None
 
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as error:  # pyreadstat raises its own error types for broken files
         raise SipasError(
-            "ingest.unreadable",
-            f"{path.name}: cannot be read as an SPSS .sav file ({type(error).__name__}: {error})",
-            "save it again from SPSS, or export it as CSV",
+            "ingest.unreadable_spss", file=path.name, reason=f"{type(error).__name__}: {error}"
         ) from None
     problems: list[Problem] = []
     frame.index = pd.RangeIndex(len(frame))

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,35 +115,26 @@ class Validator:
     def _file_problems(self, present: set[str]) -> None:
         add = self.problems.append
         for column in self.missing_required:
-            one = self.width <= 1
-            add(Problem(self.file, None, column, "ingest.missing_column",
-                        f"the file has no column {column!r}, which every row needs"
-                        + (" (the header reads as a single column)" if one else ""),
-                        "check the delimiter and save as 'CSV UTF-8' with commas" if one
-                        else f"add a column named {column!r}"))  # fmt: skip
+            if self.width <= 1:
+                add(Problem(self.file, None, column, "ingest.one_column", {"column": column}))
+            else:
+                add(Problem(self.file, None, column, "ingest.missing_column", {"column": column}))
         if self.columns.unknown:
             add(Problem(self.file, None, ", ".join(self.columns.unknown[:20]), "ingest.unknown_column",
-                        f"{len(self.columns.unknown)} column(s) are not in framework"
-                        f" {self.framework.id} and are not imported",
-                        "rename them to the framework's codes if they hold answers", "warning"))  # fmt: skip
+                        {"count": len(self.columns.unknown), "framework": self.framework.id},
+                        "warning"))  # fmt: skip
         for name, target in self.columns.duplicates:
             add(Problem(self.file, None, name, "ingest.duplicate_column",
-                        f"column {name!r} is a second column for {target!r} and is not imported",
-                        "keep one column per field", "warning"))  # fmt: skip
+                        {"column": name, "target": target}, "warning"))  # fmt: skip
         rebuilt = set(self.columns.options)
         absent = [
             c for c in framework_columns(self.framework) if c not in present and c not in rebuilt
         ]
         if absent and not self.missing_required:
             add(Problem(self.file, None, ", ".join(absent[:20]) + (" …" if len(absent) > 20 else ""),
-                        "ingest.absent_column",
-                        f"{len(absent)} framework field(s) have no column; their answers are blank",
-                        "check that the file is the whole questionnaire", "warning"))  # fmt: skip
+                        "ingest.absent_column", {"count": len(absent)}, "warning"))  # fmt: skip
         if "weight" not in present:
-            add(Problem(self.file, None, "weight", "ingest.no_weight",
-                        "the file has no weight column: every respondent gets weight 1",
-                        "compute design weights with `sipas weights compute` before estimating",
-                        "warning"))  # fmt: skip
+            add(Problem(self.file, None, "weight", "ingest.no_weight", {}, "warning"))
 
     # -- rows ---------------------------------------------------------------------------------
     def check(self, chunk: pd.DataFrame) -> Checked:
@@ -159,17 +151,16 @@ class Validator:
             return _text(raw, column, n, index)
 
         if self.missing_required:
-            found.add(np.ones(n, bool), self.missing_required[0], "ingest.missing_column",
-                      lambda i: "the file has no column for this required field",
-                      "add the column and import the file again")  # fmt: skip
+            column = self.missing_required[0]
+            found.add(np.ones(n, bool), column, "ingest.missing_column",
+                      lambda i: {"column": column})  # fmt: skip
         for position, cells in self.bad_shape.items():
             where = index.get_indexer([position])
             if where[0] >= 0:
                 mask = np.zeros(n, bool)
                 mask[where[0]] = True
-                message = f"the row has {cells} cells; the header has {self.width}"
-                found.add(mask, None, SHAPE, lambda i, m=message: m,  # type: ignore[misc]
-                          "look for a stray delimiter or quote in this row")  # fmt: skip
+                shape = {"cells": cells, "width": self.width}
+                found.add(mask, None, SHAPE, lambda i, v=shape: v)  # type: ignore[misc]
         day = self._dates(get, found, out)
         self._province(get, day, found, out)
         for code in framework_columns(self.framework):
@@ -188,10 +179,8 @@ class Validator:
         for column in sorted(columns - self.labelled):
             self.labelled.add(column)
             self.new_problems.append(
-                Problem(self.file, None, column, "ingest.labels_as_codes",
-                        f"{column} holds answer labels (e.g. 'Hài lòng') instead of codes;"
-                        " they were read as the codes they name",
-                        "export with codes ('XML values') next time; check a few rows", "warning")
+                Problem(self.file, None, column, "ingest.labels_as_codes", {"column": column},
+                        "warning")
             )  # fmt: skip
 
     def _from_option_columns(self, chunk: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
@@ -219,22 +208,19 @@ class Validator:
             text = text.fillna(get(fallback).str.slice(0, 10))
         day = parse_dates(text)
         found.add(text.isna().to_numpy(), "interview_date", "ingest.required",
-                  lambda i: "the interview date is blank", "type the date of the interview (dd/mm/yyyy)")  # fmt: skip
+                  lambda i: {"field": "interview_date"})  # fmt: skip
         bad = (text.notna() & day.isna()).to_numpy()
         found.add(bad, "interview_date", "ingest.bad_date",
-                  lambda i: f"{shown(text.iloc[i])} is not a date",
-                  "write dates as dd/mm/yyyy or yyyy-mm-dd")  # fmt: skip
+                  lambda i: {"field": "interview_date", "value": shown(text.iloc[i])})  # fmt: skip
         today = pd.Timestamp(self.options.today or date.today())
         found.add((day > today).to_numpy(), "interview_date", "ingest.future_date",
-                  lambda i: f"interview date {day.iloc[i].date()} is in the future",
-                  "check the year and the day/month order")  # fmt: skip
+                  lambda i: {"day": day.iloc[i].date().isoformat()})  # fmt: skip
         if self.options.period:
             start, end = (pd.Timestamp(d) for d in self.options.period)
             outside = ((day < start) | (day > end)).to_numpy() & ~bad & ~text.isna().to_numpy()
             found.add(outside, "interview_date", "ingest.outside_period",
-                      lambda i: f"interview date {day.iloc[i].date()} is outside the fieldwork period"
-                      f" {start.date()}–{end.date()}",
-                      "check the date, or the survey's fieldwork period")  # fmt: skip
+                      lambda i: {"day": day.iloc[i].date().isoformat(),
+                                 "start": start.date().isoformat(), "end": end.date().isoformat()})  # fmt: skip
         out["interview_date"] = day.dt.date.astype(object).where(day.notna(), None)
         return day
 
@@ -245,7 +231,7 @@ class Validator:
         key = pd.Series(None, index=text.index, dtype=object)
         unknown = np.zeros(len(text), bool)
         invalid = np.zeros(len(text), bool)
-        reasons: dict[int, str] = {}
+        reasons: dict[int, tuple[str, str | None]] = {}
         has_day = day.notna().to_numpy()
         for value in text.dropna().unique():
             rows = (text == value).fillna(False).to_numpy()
@@ -264,17 +250,20 @@ class Validator:
                 invalid |= bad
                 periods = "; ".join(f"{p.label()} {p.period()}" for p in matched)
                 for i in np.flatnonzero(bad):
-                    reasons[int(i)] = periods + _successor_note(matched, day.iloc[int(i)])
+                    reasons[int(i)] = (periods, _successor(matched, day.iloc[int(i)]))
         found.add(text.isna().to_numpy(), "province", "ingest.required",
-                  lambda i: "the province is blank", "write the province code or name")  # fmt: skip
+                  lambda i: {"field": "province"})  # fmt: skip
         found.add(unknown, "province", "ingest.geo_unknown",
-                  lambda i: f"{shown(text.iloc[i])} is not a province code or name",
-                  "use the two-digit province code (see `sipas geo list`)")  # fmt: skip
-        found.add(invalid, "province", "ingest.geo_not_valid_on_date",
-                  lambda i: f"province {shown(text.iloc[i])} is not valid on the interview date"
-                  f" {day.iloc[i].date()} ({reasons.get(i, '')})",
-                  "use the province code in force on the interview date (63 provinces until"
-                  " 2025-06-30, 34 from 2025-07-01)")  # fmt: skip
+                  lambda i: {"value": shown(text.iloc[i])})  # fmt: skip
+        merged = np.asarray(
+            [reasons.get(i, ("", None))[1] is not None for i in range(len(text))], dtype=bool
+        )
+        for problem, chosen in (("ingest.geo_not_valid_on_date", invalid & ~merged),
+                                ("ingest.geo_merged", invalid & merged)):  # fmt: skip
+            found.add(chosen, "province", problem,
+                      lambda i: {"value": shown(text.iloc[i]), "day": day.iloc[i].date().isoformat(),
+                                 "periods": reasons[i][0]}
+                      | ({"successor": reasons[i][1]} if reasons[i][1] is not None else {}))  # fmt: skip
         out["province"] = code
         out["province_code"] = code
         out["province_key"] = key
@@ -299,8 +288,7 @@ class Validator:
             out[code] = _coded(code, text, self.item_scale, found, self.item_labels)
             return
         if question.required:
-            found.add(text.isna().to_numpy(), code, "ingest.required",
-                      lambda i: f"{code} is required and blank", "fill in the answer from the form")  # fmt: skip
+            found.add(text.isna().to_numpy(), code, "ingest.required", lambda i: {"field": code})
         kind = question.type
         allowed = _codes([o.code for o in self.framework.options_of(question)])
         if kind in (QuestionType.SINGLE, QuestionType.YES_NO) and allowed:
@@ -313,14 +301,14 @@ class Validator:
         elif kind is QuestionType.DATE:
             parsed = parse_dates(text)
             found.add((text.notna() & parsed.isna()).to_numpy(), code, "ingest.bad_date",
-                      lambda i: f"{shown(text.iloc[i])} is not a date", "write dd/mm/yyyy")  # fmt: skip
+                      lambda i: {"field": code, "value": shown(text.iloc[i])})  # fmt: skip
             out[code] = parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
         else:
             limit = MAX_CODE.get(code, MAX_TEXT)
             long = (text.str.len() > limit).fillna(False).to_numpy()
             found.add(long, code, "ingest.too_long",
-                      lambda i: f"{code} has {len(text.iloc[i]):,} characters (at most {limit:,})",
-                      "shorten the text")  # fmt: skip
+                      lambda i: {"field": code, "value": shown(text.iloc[i]),
+                                 "length": len(text.iloc[i]), "limit": limit})  # fmt: skip
             out[code] = text
 
     def _matrix_question(self, code: str) -> Question | None:
@@ -334,9 +322,7 @@ class Validator:
         if "district" in out:
             late = (day >= pd.Timestamp(REFORM_DAY)).fillna(False).to_numpy()
             given = out["district"].notna().to_numpy()
-            found.add(late & given, "district", "ingest.not_applicable",
-                      lambda i: "a district is given for an interview on or after 2025-07-01,"
-                      " when districts no longer existed", "leave the district blank")  # fmt: skip
+            found.add(late & given, "district", "ingest.not_applicable", lambda i: {})
 
     def _design(self, get: Callable[[str], pd.Series], found: _Found, out: dict[str, pd.Series],
                 n: int, index: pd.Index) -> None:  # fmt: skip
@@ -356,8 +342,7 @@ class Validator:
         weight = pd.to_numeric(weight_text, errors="coerce")
         bad = (weight_text.notna() & ~(weight > 0)).to_numpy()
         found.add(bad, "weight", "ingest.bad_weight",
-                  lambda i: f"weight {shown(weight_text.iloc[i])} is not a positive number",
-                  "weights are positive numbers")  # fmt: skip
+                  lambda i: {"value": shown(weight_text.iloc[i])})  # fmt: skip
         out["weight"] = weight.where(weight_text.notna(), 1.0).astype(float)
         submission = get("submission_id").str.removeprefix("uuid:")
         out["submission_id"] = submission
@@ -368,10 +353,11 @@ class Validator:
         limit = MAX_CODE[column]
         long = (series.str.len() > limit).fillna(False).to_numpy()
 
-        def message(i: int) -> str:
-            return f"{column} {shown(series.iloc[i])} is longer than {limit} characters"
+        def values(i: int) -> dict[str, object]:
+            value = str(series.iloc[i])
+            return {"field": column, "value": shown(value), "length": len(value), "limit": limit}
 
-        found.add(long, column, "ingest.too_long", message, "use a shorter code")
+        found.add(long, column, "ingest.too_long", values)
 
     def _duplicates(
         self, raw: pd.DataFrame, out: dict[str, pd.Series], found: _Found
@@ -391,10 +377,11 @@ class Validator:
         if missing.any():  # no form number and no submission id: the answers identify the row
             key[missing] = [f"fp-{p:016x}" for p in prints[missing].tolist()]
         out["respondent_key"] = key
-        long = (key.str.len() > MAX_CODE["respondent_key"]).to_numpy()
+        limit = MAX_CODE["respondent_key"]
+        long = (key.str.len() > limit).to_numpy()
         found.add(long, "respondent_key", "ingest.too_long",
-                  lambda i: f"respondent key {shown(key.iloc[i])} is longer than 80 characters",
-                  "use a shorter form number")  # fmt: skip
+                  lambda i: {"field": "respondent_key", "value": shown(key.iloc[i]),
+                             "length": len(str(key.iloc[i])), "limit": limit})  # fmt: skip
         rows = found.file_rows()
         first_key: dict[int, int] = {}
         first_print: dict[int, int] = {}
@@ -410,11 +397,9 @@ class Validator:
                 else:
                     self.seen_prints[p] = rows[i]
         found.add_rows(first_key, "respondent_key", "ingest.duplicate_id",
-                       lambda i, r: f"respondent key {shown(key.iloc[i])} was already used in row {r}",
-                       "give each form its own number; delete the repeated row")  # fmt: skip
+                       lambda i, r: {"key": shown(key.iloc[i]), "first": r})  # fmt: skip
         found.add_rows(first_print, None, "ingest.duplicate_respondent",
-                       lambda i, r: f"every answer is the same as in row {r} (the same form entered twice?)",
-                       "delete the repeated row, or correct its form number and answers")  # fmt: skip
+                       lambda i, r: {"first": r})  # fmt: skip
         return np.asarray(prints)
 
     def _flags(
@@ -430,8 +415,7 @@ class Validator:
             high = np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1)
             same = (answered >= min(STRAIGHT_LINE_MIN, len(items))) & (low == high)
             found.flag(same, None, "quality.straight_lining",
-                       lambda i: f"all {answered[i]} satisfaction answers are {int(low[i])}",
-                       "check the paper form; kept, but worth a look")  # fmt: skip
+                       lambda i: {"count": int(answered[i]), "value": int(low[i])})  # fmt: skip
         start = pd.to_datetime(out["started_at"], errors="coerce", utc=True, format="ISO8601")
         end = pd.to_datetime(out["ended_at"], errors="coerce", utc=True, format="ISO8601")
         seconds = (end - start).dt.total_seconds()
@@ -439,8 +423,8 @@ class Validator:
         limit = fields * self.options.seconds_per_answer
         fast = (seconds < limit).fillna(False).to_numpy()
         found.flag(fast, "ended_at", "quality.too_fast",
-                   lambda i: f"completed in {seconds.iloc[i]:.0f} s; {limit:.0f} s is the least"
-                   f" plausible for {fields} fields", "check with the interviewer; kept")  # fmt: skip
+                   lambda i: {"seconds": round(float(seconds.iloc[i])), "limit": round(limit),
+                              "fields": fields})  # fmt: skip
 
 
 @functools.lru_cache(maxsize=256)
@@ -449,15 +433,15 @@ def _provinces_with_code(code: str) -> list[Province] | None:
     return [p for p in all_provinces() if p.code == code] or None
 
 
-def _successor_note(matched: list[Province], day: pd.Timestamp) -> str:
+def _successor(matched: list[Province], day: pd.Timestamp) -> str | None:
     """Where a former province's territory belongs on a day after the 2025 merger."""
     for p in matched:
         if p.successor and p.valid_to is not None and day.date() > p.valid_to:
             try:
-                return f"; from 2025-07-01 its territory is part of {successor_of(p).label()}"
+                return successor_of(p).label()
             except SipasError:
-                return ""
-    return ""
+                return None
+    return None
 
 
 class _Found:
@@ -481,24 +465,25 @@ class _Found:
         return self._rows
 
     def add(self, mask: np.ndarray, column: str | None, code: str,
-            message: Callable[[int], str], hint: str) -> None:  # fmt: skip
+            values: Callable[[int], dict[str, Any]]) -> None:  # fmt: skip
+        """Row problems ``code`` where ``mask`` holds, with each row's values."""
         rows = self.file_rows()
         for i in np.flatnonzero(mask).tolist():
-            problem = Problem(self.file, rows[i], column, code, message(i), hint, "error")
+            problem = Problem(self.file, rows[i], column, code, values(i), "error")
             self.errors.setdefault(i, []).append(problem)
 
     def add_rows(self, where: dict[int, int], column: str | None, code: str,
-                 message: Callable[[int, int], str], hint: str) -> None:  # fmt: skip
+                 values: Callable[[int, int], dict[str, Any]]) -> None:  # fmt: skip
         rows = self.file_rows()
         for i, first in where.items():
-            problem = Problem(self.file, rows[i], column, code, message(i, first), hint, "error")
+            problem = Problem(self.file, rows[i], column, code, values(i, first), "error")
             self.errors.setdefault(i, []).append(problem)
 
     def flag(self, mask: np.ndarray, column: str | None, code: str,
-             message: Callable[[int], str], hint: str) -> None:  # fmt: skip
+             values: Callable[[int], dict[str, Any]]) -> None:  # fmt: skip
         rows = self.file_rows()
         for i in np.flatnonzero(mask).tolist():
-            self.flags.append(Problem(self.file, rows[i], column, code, message(i), hint, "flag"))
+            self.flags.append(Problem(self.file, rows[i], column, code, values(i), "flag"))
 
 
 def _text(raw: pd.DataFrame, column: str, n: int, index: pd.Index) -> pd.Series:
@@ -560,10 +545,9 @@ def _coded(
     known = np.asarray([v is not None for v in table], dtype=bool)
     bad = ~(known | empty)[positions]
     if bad.any():
-        choices = ", ".join(allowed)
+        choices = list(allowed)
         found.add(bad, code, "ingest.bad_code",
-                  lambda i: f"{code} = {shown(text.iloc[i])} is not one of the answer codes {choices}",
-                  "check the paper form; leave the cell blank if the answer is missing")  # fmt: skip
+                  lambda i: {"field": code, "value": shown(text.iloc[i]), "choices": choices})  # fmt: skip
     if all(isinstance(v, int) for v in allowed.values()):
         numbers = np.asarray([np.nan if v is None else float(v) for v in table])  # type: ignore[arg-type]
         return pd.Series(pd.array(numbers[positions], dtype="Int64"), index=text.index)
@@ -582,10 +566,9 @@ def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Fo
     bad = ~(known | empty)[positions]
     looked = np.asarray(table, dtype=object)[positions]
     if bad.any():
-        choices = ", ".join(allowed)
+        choices = list(allowed)
         found.add(bad, code, "ingest.bad_code",
-                  lambda i: f"{code} = {shown(text.iloc[i])} holds a code that is not one of {choices}",
-                  "separate codes with ';' and use only the listed codes")  # fmt: skip
+                  lambda i: {"field": code, "value": shown(text.iloc[i]), "choices": choices})  # fmt: skip
     return pd.Series(looked, index=text.index, dtype=object)
 
 
@@ -594,13 +577,13 @@ def _integer(code: str, text: pd.Series, question: Question, found: _Found) -> p
     whole = number.notna() & (number % 1 == 0)
     bad = (text.notna() & ~whole).to_numpy()
     found.add(bad, code, "ingest.bad_number",
-              lambda i: f"{code} = {shown(text.iloc[i])} is not a whole number", "type digits only")  # fmt: skip
+              lambda i: {"field": code, "value": shown(text.iloc[i])})  # fmt: skip
     low = question.min if question.min is not None else -np.inf
     high = question.max if question.max is not None else np.inf
     outside = (whole & ((number < low) | (number > high))).to_numpy()
     found.add(outside, code, "ingest.out_of_range",
-              lambda i: f"{code} = {text.iloc[i]} is outside {question.min}–{question.max}",
-              "check the paper form")  # fmt: skip
+              lambda i: {"field": code, "value": shown(text.iloc[i]).strip(),
+                         "low": question.min, "high": question.max})  # fmt: skip
     return number.where(whole).astype("Int64")
 
 

@@ -77,7 +77,9 @@ class _Localised(string.Formatter):
         if format_spec.startswith("@"):
             return text(f"{format_spec[1:]}.{value}", lang, default=str(value))
         if isinstance(value, list | tuple | set | frozenset):
-            return ", ".join(self.format_field(v, format_spec) for v in value)
+            items = [self.format_field(v, format_spec) for v in value]
+            # Vietnamese decimals carry a comma ("1,5"): such items are set apart by "; ".
+            return ("; " if any("," in item for item in items) else ", ").join(items)
         if isinstance(value, bool):
             return text("yes" if value else "no", lang)
         if isinstance(value, float) and not format_spec:

@@ -80,11 +80,7 @@ def _matrices(
     unknown = cols < 0
     if unknown.any():
         bad = scores["node_code"].astype(str)[unknown].iloc[0]
-        raise SipasError(
-            "par.unknown_node",
-            f"score for node {bad!r}, which is not a leaf of framework {framework.id}",
-            "give scores for leaves only, with the framework's codes",
-        )
+        raise SipasError("par.score_not_a_leaf", node=bad, framework=framework.id)
     keep = rows >= 0  # scores of units outside the campaign are ignored by the caller's choice
     rows, cols = rows[keep], cols[keep]
     maxima = np.array([float(leaf.max_points or 0.0) for leaf in layout.leaves])
@@ -107,10 +103,7 @@ def _matrices(
     if refused.any():
         u, leaf = np.argwhere(refused)[0]
         raise SipasError(
-            "par.not_applicable_refused",
-            f"unit {units[u]} declares leaf {layout.leaves[leaf].code} not applicable, "
-            "which the framework does not allow",
-            "score the leaf, or allow it in the framework (may_be_not_applicable: true)",
+            "par.not_applicable_in_scores", unit=units[u], leaf=layout.leaves[leaf].code
         )
     top = np.broadcast_to(maxima, shape).copy()
     if framework.not_applicable is NotApplicableRule.EXCLUDE:
@@ -149,12 +142,11 @@ def group_of(framework: ParFramework, index: float | None) -> str | None:
 
 def compute(framework: ParFramework, units: list[str], scores: pd.DataFrame) -> ParResults:
     """Results of ``units`` from final leaf scores (columns unit_code, node_code, points[, applicable])."""
-    gaps = scoring_gaps(framework)
-    if gaps:
+    if scoring_gaps(framework):
         raise SipasError(
             "par.not_scorable",
-            f"framework {framework.id} cannot be scored yet: {gaps[0]}",
-            "fill in the missing maxima in your own copy of the framework",
+            framework=framework.id,
+            nodes=[n.code for _, n in framework.walk() if n.max_points is None],
         )
     layout = _layout(framework)
     points, top, missing = _matrices(framework, layout, units, scores)

@@ -19,6 +19,7 @@ import xlsxwriter
 
 from sipas.errors import SipasError
 from sipas.frameworks.model import ParFramework, ParNode
+from sipas.messages import Phrase
 from sipas.text import compact_key, escape_formula
 
 COL_STT = "STT"
@@ -131,7 +132,7 @@ def _data_sheet(book: Any, head: Any, framework: ParFramework, units: list[UnitS
 # --- import --------------------------------------------------------------------------------------
 
 
-def _header_row(rows: list[tuple[Any, ...]], where: str) -> tuple[int, dict[str, int]]:
+def _header_row(rows: list[tuple[Any, ...]], where: Phrase) -> tuple[int, dict[str, int]]:
     wanted = {compact_key(c): c for c in COLUMNS}
     for number, row in enumerate(rows[:10]):
         found = {
@@ -141,11 +142,7 @@ def _header_row(rows: list[tuple[Any, ...]], where: str) -> tuple[int, dict[str,
         }
         if COL_STT in found:
             return number, found
-    raise SipasError(
-        "par.sheet_layout",
-        f"{where}: no header row with {COL_STT!r} in the first 10 rows",
-        f"use the layout of `sipas par scores export`: {', '.join(COLUMNS)}",
-    )
+    raise SipasError("par.sheet_header", where=where, column=COL_STT, columns=list(COLUMNS))
 
 
 def read_scores_xlsx(
@@ -157,11 +154,7 @@ def read_scores_xlsx(
             BytesIO(data) if isinstance(data, bytes) else data, read_only=True, data_only=True
         )
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise SipasError(
-            "par.sheet_unreadable",
-            f"{source} is not a readable .xlsx workbook ({type(exc).__name__})",
-            "save it from Excel as .xlsx and try again",
-        ) from None
+        raise SipasError("par.sheet_unreadable", file=source, reason=type(exc).__name__) from None
     column = STAGE_COLUMN[stage]
     leaves = {leaf.code for leaf in framework.leaves()}
     parents = {node.code for _, node in framework.walk()} - leaves
@@ -169,18 +162,15 @@ def read_scores_xlsx(
     for sheet in book.worksheets:
         if sheet.title == DATA_SHEET:
             continue
-        where = f"{source} › sheet {sheet.title!r}"
+        where = Phrase("par.place.sheet", file=source, sheet=sheet.title)
         rows = list(sheet.iter_rows(values_only=True))
         header, columns = _header_row(rows, where)
         if column not in columns:
             raise SipasError(
-                "par.sheet_layout",
-                f"{where}: no column {column!r} for stage {stage}",
-                f"columns: {', '.join(COLUMNS)}",
+                "par.sheet_layout", where=where, column=column, stage=stage, columns=list(COLUMNS)
             )
         for number in range(header + 1, len(rows)):
             row = rows[number]
-            at = f"{where}, row {number + 1}"
             code_cell = row[columns[COL_STT]] if columns[COL_STT] < len(row) else None
             if code_cell in (None, ""):
                 continue
@@ -193,9 +183,13 @@ def read_scores_xlsx(
                 continue
             if code not in leaves:
                 raise SipasError(
-                    "par.unknown_node",
-                    f"{at}: {COL_STT} {code!r} is not a node of framework {framework.id}",
-                    "keep the STT column as exported",
+                    "par.sheet_unknown_node",
+                    where=Phrase(
+                        "par.place.sheet_row", file=source, sheet=sheet.title, row=number + 1
+                    ),
+                    column=COL_STT,
+                    node=code,
+                    framework=framework.id,
                 )
             value = row[columns[column]] if columns[column] < len(row) else None
             if value in (None, ""):
@@ -206,7 +200,7 @@ def read_scores_xlsx(
                 "unit": sheet.title,
                 "node": code,
                 "points": value,
-                "row": f"{sheet.title}!{number + 1}",
+                "row": number + 1,  # of the sheet named by the unit
             }
             if note not in (None, ""):
                 entry["reason" if stage.startswith("appraisal") else "note"] = str(note)

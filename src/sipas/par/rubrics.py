@@ -46,19 +46,23 @@ def rubric_of(node: ParNode) -> Rubric:
     return node.rubric if node.rubric is not None else PointsRubric(kind="points")
 
 
-def _fail(where: str, message: str, hint: str) -> SipasError:
-    return SipasError("par.bad_value", f"{where}: {message}", hint)
+# ``where`` names the score's place: a text, or a phrase (``par.place.*``) rendered in the
+# language of the message.
+Where = Any
+
+# An example of survey answers, shown in the hint of every refused survey value.
+_SURVEY_EXAMPLE = "{citizens: {A: 12, B: 3, C: 1, D: 0}}"
 
 
-def _rate(value: Any, where: str) -> float:
+def _rate(value: Any, where: Where) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _fail(where, f"{value!r} is not a rate", "give a percentage from 0 to 100")
+        raise SipasError("par.value.rate", where=where, value=value)
     try:
         rate = float(str(value).strip().rstrip("%").replace(",", "."))
     except ValueError:
-        raise _fail(where, f"{value!r} is not a rate", "give a percentage from 0 to 100") from None
+        raise SipasError("par.value.rate", where=where, value=value) from None
     if not math.isfinite(rate) or not 0 <= rate <= 100:
-        raise _fail(where, f"rate {rate:g} is outside 0–100", "give a percentage from 0 to 100")
+        raise SipasError("par.value.rate_range", where=where, rate=rate)
     return rate
 
 
@@ -69,58 +73,54 @@ def _tiers(rubric: TiersRubric, rate: float) -> float:
     return 0.0
 
 
-def _binary(value: Any, where: str) -> bool:
+def _binary(value: Any, where: Where) -> bool:
     key = compact_key(str(value)) if not isinstance(value, bool) else ("1" if value else "0")
     if key in _MET:
         return True
     if key in _NOT_MET:
         return False
-    raise _fail(
-        where, f"{value!r} is neither met nor not met", "give đạt / không đạt (met / not met)"
-    )
+    raise SipasError("par.value.binary", where=where, value=value)
 
 
-def _timeliness(rubric: TimelinessRubric, value: Any, where: str) -> float:
+def _timeliness(rubric: TimelinessRubric, value: Any, where: Where) -> float:
     status = _TIMELINESS.get(compact_key(str(value)))
     if status is None:
-        raise _fail(
-            where,
-            f"{value!r} is not a timeliness status",
-            "give đúng hạn / trễ hạn / không có (on_time / late / missing)",
-        )
+        raise SipasError("par.value.timeliness", where=where, value=value)
     share: float = getattr(rubric, status)
     return share
 
 
-def _survey(rubric: SurveyRubric, value: Any, where: str) -> float:
+def _survey(rubric: SurveyRubric, value: Any, where: Where) -> float:
     """Mean over the named groups of each group's mean answer weight."""
-    hint = "give answer counts per respondent group, e.g. {citizens: {A: 12, B: 3, C: 1, D: 0}}"
+    example = _SURVEY_EXAMPLE
     if not isinstance(value, dict):
-        raise _fail(where, "survey answers must be counts per respondent group", hint)
+        raise SipasError("par.value.survey", where=where, example=example)
     shares = []
     for group in rubric.groups:
         counts = value.get(group)
         if not isinstance(counts, dict):
-            raise _fail(where, f"no answer counts for respondent group {group!r}", hint)
+            raise SipasError("par.value.survey_group", where=where, group=group, example=example)
         unknown = sorted(set(counts) - set(rubric.answer_weights))
         if unknown:
-            raise _fail(
-                where,
-                f"answer {unknown[0]!r} of group {group!r} has no weight",
-                f"answers: {', '.join(rubric.answer_weights)}",
+            raise SipasError(
+                "par.value.survey_answer",
+                where=where,
+                answer=unknown[0],
+                group=group,
+                answers=list(rubric.answer_weights),
             )
         bad = [n for n in counts.values() if isinstance(n, bool) or not isinstance(n, int) or n < 0]
         if bad:
-            raise _fail(where, f"answer counts of {group!r} must be whole numbers ≥ 0", hint)
+            raise SipasError("par.value.survey_counts", where=where, group=group, example=example)
         total = sum(counts.values())
         if total == 0:
-            raise _fail(where, f"respondent group {group!r} has no answers", hint)
+            raise SipasError("par.value.survey_empty", where=where, group=group, example=example)
         earned = sum(rubric.answer_weights[a] * int(n) for a, n in counts.items())
         shares.append(float(earned) / float(total))
     return float(sum(shares)) / len(shares)
 
 
-def points_from_value(node: ParNode, value: Any, where: str) -> float:
+def points_from_value(node: ParNode, value: Any, where: Where) -> float:
     """The points a leaf earns for the rubric input ``value``."""
     top = float(node.max_points or 0.0)
     rubric = rubric_of(node)
@@ -154,36 +154,26 @@ def _possible(node: ParNode) -> list[float] | None:
     return None
 
 
-def check_points(node: ParNode, points: Any, where: str) -> float:
+def check_points(node: ParNode, points: Any, where: Where) -> float:
     """Points entered directly: a number from 0 to the leaf's maximum that its rubric can give."""
     top = float(node.max_points or 0.0)
     if isinstance(points, bool) or not isinstance(points, int | float | str):
-        raise SipasError("par.bad_points", f"{where}: {points!r} is not a number of points", None)
+        raise SipasError("par.bad_points", where=where, points=points, top=top)
     try:
         number = float(str(points).strip().replace(",", "."))
     except ValueError:
-        raise SipasError(
-            "par.bad_points",
-            f"{where}: {points!r} is not a number of points",
-            f"give a number from 0 to {top:g}",
-        ) from None
+        raise SipasError("par.bad_points", where=where, points=points, top=top) from None
     if not math.isfinite(number) or number < -TOLERANCE:
-        raise SipasError(
-            "par.negative_points",
-            f"{where}: {number:g} points is negative",
-            f"give a number from 0 to {top:g}",
-        )
+        raise SipasError("par.negative_points", where=where, points=number, top=top)
     if number > top + TOLERANCE:
-        raise SipasError(
-            "par.above_max",
-            f"{where}: {number:g} points is above the leaf's maximum of {top:g}",
-            f"give a number from 0 to {top:g}",
-        )
+        raise SipasError("par.above_max", where=where, points=number, top=top)
     allowed = _possible(node)
     if allowed is not None and not any(abs(number - a) <= TOLERANCE for a in allowed):
         raise SipasError(
             "par.points_not_in_rubric",
-            f"{where}: {number:g} points is not one the {rubric_of(node).kind} rubric gives",
-            "possible points: " + ", ".join(f"{a:g}" for a in allowed),
+            where=where,
+            points=number,
+            rubric=rubric_of(node).kind,
+            allowed=allowed,
         )
     return number

@@ -17,6 +17,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from sipas.text import two_lines
 
@@ -62,10 +63,17 @@ def _finite(values: Sequence[float]) -> list[float]:
     return [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
 
 
-def ranking(points: Sequence[Point], national: float, fmt: Formatter, mean_label: str) -> bytes:
-    """Dots with 95% whiskers, best at the top, and the national mean as a vertical line."""
+def ranking(
+    points: Sequence[Point],
+    national: float,
+    fmt: Formatter,
+    mean_label: str,
+    left: float = 0.2,
+) -> bytes:
+    """Dots with 95% whiskers, best at the top, and the national mean as a vertical line
+    (``left``: the share of the width kept for the labels)."""
     ordered = sorted(points, key=lambda p: p.value)
-    figure, axes = _new(7.0, max(2.5, 0.14 * len(ordered) + 0.7), left=0.2)
+    figure, axes = _new(7.0, max(2.5, 0.14 * len(ordered) + 0.7), left=left)
     ys = range(len(ordered))
     for y, p in zip(ys, ordered, strict=True):
         colour = ACCENT if p.highlight else INK
@@ -197,3 +205,85 @@ def _square(x: float, y: float, face: Any, edge: str, width: float) -> Rectangle
     return Rectangle(
         (x + 0.04, y + 0.04), 0.92, 0.92, facecolor=face, edgecolor=edge, linewidth=width
     )
+
+
+@dataclass(frozen=True)
+class QuadrantPoint:
+    """One part of the index: performance with its interval against importance with its own."""
+
+    label: str
+    performance: float
+    performance_low: float
+    performance_high: float
+    importance: float
+    importance_se: float
+    highlight: bool = False  # "improve first"
+
+
+def quadrant(
+    points: Sequence[QuadrantPoint],
+    lines: tuple[float, float],
+    fmt: Formatter,
+    axis_names: tuple[str, str],
+    first_label: str,
+) -> bytes:
+    """Importance (x) against performance (y) with both intervals and ``lines`` (the medians)
+    as the quadrant lines; the "improve first" corner (important, below the median) in the accent."""
+    figure, axes = _new(6.5, 4.6, left=0.12)
+    if not points:
+        return _png(figure)
+    x_mid, y_mid = lines  # the medians the core placed the points by
+    for p in points:
+        colour = ACCENT if p.highlight else INK
+        axes.plot([p.importance, p.importance], [p.performance_low, p.performance_high],
+                  color=colour, linewidth=1, alpha=0.7)  # fmt: skip
+        half = 1.959963984540054 * p.importance_se
+        axes.plot([p.importance - half, p.importance + half], [p.performance, p.performance],
+                  color=colour, linewidth=1, alpha=0.7)  # fmt: skip
+        axes.plot([p.importance], [p.performance], "o", color=colour, markersize=5)
+        axes.annotate(p.label, (p.importance, p.performance), textcoords="offset points",
+                      xytext=(5, 4), fontsize=7, color=colour)  # fmt: skip
+    axes.axvline(x_mid, color=MUTED, linestyle="--", linewidth=0.8)
+    axes.axhline(y_mid, color=MUTED, linestyle="--", linewidth=0.8)
+    axes.text(0.99, 0.01, first_label, transform=axes.transAxes, ha="right", va="bottom",
+              fontsize=8, color=ACCENT)  # fmt: skip
+    axes.set_xlabel(axis_names[0], fontsize=8)
+    axes.set_ylabel(axis_names[1], fontsize=8)
+    axes.xaxis.set_major_formatter(lambda x, _: fmt(x))
+    axes.yaxis.set_major_formatter(lambda x, _: fmt(x))
+    axes.grid(color="#e3e6eb", linewidth=0.6)
+    return _png(figure)
+
+
+@dataclass(frozen=True)
+class RankRange:
+    """A unit's rank under the nominal method, its range over method choices and over samples."""
+
+    label: str
+    rank: float
+    method_low: float
+    method_high: float
+    sampling_low: float | None
+    sampling_high: float | None
+
+
+def rank_ranges(ranges: Sequence[RankRange], names: tuple[str, str]) -> bytes:
+    """Each unit's nominal rank (a dot), the 5–95% range of its rank over method choices (thick,
+    accent) and its sampling rank interval (thin, ink) just below: which part of a rank's
+    uncertainty comes from method and which from sampling."""
+    ordered = sorted(ranges, key=lambda r: -r.rank)
+    figure, axes = _new(7.0, max(2.5, 0.16 * len(ordered) + 0.9), left=0.22)
+    for y, r in enumerate(ordered):
+        axes.plot([r.method_low, r.method_high], [y + 0.12, y + 0.12], color=ACCENT,
+                  linewidth=3, alpha=0.6, label=names[0] if y == 0 else None)  # fmt: skip
+        if r.sampling_low is not None and r.sampling_high is not None:
+            axes.plot([r.sampling_low, r.sampling_high], [y - 0.12, y - 0.12], color=INK,
+                      linewidth=1.2, label=names[1] if y == 0 else None)  # fmt: skip
+        axes.plot([r.rank], [y], "o", color=INK, markersize=3.5)
+    axes.set_yticks(range(len(ordered)), [r.label for r in ordered], fontsize=7)
+    axes.set_ylim(-0.7, len(ordered) - 0.3)
+    axes.invert_xaxis()  # rank 1 on the right
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.grid(axis="x", color="#e3e6eb", linewidth=0.6)
+    axes.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)
+    return _png(figure)

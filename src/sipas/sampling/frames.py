@@ -49,12 +49,12 @@ def procedure_user_frame(
     missing = [c for c in (unit, person, received) if c not in dossiers.columns]
     if missing:
         raise SipasError(
-            "sample.frame_columns",
-            f"the dossier file has no column(s) {', '.join(map(repr, missing))}",
-            hint=f"its columns are: {', '.join(map(str, dossiers.columns[:30]))}",
+            "sample.dossier_columns",
+            columns=missing,
+            available=[str(c) for c in dossiers.columns[:30]],
         )
     if end < start:
-        raise SipasError("sample.bad_window", f"the window ends ({end}) before it starts ({start})")
+        raise SipasError("sample.bad_window", start=start, end=end)
     ids = (
         dossiers[person]
         .astype("string")

@@ -22,7 +22,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sipas.errors import SipasError
-from sipas.rows import file_rows
+from sipas.messages import Phrase
+from sipas.rows import counted_phrase, file_rows
 
 _SHOWN = 10
 
@@ -75,15 +76,16 @@ def read_design(text: str, source: str = "design") -> SampleDesign:
         data = yaml.safe_load(text)
         return SampleDesign.model_validate(data)
     except yaml.YAMLError as error:
-        raise SipasError("sample.design_yaml", f"{source}: not valid YAML: {error}") from None
+        raise SipasError("sample.design_yaml", source=source, reason=str(error)) from None
     except ValidationError as error:
         first = error.errors()[0]
         where = " › ".join(str(p) for p in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SipasError(
             "sample.design_invalid",
-            f"{source}: {where + ': ' if where else ''}{message}",
-            hint="see the sample design format in the README",
+            source=source,
+            field=where or Phrase("sample.design_top"),
+            reason=message,
         ) from None
 
 
@@ -145,9 +147,7 @@ def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
     missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
     if missing:
         raise SipasError(
-            "sample.frame_columns",
-            f"the frame has no column(s) {', '.join(map(repr, missing))}",
-            hint=f"the frame's columns are: {', '.join(map(str, frame.columns[:30]))}",
+            "sample.frame_columns", columns=missing, available=[str(c) for c in frame.columns[:30]]
         )
     listed = [s.unit for s in design.stages if s.unit]
     # A unit is identified within its parents: the same person may use two departments.
@@ -159,8 +159,9 @@ def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
         rows = file_rows(frame.index, duplicated)
         raise SipasError(
             "sample.duplicate_units",
-            f"{int(duplicated.sum())} frame rows repeat a {listed[-1]!r} id (rows {rows})",
-            hint="each unit of the lowest listed stage must appear once; make ids unique",
+            count=counted_phrase(int(duplicated.sum()), "row"),
+            column=listed[-1],
+            rows=rows,
         )
     for stage in design.stages:
         if stage.size:
@@ -170,9 +171,9 @@ def _check_frame(frame: pd.DataFrame, design: SampleDesign) -> None:
                 rows = file_rows(frame.index, bad)
                 raise SipasError(
                     "sample.bad_size",
-                    f"{int(bad.sum())} frame rows have a missing or zero {stage.size!r}"
-                    f" (rows {rows})",
-                    hint="sizes (households, population) must be positive numbers",
+                    count=counted_phrase(int(bad.sum()), "row"),
+                    column=stage.size,
+                    rows=rows,
                 )
 
 
@@ -194,14 +195,17 @@ def _select_stage(current: pd.DataFrame, stage: Stage, number: int, seed: int) -
     counts = np.diff(bounds)
     short = np.flatnonzero(counts < stage.take)
     if len(short):
-        shown = ", ".join(
-            f"{str(parents[g]).split('/')[-1]} has {counts[g]}" for g in short[:_SHOWN]
-        )
+        shown = [
+            Phrase("sample.parent_has", parent=str(parents[g]).split("/")[-1], count=int(counts[g]))
+            for g in short[:_SHOWN]
+        ]
         raise SipasError(
             "sample.allocation_exceeds_frame",
-            f"stage {stage.name!r} takes {stage.take} units of {stage.unit!r} from each"
-            f" parent, but {len(short)} {'has' if len(short) == 1 else 'have'} fewer: {shown}",
-            hint="lower take, merge small parents in the frame, or check the frame is complete",
+            stage=stage.name,
+            take=stage.take,
+            unit=stage.unit,
+            parents=counted_phrase(len(short), "parent"),
+            shown=shown,
         )
     selected = np.zeros(len(pairs), dtype=bool)
     reserve = np.zeros(len(pairs), dtype=bool)
@@ -252,11 +256,7 @@ def draw(frame: pd.DataFrame, design: SampleDesign, seed: int) -> pd.DataFrame:
     for stage in below:
         size = pd.to_numeric(current[stage.size], errors="coerce") if stage.size else None
         if size is None:
-            raise SipasError(
-                "sample.design_invalid",
-                f"stage {stage.name!r} is below the frame and needs a size column",
-                hint="e.g. size: households (the number of households listed in the village)",
-            )
+            raise SipasError("sample.stage_needs_size", stage=stage.name)
         current["take"] = np.minimum(stage.take, size).astype(int)
         current[f"p_{stage.name}"] = current["take"] / size
         current["probability"] *= current[f"p_{stage.name}"]

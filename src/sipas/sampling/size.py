@@ -10,15 +10,12 @@ import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
+from sipas.rows import counted_phrase
 
 
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
-        raise SipasError(
-            "sample.bad_confidence",
-            f"confidence {confidence} is not between 0 and 1",
-            hint="e.g. 0.95",
-        )
+        raise SipasError("sample.bad_confidence", confidence=confidence)
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
@@ -34,13 +31,9 @@ def required_size(
     n0 = z² p(1−p) deff / margin², then the finite-population correction n0 / (1 + (n0 − 1)/N).
     """
     if not 0 < margin < 1:
-        raise SipasError(
-            "sample.bad_margin",
-            f"margin {margin} is not a proportion between 0 and 1",
-            hint="5 percentage points is 0.05",
-        )
+        raise SipasError("sample.bad_margin", margin=margin)
     if deff <= 0 or not 0 < p < 1:
-        raise SipasError("sample.bad_assumption", "deff must be > 0 and p between 0 and 1")
+        raise SipasError("sample.bad_assumption", deff=deff, p=p)
     n0 = _z(confidence) ** 2 * p * (1 - p) * deff / margin**2
     if population is not None:
         n0 = n0 / (1 + (n0 - 1) / population)
@@ -50,7 +43,7 @@ def required_size(
 def yamane(population: float, margin: float = 0.05) -> int:
     """The pilot-era rule n = N / (1 + N·e²)."""
     if population <= 0:
-        raise SipasError("sample.bad_population", f"population {population} must be positive")
+        raise SipasError("sample.bad_population", population=population)
     return math.ceil(population / (1 + population * margin**2) - 1e-9)
 
 
@@ -91,19 +84,16 @@ def allocate(
     if fixed:
         unknown = sorted(set(fixed) - set(map(str, populations.index)))
         if unknown:
-            raise SipasError(
-                "sample.unknown_unit",
-                f"fixed sizes for units not in the populations: {unknown[:10]}",
-                hint="use the unit codes of the populations file",
-            )
+            raise SipasError("sample.unknown_unit", units=unknown[:10])
         kept = total - sum(fixed.values())
         others = populations[[str(i) not in fixed for i in populations.index]]
         if kept < minimum * len(others) or kept < 0:
             raise SipasError(
-                "sample.allocation_too_small",
-                f"after the fixed sizes ({sum(fixed.values())}), {kept} are left for"
-                f" {len(others)} units, fewer than the minimum of {minimum} each",
-                hint="raise the total or lower the fixed sizes",
+                "sample.fixed_too_large",
+                fixed=sum(fixed.values()),
+                kept=kept,
+                units=counted_phrase(len(others), "unit"),
+                minimum=minimum,
             )
         rest = allocate(kept, others, method, minimum, power) if len(others) else pd.Series()
         out = pd.Series(
@@ -116,17 +106,16 @@ def allocate(
     if bad.any():
         shown = [str(i) for i in sizes.index[bad.to_numpy()][:10]]
         raise SipasError(
-            "sample.bad_population",
-            f"{int(bad.sum())} units have a missing or zero population: {shown}",
-            hint="every unit needs a positive population to allocate a sample",
+            "sample.bad_populations", count=counted_phrase(int(bad.sum()), "unit"), units=shown
         )
     count = len(sizes)
     if minimum * count > total:
         raise SipasError(
             "sample.allocation_too_small",
-            f"a minimum of {minimum} for each of {count} units needs {minimum * count}, more than"
-            f" the total {total}",
-            hint="raise the total or lower the minimum",
+            minimum=minimum,
+            units=counted_phrase(count, "unit"),
+            needed=minimum * count,
+            total=total,
         )
     if method is Allocation.EQUAL:
         shares = np.ones(count)

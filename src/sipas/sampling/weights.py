@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
-from sipas.rows import file_rows
+from sipas.messages import Phrase
+from sipas.rows import counted_phrase, file_rows
 
 _SHOWN = 10
 
@@ -96,12 +97,7 @@ def read_margins(frame: pd.DataFrame, group: str | None = None) -> Margins:
     needed = ["variable", "level", "total"] + ([group] if group else [])
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise SipasError(
-            "weights.margins_columns",
-            f"the margins table lacks column(s) {', '.join(missing)}",
-            hint="one row per population total: variable, level, total"
-            + (f" and {group}" if group else ""),
-        )
+        raise SipasError("weights.margins_columns", columns=missing, needed=needed)
     table = pd.DataFrame(
         {
             "group": frame[group].astype(str).str.strip() if group else "",
@@ -113,32 +109,25 @@ def read_margins(frame: pd.DataFrame, group: str | None = None) -> Margins:
     bad = table["total"].isna() | (table["total"] <= 0)
     if bad.any():
         rows = file_rows(frame.index, bad)
-        raise SipasError(
-            "weights.bad_total",
-            f"margins rows {rows} have a total that is blank, zero, negative or not a number",
-            hint="every population total must be a positive number",
-        )
+        raise SipasError("weights.bad_total", rows=rows)
     duplicated = table.duplicated(["group", "variable", "level"], keep=False)
     if duplicated.any():
         rows = file_rows(frame.index, duplicated)
-        raise SipasError(
-            "weights.duplicate_margin",
-            f"margins rows {rows} give the same (group, variable, level) more than once",
-            hint="keep one total per level",
-        )
+        raise SipasError("weights.duplicate_margin", rows=rows)
     sums = table.groupby(["group", "variable"])["total"].sum().unstack("variable")
     spread = (sums.max(axis=1) - sums.min(axis=1)) / sums.max(axis=1)
     disagree = spread[spread > 1e-9]
     if len(disagree):
         where = disagree.index[0]
-        totals = ", ".join(f"{v} {sums.loc[where, v]:,.6g}" for v in sums.columns)
-        label = f" in {group} {where!r}" if group else ""
-        raise SipasError(
-            "weights.margins_disagree",
-            f"the margins' totals disagree{label}: {totals}",
-            hint="every variable's levels must add up to the same population; check the census"
-            " file for a missing or extra level",
-        )
+        totals = [
+            Phrase("weights.variable_total", variable=v, total=float(sums.loc[where, v]))
+            for v in sums.columns
+        ]
+        if group:
+            raise SipasError(
+                "weights.margins_disagree_in_group", group=group, value=where, totals=totals
+            )
+        raise SipasError("weights.margins_disagree", totals=totals)
     return Margins(table)
 
 
@@ -157,30 +146,20 @@ def _level_codes(
     """Group number per row, and per variable: level number per row and targets (groups × levels)."""
     if group:
         if group not in sample.columns:
-            raise SipasError(
-                "weights.missing_column", f"the responses have no column {group!r}", hint=""
-            )
+            raise SipasError("weights.missing_group_column", column=group)
         group_labels = sorted(set(margins.table["group"]))
         position = {g: i for i, g in enumerate(group_labels)}
         groups, cleaned = _codes_of(sample[group], position)
         if (groups < 0).any():
             unknown = sorted(set(cleaned) - set(position))
-            raise SipasError(
-                "weights.no_margins_for_group",
-                f"no margins for {group} {', '.join(map(repr, unknown[:_SHOWN]))}",
-                hint="give population totals for every group in the responses",
-            )
+            raise SipasError("weights.no_margins_for_group", group=group, values=unknown[:_SHOWN])
     else:
         group_labels = [""]
         groups = np.zeros(len(sample), dtype=np.int64)
     out = []
     for variable in margins.variables:
         if variable not in sample.columns:
-            raise SipasError(
-                "weights.missing_column",
-                f"margin variable {variable!r} is not a column of the responses",
-                hint="name margin variables exactly as the response columns",
-            )
+            raise SipasError("weights.missing_margin_variable", variable=variable)
         rows = margins.table[margins.table["variable"] == variable]
         levels = sorted(set(rows["level"]))
         index = {level: i for i, level in enumerate(levels)}
@@ -190,10 +169,7 @@ def _level_codes(
             shown = sorted(set(cleaned) - set(index))[:_SHOWN]
             rows_shown = file_rows(sample.index, unknown_mask)
             raise SipasError(
-                "weights.unknown_level",
-                f"column {variable!r} has values with no population total: {shown}"
-                f" (rows {rows_shown})",
-                hint="add the level to the margins, recode it, or fill blanks",
+                "weights.unknown_level", column=variable, levels=shown, rows=rows_shown
             )
         targets = np.zeros((len(group_labels), len(levels)))
         for row in rows.itertuples(index=False):
@@ -208,10 +184,7 @@ def _level_codes(
                 for g, lv in empty[:_SHOWN]
             ]
             raise SipasError(
-                "weights.empty_cell",
-                f"{len(empty)} margin cells have a population but no respondents: {cells}",
-                hint="collapse the level with a neighbouring one (e.g. merge age bands) or drop"
-                " the margin for that group",
+                "weights.empty_cell", count=counted_phrase(len(empty), "cell"), cells=cells
             )
         out.append((codes, targets))
     return groups, out
@@ -342,9 +315,7 @@ def nonresponse_adjust(
     """
     missing = [c for c in cells if c not in frame.columns]
     if missing:
-        raise SipasError(
-            "weights.missing_column", f"adjustment cell column(s) not found: {missing}", hint=""
-        )
+        raise SipasError("weights.missing_cell_columns", columns=missing)
     key = frame[cells].astype(str).agg(" × ".join, axis=1) if cells else pd.Series("", frame.index)
     codes, labels = pd.factorize(key, sort=True)
     w = np.asarray(weights, dtype=float)
@@ -356,8 +327,8 @@ def nonresponse_adjust(
         shown = [str(labels[i]) for i in empty[:_SHOWN]]
         raise SipasError(
             "weights.cell_without_respondents",
-            f"{len(empty)} non-response cells have nobody who answered: {shown}",
-            hint="merge those cells with similar ones (fewer or coarser cell columns)",
+            count=counted_phrase(len(empty), "cell"),
+            cells=shown,
         )
     return np.where(answered, w * (everyone / respondents)[codes], 0.0)
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 from sipas.service_index.checks import with_catalogue
 from sipas.service_index.engine import Dataset, Engine
 from sipas.service_index.facts import (
@@ -58,11 +59,11 @@ def read_tables(engine: Engine, dataset: Dataset, periods: list[Period]) -> Tabl
     dataset.check()
     files = dataset.files("dossiers", periods)
     if not files:
-        keys = ", ".join(p.key for p in periods)
         raise SipasError(
             "service_index.no_data",
-            f"{dataset.root} has no dossiers received in {keys}",
-            f"months with data: {', '.join(dataset.months()) or 'none'}",
+            folder=dataset.root,
+            periods=[p.key for p in periods],
+            months=dataset.months() or Phrase("rest.none"),
         )
     # A supplement request counts in the period it was made in (see facts._supplement_totals),
     # and its month folder is that of the request: the same months as the dossiers.

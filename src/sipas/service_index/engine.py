@@ -69,20 +69,14 @@ def connect(
     if engine == "spark":
         session = spark_session or spark_session_for(master)
         return Engine("spark", ibis.pyspark.connect(session), session)
-    raise SipasError(
-        "service_index.unknown_engine", f"unknown engine {engine!r}", f"use one of {ENGINES}"
-    )
+    raise SipasError("service_index.unknown_engine", engine=engine, engines=list(ENGINES))
 
 
 def spark_session_for(master: str | None = None, shuffle_partitions: int | None = None) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise SipasError(
-            "service_index.no_spark",
-            "the Spark engine needs the pyspark package",
-            "pip install pyspark (and Java 17), or use --engine duckdb",
-        ) from None
+        raise SipasError("service_index.no_spark") from None
     builder = (
         SparkSession.builder.master(master or "local[*]")
         .appName("sipas-service-index")
@@ -129,14 +123,6 @@ class Dataset:
 
     def check(self) -> None:
         if not self.catalogue_path.is_file():
-            raise SipasError(
-                "service_index.no_catalogue",
-                f"{self.root} has no {CATALOGUE_FILE} (the procedure catalogue)",
-                "generate a dataset with `sipas dossiers generate`, or add the catalogue",
-            )
+            raise SipasError("service_index.no_catalogue", folder=self.root, file=CATALOGUE_FILE)
         if not self.files("dossiers"):
-            raise SipasError(
-                "service_index.no_dossiers",
-                f"{self.root / 'dossiers'} holds no Parquet files",
-                "generate a dataset with `sipas dossiers generate`, or import files",
-            )
+            raise SipasError("service_index.no_dossiers", folder=self.root / "dossiers")

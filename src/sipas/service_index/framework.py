@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 from sipas.service_index.model import CATALOGUE_COLUMNS, COMPLAINT_COLUMNS, DOSSIER_COLUMNS
 
 SCOPES = ("dossier", "procedure", "complaint")
@@ -178,27 +179,29 @@ class ServiceFramework:
         return value.get("value") if isinstance(value, dict) else value
 
 
-def _bad(source: str, path: str, message: str) -> SipasError:
-    return SipasError(
-        "service_index.bad_framework",
-        f"{source}: {path}: {message}",
-        "fix the framework file at the node named",
-    )
+def _bad(source: str, path: str, problem: Phrase) -> SipasError:
+    return SipasError("service_index.bad_framework", source=source, path=path, problem=problem)
 
 
 def _conditions(raw: Any, scope: str, where: str, source: str) -> tuple[Condition, ...]:
     if not isinstance(raw, list) or not raw:
-        raise _bad(source, where, "needs a non-empty list of conditions")
+        raise _bad(source, where, Phrase("si_framework.conditions"))
     known = set(SCOPE_COLUMNS[scope]) | set(FACTS[scope])
     out = []
     for i, text in enumerate(raw):
         try:
             condition = parse_condition(text)
         except ValueError as exc:
-            raise _bad(source, f"{where}[{i}]", str(exc)) from None
+            raise _bad(
+                source, f"{where}[{i}]", Phrase("si_framework.condition", error=str(exc))
+            ) from None
         for name in condition.names():
             if name not in known:
-                raise _bad(source, f"{where}[{i}]", f"{name!r} is no column or fact of {scope}")
+                raise _bad(
+                    source,
+                    f"{where}[{i}]",
+                    Phrase("si_framework.unknown_name", name=name, scope=scope),
+                )
         out.append(condition)
     return tuple(out)
 
@@ -208,31 +211,31 @@ def _name(raw: Any, where: str, source: str) -> tuple[str, str]:
     ``{vi: A, B, en: C}`` makes ``B`` a key of its own and cuts the name: this catches it."""
     if not isinstance(raw, dict) or set(raw) != {"vi", "en"}:
         found = sorted(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__
-        raise _bad(
-            source,
-            f"{where}.name",
-            f"needs exactly vi and en (found {found}); quote a name holding a comma",
-        )
+        raise _bad(source, f"{where}.name", Phrase("si_framework.name_pair", found=found))
     vi, en = raw["vi"], raw["en"]
     if not isinstance(vi, str) or not isinstance(en, str) or not vi.strip() or not en.strip():
-        raise _bad(source, f"{where}.name", "vi and en must be non-empty texts")
+        raise _bad(source, f"{where}.name", Phrase("si_framework.name_empty"))
     return vi, en
 
 
 def _indicator(raw: dict[str, Any], group: str, where: str, source: str) -> Indicator:
     scope = raw.get("scope")
     if scope not in SCOPES:
-        raise _bad(source, f"{where}.scope", f"must be one of {SCOPES}")
+        raise _bad(source, f"{where}.scope", Phrase("si_framework.one_of", choices=list(SCOPES)))
     when_empty = raw.get("when_empty", "zero")
     if when_empty not in WHEN_EMPTY:
-        raise _bad(source, f"{where}.when_empty", f"must be one of {WHEN_EMPTY}")
+        raise _bad(
+            source, f"{where}.when_empty", Phrase("si_framework.one_of", choices=list(WHEN_EMPTY))
+        )
     value = raw.get("value")
     if value is not None and value not in FACTS[scope]:
-        raise _bad(source, f"{where}.value", f"{value!r} is no fact of {scope}")
+        raise _bad(
+            source, f"{where}.value", Phrase("si_framework.no_fact", value=value, scope=scope)
+        )
     curve = raw.get("curve", "linear")
     threshold = curve.get("threshold") if isinstance(curve, dict) else None
     if threshold is not None and not 0 < float(threshold) <= 1:
-        raise _bad(source, f"{where}.curve.threshold", "must be in (0, 1]")
+        raise _bad(source, f"{where}.curve.threshold", Phrase("si_framework.threshold"))
     denominator = _conditions(raw.get("denominator"), scope, f"{where}.denominator", source)
     numerator = (
         denominator
@@ -259,7 +262,7 @@ def _indicator(raw: dict[str, Any], group: str, where: str, source: str) -> Indi
 
 def parse_framework(data: Any, source: str) -> ServiceFramework:
     if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
-        raise _bad(source, "groups", "a framework needs a list of groups")
+        raise _bad(source, "groups", Phrase("si_framework.no_groups"))
     groups, codes = [], set()
     for gi, graw in enumerate(data["groups"]):
         where = f"groups[{gi}]"
@@ -267,13 +270,21 @@ def parse_framework(data: Any, source: str) -> ServiceFramework:
         for ii, iraw in enumerate(graw.get("indicators") or []):
             indicator = _indicator(iraw, str(graw.get("code")), f"{where}.indicators[{ii}]", source)
             if indicator.code in codes:
-                raise _bad(source, f"{where}.indicators[{ii}]", f"code {indicator.code} repeats")
+                raise _bad(
+                    source,
+                    f"{where}.indicators[{ii}]",
+                    Phrase("si_framework.code_repeats", code=indicator.code),
+                )
             codes.add(indicator.code)
             indicators.append(indicator)
         points = float(graw.get("points", 0))
         scored = sum(i.points for i in indicators if i.scored)
         if abs(scored - points) > 1e-9:
-            raise _bad(source, where, f"indicators add up to {scored:g}, the group has {points:g}")
+            raise _bad(
+                source,
+                where,
+                Phrase("si_framework.group_points", scored=scored, points=points),
+            )
         groups.append(
             Group(
                 str(graw.get("code")),
@@ -285,7 +296,9 @@ def parse_framework(data: Any, source: str) -> ServiceFramework:
     total = float(data.get("total_points", sum(g.points for g in groups)))
     if abs(sum(g.points for g in groups) - total) > 1e-9:
         raise _bad(
-            source, "groups", f"groups add up to {sum(g.points for g in groups):g}, not {total:g}"
+            source,
+            "groups",
+            Phrase("si_framework.total_points", groups=sum(g.points for g in groups), total=total),
         )
     name_vi, name_en = _name(data.get("name"), "framework", source)
     return ServiceFramework(
@@ -306,11 +319,7 @@ BUILTIN = "service-766"
 @cache
 def builtin_framework(code: str = BUILTIN) -> ServiceFramework:
     if code != BUILTIN:
-        raise SipasError(
-            "service_index.unknown_framework",
-            f"no built-in service-index framework called {code!r}",
-            f"use {BUILTIN} or the path of a YAML file",
-        )
+        raise SipasError("service_index.unknown_framework", name=code, builtin=BUILTIN)
     text = resources.files("sipas.service_index").joinpath("data", f"{code}.yaml")
     return parse_framework(yaml.safe_load(text.read_text(encoding="utf-8")), f"{code} (built-in)")
 
@@ -320,13 +329,9 @@ def load_framework(name_or_path: str | Path = BUILTIN) -> ServiceFramework:
         return builtin_framework()
     path = Path(name_or_path)
     if not path.is_file():
-        raise SipasError(
-            "service_index.unknown_framework",
-            f"{path} is neither {BUILTIN} nor a file",
-            "give the path of a YAML framework file",
-        )
+        raise SipasError("service_index.framework_not_found", path=path, builtin=BUILTIN)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise SipasError("service_index.bad_framework", f"{path}: {exc}", "fix the YAML") from None
+        raise SipasError("service_index.framework_syntax", path=path, error=str(exc)) from None
     return parse_framework(data, str(path))

@@ -167,9 +167,7 @@ def period_containing(day: date, grain: str) -> Period:
         return Period(start, _month_end(day.year, 3 * q), f"{day.year}-Q{q}", "quarter")
     if grain == "year":
         return Period(date(day.year, 1, 1), date(day.year, 12, 31), str(day.year), "year")
-    raise SipasError(
-        "service_index.bad_grain", f"unknown period grain {grain!r}", f"use one of {GRAINS}"
-    )
+    raise SipasError("service_index.bad_grain", grain=grain, grains=list(GRAINS))
 
 
 def parse_period(text: str) -> Period:
@@ -180,11 +178,7 @@ def parse_period(text: str) -> Period:
         or not 1900 <= int(match.group(1)) <= 9000
         or (match.group(2) and not 1 <= int(match.group(2)) <= 12)
     ):
-        raise SipasError(
-            "service_index.bad_period",
-            f"{text!r} is not a period",
-            "write a month 2025-07, a quarter 2025-Q3 or a year 2025",
-        )
+        raise SipasError("service_index.bad_period", text=text)
     year = int(match.group(1))
     if match.group(2):
         return period_containing(date(year, int(match.group(2)), 1), "month")

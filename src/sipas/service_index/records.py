@@ -45,14 +45,8 @@ def _read(path: Path) -> tuple[pd.DataFrame, int]:
         if suffix in {".jsonl", ".ndjson", ".json"}:
             return pd.read_json(path, lines=True, dtype=False), 1
     except (OSError, ValueError, pa.ArrowInvalid) as exc:
-        raise SipasError(
-            "dossier.unreadable", f"cannot read {path}: {exc}", "check the file's format"
-        ) from None
-    raise SipasError(
-        "dossier.bad_format",
-        f"{path}: unknown file type {suffix!r}",
-        "give a .parquet, .csv or .jsonl file",
-    )
+        raise SipasError("dossier.unreadable", path=path, error=str(exc)) from None
+    raise SipasError("dossier.bad_format", path=path, suffix=suffix)
 
 
 def _column(values: pd.Series, kind: str) -> pa.Array:
@@ -73,7 +67,7 @@ def _column(values: pd.Series, kind: str) -> pa.Array:
 def read_records(path: Path, table: str = "dossiers") -> pa.Table:
     """The file's rows in the model's types (unreadable values become empty), plus ``row``."""
     if not path.is_file():
-        raise SipasError("dossier.no_file", f"{path} does not exist", "check the path")
+        raise SipasError("dossier.no_file", path=path)
     raw, first = _read(path)
     columns = TABLES[table]
     missing = [c for c in columns if c not in raw.columns]
@@ -83,9 +77,7 @@ def read_records(path: Path, table: str = "dossiers") -> pa.Table:
     absent = [c for c in required if c in missing]
     if absent:
         raise SipasError(
-            "dossier.missing_columns",
-            f"{path} has no column {', '.join(absent)}",
-            f"the columns are: {', '.join(columns)}",
+            "dossier.missing_columns", path=path, missing=absent, columns=list(columns)
         )
     arrays = {
         name: (_column(raw[name], kind) if name in raw else pa.nulls(len(raw), _ARROW[kind]))

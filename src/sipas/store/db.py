@@ -57,36 +57,20 @@ class Database:
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise SipasError(
-                "db.bad_url",
-                f"database URL {url!r} is not valid",
-                "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname",
-            ) from None
+            raise SipasError("db.bad_url", url=url) from None
         self.dialect = parsed.get_backend_name()
         if self.dialect not in SUPPORTED_DIALECTS:
-            raise SipasError(
-                "db.unsupported",
-                f"database {self.dialect!r} is not supported",
-                "use SQLite (sqlite:///file.db) or PostgreSQL (postgresql+psycopg://user@host/db)",
-            )
+            raise SipasError("db.unsupported", dialect=self.dialect)
         if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:"):
             folder = Path(parsed.database).expanduser().parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise SipasError(
-                    "db.unwritable",
-                    f"cannot create the database folder {folder}: {exc.strerror}",
-                    "choose another --data-dir or --database-url",
-                ) from None
+                raise SipasError("db.unwritable", folder=folder, reason=exc.strerror) from None
         try:
             self.engine: Engine = create_engine(url, future=True)
         except ModuleNotFoundError as exc:
-            raise SipasError(
-                "db.driver_missing",
-                f"the database driver {exc.name!r} for {self.dialect} is not installed",
-                "install sipas with the postgres extra: pip install 'sipas[postgres]'",
-            ) from None
+            raise SipasError("db.driver_missing", driver=exc.name, dialect=self.dialect) from None
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.upgrade()
@@ -98,11 +82,7 @@ class Database:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except OperationalError as exc:
-            raise SipasError(
-                "db.unreachable",
-                f"cannot open the database at {self.display_url}: {exc.orig}",
-                "check the URL, that the server is running and that you may write there",
-            ) from None
+            raise SipasError("db.unreachable", url=self.display_url, error=str(exc.orig)) from None
 
     @property
     def display_url(self) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 from sipas.store.records import create_coded
 from sipas.store.schema import estimates, estimation_runs
 
@@ -60,7 +61,7 @@ def save_run(
             "synthetic": synthetic,
         },
         what="estimation run",
-        error_code="estimate.exists",
+        exists=lambda code: SipasError("estimate.exists", code=code),
         replace=replace,
     )
     present = [c for c in ESTIMATE_COLUMNS if c in table.columns]
@@ -94,11 +95,11 @@ def get_run(connection: Connection, code: str) -> dict[str, Any]:
         known = connection.execute(
             select(estimation_runs.c.code).order_by(estimation_runs.c.code)
         ).scalars()
-        names = ", ".join(known)
+        names = list(known)
         raise SipasError(
             "estimate.unknown",
-            f"no estimation run with code {code!r} in this database",
-            ("known runs: " + names) if names else "run `sipas estimate … --save` or `sipas demo`",
+            code=code,
+            known=Phrase("estimate.known", codes=names) if names else Phrase("estimate.none_known"),
         )
     return dict(row._mapping)
 

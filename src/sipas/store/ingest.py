@@ -203,12 +203,16 @@ def resolve(connection: Connection, survey_id: int, batch_id: int, keys: Iterabl
 
 
 def add_flags(
-    connection: Connection, survey_id: int, batch_id: int, flags: list[tuple[str, str, str]]
+    connection: Connection,
+    survey_id: int,
+    batch_id: int,
+    flags: list[tuple[str, str, str, dict[str, Any]]],
 ) -> None:
-    """Quality flags (respondent key, code, message); a flag already stored is kept once."""
+    """Quality flags (respondent key, code, English message, values); a flag already stored is
+    kept once."""
     if not flags:
         return
-    keys = sorted({k for k, _, _ in flags})
+    keys = sorted({k for k, _, _, _ in flags})
     have: set[tuple[str, str]] = set()
     for start in range(0, len(keys), 500):
         rows = connection.execute(
@@ -220,14 +224,14 @@ def add_flags(
             )
         )
         have.update((k, c) for k, c in rows)
-    new = {(k, c): m for k, c, m in flags if (k, c) not in have}
+    new = {(k, c): (m, v) for k, c, m, v in flags if (k, c) not in have}
     if new:
         connection.execute(
             insert(response_flags),
             [
                 {"survey_id": survey_id, "batch_id": batch_id, "respondent_key": k, "code": c,
-                 "message": m}
-                for (k, c), m in new.items()
+                 "message": m, "message_values": v}
+                for (k, c), (m, v) in new.items()
             ],
         )  # fmt: skip
 

@@ -9,6 +9,8 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, insert, literal, select, update
 
 from sipas.errors import SipasError
+from sipas.messages import Phrase
+from sipas.par import workflow
 from sipas.store.records import create_coded
 from sipas.store.schema import (
     audit_log,
@@ -20,8 +22,8 @@ from sipas.store.schema import (
 )
 
 # The order a campaign moves through; "survey" holds survey-fed leaves, written at any stage.
-STAGES = ("self", "appraisal1", "explanation", "appraisal2", "final")
-SCORE_STAGES = (*STAGES, "survey")
+STAGES = workflow.STAGES  # the stages and their order are the workflow's (sipas.par.workflow)
+SCORE_STAGES = workflow.SCORE_STAGES
 _CHILDREN = (par_scores, par_evidence, par_assignments, par_units)
 
 
@@ -58,7 +60,7 @@ def create_campaign(
             "stage": "self",
         },
         what="PAR campaign",
-        error_code="par.campaign_exists",
+        exists=lambda code: SipasError("par.campaign_exists", campaign=code),
         replace=replace,
     )
 
@@ -67,11 +69,13 @@ def get_campaign(connection: Connection, code: str) -> dict[str, Any]:
     row = connection.execute(select(par_campaigns).where(par_campaigns.c.code == code)).first()
     if row is None:
         known = connection.execute(select(par_campaigns.c.code).order_by(par_campaigns.c.code))
-        names = ", ".join(known.scalars()) or "none yet"
+        names = list(known.scalars())
         raise SipasError(
             "par.campaign_unknown",
-            f"no PAR campaign with code {code!r}",
-            f"campaigns: {names}; create one with `sipas par campaign create`",
+            campaign=code,
+            known=Phrase("par.campaigns_known", codes=names)
+            if names
+            else Phrase("par.campaigns_none"),
         )
     return dict(row._mapping)
 
@@ -214,11 +218,7 @@ def add_scores(connection: Connection, campaign_id: int, rows: list[dict[str, An
     """Many new scores at once: rows of unit_code, node_code, stage, points and optional fields."""
     bad = [r for r in rows if r["stage"] not in SCORE_STAGES]
     if bad:
-        raise SipasError(
-            "par.bad_stage",
-            f"unknown score stage {bad[0]['stage']!r}",
-            f"stages: {', '.join(SCORE_STAGES)}",
-        )
+        raise SipasError("par.bad_stage", stage=bad[0]["stage"], stages=list(SCORE_STAGES))
     if rows:
         at = datetime.now(UTC)
         connection.execute(

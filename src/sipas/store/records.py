@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,10 +18,11 @@ def create_coded(
     values: dict[str, Any],
     *,
     what: str,
-    error_code: str,
     replace: bool,
+    exists: Callable[[str], SipasError],
 ) -> int:
-    """Insert ``values`` (which hold a unique ``code``); refuse or replace an existing one.
+    """Insert ``values`` (which hold a unique ``code``); refuse (with the error ``exists`` makes
+    of the code) or replace an existing one.
 
     Replacing deletes the old record's rows in each child table first (explicitly, so SQLite
     without cascading deletes behaves like PostgreSQL).
@@ -29,11 +31,7 @@ def create_coded(
     existing = connection.execute(select(table.c.id).where(table.c.code == code)).scalar()
     if existing is not None:
         if not replace:
-            raise SipasError(
-                error_code,
-                f"a {what} with code {code!r} already exists",
-                "choose another code, or replace it explicitly",
-            )
+            raise exists(code)
         for child, foreign_key in children:
             connection.execute(delete(child).where(foreign_key == existing))
         connection.execute(delete(table).where(table.c.id == existing))

@@ -267,7 +267,8 @@ response_flags = Table(
     ),
     Column("respondent_key", String(80), nullable=False),
     Column("code", String(40), nullable=False),  # quality.straight_lining, quality.too_fast
-    Column("message", Text, nullable=False),
+    Column("message", Text, nullable=False),  # in English, as the flag was raised
+    Column("message_values", JSON, nullable=True),  # the code's values (None: stored before 0007)
     UniqueConstraint("survey_id", "respondent_key", "code"),
 )
 

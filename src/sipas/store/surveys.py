@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 from sipas.store.records import create_coded
 from sipas.store.schema import responses, surveys
 
@@ -72,7 +73,7 @@ def create_survey(
             "description": description,
         },
         what="survey",
-        error_code="survey.exists",
+        exists=lambda code: SipasError("survey.exists", code=code),
         replace=replace,
     )
 
@@ -87,11 +88,7 @@ def add_responses(
     """Store a responses frame; returns the number of rows written."""
     missing = [c for c in (*DESIGN_COLUMNS, *profile_columns, *answer_columns) if c not in frame]
     if missing:
-        raise SipasError(
-            "survey.columns_missing",
-            f"responses are missing column(s): {', '.join(missing)}",
-            "every response needs its design columns, profile and answers",
-        )
+        raise SipasError("survey.columns_missing", columns=missing)
     design = _records(frame, list(DESIGN_COLUMNS))
     profiles = _records(frame, profile_columns)
     answers = _records(frame, answer_columns)
@@ -128,8 +125,10 @@ def get_survey(connection: Connection, code: str) -> dict[str, Any]:
         known = connection.execute(select(surveys.c.code).order_by(surveys.c.code)).scalars().all()
         raise SipasError(
             "survey.unknown",
-            f"no survey with code {code!r} in this database",
-            ("known surveys: " + ", ".join(known)) if known else "run `sipas demo` or import one",
+            code=code,
+            known=Phrase("survey.known", codes=list(known))
+            if known
+            else Phrase("survey.none_known"),
         )
     return dict(row._mapping)
 

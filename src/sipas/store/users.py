@@ -16,11 +16,7 @@ _PUBLIC = ("id", "name", "display_name", "role", "province_code", "active", "cre
 def add_user(connection: Connection, **values: Any) -> int:
     exists = connection.execute(select(users.c.id).where(users.c.name == values["name"])).scalar()
     if exists is not None:
-        raise SipasError(
-            "users.exists",
-            f"a user called {values['name']!r} already exists",
-            "choose another name",
-        )
+        raise SipasError("users.exists", name=values["name"])
     result = connection.execute(
         insert(users).values(failed_logins=0, created_at=datetime.now(UTC), **values)
     )

@@ -36,12 +36,7 @@ def yearly_change(
     earlier = before[columns].replace({"partition": {before_unit: after_unit}})
     joined = earlier.merge(after[columns], on=[*KEY, "level"], suffixes=("_before", "_after"))
     if joined.empty:
-        raise SipasError(
-            "survey.nothing_to_compare",
-            "the two results share no unit and indicator",
-            hint="compare results on the same geography and framework; re-estimate the earlier"
-            " year on the later geography first",
-        )
+        raise SipasError("survey.nothing_to_compare")
     change = joined["estimate_after"] - joined["estimate_before"]
     se = np.sqrt(joined["se_before"] ** 2 + joined["se_after"] ** 2)
     with np.errstate(invalid="ignore", divide="ignore"):

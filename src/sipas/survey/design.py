@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sipas.errors import SipasError
-from sipas.rows import SHOWN, counted, file_rows
+from sipas.messages import Phrase
+from sipas.rows import SHOWN, counted_phrase, file_rows
 
 
 class LonelyPsu(StrEnum):
@@ -86,15 +87,17 @@ def _require_columns(frame: pd.DataFrame, columns: DesignColumns) -> None:
             flag: [c for c in available if fold(str(c)) == fold(name)]
             for flag, name in missing.items()
         }
-        described = ", ".join(
-            f"{flag} {name!r}" + (f" (did you mean {close[flag][0]!r}?)" if close[flag] else "")
+        described = [
+            Phrase("survey.design_column_close", flag=flag, name=name, close=close[flag][0])
+            if close[flag]
+            else Phrase("survey.design_column", flag=flag, name=name)
             for flag, name in missing.items()
-        )
+        ]
         raise SipasError(
-            "survey.missing_column",
-            f"design column not found: {described}",
-            hint=f"the file's columns are: {', '.join(map(str, available[:40]))}",
+            "survey.missing_design_column",
+            columns=described,
             missing=list(missing.values()),
+            available=[str(c) for c in available[:40]],
         )
 
 
@@ -105,26 +108,26 @@ def _weights(frame: pd.DataFrame, column: str) -> np.ndarray:
     if unreadable.any():
         raise SipasError(
             "survey.bad_weight",
-            f"column {column!r} holds values that are not numbers in rows {_rows(unreadable)}"
-            f" ({counted(int(unreadable.sum()), 'row')})",
-            hint="weights must be positive numbers; fix or remove those rows",
+            column=column,
+            rows=_rows(unreadable),
+            count=counted_phrase(int(unreadable.sum()), "row"),
         )
     blank = values.isna()
     if blank.any():
         raise SipasError(
             "survey.blank_weight",
-            f"column {column!r} is blank in rows {_rows(blank)} ({counted(int(blank.sum()), 'row')})",
-            hint="every respondent needs a weight; compute the missing weights or drop those rows",
+            column=column,
+            rows=_rows(blank),
+            count=counted_phrase(int(blank.sum()), "row"),
         )
     array: np.ndarray = np.asarray(values.to_numpy(dtype=float))
     bad = pd.Series(~np.isfinite(array) | (array <= 0), index=frame.index)
     if bad.any():
         raise SipasError(
             "survey.nonpositive_weight",
-            f"column {column!r} has zero, negative or infinite weights in rows {_rows(bad)}"
-            f" ({counted(int(bad.sum()), 'row')})",
-            hint="a sampled respondent always has a positive weight; out-of-scope respondents should"
-            " be removed, not weighted 0",
+            column=column,
+            rows=_rows(bad),
+            count=counted_phrase(int(bad.sum()), "row"),
         )
     return array
 
@@ -148,12 +151,10 @@ def _codes(frame: pd.DataFrame, column: str, what: str) -> tuple[np.ndarray, lis
     codes, labels = label_codes(frame[column])
     blank = pd.Series(codes < 0, index=frame.index)
     if blank.any():
-        raise SipasError(
-            f"survey.blank_{what}",
-            f"column {column!r} ({what}) is blank in rows {_rows(blank)}"
-            f" ({counted(int(blank.sum()), 'row')})",
-            hint=f"every respondent must belong to a {what}; fill those cells or drop the rows",
-        )
+        rows, count = _rows(blank), counted_phrase(int(blank.sum()), "row")
+        if what == "stratum":
+            raise SipasError("survey.blank_stratum", column=column, rows=rows, count=count)
+        raise SipasError("survey.blank_psu", column=column, rows=rows, count=count)
     return codes, labels
 
 
@@ -169,26 +170,24 @@ def _finite_factor(
     if bad.any():
         raise SipasError(
             "survey.bad_fpc",
-            f"column {column!r} is blank, zero or not a number in rows {_rows(bad)}",
-            hint="give the number of PSUs in the stratum's population (or the sampling fraction)",
+            column=column,
+            rows=_rows(bad),
+            count=counted_phrase(int(bad.sum()), "row"),
         )
     finite = np.ones(len(n_psu))
     for h in range(len(n_psu)):
         mine = np.unique(values[stratum == h])
         if len(mine) > 1:
-            raise SipasError(
-                "survey.bad_fpc",
-                f"column {column!r} takes {len(mine)} different values in stratum {labels[h]!r}",
-                hint="the population size is a property of the stratum: one value per stratum",
-            )
+            raise SipasError("survey.fpc_varies", column=column, count=len(mine), stratum=labels[h])
         value = float(mine[0])
         population = n_psu[h] / value if value <= 1 else value  # R: values <= 1 are fractions
         if population < n_psu[h] - 1e-9:
             raise SipasError(
-                "survey.bad_fpc",
-                f"stratum {labels[h]!r} has {n_psu[h]} sampled PSUs but {column!r} says the"
-                f" population has only {value:g}",
-                hint="the fpc column holds the number of PSUs in the population of each stratum",
+                "survey.fpc_below_sample",
+                stratum=labels[h],
+                sampled=int(n_psu[h]),
+                column=column,
+                population=value,
             )
         finite[h] = (population - n_psu[h]) / population
     return finite
@@ -199,7 +198,7 @@ def design_from_frame(
 ) -> Design:
     """Check the design columns of a response table and turn them into arrays."""
     if frame.empty:
-        raise SipasError("survey.empty", "the response table has no rows", hint="check the file")
+        raise SipasError("survey.empty")
     _require_columns(frame, columns)
     weight = _weights(frame, columns.weight)
     if columns.strata:
@@ -235,13 +234,11 @@ def design_from_frame(
     )
     lonely_strata = [h for h in np.flatnonzero(n_psu == 1) if finite[h] >= 1e-7]
     if lonely is LonelyPsu.FAIL and lonely_strata:
-        shown = ", ".join(repr(labels[h]) for h in lonely_strata[:SHOWN])
+        strata = [labels[h] for h in lonely_strata]
         raise SipasError(
             "survey.lonely_psu",
-            f"{len(lonely_strata)} {'stratum has' if len(lonely_strata) == 1 else 'strata have'} a single PSU, so its variance cannot be"
-            f" estimated: {shown}",
-            hint="merge each with a similar stratum, or choose a rule with --lonely-psu"
-            " (remove, certainty, adjust or average, as in R's survey.lonely.psu)",
-            strata=[labels[h] for h in lonely_strata],
+            strata=strata,
+            shown=strata[:SHOWN],
+            count=counted_phrase(len(strata), "stratum"),
         )
     return design

@@ -139,8 +139,9 @@ def _partition(
         flag = "--unit" if what == "unit" else "--by"
         raise SipasError(
             "survey.missing_column",
-            f"{what} column not found: {', '.join(map(repr, missing))} ({flag})",
-            hint=f"the file's columns are: {', '.join(map(str, list(frame.columns)[:40]))}",
+            columns=missing,
+            flag=flag,
+            available=[str(c) for c in list(frame.columns)[:40]],
         )
     # Each column's distinct values are cleaned once (not every row), then crossed by number.
     combined = np.zeros(len(frame), dtype=np.int64)
@@ -240,11 +241,7 @@ def estimate(
     reps = replicate_design(design, options.replicates)
     unit = _partition(frame, [options.unit], options.unit, "unit")
     if unit.count == 0:
-        raise SipasError(
-            "survey.no_units",
-            f"column {options.unit!r} is blank in every row",
-            hint="name the column that holds each respondent's province or unit with --unit",
-        )
+        raise SipasError("survey.no_units", column=options.unit)
     partitions = [unit, Cells(NATIONAL, np.zeros(len(frame), dtype=np.int64), (POOLED,))]
     warnings: list[str] = []
     for columns_by in options.by:

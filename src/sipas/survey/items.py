@@ -15,7 +15,8 @@ import pandas as pd
 
 from sipas.errors import SipasError
 from sipas.frameworks.model import BlankRule, ItemRule, SurveyFramework
-from sipas.rows import SHOWN, counted, file_row, file_rows
+from sipas.messages import Phrase
+from sipas.rows import SHOWN, counted_phrase, file_row, file_rows
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,11 @@ def item_values(frame: pd.DataFrame, framework: SurveyFramework) -> ItemValues:
     if missing:
         raise SipasError(
             "survey.missing_items",
-            f"{len(missing)} of the framework's {len(codes)} satisfaction items have no column:"
-            f" {', '.join(missing[:12])}{' …' if len(missing) > 12 else ''}",
-            hint=f"framework {framework.id!r} expects one column per item, named by its code",
             missing=missing,
+            count=len(missing),
+            total=len(codes),
+            shown=missing[:12] + (["…"] if len(missing) > 12 else []),
+            framework=framework.id,
         )
     answers = _answer_matrix(frame, codes)
     allowed = np.asarray(scale_codes(framework), dtype=float)
@@ -48,15 +50,21 @@ def item_values(frame: pd.DataFrame, framework: SurveyFramework) -> ItemValues:
     if off_scale.any():
         rows_hit, items_hit = np.nonzero(off_scale)
         first = [
-            f"row {file_row(frame.index, int(r))} {codes[k]}={answers[r, k]:g}"
-            for r, k in zip(rows_hit, items_hit, strict=True)
+            Phrase(
+                "survey.answer_at",
+                row=file_row(frame.index, int(r)),
+                item=codes[k],
+                value=float(answers[r, k]),
+            )
+            for r, k in zip(rows_hit[:SHOWN], items_hit[:SHOWN], strict=True)
         ]
         raise SipasError(
             "survey.answer_off_scale",
-            f"{counted(int(off_scale.sum()), 'answer')} outside the scale"
-            f" {int(allowed.min())}–{int(allowed.max())}: {', '.join(first[:SHOWN])}",
-            hint="correct the entries, or blank them if the form was left empty",
             cells=int(off_scale.sum()),
+            count=counted_phrase(int(off_scale.sum()), "answer"),
+            low=int(allowed.min()),
+            high=int(allowed.max()),
+            shown=first,
         )
     return values_from_answers(answers, framework, codes)
 
@@ -83,10 +91,10 @@ def _answer_matrix(frame: pd.DataFrame, codes: list[str]) -> np.ndarray:
             rows = file_rows(frame.index, unreadable)
             raise SipasError(
                 "survey.bad_answer",
-                f"column {code!r} holds text that is not an answer code in rows {rows}"
-                f" ({counted(int(unreadable.sum()), 'row')}),"
-                f" e.g. {str(column[unreadable].iloc[0])!r}",
-                hint="answers are the scale's codes; leave a cell empty for no answer",
+                column=code,
+                rows=rows,
+                count=counted_phrase(int(unreadable.sum()), "row"),
+                example=str(column[unreadable].iloc[0]),
             )
         _refuse_fractions(frame, code, numeric)
         answers[:, k] = numeric.to_numpy(dtype=float, na_value=np.nan)
@@ -99,11 +107,11 @@ def _refuse_fractions(frame: pd.DataFrame, code: str, numeric: pd.Series) -> Non
     if fraction.any():
         example = values[fraction.to_numpy()][0]
         raise SipasError(
-            "survey.answer_off_scale",
-            f"column {code!r} holds answers that are not whole numbers in rows"
-            f" {file_rows(frame.index, fraction)} ({counted(int(fraction.sum()), 'row')}),"
-            f" e.g. {example:g}",
-            hint="answers are the scale's codes (whole numbers); correct or blank those cells",
+            "survey.answer_not_whole",
+            column=code,
+            rows=file_rows(frame.index, fraction),
+            count=counted_phrase(int(fraction.sum()), "row"),
+            example=float(example),
         )
 
 

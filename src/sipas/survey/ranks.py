@@ -65,9 +65,9 @@ def rank_table(
     if indicator not in result.indicators:
         raise SipasError(
             "survey.unknown_indicator",
-            f"no indicator {indicator!r} in framework {result.framework_id!r}",
-            hint="indicators are the index, sub-index and component codes and the item codes: "
-            + ", ".join(n.code for n in result.tree.nodes),
+            indicator=indicator,
+            framework=result.framework_id,
+            known=[n.code for n in result.tree.nodes],
         )
     labels = result.cell_labels[partition]
     rows = (

@@ -95,29 +95,17 @@ def replicate_design(design: Design, options: ReplicateOptions) -> ReplicateDesi
         options = ReplicateOptions(method, options.replicates, options.seed, options.mse)
     if method is ReplicateMethod.BOOTSTRAP:
         if options.replicates < 2:
-            raise SipasError(
-                "survey.bad_replicates",
-                f"{options.replicates} bootstrap replicates cannot give a variance",
-                hint="use at least 2; 500 or more for rank intervals",
-            )
+            raise SipasError("survey.bad_replicates", replicates=options.replicates)
         count = options.replicates
         return ReplicateDesign(options, count, 1.0 / (count - 1), np.ones(count), design)
     if design.n_psus > MAX_JACKKNIFE_REPLICATES:
-        raise SipasError(
-            "survey.too_many_replicates",
-            f"a jackknife would need one replicate per PSU: {design.n_psus:,} here",
-            hint="use the bootstrap (--method bootstrap) for designs with this many PSUs",
-        )
+        raise SipasError("survey.too_many_replicates", psus=design.n_psus)
     if method is ReplicateMethod.JK1:
         if design.n_strata > 1:
-            raise SipasError(
-                "survey.jk1_stratified",
-                f"JK1 ignores strata, but this design has {design.n_strata}",
-                hint="use --method jkn (delete one PSU within its stratum) or jackknife",
-            )
+            raise SipasError("survey.jk1_stratified", strata=design.n_strata)
         n = design.n_psus
         if n < 2:
-            raise SipasError("survey.bad_replicates", "a jackknife needs at least two PSUs")
+            raise SipasError("survey.jackknife_too_few_psus")
         scale = float(design.finite[0]) * (n - 1) / n
         return ReplicateDesign(options, n, scale, np.ones(n), design)
     return _jkn_design(design, options)
@@ -191,11 +179,7 @@ def _jkn_design(design: Design, options: ReplicateOptions) -> ReplicateDesign:
             rscales.extend([float(design.finite[h]) * (n - 1) / n] * int(n))
             column += int(n)
     if column == 0:
-        raise SipasError(
-            "survey.bad_replicates",
-            "no stratum has two or more PSUs, so a jackknife has no replicates",
-            hint="use the Taylor method or merge strata",
-        )
+        raise SipasError("survey.jackknife_no_replicates")
     scale = 1.0
     if column < design.n_psus and design.lonely is LonelyPsu.AVERAGE:
         scale = design.n_psus / column

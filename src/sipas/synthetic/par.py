@@ -17,12 +17,11 @@ def synthetic_par_round(
     framework: ParFramework, provinces: list[Province], year: int, seed: int = 20241
 ) -> pd.DataFrame:
     """Rows of unit_code, node_code, stage ('self' or 'final'), points; points ≤ each leaf's max."""
-    gaps = scoring_gaps(framework)
-    if gaps:
+    if scoring_gaps(framework):
         raise SipasError(
             "par.not_scorable",
-            f"framework {framework.id} cannot be scored yet: {gaps[0]}",
-            "fill in the missing maxima in your own copy of the framework",
+            framework=framework.id,
+            nodes=[n.code for _, n in framework.walk() if n.max_points is None],
         )
     rows = []
     for p in provinces:

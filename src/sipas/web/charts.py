@@ -262,3 +262,72 @@ def series(points: list[dict[str, Any]], title: str) -> dict[str, Any]:
         },
         "config": {"displaylogo": False, "responsive": True},
     }
+
+
+def whatif_strip(
+    others: list[tuple[str, str, float]],
+    now: float,
+    after: float | None,
+    target: float | None,
+    labels: dict[str, str],
+) -> dict[str, Any]:
+    """Every unit's index on one line, the unit now and after the supposed scores as larger dots,
+    and the index the target needs as a vertical line: how far, and past whom."""
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [index for _, _, index in others],
+            "y": [labels["others"]] * len(others),
+            "text": [name for _, name, _ in others],
+            "marker": {"color": "#9aa5b1", "size": 8, "opacity": 0.7},
+            "hovertemplate": "%{text}: %{x:.2f}<extra></extra>",
+            "name": labels["others"],
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [now],
+            "y": [labels["others"]],
+            "marker": {"color": "#1f5f99", "size": 14},
+            "hovertemplate": f"{labels['now']}: %{{x:.2f}}<extra></extra>",
+            "name": labels["now"],
+        },
+    ]
+    if after is not None:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [after],
+                "y": [labels["others"]],
+                "marker": {"color": "#b03a2e", "size": 14, "symbol": "diamond"},
+                "hovertemplate": f"{labels['after']}: %{{x:.2f}}<extra></extra>",
+                "name": labels["after"],
+            }
+        )
+    shapes = []
+    if target is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "x0": target,
+                "x1": target,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#b03a2e", "dash": "dot"},
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "font": _FONT,
+            "height": 220,
+            "margin": {"l": 120, "r": 20, "t": 20, "b": 40},
+            "shapes": shapes,
+            "xaxis": {"title": {"text": labels["axis"]}},
+            "showlegend": True,
+            "legend": {"orientation": "h", "y": -0.4},
+        },
+    }

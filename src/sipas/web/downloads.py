@@ -43,9 +43,7 @@ def _xlsx(rows: list[dict[str, Any]]) -> bytes:
 def table_download(rows: list[dict[str, Any]], kind: str, name: str) -> Response:
     """``rows`` (one dict per row, the same keys in each) as a file to download."""
     if kind not in DOWNLOAD_TYPES:
-        raise SipasError(
-            "public.download_type", f"no {kind!r} download", "csv, xlsx or json", kind=kind
-        )
+        raise SipasError("public.download_type", kind=kind)
     if kind == "json":
         body = json.dumps(jsonable_encoder(rows), ensure_ascii=False, indent=1).encode()
     elif kind == "csv":

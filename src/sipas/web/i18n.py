@@ -192,49 +192,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The form is not valid: it is kept in quarantine with its reasons; correct the fields"
         " marked and save again",
     ),
-    "problem.ingest.bad_code": (
-        "Mã trả lời không có trong danh sách",
-        "Not one of the answer codes",
-    ),
-    "problem.ingest.required": ("Chưa trả lời câu bắt buộc", "This answer is required"),
-    "problem.ingest.bad_date": ("Ngày không hợp lệ", "Not a date"),
-    "problem.ingest.future_date": ("Ngày ở tương lai", "The date is in the future"),
-    "problem.ingest.bad_number": ("Phải là số nguyên", "Must be a whole number"),
-    "problem.ingest.out_of_range": ("Số nằm ngoài khoảng cho phép", "The number is out of range"),
-    "problem.ingest.too_long": ("Nội dung quá dài", "Too long"),
-    "problem.ingest.geo_unknown": ("Không có tỉnh, thành phố này", "No such province"),
-    "problem.ingest.geo_not_valid_on_date": (
-        "Tỉnh, thành phố không còn hiệu lực vào ngày phỏng vấn",
-        "The province was not in force on the interview date",
-    ),
-    "problem.ingest.bad_weight": (
-        "Quyền số phải là số dương",
-        "The weight must be a positive number",
-    ),
-    "problem.ingest.conflict": (
-        "Số phiếu đã có với câu trả lời khác",
-        "This form number is stored already with other answers",
-    ),
-    "problem.ingest.not_applicable": ("Câu này không áp dụng", "This question does not apply"),
-    "problem.ingest.outside_period": (
-        "Ngày phỏng vấn nằm ngoài thời gian điều tra",
-        "The interview date is outside the fieldwork period",
-    ),
-    "problem.ingest.duplicate_id": (
-        "Số phiếu đã dùng cho phiếu khác",
-        "This form number is used by another form",
-    ),
-    "problem.ingest.duplicate_respondent": (
-        "Mọi câu trả lời trùng với một phiếu khác",
-        "Every answer is the same as on another form",
-    ),
-    "problem.ingest.missing_column": ("Thiếu câu bắt buộc", "A required field is missing"),
     "error_code": ("Mã lỗi", "Error code"),
 }
 
 
 def translate(key: str, lang: str) -> str:
+    """A word of the web app; words of the shared text catalogue (``sipas.messages``) too."""
     pair = CATALOGUE.get(key)
     if pair is None:
-        return key
+        from sipas.messages import text
+
+        return text(key, lang)
     return pair[1] if lang == "en" else pair[0]

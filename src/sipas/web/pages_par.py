@@ -58,19 +58,71 @@ def unit_page(request: Request, campaign: str, unit: str) -> dict[str, Any]:
         "evidence": [
             {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256")} for e in evidence
         ],
-        "writable_stage": _writable_stage(actor, shown["stage"]),
+        "writable_stage": par.writable_stage(actor, shown["stage"]),
     }
 
 
-def _writable_stage(actor: par.Actor, stage: str) -> str | None:
-    """The stage this user's forms write at now (None: nothing to write)."""
-    if actor.role == "admin":
-        return stage if stage != "final" else None
-    if actor.role == "officer" and stage in ("self", "explanation"):
-        return stage
-    if actor.role == "appraiser" and stage in ("appraisal1", "appraisal2"):
-        return stage
-    return None
+@page(router, "/workspace/{campaign}/{unit}/whatif", "whatif.html")
+def whatif_page(
+    request: Request, campaign: str, unit: str, target: str = "", set: str = ""
+) -> dict[str, Any]:
+    """What the unit needs for a target and its results with supposed leaf scores; nothing is
+    stored (a GET form)."""
+    from dataclasses import asdict
+
+    from sipas.messages import text
+    from sipas.web.charts import whatif_strip
+    from sipas.web.render import lang_of
+
+    actor = require_actor(request, WORKSPACE_ROLES)
+    lang = lang_of(request)
+    lines = [line for line in set.replace(";", "\n").splitlines() if line.strip()]
+    answer = par.whatif(
+        db_of(request),
+        campaign,
+        unit,
+        par.parse_target(target) if target.strip() else None,
+        par.parse_changes(lines),
+        lang=lang,
+        actor=actor,
+    )
+    none = text("whatif.none", lang)
+
+    def standing(key: str, shown: Any, **extra: Any) -> str:
+        values = {**asdict(shown), "group": shown.group or none, "rank": shown.rank or none}
+        return text(key, lang, **values, **extra)
+
+    said: dict[str, str] = {"now": standing("whatif.now", answer.now)}
+    if answer.after is not None:
+        changed = ", ".join(f"{leaf}={points:g}" for leaf, points in answer.changes.items())
+        said["after"] = standing("whatif.after", answer.after, changes=changed)
+    if answer.need is not None:
+        wanted = target.strip()
+        if answer.need.points <= 0:
+            said["need"] = text("whatif.reached", lang, target=wanted)
+        elif not answer.need.reachable:
+            left = answer.need.path[-1].cumulative if answer.need.path else 0.0
+            said["need"] = text("whatif.unreachable", lang, target=wanted, open=left)
+        else:
+            said["need"] = text(
+                "whatif.needed", lang, points=answer.need.points, index=answer.need.index,
+                target=wanted,
+            )  # fmt: skip
+    labels = {k: text(f"whatif.chart.{k}", lang) for k in ("others", "now", "after", "axis")}
+    chart = whatif_strip(
+        answer.others,
+        answer.now.index,
+        answer.after.index if answer.after else None,
+        answer.target_index,
+        labels,
+    )
+    return {
+        "answer": asdict(answer),
+        "target": target,
+        "set_text": "\n".join(lines),
+        "lines": said,
+        "chart": chart,
+    }
 
 
 @router.get("/workspace/{campaign}/{unit}/evidence/{evidence_id}", include_in_schema=False)

@@ -86,7 +86,7 @@ def home(request: Request) -> dict[str, Any]:
 def sipas_latest(request: Request) -> Response:
     runs = public.cached(db_of(request), "sipas_runs")
     if not runs:
-        raise SipasError("public.no_results", "no SIPAS results are published yet", None)
+        raise SipasError("public.no_results", what="SIPAS")
     return RedirectResponse(f"/sipas/{runs[0]['code']}", status_code=303)
 
 
@@ -192,7 +192,7 @@ def sipas_download(request: Request, run: str, kind: str) -> Response:
 def par_latest(request: Request) -> Response:
     campaigns = public.cached(db_of(request), "par_campaigns")
     if not campaigns:
-        raise SipasError("public.no_results", "no PAR INDEX results are published yet", None)
+        raise SipasError("public.no_results", what="PAR INDEX")
     return RedirectResponse(f"/par/{campaigns[0]['code']}", status_code=303)
 
 
@@ -248,7 +248,7 @@ def _report_file(request: Request, kind: str, make: Any) -> Response:
     from pathlib import Path
 
     if kind not in _REPORT_TYPES:
-        raise SipasError("public.report_type", f"no {kind!r} report", "pdf, html or xlsx")
+        raise SipasError("public.report_type", kind=kind)
     with tempfile.TemporaryDirectory() as folder:
         path = make(Path(folder) / f"report.{kind}", lang_of(request))
         body = path.read_bytes()

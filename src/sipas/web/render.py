@@ -17,11 +17,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from sipas.api import users as users_api
+from sipas.api.ingest import problem_text
 from sipas.api.par import Actor
 from sipas.errors import SipasError
 from sipas.messages import text
 from sipas.store import Database
-from sipas.web.error_text import localise, problem_text
+from sipas.web.error_text import localise
 from sipas.web.i18n import LANGS, translate
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -113,7 +114,7 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
         "t": lambda key: translate(key, lang),
         "say": lambda key, **values: text(key, lang, **values),
         "num": lambda value, digits=2: number(value, digits, lang),
-        "problem_detail": lambda problem: problem_text(problem, lang),
+        "problem_detail": lambda problem, short=False: problem_text(problem, lang, short),
         "user": current_user(request),
         "csrf": _LazyToken(request),
         "other_lang": "en" if lang == "vi" else "vi",

@@ -7,7 +7,7 @@
 - :mod:`.sheets` — scores in and out of the ministry's Excel layout and CSV.
 """
 
-from sipas.api.par.access import ensure_may_read, may_read
+from sipas.api.par.access import ensure_may_read, may_read, writable_stage
 from sipas.api.par.campaigns import (
     ASSIGNMENT_ROLES,
     ROLES,
@@ -34,6 +34,7 @@ from sipas.api.par.scores import (
 )
 from sipas.api.par.sheets import export_scores, import_scores
 from sipas.api.par.views import campaign_units, can_read, history, results, unit_scores
+from sipas.api.par.whatif import parse_changes, parse_target, whatif
 
 __all__ = [
     "ASSIGNMENT_ROLES",
@@ -58,11 +59,15 @@ __all__ = [
     "lock",
     "may_read",
     "open_campaign",
+    "parse_changes",
+    "parse_target",
     "read_units_file",
     "results",
     "show_campaign",
     "unit_scores",
     "upload_evidence",
+    "whatif",
+    "writable_stage",
     "write_score",
     "write_scores",
 ]

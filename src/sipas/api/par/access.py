@@ -1,4 +1,5 @@
-"""Who may read and write what: province officers their own units, appraisers their areas."""
+"""Applying the PAR access table (:mod:`sipas.par.workflow`) to stored campaigns: the actor's
+province and assignments are read here, the decision is the table's."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from sipas.api.par.campaigns import Actor, Campaign, refused
+from sipas.api.par.campaigns import Actor, Campaign
+from sipas.errors import SipasError
+from sipas.messages import Phrase
+from sipas.par import workflow
+from sipas.par.workflow import Action, Refusal
 from sipas.store import par as store
 
 
@@ -30,43 +35,49 @@ def check_may_write(
     unit: str,
     node: str,
     stage: str,
+    where: Phrase | None = None,
 ) -> None:
-    """Refuse unless ``actor`` (with their ``assignments``) may write this leaf at this stage."""
-    unit_row = campaign.unit(unit)
-    if actor.role == "admin":
+    """Refuse unless ``actor`` (with their ``assignments``) may write this leaf at this stage,
+    as the access table of :mod:`sipas.par.workflow` says; ``where`` names the score's place
+    (by default: the campaign, unit and leaf)."""
+    where = where or campaign.place(unit, node)
+    unit_row = campaign.unit(unit, where)
+    action = workflow.WRITE_ACTION[stage]
+    held = {a["role"] for a in assignments if _covers(a, campaign, unit, node)}
+    refusal = workflow.decide(
+        action, actor.role, in_province=in_province(actor, unit_row), assignments=held
+    )
+    if refusal is None:
         return
-    where = f"unit {unit}, leaf {node}"
-    if stage in ("self", "explanation"):
-        if actor.role != "officer" or not in_province(actor, unit_row):
-            raise refused(
-                f"{actor.name} ({actor.role}) cannot write the {stage} of {where}: "
-                "only an officer of the unit's province can",
-            )
-        wanted = "self_assessor"
-    elif stage in ("appraisal1", "appraisal2"):
-        if actor.role != "appraiser":
-            raise refused(f"{actor.name} ({actor.role}) cannot appraise {where}")
-        wanted = "appraiser"
-    else:  # survey leaves
-        if actor.role != "analyst":
-            raise refused(f"{actor.name} ({actor.role}) cannot fill survey leaves")
-        return
-    if not any(a["role"] == wanted and _covers(a, campaign, unit, node) for a in assignments):
-        raise refused(
-            f"{actor.name} is not assigned to {where} in campaign {campaign.code}",
-            "ask the campaign's admin for an assignment",
+    user, role = actor.name, actor.role
+    if refusal is Refusal.NOT_ASSIGNED:
+        raise SipasError("auth.forbidden.not_assigned", user=user, where=where)
+    if action is Action.WRITE_SELF:
+        raise SipasError(
+            "auth.forbidden.write_stage", user=user, role=role, stage=stage, where=where
         )
+    if action is Action.APPRAISE:
+        raise SipasError("auth.forbidden.appraise", user=user, role=role, where=where)
+    raise SipasError("auth.forbidden.survey", user=user, role=role, where=where)
 
 
 def may_read(connection: Connection, actor: Actor, campaign: Campaign, unit: str) -> bool:
-    if actor.role in ("admin", "analyst"):
-        return True
-    if actor.role == "officer":
-        return in_province(actor, campaign.unit(unit))
-    assignments = store.list_assignments(connection, campaign.id, actor.name)
-    return any(a["unit_code"] in (None, unit) for a in assignments)
+    province = actor.role == "officer" and in_province(actor, campaign.unit(unit))
+    held: set[str] = set()
+    if actor.role not in ("admin", "analyst", "officer"):
+        assignments = store.list_assignments(connection, campaign.id, actor.name)
+        held = {a["role"] for a in assignments if a["unit_code"] in (None, unit)}
+    return workflow.decide(Action.READ, actor.role, in_province=province, assignments=held) is None
 
 
 def ensure_may_read(connection: Connection, actor: Actor, campaign: Campaign, unit: str) -> None:
     if not may_read(connection, actor, campaign, unit):
-        raise refused(f"{actor.name} ({actor.role}) cannot read unit {unit}'s scores")
+        raise SipasError("auth.forbidden.read", user=actor.name, role=actor.role, unit=unit)
+
+
+def writable_stage(actor: Actor, stage: str) -> str | None:
+    """The stage a user's forms write at while the campaign is at ``stage`` (None: nothing):
+    what a page offers, from the same table that refuses writes."""
+    if stage in workflow.writable_stages(actor.role) and stage != "survey":
+        return stage
+    return None

@@ -20,7 +20,9 @@ from sipas.errors import SipasError
 from sipas.frameworks import ParFramework, require_par, resolve_framework, scoring_gaps
 from sipas.frameworks.model import ParNode
 from sipas.geo import provinces_on
-from sipas.rows import counted
+from sipas.messages import Phrase
+from sipas.par import workflow
+from sipas.par.workflow import Action, StageProblem
 from sipas.store import Database, audit
 from sipas.store import par as store
 
@@ -37,16 +39,10 @@ class Actor:
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
-            raise SipasError(
-                "auth.bad_role", f"unknown role {self.role!r}", f"roles: {', '.join(ROLES)}"
-            )
+            raise SipasError("auth.bad_role", role=self.role, roles=list(ROLES))
 
 
 SYSTEM = Actor("sipas", "admin")
-
-
-def refused(message: str, hint: str | None = None) -> SipasError:
-    return SipasError("auth.forbidden", message, hint)
 
 
 @dataclass
@@ -81,27 +77,40 @@ class Campaign:
         """Each node's own code and its ancestors' codes (an assignment to any of them covers it)."""
         return {node.code: (*trail, node.code) for trail, node in self.framework.walk()}
 
-    def unit(self, code: str) -> dict[str, Any]:
+    def unit(self, code: str, where: Phrase | str | None = None) -> dict[str, Any]:
+        """The unit ``code``; refused naming ``where`` (a score's place) when given."""
         found = self.units.get(code)
         if found is None:
+            if where is not None:
+                raise SipasError(
+                    "par.unknown_unit_at",
+                    where=where,
+                    unit=code,
+                    campaign=self.code,
+                    count=len(self.units),
+                )
             raise SipasError(
-                "par.unknown_unit",
-                f"unit {code!r} is not in campaign {self.code}",
-                f"the campaign has {counted(len(self.units), 'unit')}; "
-                "see `sipas par campaign show`",
+                "par.unknown_unit", unit=code, campaign=self.code, count=len(self.units)
             )
         return found
 
-    def leaf(self, code: str) -> ParNode:
+    def leaf(self, code: str, where: Phrase | str) -> ParNode:
         found = self.leaves.get(code)
         if found is None:
-            kind = "not a leaf" if code in self.ancestors else "not a node"
+            if code in self.ancestors:
+                raise SipasError(
+                    "par.not_a_leaf", where=where, node=code, framework=self.framework.id
+                )
             raise SipasError(
-                "par.unknown_node",
-                f"{code!r} is {kind} of framework {self.framework.id}",
-                "scores are given for leaves, by their codes (`sipas frameworks show`)",
+                "par.unknown_node", where=where, node=code, framework=self.framework.id
             )
         return found
+
+    def place(self, unit: str, leaf: str, row: Any = None) -> Phrase:
+        """Where a score is: the campaign (or the file row it came from), the unit and the leaf."""
+        if row is not None:
+            return Phrase("par.place.row", row=row, unit=unit, leaf=leaf)
+        return Phrase("par.place.leaf", campaign=self.code, unit=unit, leaf=leaf)
 
 
 def open_campaign(connection: Connection, code: str) -> Campaign:
@@ -134,7 +143,7 @@ def _province_units(year: int) -> tuple[list[dict[str, Any]], str]:
 def read_units_file(path: Path) -> list[dict[str, Any]]:
     """Units of a province's own campaign: unit_code, name, kind, province_code (CSV or XLSX)."""
     if not path.exists():
-        raise SipasError("par.units_file", f"units file {path} not found", None)
+        raise SipasError("par.units_file_missing", path=path)
     frame = (
         pd.read_excel(path, dtype=str)
         if path.suffix.lower() in {".xlsx", ".xlsm"}
@@ -143,20 +152,16 @@ def read_units_file(path: Path) -> list[dict[str, Any]]:
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("unit_code", "name") if c not in frame.columns]
     if missing:
-        raise SipasError(
-            "par.units_file",
-            f"{path.name}: column {missing[0]!r} is missing",
-            "columns: unit_code, name, kind (department | commune | province), province_code",
-        )
+        raise SipasError("par.units_file_column", file=path.name, column=missing[0])
     frame = frame.fillna("")
     duplicated = frame["unit_code"].duplicated()
     if duplicated.any():
         row = int(duplicated.to_numpy().nonzero()[0][0]) + 2
         raise SipasError(
-            "par.units_file",
-            f"{path.name}, row {row}: unit_code {frame['unit_code'][duplicated].iloc[0]!r} "
-            "appears twice",
-            "give each unit one row",
+            "par.units_file_duplicate",
+            file=path.name,
+            row=row,
+            unit=frame["unit_code"][duplicated].iloc[0],
         )
     return [
         {
@@ -184,15 +189,14 @@ def create_campaign(
     replace: bool = False,
 ) -> dict[str, Any]:
     """Open a campaign. Units default to the provinces in force at the end of ``year``."""
-    if actor.role != "admin":
-        raise refused(f"{actor.name} ({actor.role}) cannot create campaigns", "ask an admin")
+    if workflow.decide(Action.CREATE_CAMPAIGN, actor.role) is not None:
+        raise SipasError("auth.forbidden.create_campaign", user=actor.name, role=actor.role)
     chosen = require_par(resolve_framework(framework))
-    gaps = scoring_gaps(chosen)
-    if gaps:
+    if scoring_gaps(chosen):
         raise SipasError(
             "par.not_scorable",
-            f"framework {chosen.id} cannot be scored yet: {gaps[0]}",
-            "fill in the missing maxima in your own copy of the framework",
+            framework=chosen.id,
+            nodes=[n.code for _, n in chosen.walk() if n.max_points is None],
         )
     provinces, province_geography = _province_units(year)
     if units is None:
@@ -206,10 +210,10 @@ def create_campaign(
             earlier = store.get_campaign(connection, previous)
             if earlier["geography"] != geography:
                 raise SipasError(
-                    "par.geography_mismatch",
-                    f"campaign {previous} is on geography {earlier['geography']!r}, this one on "
-                    f"{geography!r}: unit codes do not mean the same units",
-                    "measure change only between campaigns of the same units",
+                    "par.geography_mismatch.previous",
+                    previous=previous,
+                    previous_geography=earlier["geography"],
+                    geography=geography,
                 )
         campaign_id = store.create_campaign(
             connection,
@@ -281,27 +285,19 @@ def assign(
     node: str | None = None,
 ) -> dict[str, Any]:
     """Give ``user`` a unit to self-assess, or an area to appraise (None = every unit or area)."""
-    if actor.role != "admin":
-        raise refused(f"{actor.name} ({actor.role}) cannot assign work", "ask an admin")
+    if workflow.decide(Action.ASSIGN, actor.role) is not None:
+        raise SipasError("auth.forbidden.assign", user=actor.name, role=actor.role)
     if role not in ASSIGNMENT_ROLES:
-        raise SipasError(
-            "par.bad_assignment",
-            f"unknown assignment role {role!r}",
-            f"roles: {', '.join(ASSIGNMENT_ROLES)}",
-        )
+        raise SipasError("par.bad_assignment", role=role, roles=list(ASSIGNMENT_ROLES))
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
         if unit is not None:
             campaign.unit(unit)
         if node is not None and node not in campaign.ancestors:
-            raise SipasError(
-                "par.unknown_node",
-                f"{node!r} is not a node of framework {campaign.framework.id}",
-                "assign an area's code (or a criterion's)",
-            )
+            raise SipasError("par.unknown_area", node=node, framework=campaign.framework.id)
         values = {"user_name": user, "role": role, "unit_code": unit, "node_code": node}
         if values in store.list_assignments(connection, campaign.id, user):
-            raise SipasError("par.assignment_exists", f"{user} already has this assignment", None)
+            raise SipasError("par.assignment_exists", user=user)
         store.add_assignment(connection, campaign.id, **values)
         audit.record(
             connection,
@@ -316,21 +312,22 @@ def assign(
 
 def advance(db: Database, actor: Actor, campaign_code: str, to: str) -> dict[str, Any]:
     """Move the campaign to its next stage; reaching ``final`` fixes every leaf's final score."""
-    if actor.role != "admin":
-        raise refused(f"{actor.name} ({actor.role}) cannot move a campaign on", "ask an admin")
+    if workflow.decide(Action.ADVANCE, actor.role) is not None:
+        raise SipasError("auth.forbidden.advance", user=actor.name, role=actor.role)
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
-        order = store.STAGES
-        if to not in order:
-            raise SipasError(
-                "par.bad_stage", f"unknown stage {to!r}", f"stages: {', '.join(order)}"
-            )
-        expected = order[order.index(campaign.stage) + 1] if campaign.stage != "final" else None
-        if to != expected:
+        _, problem = workflow.check_advance(campaign.stage, to)
+        if problem is StageProblem.UNKNOWN:
+            raise SipasError("par.bad_stage", stage=to, stages=list(workflow.STAGES))
+        if problem is StageProblem.FINAL:
+            raise SipasError("par.advance_final", campaign=campaign.code, to=to)
+        if problem is StageProblem.ORDER:
             raise SipasError(
                 "par.stage_order",
-                f"campaign {campaign.code} is at stage {campaign.stage!r}; it cannot move to {to!r}",
-                f"the next stage is {expected!r}" if expected else "the campaign is final",
+                campaign=campaign.code,
+                stage=campaign.stage,
+                to=to,
+                next=workflow.next_stage(campaign.stage),
             )
         summary: dict[str, Any] = {"campaign": campaign.code, "from": campaign.stage, "to": to}
         if campaign.stage == "self":

@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from sipas.api.par.access import check_may_write, ensure_may_read, in_province
-from sipas.api.par.campaigns import ENTITY, Actor, Campaign, entity_id, open_campaign, refused
+from sipas.api.par.campaigns import ENTITY, Actor, Campaign, entity_id, open_campaign
 from sipas.errors import SipasError
 from sipas.frameworks.model import Method, NodeRole, ParNode, SipasRubric
-from sipas.par import check_points, points_from_value
+from sipas.messages import Phrase
+from sipas.par import check_points, points_from_value, workflow
+from sipas.par.workflow import Action
 from sipas.store import Database, audit
 from sipas.store import estimates as estimate_store
 from sipas.store import par as store
@@ -46,55 +48,39 @@ def check_open(campaign: Campaign, unit: str, stage: str) -> None:
     """Refuse a write the campaign's stage, the unit's lock or the deadline no longer allows."""
     if stage == "survey":
         if campaign.stage == "final":
-            raise SipasError("par.campaign_final", f"campaign {campaign.code} is final", None)
+            raise SipasError("par.campaign_final", campaign=campaign.code)
         return
     if campaign.stage != stage:
         raise SipasError(
-            "par.wrong_stage",
-            f"campaign {campaign.code} is at stage {campaign.stage!r}, not {stage!r}",
-            "nothing was saved; write at the campaign's current stage",
+            "par.wrong_stage", campaign=campaign.code, stage=campaign.stage, asked=stage
         )
     if stage == "self":
         row = campaign.unit(unit)
         if row["locked_at"] is not None:
-            raise SipasError(
-                "par.locked",
-                f"unit {unit}'s self-assessment was locked by {row['locked_by']} "
-                f"at {row['locked_at']:%Y-%m-%d %H:%M}",
-                "nothing was saved; after the lock only appraisers change scores",
-            )
+            raise SipasError("par.locked", unit=unit, by=row["locked_by"], at=row["locked_at"])
         deadline = campaign.row["deadline"]
         if deadline is not None:
             deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
             if datetime.now(UTC) > deadline:
-                raise SipasError(
-                    "par.deadline_passed",
-                    f"the self-assessment deadline of {campaign.code} "
-                    f"({deadline:%Y-%m-%d %H:%M} UTC) has passed",
-                    "nothing was saved; ask the campaign's admin",
-                )
+                raise SipasError("par.deadline_passed", campaign=campaign.code, deadline=deadline)
 
 
-def _points(leaf: ParNode, value: Any, points: Any, applicable: bool, where: str) -> float | None:
+def _points(
+    leaf: ParNode, value: Any, points: Any, applicable: bool, where: Phrase
+) -> float | None:
     if not applicable:
         if not leaf.may_be_not_applicable:
-            raise SipasError(
-                "par.not_applicable_refused",
-                f"{where}: the framework does not let this leaf be declared not applicable",
-                "score the leaf",
-            )
+            raise SipasError("par.not_applicable_refused", where=where)
         return None
     if value is not None:
         computed = points_from_value(leaf, value, where)
         if points is not None and abs(check_points(leaf, points, where) - computed) > 1e-9:
             raise SipasError(
-                "par.points_disagree",
-                f"{where}: {points} points given, but the value {value!r} earns {computed:g}",
-                "give the value or the points, or make them agree",
+                "par.points_disagree", where=where, points=points, value=value, computed=computed
             )
         return computed
     if points is None:
-        raise SipasError("par.no_score", f"{where}: give points or a value", None)
+        raise SipasError("par.no_score", where=where)
     return check_points(leaf, points, where)
 
 
@@ -135,7 +121,13 @@ class _Writer:
         return self._assignments
 
     def _check_reason(
-        self, unit: str, node: str, stage: str, score: float | None, reason: str | None, where: str
+        self,
+        unit: str,
+        node: str,
+        stage: str,
+        score: float | None,
+        reason: str | None,
+        where: Phrase,
     ) -> None:
         """An appraisal that changes the score it appraises (round 1: self; round 2: round 1)."""
         stored = self._stored(unit)
@@ -146,11 +138,15 @@ class _Writer:
         before = None if previous is None else previous["points"]
         changed = before is None or score is None or abs(float(before) - score) > 1e-9
         if changed and not (reason or "").strip():
-            shown = "no score" if previous is None else f"{before} ({name})"
+            new = score if score is not None else Phrase("par.not_applicable")
+            if previous is None:
+                raise SipasError("par.reason_required_new", where=where, score=new)
             raise SipasError(
                 "par.reason_required",
-                f"{where}: the appraisal changes {shown} to {score}; a reason is required",
-                "nothing was saved; give the reason for the change",
+                where=where,
+                before=before if before is not None else Phrase("par.not_applicable"),
+                source=name,
+                score=new,
             )
 
     def write(
@@ -164,28 +160,24 @@ class _Writer:
         applicable: bool = True,
         note: str | None = None,
         reason: str | None = None,
+        row: Any = None,
     ) -> dict[str, Any]:
+        """Check one score and queue it; ``row`` names the file row it came from."""
         campaign = self.campaign
-        where = f"{campaign.code} › unit {unit} › leaf {node}"
-        check_may_write(self.actor, self._assigned(), campaign, unit, node, stage)
+        where = campaign.place(unit, node, row)
+        check_may_write(self.actor, self._assigned(), campaign, unit, node, stage, where)
         check_open(campaign, unit, stage)
-        leaf = campaign.leaf(node)
+        leaf = campaign.leaf(node, where)
         from_survey = leaf.method is Method.SURVEY
         if stage == "survey" and not from_survey:
-            raise SipasError("par.not_survey_leaf", f"{where}: is not a survey leaf", None)
+            raise SipasError("par.not_survey_leaf", where=where)
         if stage == "self" and from_survey:
-            raise SipasError(
-                "par.survey_leaf",
-                f"{where}: survey leaves are filled from survey results, never self-assessed",
-                "leave it to the analyst (`sipas par scores import --stage survey`)",
-            )
+            raise SipasError("par.survey_leaf", where=where)
         if (unit, node, stage) in self._written:
-            raise SipasError(
-                "par.duplicate_entry", f"{where}: the same leaf is given twice", "keep one row"
-            )
+            raise SipasError("par.duplicate_entry", where=where)
         if stage == "explanation":
             if not (note or "").strip():
-                raise SipasError("par.no_note", f"{where}: an explanation needs its text", None)
+                raise SipasError("par.no_note", where=where)
             score = None
             if points is not None or value is not None:
                 score = _points(leaf, value, points, True, where)
@@ -245,10 +237,6 @@ def write_score(db: Database, actor: Actor, campaign_code: str, **entry: Any) ->
     return saved
 
 
-def _without_saved(hint: str | None) -> str:
-    return (hint or "").removeprefix("nothing was saved; ").removeprefix("nothing was saved")
-
-
 def write_scores(
     db: Database, actor: Actor, campaign_code: str, stage: str, entries: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -257,16 +245,7 @@ def write_scores(
         writer = _Writer(connection, actor, open_campaign(connection, campaign_code))
         for number, entry in enumerate(entries):
             fields = {k: v for k, v in entry.items() if k != "row"}
-            try:
-                writer.write(stage=stage, **fields)
-            except SipasError as error:
-                row = entry.get("row", number + 2)
-                raise SipasError(
-                    error.code,
-                    f"row {row}: {error.message}",
-                    "nothing from this file was saved"
-                    + (f"; {hint}" if (hint := _without_saved(error.hint)) else ""),
-                ) from None
+            writer.write(stage=stage, row=entry.get("row", number + 2), **fields)
         writer.save()
     return {"campaign": campaign_code, "stage": stage, "saved": len(entries)}
 
@@ -276,14 +255,15 @@ def lock(db: Database, actor: Actor, campaign_code: str, unit: str) -> dict[str,
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
         unit_row = campaign.unit(unit)
-        if actor.role != "admin" and not (actor.role == "officer" and in_province(actor, unit_row)):
-            raise refused(f"{actor.name} ({actor.role}) cannot lock unit {unit}")
+        refused = workflow.decide(Action.LOCK, actor.role, in_province=in_province(actor, unit_row))
+        if refused is not None:
+            raise SipasError("auth.forbidden.lock", user=actor.name, role=actor.role, unit=unit)
         check_open(campaign, unit, "self")
         scores = {
             r["node_code"]: r for r in store.load_scores(connection, campaign.id, ("self",), unit)
         }
         evidence = {e["node_code"] for e in store.list_evidence(connection, campaign.id, unit)}
-        problems = []
+        problems: list[Phrase] = []
         for code, leaf in campaign.leaves.items():
             if leaf.method is Method.SURVEY or campaign.ancestors[code][0] not in _scored_tops(
                 campaign
@@ -291,20 +271,17 @@ def lock(db: Database, actor: Actor, campaign_code: str, unit: str) -> dict[str,
                 continue
             entry = scores.get(code)
             if entry is None:
-                problems.append(f"{code}: no self-assessment")
+                problems.append(Phrase("par.incomplete.no_score", leaf=code))
             elif (
                 leaf.evidence_required
                 and entry["applicable"]
                 and code not in evidence
                 and not (entry["note"] or "").strip()
             ):
-                problems.append(f"{code}: no evidence file and no written explanation")
+                problems.append(Phrase("par.incomplete.no_evidence", leaf=code))
         if problems:
             raise SipasError(
-                "par.lock_incomplete",
-                f"unit {unit} cannot be locked: {len(problems)} leaves are incomplete "
-                f"({'; '.join(problems[:5])}{' …' if len(problems) > 5 else ''})",
-                "score every self-assessed leaf and attach evidence, or explain in a note",
+                "par.lock_incomplete", unit=unit, count=len(problems), leaves=problems[:5]
             )
         at = store.lock_unit(connection, campaign.id, unit, actor.name)
         audit.record(
@@ -338,29 +315,26 @@ def upload_evidence(
     if accepted is None:
         raise SipasError(
             "par.evidence_type",
-            f"{filename}: {suffix or 'no extension'} files are not accepted as evidence",
-            "accepted: " + ", ".join(sorted(EVIDENCE_TYPES)),
+            file=filename,
+            suffix=suffix or Phrase("par.no_extension"),
+            accepted=sorted(EVIDENCE_TYPES),
         )
     if not content:
-        raise SipasError("par.evidence_empty", f"{filename} is empty", None)
+        raise SipasError("par.evidence_empty", file=filename)
     if len(content) > MAX_EVIDENCE_BYTES:
         raise SipasError(
             "par.evidence_size",
-            f"{filename} is {len(content) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_EVIDENCE_BYTES // 1024 // 1024} MB",
-            "split or compress the file",
+            file=filename,
+            size=len(content) / 1024 / 1024,
+            limit=MAX_EVIDENCE_BYTES // 1024 // 1024,
         )
     media_type, magics = accepted
     if not content.startswith(magics):
-        raise SipasError(
-            "par.evidence_content",
-            f"{filename} does not contain what a {suffix} file contains",
-            "upload the document itself, saved in its own format",
-        )
+        raise SipasError("par.evidence_content", file=filename, suffix=suffix)
     digest = hashlib.sha256(content).hexdigest()
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
-        campaign.leaf(node)
+        campaign.leaf(node, campaign.place(unit, node))
         assignments = store.list_assignments(connection, campaign.id, actor.name)
         check_may_write(actor, assignments, campaign, unit, node, "self")
         check_open(campaign, unit, "self")
@@ -400,9 +374,7 @@ def evidence_file(
         listed = {e["id"]: e for e in store.list_evidence(connection, campaign.id, unit)}
         content = store.evidence_content(connection, campaign.id, evidence_id)
     if evidence_id not in listed or content is None:
-        raise SipasError(
-            "par.evidence_unknown", f"unit {unit} has no evidence file {evidence_id}", None
-        )
+        raise SipasError("par.evidence_unknown", unit=unit, evidence=evidence_id)
     found = listed[evidence_id]
     return {"filename": found["filename"], "media_type": found["media_type"], "content": content}
 
@@ -426,19 +398,16 @@ def fill_from_sipas(db: Database, actor: Actor, campaign_code: str, run: str) ->
         campaign = open_campaign(connection, campaign_code)
         linked = [leaf for leaf in campaign.leaves.values() if isinstance(leaf.rubric, SipasRubric)]
         if not linked:
-            raise SipasError(
-                "par.no_sipas_leaf",
-                f"framework {campaign.framework.id} has no leaf fed by SIPAS",
-                "declare one with rubric: {kind: sipas, indicator: SIPAS} and method: survey",
-            )
+            raise SipasError("par.no_sipas_leaf", framework=campaign.framework.id)
         found = estimate_store.get_run(connection, run)
         run_geography = (found["options"] or {}).get("geography")
         if campaign.row["geography"] != run_geography:
             raise SipasError(
-                "par.geography_mismatch",
-                f"campaign {campaign.code} is on geography {campaign.row['geography']!r} but "
-                f"run {run} is on {run_geography!r}",
-                "use a run on the campaign's provinces (e.g. one re-estimated with --on-34)",
+                "par.geography_mismatch.run",
+                campaign=campaign.code,
+                geography=campaign.row["geography"],
+                run=run,
+                run_geography=run_geography,
             )
         table = estimate_store.load_estimates(connection, run)
         table = table[table["partition"] == found["unit"]]

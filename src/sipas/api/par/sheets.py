@@ -13,6 +13,7 @@ from sipas.api.par.campaigns import Actor, open_campaign
 from sipas.api.par.scores import write_scores
 from sipas.api.par.views import results
 from sipas.errors import SipasError
+from sipas.messages import Phrase
 from sipas.par.excel import UnitSheet, export_scores_xlsx, read_scores_xlsx
 from sipas.store import Database
 from sipas.store import par as store
@@ -72,12 +73,8 @@ def _csv_entries(path: Path) -> list[dict[str, Any]]:
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("unit_code", "node_code") if c not in frame.columns]
     if missing or not {"points", "value"} & set(frame.columns):
-        absent = missing[0] if missing else "points (or value)"
-        raise SipasError(
-            "par.csv_layout",
-            f"{path.name}: column {absent!r} is missing",
-            f"columns: {', '.join(CSV_COLUMNS)}",
-        )
+        absent = missing[0] if missing else "points | value"
+        raise SipasError("par.csv_layout", file=path.name, column=absent, columns=list(CSV_COLUMNS))
     entries = []
     for number, record in enumerate(frame.to_dict(orient="records"), start=2):
         entry: dict[str, Any] = {
@@ -93,9 +90,7 @@ def _csv_entries(path: Path) -> list[dict[str, Any]]:
                 entry["value"] = json.loads(raw) if raw[:1] in "{[" else raw
             except json.JSONDecodeError:
                 raise SipasError(
-                    "par.csv_value",
-                    f"{path.name}, row {number}: value {raw[:40]!r} is not valid JSON",
-                    'give survey answers as JSON, e.g. {"citizens": {"A": 3, "B": 1}}',
+                    "par.csv_value", file=path.name, row=number, value=raw[:40]
                 ) from None
         if record.get("applicable", "").strip().lower() in {"0", "no", "false", "không"}:
             entry["applicable"] = False
@@ -112,7 +107,7 @@ def import_scores(
 ) -> dict[str, Any]:
     """Scores of one stage from a file; all or nothing, each refusal naming its sheet and row."""
     if not path.exists():
-        raise SipasError("par.file_missing", f"{path} not found", None)
+        raise SipasError("par.file_missing", path=path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         with db.begin() as connection:
@@ -122,11 +117,9 @@ def import_scores(
         entries = _csv_entries(path)
     else:
         raise SipasError(
-            "par.file_type",
-            f"{path.name}: cannot read {suffix or 'this'} files",
-            "give .xlsx or .csv",
+            "par.file_type", file=path.name, suffix=suffix or Phrase("par.no_extension")
         )
     if not entries:
-        raise SipasError("par.file_empty", f"{path.name} holds no scores for stage {stage}", None)
+        raise SipasError("par.file_empty", file=path.name, stage=stage)
     summary = write_scores(db, actor, campaign_code, stage, entries)
     return {**summary, "file": path.name}

@@ -75,11 +75,18 @@ def history(
 
 
 def _results(connection: Connection, campaign: Campaign, stage: str) -> ParResults:
+    return stage_results(connection, campaign, stage)[0]
+
+
+def stage_results(
+    connection: Connection, campaign: Campaign, stage: str
+) -> tuple[ParResults, pd.DataFrame]:
+    """Every unit's results at ``stage`` and the leaf scores they come from."""
     stages = (stage,) if stage == "final" else (stage, "survey")
     frame = store.load_points(connection, campaign.id, stages)
     if stage != "final":  # a survey leaf's value stands in until the campaign is final
         frame = frame.sort_values("stage").drop_duplicates(["unit_code", "node_code"], keep="first")
-    return compute(campaign.framework, list(campaign.units), frame)
+    return compute(campaign.framework, list(campaign.units), frame), frame
 
 
 def results(
@@ -91,19 +98,11 @@ def results(
 ) -> dict[str, Any]:
     """Totals, area indices, index, group and rank of every unit, recomputed from stored scores."""
     if stage not in (*store.STAGES, "survey") or stage in ("explanation", "survey"):
-        raise SipasError(
-            "par.bad_stage",
-            f"results cannot be computed at stage {stage!r}",
-            "stages: self, appraisal1, appraisal2, final",
-        )
+        raise SipasError("par.results_stage", stage=stage)
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
         if stage == "final" and campaign.stage != "final":
-            raise SipasError(
-                "par.not_final",
-                f"campaign {campaign.code} is at stage {campaign.stage!r}; it has no final scores",
-                "see provisional results with --stage self (or appraisal1), or advance to final",
-            )
+            raise SipasError("par.not_final", campaign=campaign.code, stage=campaign.stage)
         current = _results(connection, campaign, stage)
         previous_code = campaign.row["previous_code"]
         previous = None

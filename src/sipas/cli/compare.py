@@ -1,0 +1,78 @@
+"""`sipas compare`: a province against its peers on every node (a mirror of sipas.api.compare)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from sipas.cli.context import AppContext, pass_app
+from sipas.cli.output import emit, format_option, to_json
+
+
+@click.command("compare")
+@click.argument("province")
+@click.option(
+    "--run", "run_code", required=True, help="A saved estimation run (`sipas results list`)."
+)
+@click.option(
+    "--with",
+    "peers",
+    default="top5",
+    show_default=True,
+    help="top5, region, similar (nearest population) or codes/names separated by commas.",
+)
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also draw the differences with their 95% intervals to this PNG file.",
+)
+@format_option
+@pass_app
+def compare(
+    app: AppContext, province: str, run_code: str, peers: str, chart: Path | None, fmt: str
+) -> None:
+    """PROVINCE (code or name) against a set of peers on every node and item, with significance."""
+    from sipas.api.compare import compare as run_compare
+    from sipas.api.compare import difference_chart
+    from sipas.messages import fill, text
+
+    lang = app.settings.lang
+    found = run_compare(app.db, run_code, province, peers, lang)
+    if chart is not None:
+        chart.write_bytes(difference_chart(found, lang))
+    if fmt in ("json", "csv"):
+        if fmt == "json":
+            click.echo(to_json(asdict(found)))
+        else:
+            emit([asdict(r) for r in found.rows], fmt)
+        return
+
+    def number(value: float, digits: int = 1, sign: bool = False) -> str:
+        return fill(f"{{x:{'+' if sign else ''}.{digits}f}}", {"x": value}, lang)
+
+    def col(key: str) -> str:
+        return text(f"compare.col.{key}", lang)
+
+    kind = peers if peers in ("top5", "region", "similar") else "list"
+    title = text(
+        "compare.title",
+        lang,
+        name=found.name,
+        peers=text(f"compare.peers.{kind}", lang),
+        run=found.run,
+    )
+    shown = [
+        {
+            col("node"): r.name,
+            col("estimate"): number(r.estimate),
+            col("peers"): number(r.peers_mean),
+            col("difference"): number(r.difference, sign=True),
+            col("ci"): f"{number(r.low, sign=True)} … {number(r.high, sign=True)}",
+            col("verdict"): text(f"compare.verdict.{r.verdict.replace(' ', '_')}", lang),
+        }
+        for r in found.rows
+    ]
+    emit(shown, "table", title=title)
+    click.echo(text("compare.members", lang, names=found.peer_names))
