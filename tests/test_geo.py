@@ -235,7 +235,7 @@ def test_name_valid_only_before_the_reform_is_refused_with_successor_hint() -> N
 def test_one_word_shared_by_several_names_is_ambiguous() -> None:
     exc = _error(match_province, "Bình", MID_63)
     assert exc.code == "geo.ambiguous_name"
-    candidates = exc.details["candidates"]
+    candidates = exc.values["candidates"]
     assert len(candidates) > 1
     assert {"52 Bình Định", "74 Bình Dương", "37 Ninh Bình"} <= set(candidates)
 
@@ -243,7 +243,7 @@ def test_one_word_shared_by_several_names_is_ambiguous() -> None:
 def test_misspelt_name_is_refused_with_closest_candidate_first() -> None:
     exc = _error(match_province, "Quang Nin", MID_63)
     assert exc.code == "geo.unknown_name"
-    assert exc.details["candidates"][0] == "22 Quảng Ninh"
+    assert exc.values["candidates"][0] == "22 Quảng Ninh"
 
 
 @pytest.mark.parametrize("name", ["", "   "])

@@ -658,6 +658,8 @@ GET_ROUTES = {
     "/workspace/{campaign}/{unit}.json": "unit",
     "/workspace/{campaign}/{unit}/history": "unit",
     "/workspace/{campaign}/{unit}/history.json": "unit",
+    "/workspace/{campaign}/{unit}/whatif": "unit",
+    "/workspace/{campaign}/{unit}/whatif.json": "unit",
     "/workspace/{campaign}/{unit}/evidence/{evidence_id}": "evidence",
     "/survey/{token}": "token",
     "/survey/{token}.json": "token",

@@ -18,17 +18,13 @@ from typing import Any
 class SipasError(Exception):
     """A problem the user can understand and act on: ``SipasError("geo.unknown_name", name=n)``."""
 
-    def __init__(self, code: str, /, *legacy: str | None, **values: Any) -> None:
+    def __init__(self, code: str, /, **values: Any) -> None:
         super().__init__(code)
         self.code = code
         self.values: dict[str, Any] = values
-        # TRANSITION: an English message and hint given in place of a declaration.
-        self._legacy = (*legacy, None, None)[:2] if legacy else None
 
     def text(self, lang: str = "en") -> tuple[str, str | None]:
         """The message and hint in ``lang``."""
-        if self._legacy is not None:
-            return str(self._legacy[0]), self._legacy[1]
         from sipas.messages import render
 
         return render(self.code, self.values, lang)
@@ -40,10 +36,6 @@ class SipasError(Exception):
     @property
     def hint(self) -> str | None:
         return self.text("en")[1]
-
-    @property
-    def details(self) -> dict[str, Any]:  # TRANSITION: the values' old name
-        return self.values
 
     @property
     def status(self) -> int:

@@ -8,6 +8,7 @@ invitation tokens and the public needs no account.
 from __future__ import annotations
 
 import contextlib
+import functools
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -25,8 +26,18 @@ MIN_PASSWORD = 10
 MAX_FAILURES = 5  # failed logins in a row before the account waits
 LOCK_FOR = timedelta(minutes=15)
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified when the user does not exist, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("sipas: no such user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the user does not exist, so that a wrong name takes as long as a wrong
+    password; made on first use (hashing costs a worker about 0.2 s of start-up)."""
+    return _HASHER.hash("sipas: no such user")
+
+
+def warm_up() -> None:
+    """Make what the first login needs now (a server calls this in the background at start)."""
+    _dummy_hash()
 
 
 def create_user(
@@ -89,7 +100,7 @@ def authenticate(db: Database, name: str, password: str) -> dict[str, Any]:
         user = store.get_user(connection, name, with_secret=True)
         if user is None or not user["active"]:
             with contextlib.suppress(VerificationError):
-                _HASHER.verify(_DUMMY_HASH, password + "x")
+                _HASHER.verify(_dummy_hash(), password + "x")
             refusal: SipasError | None = wrong
         else:
             refusal = _check_password(connection, user, password, now)

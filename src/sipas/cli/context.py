@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sipas.settings import Settings
-from sipas.store import Database, open_database
+if TYPE_CHECKING:  # imported when first used: commands that need no database load none of it
+    from sipas.settings import Settings
+    from sipas.store import Database
 
 
 @dataclass
@@ -20,6 +22,8 @@ class AppContext:
     @property
     def db(self) -> Database:
         if self._db is None:
+            from sipas.store import open_database
+
             self._db = open_database(self.settings.resolved_database_url())
         return self._db
 

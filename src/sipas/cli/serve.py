@@ -10,11 +10,21 @@ from sipas.api import users as users_api
 from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, format_option
 
+# How long a worker may take to answer the supervisor's health check before it is replaced. A
+# worker answers from a thread while it imports the app, so this covers starting the interpreter
+# on a busy machine (uvicorn's own 5 s replaced workers over and over on a loaded 2-core host).
+WORKER_TIMEOUT = 30
+
 
 def serve_app(
-    app: AppContext, host: str | None = None, port: int | None = None, workers: int = 1
+    app: AppContext,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int = 1,
+    worker_timeout: int = WORKER_TIMEOUT,
 ) -> None:
-    """Serve the web app on the settings' database until Ctrl-C."""
+    """Serve the web app on the settings' database until Ctrl-C. With several workers, a worker
+    that dies or stops answering is replaced."""
     import uvicorn
 
     from sipas.web import create_app
@@ -41,6 +51,7 @@ def serve_app(
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=worker_timeout,
         log_level="warning",
     )
 
@@ -55,10 +66,19 @@ def serve_app(
     show_default=True,
     help="Worker processes (one per core suits a server).",
 )
+@click.option(
+    "--worker-timeout",
+    type=click.IntRange(1, 600),
+    default=WORKER_TIMEOUT,
+    show_default=True,
+    help="Seconds a worker may take to answer a health check before it is replaced.",
+)
 @pass_app
-def serve(app: AppContext, host: str | None, port: int | None, workers: int) -> None:
+def serve(
+    app: AppContext, host: str | None, port: int | None, workers: int, worker_timeout: int
+) -> None:
     """Serve the web application: public results, survey forms, the PAR workspace."""
-    serve_app(app, host, port, workers)
+    serve_app(app, host, port, workers, worker_timeout)
 
 
 @click.group()

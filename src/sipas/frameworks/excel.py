@@ -16,7 +16,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import xlsxwriter
 
 from sipas.errors import SipasError
@@ -200,6 +199,8 @@ def import_par_xlsx(
     data: bytes | Path, framework_id: str | None = None
 ) -> tuple[ParFramework | None, ValidationReport]:
     """Read a workbook in the ministry's layout. Problems are reported by sheet row and column."""
+    import openpyxl  # loaded when a workbook is read: other commands start without it
+
     source = str(data) if isinstance(data, Path) else "workbook"
     report = ValidationReport(source)
     try:

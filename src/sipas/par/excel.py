@@ -14,7 +14,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import xlsxwriter
 
 from sipas.errors import SipasError
@@ -149,6 +148,8 @@ def read_scores_xlsx(
     data: bytes | Path, framework: ParFramework, stage: str, source: str
 ) -> list[dict[str, Any]]:
     """Leaf scores of every unit sheet, from the stage's column; each entry names its sheet row."""
+    import openpyxl  # loaded when a sheet is read: web workers and other commands start faster
+
     try:
         book = openpyxl.load_workbook(
             BytesIO(data) if isinstance(data, bytes) else data, read_only=True, data_only=True

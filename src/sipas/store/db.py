@@ -10,22 +10,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from sipas.errors import SipasError
 
+# Alembic is imported when a database is opened: commands that open none start without it.
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option(
         "script_location", str(resources.files("sipas.store").joinpath("migrations"))
@@ -34,6 +36,8 @@ def _alembic_config() -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None  # the package always ships at least one migration
     return head
@@ -76,6 +80,8 @@ class Database:
         self.upgrade()
 
     def upgrade(self) -> None:
+        from alembic import command
+
         try:
             with self.engine.begin() as connection:
                 config = _alembic_config()
@@ -89,6 +95,8 @@ class Database:
         return make_url(self.url).render_as_string(hide_password=True)
 
     def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 

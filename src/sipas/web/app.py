@@ -9,11 +9,13 @@ nothing is fetched from the internet.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import logging
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from sipas import __version__
+from sipas.api import users as users_api
 from sipas.errors import SipasError
 from sipas.messages import Phrase
 from sipas.settings import Settings, load_settings
@@ -45,9 +48,16 @@ from sipas.web.session import SESSION_COOKIE
 
 HERE = Path(__file__).resolve().parent
 LOG = logging.getLogger("sipas.web")
-PLOTLY_JS = Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
 SESSION_SECONDS = 8 * 3600
 THREADS = 200  # worker threads per process for the synchronous api
+
+
+@functools.cache
+def plotly_js_path() -> Path:
+    """Plotly's JavaScript in the installed package, found without importing Plotly (seconds)."""
+    spec = importlib.util.find_spec("plotly")
+    assert spec is not None and spec.submodule_search_locations  # a dependency of sipas
+    return Path(next(iter(spec.submodule_search_locations)), "package_data", "plotly.min.js")
 
 
 def secret_key_of(settings: Settings) -> str:
@@ -106,6 +116,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Survey submissions that wait together are checked and written as one batch; a larger pool
     # of threads lets more of them wait together under load (anyio's default is 40).
     anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    # Ready first; what the first login needs is made beside the first requests.
+    threading.Thread(target=users_api.warm_up, name="sipas-warm-up", daemon=True).start()
     yield
 
 
@@ -138,8 +150,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @app.exception_handler(SipasError)
     async def sipas_error(request: Request, error: SipasError) -> Response:
-        # The status is declared with the code (messages/data/errors/); TRANSITION: a code not
-        # declared yet answers 400 (SipasError.status).
+        # The status is declared with the code (messages/data/errors/).
         status = error.status
         if status == 401 and not wants_json(request) and request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
@@ -192,7 +203,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
-        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+        return FileResponse(plotly_js_path(), media_type="text/javascript")
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:

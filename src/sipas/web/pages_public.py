@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sipas.api import public, reports, tiles
+from sipas.api import public
 from sipas.api import published as published_api
-from sipas.api import service_index_public as service_index
 from sipas.errors import SipasError
 from sipas.messages import text
 from sipas.web import charts
 from sipas.web.downloads import DOWNLOAD_TYPES, table_download
 from sipas.web.i18n import translate
+from sipas.web.lazy import lazy_module
 from sipas.web.pages_service_index import dataset_of
 from sipas.web.render import db_of, lang_of, number, page
+
+if TYPE_CHECKING:
+    from sipas.api import reports, tiles
+    from sipas.api import service_index_public as service_index
+else:  # charts, PDF and the service index load when a page first needs them
+    reports = lazy_module("sipas.api.reports")
+    tiles = lazy_module("sipas.api.tiles")
+    service_index = lazy_module("sipas.api.service_index_public")
 
 
 def _state(request: Request) -> Any:

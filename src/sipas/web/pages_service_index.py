@@ -9,16 +9,21 @@ never compute.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from sipas.api import service_index_public as api
 from sipas.web import charts
 from sipas.web.downloads import table_download
 from sipas.web.i18n import translate
+from sipas.web.lazy import lazy_module
 from sipas.web.render import lang_of, page
+
+if TYPE_CHECKING:
+    from sipas.api import service_index_public as api
+else:  # Ibis and DuckDB load when a service-index page is first asked for
+    api = lazy_module("sipas.api.service_index_public")
 
 router = APIRouter()
 SHOWN_PROCEDURES = 30  # procedures listed on the page; the JSON twin and ?procedures=all list all

@@ -22,7 +22,6 @@ from sipas.api.par import Actor
 from sipas.errors import SipasError
 from sipas.messages import text
 from sipas.store import Database
-from sipas.web.error_text import localise
 from sipas.web.i18n import LANGS, translate
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -128,13 +127,8 @@ _PAGE_CACHE_SIZE = 256
 
 
 def error_message(request: Request, error: SipasError) -> tuple[str, str | None]:
-    """The error's message and hint in the page's language (Vietnamese from the catalogue)."""
-    from sipas.messages import declaration
-
-    if declaration(error.code) is not None:
-        return error.text(lang_of(request))
-    # TRANSITION: an error still raised with an English message.
-    return localise(error.code, error.message, error.hint, error.details, lang_of(request))
+    """The error's message and hint in the page's language, from the code's declaration."""
+    return error.text(lang_of(request))
 
 
 def render_error(request: Request, status: int, error: SipasError) -> Response:
