@@ -19,6 +19,7 @@ from sipas.api import par, users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
 from sipas.store import open_database
+from upload_samples import MINIMAL_PDF
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
@@ -91,7 +92,7 @@ def test_ranking_page_draws_its_chart(server: str, browser: Any) -> None:
 
 def test_officer_uploads_evidence(server: str, browser: Any, tmp_path: Path) -> None:
     evidence = tmp_path / "ke-hoach.pdf"
-    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    evidence.write_bytes(MINIMAL_PDF)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{server}/workspace/open-2025/01")
     page.fill("#name", "officer01")  # redirected to the login page first

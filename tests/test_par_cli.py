@@ -13,6 +13,7 @@ from par_fixtures import EVERY_RUBRIC
 from sipas.api import par
 from sipas.settings import load_settings
 from sipas.store import open_database
+from upload_samples import MINIMAL_PDF
 
 UNITS_CSV = (
     "unit_code,name,kind,province_code\n"
@@ -106,7 +107,7 @@ def test_a_round_from_files(run_cli: Any, files: dict[str, Path], tmp_path: Path
     )
     assert "5 self scores saved" in out
     pdf = tmp_path / "ke-hoach.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    pdf.write_bytes(MINIMAL_PDF)
     _ok(run_cli, *AN, "evidence", "hn-2025", str(pdf), "--unit", "D1", "--node", "1.1")
     _ok(run_cli, *AN, "lock", "hn-2025", "D1")
     _ok(run_cli, "par", "campaign", "advance", "hn-2025", "appraisal1")

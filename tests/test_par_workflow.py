@@ -19,13 +19,14 @@ from sipas.api import par
 from sipas.api.par import Actor
 from sipas.errors import SipasError
 from sipas.store import Database, open_database
+from upload_samples import MINIMAL_PDF
 
 ADMIN = Actor("admin", "admin")
 AN = Actor("an", "officer", province_code="01")  # Hà Nội
 BINH = Actor("binh", "officer", province_code="79")  # TP Hồ Chí Minh
 CHI = Actor("chi", "appraiser")
 ANALYST = Actor("lan", "analyst")
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = MINIMAL_PDF
 UNITS = [
     {"unit_code": "D1", "name": "Sở Nội vụ Hà Nội", "kind": "department", "province_code": "01"},
     {"unit_code": "D2", "name": "Sở Tư pháp Hà Nội", "kind": "department", "province_code": "01"},

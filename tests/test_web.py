@@ -23,6 +23,7 @@ from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
 from sipas.store import Database, open_database
 from sipas.web import create_app
+from upload_samples import MINIMAL_PDF
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {
@@ -34,7 +35,7 @@ ACCOUNTS = {
     "clerk": ("clerk", None),
     "guessed": ("clerk", None),  # locked out by the throttling test
 }
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = MINIMAL_PDF
 
 
 @pytest.fixture(
@@ -680,6 +681,7 @@ POST_ROUTES = {  # each tried by role in the tests named
     "/api/survey/{token}": "tests/test_web_survey.py",
     "/clerk/{survey}": "tests/test_web_survey.py",
     "/api/clerk/{survey}": "tests/test_web_survey.py",
+    "/workspace/{campaign}/{unit}/evidence/{evidence_id}/delete": "tests/test_uploads.py",
 }
 
 

@@ -58,6 +58,25 @@ class Settings(BaseSettings):
         description="Send session cookies over HTTPS only (browsers also allow them on localhost).",
     )
 
+    behind_https: bool = Field(
+        default=False,
+        description="The app is reached through HTTPS (a proxy in front): send "
+        "Strict-Transport-Security so browsers use HTTPS only.",
+    )
+
+    report_renders: int = Field(
+        default=2,
+        ge=1,
+        description="Report files (PDF, XLSX) rendered at the same time by one web process; "
+        "further requests wait their turn.",
+    )
+    report_rate: int = Field(
+        default=20,
+        ge=1,
+        description="Report files one client address may download a minute (short bursts "
+        "allowed); beyond it the answer is 429 with Retry-After.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -25,6 +25,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "change",
         "Year-over-year change between two saved runs (same geography), with SE and a z-test.",
     ),
+    "backup": (
+        "sipas.cli.backup",
+        "backup",
+        "Copy the whole database into the new FILE while the app keeps running.",
+    ),
     "compare": (
         "sipas.cli.compare",
         "compare",
@@ -92,6 +97,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "sipas.cli.report",
         "report",
         "Reports for the Government and for each province: PDF, HTML or Excel.",
+    ),
+    "restore": (
+        "sipas.cli.backup",
+        "restore",
+        "Restore the backup FILE into the configured database, which must be empty.",
     ),
     "results": ("sipas.cli.estimate", "results", "Saved estimation runs."),
     "sample": (

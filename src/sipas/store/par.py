@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, insert, literal, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, literal, select, update
 
 from sipas.errors import SipasError
 from sipas.messages import Phrase
@@ -426,3 +426,11 @@ def evidence_content(connection: Connection, campaign_id: int, evidence_id: int)
         )
     ).scalar()
     return bytes(content) if content is not None else None
+
+
+def delete_evidence(connection: Connection, campaign_id: int, evidence_id: int) -> None:
+    connection.execute(
+        delete(par_evidence).where(
+            par_evidence.c.campaign_id == campaign_id, par_evidence.c.id == evidence_id
+        )
+    )

@@ -22,9 +22,9 @@ from typing import Any
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
@@ -36,6 +36,7 @@ from sipas.messages import Phrase
 from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
 from sipas.web import (
+    api_docs,
     pages_auth,
     pages_par,
     pages_public,
@@ -43,6 +44,8 @@ from sipas.web import (
     pages_service_index,
     pages_survey,
 )
+from sipas.web.headers import PrivateHeaders
+from sipas.web.outage import is_outage, unavailable_response
 from sipas.web.render import lang_of, render_error, wants_json
 from sipas.web.session import SESSION_COOKIE
 
@@ -87,8 +90,7 @@ _CSP = (
 
 
 class SecurityHeaders:
-    """Headers on every response (a plain ASGI middleware: cheap on the hot path). The API docs
-    page runs Swagger's own inline script, so it alone goes without the script policy."""
+    """Headers on every response (a plain ASGI middleware: cheap on the hot path)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -97,14 +99,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"].startswith("/api/docs")
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(_HEADERS)
-                if not docs:
-                    headers.append((b"content-security-policy", _CSP))
+                headers.append((b"content-security-policy", _CSP))
                 message["headers"] = headers
             await send(message)
 
@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         version=__version__,
         description="SIPAS satisfaction and PAR INDEX results, survey forms and the PAR workspace. "
         "Every page has a JSON twin at the same path with `.json`.",
-        docs_url=None,  # served below from the installed swagger-ui-bundle, not a CDN
+        docs_url=None,  # served below from the installed swagger-ui-bundle-v2 (Swagger UI 5), not a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=_lifespan,
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(PrivateHeaders, hsts=settings.behind_https)
 
     @app.exception_handler(SipasError)
     async def sipas_error(request: Request, error: SipasError) -> Response:
@@ -180,6 +181,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             return JSONResponse(found.to_dict(lang_of(request)), status_code=422)
         return render_error(request, 422, found)
 
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> Response:
+        if is_outage(error):
+            LOG.warning(
+                "database unavailable on %s %s: %s", request.method, request.url.path, error.orig
+            )
+            return unavailable_response(request)
+        return await unexpected(request, error)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         LOG.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
@@ -191,15 +201,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
 
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="sipas API",
-            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/vendor/swagger/swagger-ui.css",
-            swagger_favicon_url="/vendor/swagger/favicon-32x32.png",
-        )
+    app.include_router(api_docs.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

@@ -79,6 +79,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "save": ("Lưu", "Save"),
     "evidence": ("Tài liệu kiểm chứng", "Evidence"),
     "upload": ("Tải lên", "Upload"),
+    "evidence_delete": ("Xoá tệp", "Delete the file"),
     "history": ("Lịch sử thay đổi", "History of changes"),
     "lock": ("Chốt tự đánh giá", "Lock the self-assessment"),
     "points": ("Điểm", "Points"),

@@ -10,8 +10,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from sipas.api import par
+from sipas.api.par.evidence import delete_evidence
 from sipas.web.render import check_csrf, db_of, page, require_actor
 
 router = APIRouter()
@@ -56,7 +58,8 @@ def unit_page(request: Request, campaign: str, unit: str) -> dict[str, Any]:
         "unit": unit,
         "sheet": sheet,
         "evidence": [
-            {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256")} for e in evidence
+            {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256", "uploaded_by")}
+            for e in evidence
         ],
         "writable_stage": par.writable_stage(actor, shown["stage"]),
     }
@@ -216,7 +219,8 @@ async def upload(
     check_csrf(request, csrf)
     actor = require_actor(request, WORKSPACE_ROLES)
     content = await file.read(MAX_UPLOAD)
-    par.upload_evidence(
+    await run_in_threadpool(  # the file's structure is checked: not on the event loop
+        par.upload_evidence,
         db_of(request),
         actor,
         campaign,
@@ -226,6 +230,17 @@ async def upload(
         content=content,
     )
     return _back(campaign, unit, node)
+
+
+@router.post("/workspace/{campaign}/{unit}/evidence/{evidence_id}/delete", include_in_schema=False)
+def evidence_delete(
+    request: Request, campaign: str, unit: str, evidence_id: int, csrf: str = Form("")
+) -> Response:
+    """Delete an evidence file before the unit is locked (its uploader or an admin; audited)."""
+    check_csrf(request, csrf)
+    actor = require_actor(request, WORKSPACE_ROLES)
+    removed = delete_evidence(db_of(request), actor, campaign, unit, evidence_id)
+    return _back(campaign, unit, removed["node"])
 
 
 class ScoreIn(BaseModel):

@@ -15,6 +15,7 @@ from sipas.web import charts
 from sipas.web.downloads import DOWNLOAD_TYPES, table_download
 from sipas.web.i18n import translate
 from sipas.web.lazy import lazy_module
+from sipas.web.limits import Rendered, heavy_file
 from sipas.web.pages_service_index import dataset_of
 from sipas.web.render import db_of, lang_of, number, page
 
@@ -257,15 +258,14 @@ def _report_file(request: Request, kind: str, make: Any) -> Response:
 
     if kind not in _REPORT_TYPES:
         raise SipasError("public.report_type", kind=kind)
-    with tempfile.TemporaryDirectory() as folder:
-        path = make(Path(folder) / f"report.{kind}", lang_of(request))
-        body = path.read_bytes()
-        name = path.name
-    return Response(
-        body,
-        media_type=_REPORT_TYPES[kind],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+
+    def render() -> Rendered:
+        with tempfile.TemporaryDirectory() as folder:
+            path = make(Path(folder) / f"report.{kind}", lang_of(request))
+            return Rendered(path.read_bytes(), path.name)
+
+    # Rendered once per state of the data, a few at a time, within the client's rate.
+    return heavy_file(request, _state(request), _REPORT_TYPES[kind], render)
 
 
 @router.get("/sipas/{run}/report.{kind}", summary="The national report of a SIPAS year")

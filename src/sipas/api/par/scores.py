@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from sipas.api.par.access import check_may_write, ensure_may_read, in_province
 from sipas.api.par.campaigns import ENTITY, Actor, Campaign, entity_id, open_campaign
+from sipas.api.uploads import check_structure
 from sipas.errors import SipasError
 from sipas.frameworks.model import Method, NodeRole, ParNode, SipasRubric
 from sipas.messages import Phrase
@@ -331,6 +332,7 @@ def upload_evidence(
     media_type, magics = accepted
     if not content.startswith(magics):
         raise SipasError("par.evidence_content", file=filename, suffix=suffix)
+    check_structure(filename, suffix, content)  # a PDF parses, a DOCX is no zip bomb, ...
     digest = hashlib.sha256(content).hexdigest()
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
