@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from servers import serving
-from sipas.api import public
 from sipas.api.demo import DemoOptions, run_demo
+from sipas.api.queries import public
 from sipas.settings import load_settings
 from sipas.store import open_database
 

@@ -126,3 +126,85 @@ def test_the_rule_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from sipas.store import open_database\nimport sqlalchemy\n")
     assert "sipas.store" in _imports(bad) and "sqlalchemy" in _imports(bad)
+
+
+# --- queries read, commands write ---------------------------------------------------------------
+
+QUERIES = sorted((SRC / "api" / "queries").glob("*.py"))
+# A store or api function whose name starts with one of these changes stored data.
+WRITING = (
+    "create", "add", "insert", "put", "save", "set_", "update", "delete", "lock", "record",
+    "replace", "import", "write", "finalise", "advance", "assign", "upload", "fill", "run_",
+)  # fmt: skip
+# What queries may use of the command modules: functions that only read.
+READS_FROM_COMMANDS = {
+    "sipas.api.estimation": {
+        "EstimateRequest", "Outcome", "change_view", "diagnosis_view", "estimate_stored_survey",
+        "load_run", "list_runs", "on_34_provinces", "outcome_of_run", "estimates_view",
+        "ranks_view", "UNIT_34",
+    },
+    "sipas.api.par": {
+        "results", "unit_scores", "history", "campaign_units", "can_read", "list_campaigns",
+        "show_campaign",
+    },
+    "sipas.api.par.campaigns": {"open_campaign", "SYSTEM", "Actor", "Campaign"},
+    "sipas.api.service_index": {
+        "procedure_drill_down", "read_meta", "results_root", "stored_folder", "stored_periods",
+    },
+}  # fmt: skip
+
+
+def _writes(path: Path) -> list[str]:
+    """Every place in a module that opens a write transaction, calls a writing function of the
+    store, or imports from a command module something that is not known to only read."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    store_aliases: set[str] = set()
+    command_aliases: dict[str, str] = {}  # `from sipas.api import par as par_api`
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "sipas.api" and node.level == 0:
+            command_aliases |= {a.asname or a.name: f"sipas.api.{a.name}" for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [a.name for a in node.names]
+            if node.module == "sipas.store":
+                store_aliases |= {a.asname or a.name for a in node.names}
+            if node.module.startswith("sipas.store"):
+                found += [f"imports {n}" for n in names if n.startswith(WRITING)]
+            elif node.module.startswith("sipas.api") and ".queries" not in node.module:
+                allowed = READS_FROM_COMMANDS.get(node.module, set())
+                found += [f"imports {node.module}.{n}" for n in names if n not in allowed]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            module = command_aliases.get(node.value.id)
+            if module and node.attr not in READS_FROM_COMMANDS.get(module, set()):
+                found.append(f"line {node.lineno}: {module}.{node.attr}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = node.func.attr
+            owner = node.func.value
+            if name == "begin":
+                found.append(f"line {node.lineno}: a write transaction (.begin())")
+            elif (
+                isinstance(owner, ast.Name)
+                and owner.id in store_aliases
+                and name.startswith(WRITING)
+            ):
+                found.append(f"line {node.lineno}: {owner.id}.{name}()")
+    return found
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.name)
+def test_queries_do_not_write(path: Path) -> None:
+    assert _writes(path) == [], f"api/queries/{path.name} writes or uses a command"
+
+
+def test_the_write_check_catches_a_write(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from sipas.store import par as store\nfrom sipas.api.ingest import import_file\n"
+        "from sipas.api import users\n"
+        "def f(db):\n    with db.begin() as c:\n        store.put_score(c)\n"
+        "    users.create_user(db)\n"
+    )
+    found = _writes(bad)
+    assert any("sipas.api.users.create_user" in f for f in found)
+    assert any("begin" in f for f in found) and any("put_score" in f for f in found)
+    assert any("import_file" in f for f in found)

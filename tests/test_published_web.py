@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servers import fresh_database
-from sipas.api import public
 from sipas.api import published as published_api
 from sipas.api.demo import DemoOptions, run_demo
+from sipas.api.queries import public
 from sipas.settings import load_settings
 from sipas.web import create_app
 

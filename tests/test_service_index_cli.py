@@ -285,7 +285,7 @@ def test_a_dataset_that_cannot_be_written_is_still_checked(dataset: Path, tmp_pa
 def test_stray_folders_and_broken_labels_do_not_break_the_results(
     dataset: Path, tmp_path: Path
 ) -> None:
-    from sipas.api import service_index_public as public
+    from sipas.api.queries import service_index_public as public
 
     data = _copy(dataset, tmp_path)
     api.compute_service_index(data, "2025-08")

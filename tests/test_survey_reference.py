@@ -72,8 +72,12 @@ def test_item_estimates_equal_r_survey(
             by=(("sex",),),
             replicates=ReplicateOptions(method=method, replicates=20),
             lonely_psu=LonelyPsu(lonely),
+            # Replicate designs: the item SEs of the table come from the replicates
+            # (`--item-se replicate`), as R's as.svrepdesign + svyby(..., svymean).
+            item_se="taylor" if design == "taylor" else "replicate",
         ),
     )
+    lonely_strata = set(frame.groupby("stratum")["psu"].nunique().loc[lambda n: n == 1].index)
     partition_of = {"province": "province", "sex": "sex", "all": NATIONAL}
     checked = 0
     for row in expected.itertuples(index=False):
@@ -82,6 +86,24 @@ def test_item_estimates_equal_r_survey(
         cell = POOLED if ref.by == "all" else ref.domain
         ours = result.value(partition, cell, ref.item) / 100
         assert ours == pytest.approx(ref.estimate, abs=TOLERANCE, rel=TOLERANCE), ref
+        table_se = result.value(partition, cell, ref.item, "se") / 100
+        in_cell = frame[ref.by] == ref.domain if ref.by != "all" else frame.index >= 0
+        if set(frame.loc[in_cell, "stratum"]) <= lonely_strata:
+            # Wholly in single-PSU strata: R's SE is 0 under every rule; ours is unavailable.
+            assert abs(ref.se) < 1e-12, ref
+            assert np.isnan(table_se), ref
+            assert np.isnan(result.value(partition, cell, ref.item, "ci_low")), ref
+            assert result.value(partition, cell, ref.item, "unstable"), ref
+            checked += 1
+            continue
+        if design != "taylor":
+            assert table_se == pytest.approx(ref.se, abs=TOLERANCE, rel=TOLERANCE), ref
+            assert (
+                result.rows()
+                .set_index(["partition", "cell", "indicator"])
+                .loc[(partition, cell, ref.item), "se_method"]
+                == design.lower()
+            ), ref
         if design == "taylor":
             se = result.value(partition, cell, ref.item, "se") / 100
             deff = result.value(partition, cell, ref.item, "deff")

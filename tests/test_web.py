@@ -343,7 +343,7 @@ def test_officer_self_assesses_with_evidence_and_sees_history(site: dict[str, An
 
 
 def test_cached_views_follow_every_change(tmp_path: Path) -> None:
-    from sipas.api import public
+    from sipas.api.queries import public
 
     db = open_database(f"sqlite:///{tmp_path / 'cache.db'}")
     db.upgrade()

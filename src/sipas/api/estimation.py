@@ -33,7 +33,12 @@ from sipas.survey import (
 )
 from sipas.survey.change import yearly_change
 from sipas.survey.diagnosis import diagnose
-from sipas.survey.estimate import headline_national_cell
+from sipas.survey.estimate import (
+    ITEM_SE_METHODS,
+    ITEM_SE_REPLICATE,
+    ITEM_SE_TAYLOR,
+    headline_national_cell,
+)
 from sipas.survey.ranks import rank_table
 
 Progress = Callable[[str, int, int], None]
@@ -42,6 +47,7 @@ LEVELS = ("all", "index", "subindex", "component", "item")
 RANKED_LEVELS = ("index", "subindex")
 METHODS = tuple(m.value for m in ReplicateMethod)
 LONELY_RULES = tuple(r.value for r in LonelyPsu)
+ITEM_SE = ITEM_SE_METHODS
 UNIT_34 = "province_34"  # the column a 63-province survey gets when re-aggregated to the 34
 
 
@@ -60,6 +66,7 @@ class EstimateRequest:
     replicates: int = 500
     seed: int = 20241
     lonely_psu: str = "fail"
+    item_se: str = ITEM_SE_TAYLOR  # or "replicate": item SEs from the replicate design
 
     def design_columns(self) -> DesignColumns:
         return DesignColumns(weight=self.weight, psu=self.psu, strata=self.strata, fpc=self.fpc)
@@ -85,6 +92,7 @@ class EstimateRequest:
             by=tuple(b for b in by if b),
             replicates=ReplicateOptions(method, self.replicates, self.seed),
             lonely_psu=lonely,
+            item_se=self.item_se,
         )
 
 
@@ -311,7 +319,11 @@ def _header(outcome: Outcome) -> dict[str, Any]:
         "framework_provisional": outcome.framework.provisional,
         "unit": result.options.unit,
         "method": {
-            "items": "taylor linearisation",
+            "items": (
+                result.replicate_method
+                if result.options.item_se == ITEM_SE_REPLICATE
+                else "taylor linearisation"
+            ),
             "composites": result.replicate_method,
             "seed": result.options.replicates.seed,
             "lonely_psu": result.options.lonely_psu.value,
@@ -320,7 +332,9 @@ def _header(outcome: Outcome) -> dict[str, Any]:
         "national_index": _round(national, 4),
         "derived": outcome.derived,
         "synthetic": outcome.synthetic,
-        "unstable_rule": "effective n < 30, or CV > 30%, or fewer than 30 valid answers",
+        "unstable_rule": (
+            "effective n < 30, or CV > 30%, or fewer than 30 valid answers, or no standard error"
+        ),
         "warnings": result.warnings,
     }
 

@@ -19,8 +19,8 @@ from typing import Any
 from sipas import reports
 from sipas.api.par import results
 from sipas.api.par.campaigns import SYSTEM, Actor
-from sipas.api.report_data import YearContext, choose_run, saved_runs, year_context
-from sipas.api.report_documents import (
+from sipas.api.queries.report_data import YearContext, choose_run, saved_runs, year_context
+from sipas.api.queries.report_documents import (
     appraisal_document,
     national_document,
     province_document,

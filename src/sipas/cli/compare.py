@@ -1,4 +1,4 @@
-"""`sipas compare`: a province against its peers on every node (a mirror of sipas.api.compare)."""
+"""`sipas compare`: a province against its peers on every node (a mirror of sipas.api.queries.compare)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def compare(
     app: AppContext, province: str, run_code: str, peers: str, chart: Path | None, fmt: str
 ) -> None:
     """PROVINCE (code or name) against a set of peers on every node and item, with significance."""
-    from sipas.api.compare import compare as run_compare
-    from sipas.api.compare import difference_chart
+    from sipas.api.queries.compare import compare as run_compare
+    from sipas.api.queries.compare import difference_chart
     from sipas.messages import fill, text
 
     lang = app.settings.lang

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from sipas.api import estimation as api
 from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, format_option, to_json
 from sipas.errors import SipasError
+
+UNAVAILABLE = "n/a"  # no standard error, so no interval
 
 
 def _number(value: Any, digits: int = 2) -> str:
@@ -30,12 +33,15 @@ def _estimate_row(row: dict[str, Any]) -> dict[str, Any]:
         shown["name"] = row["name"]
     shown["indicator"] = row["indicator"]
     shown["estimate"] = _number(row["estimate"])
-    shown["95% CI"] = _interval(row["ci_low"], row["ci_high"])
-    shown["se"] = _number(row["se"])
+    # An estimate without a standard error (e.g. a cell wholly in single-PSU strata) says so.
+    missing = UNAVAILABLE if row["estimate"] is not None and row["se"] is None else ""
+    shown["95% CI"] = _interval(row["ci_low"], row["ci_high"]) or missing
+    shown["se"] = _number(row["se"]) or missing
     shown["n"] = row["n"]
     shown["deff"] = _number(row["deff"], 1)
     if row.get("rank") is not None:
-        shown["rank"] = f"{int(row['rank'])} ({_interval(row['rank_low'], row['rank_high'], 0)})"
+        interval = _interval(row["rank_low"], row["rank_high"], 0) or UNAVAILABLE
+        shown["rank"] = f"{int(row['rank'])} ({interval})"
     shown["unstable"] = bool(row["unstable"])
     return shown
 
@@ -81,14 +87,15 @@ def _rank_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "rank (95%)": (
-                f"{int(r['rank'])} ({_interval(r['rank_low'], r['rank_high'], 0)})"
+                f"{int(r['rank'])} ({_interval(r['rank_low'], r['rank_high'], 0) or UNAVAILABLE})"
                 if r["rank"] is not None
                 else ""
             ),
             "cell": r["cell"],
             **({"name": r["name"]} if r.get("name") else {}),
             "estimate": _number(r["estimate"]),
-            "95% CI": _interval(r["ci_low"], r["ci_high"]),
+            "95% CI": _interval(r["ci_low"], r["ci_high"])
+            or (UNAVAILABLE if r["estimate"] is not None else ""),
             f"{scale[0]:.0f}–{scale[1]:.0f}": _interval_chart(
                 r["ci_low"], r["estimate"], r["ci_high"], scale
             ),
@@ -176,6 +183,13 @@ def _progress_bar(enabled: bool) -> Progress:
     help="Strata with a single PSU (as R's survey.lonely.psu).",
 )
 @click.option(
+    "--item-se",
+    type=click.Choice(api.ITEM_SE),
+    default="taylor",
+    show_default=True,
+    help="Item standard errors: Taylor linearisation, or from the replicates of --method.",
+)
+@click.option(
     "--show",
     type=click.Choice(api.SHOW),
     default="estimates",
@@ -223,6 +237,7 @@ def estimate(
     replicates: int,
     seed: int | None,
     lonely_psu: str,
+    item_se: str,
     show: str,
     level: str,
     indicator: str | None,
@@ -259,6 +274,7 @@ def estimate(
         replicates=replicates,
         seed=app.settings.seed if seed is None else seed,
         lonely_psu=lonely_psu,
+        item_se=item_se,
     )
     with _progress_bar(not quiet and fmt == "table") as bar:
         task = bar.add_task("estimating", total=None)
@@ -285,10 +301,18 @@ def estimate(
         view = api.diagnosis_view(outcome, cell)
     else:
         view = api.estimates_view(outcome, level)
+    # Warnings reach the reader in every format: on stderr (so a redirected output still shows
+    # them), in the JSON `warnings` list, as leading `# warning: ` comment lines in CSV, and in
+    # the table's footer.
+    if fmt != "table" or not sys.stdout.isatty():
+        for warning in view["warnings"]:
+            click.secho(f"warning: {warning}", fg="yellow", err=True)
     if fmt == "json":
         click.echo(to_json(view))
         return
     if fmt == "csv":
+        for warning in view["warnings"]:
+            click.echo(f"# warning: {_one_line(warning)}")
         emit(view["rows"], "csv")
         return
     if show == "ranks":
@@ -298,6 +322,10 @@ def estimate(
     else:
         _estimate_tables(view["rows"])
     _footer(view, save_code, app)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _footer(view: dict[str, Any], save_code: str | None, app: AppContext) -> None:

@@ -1,4 +1,4 @@
-"""`sipas priorities`: what a province should improve first (a mirror of sipas.api.priorities)."""
+"""`sipas priorities`: what a province should improve first (a mirror of sipas.api.queries.priorities)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def priorities(
     fmt: str,
 ) -> None:
     """Each component's satisfaction against how many ask for it to improve: what to fix first."""
-    from sipas.api.priorities import priorities as run
-    from sipas.api.priorities import priority_chart
+    from sipas.api.queries.priorities import priorities as run
+    from sipas.api.queries.priorities import priority_chart
     from sipas.messages import fill, text
 
     def number(value: float | None, lang: str, digits: int) -> str:

@@ -1,5 +1,5 @@
 """`sipas sensitivity RUN`: how much of each rank is an artefact of method (a mirror of
-sipas.api.sensitivity)."""
+sipas.api.queries.sensitivity)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def sensitivity(
 ) -> None:
     """Ranks of a saved run when the threshold, weights, aggregation and components vary, next
     to their sampling rank intervals."""
-    from sipas.api.sensitivity import Choices, rank_chart, run_sensitivity
+    from sipas.api.queries.sensitivity import Choices, rank_chart, run_sensitivity
     from sipas.messages import fill, text
 
     def number(value: float, lang: str, digits: int) -> str:

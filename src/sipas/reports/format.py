@@ -122,9 +122,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "deff": ("Hiệu ứng thiết kế", "Design effect"),
     "unstable": ("Không ổn định", "Unstable"),
     "unstable_note": (
-        "Ước lượng không ổn định: cỡ mẫu hiệu dụng dưới 30, hệ số biến thiên trên 30% hoặc dưới 30"
-        " câu trả lời hợp lệ.",
-        "Unstable estimate: effective n below 30, CV above 30%, or fewer than 30 valid answers.",
+        "Ước lượng không ổn định: cỡ mẫu hiệu dụng dưới 30, hệ số biến thiên trên 30%, dưới 30"
+        " câu trả lời hợp lệ hoặc không có sai số chuẩn.",
+        "Unstable estimate: effective n below 30, CV above 30%, fewer than 30 valid answers, or no"
+        " standard error.",
     ),
     "policy": ("Chính sách", "Policy"),
     "service": ("Dịch vụ", "Service"),

@@ -4,7 +4,8 @@ every surface (CLI, reports, web pages, JSON) reads this table.
 
 Differences are tested with their replicate standard errors, so the covariance between a unit and a
 national mean that includes it, is accounted for. A difference is significant when
-|difference| > 1.96 × SE (two-sided 5% test).
+|difference| > 1.96 × SE (two-sided 5% test). A unit without a standard error of its own (one lying
+wholly in single-PSU strata) has none for its differences either: they are not tested.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def _verdict(difference: np.ndarray, se: np.ndarray, above: str, below: str) -> 
     return np.where(
         significant & (difference > 0), above, np.where(significant, below, "not different")
     )
+
+
+def _own_se(result: SurveyEstimates, unit: str, codes: list[str]) -> np.ndarray:
+    """Units × indicators: whether the unit's own estimate has a standard error."""
+    rows = result.table[result.table["partition"] == unit]
+    grid = rows.pivot(index="cell", columns="indicator", values="se")
+    se = np.asarray(grid.loc[list(result.cell_labels[unit]), codes], dtype=float)
+    estimate = result.estimates(unit)[:, [result.indicators.index(c) for c in codes]]
+    return np.asarray(np.isfinite(se) | ~np.isfinite(estimate))
 
 
 def _p_values(difference: np.ndarray, se: np.ndarray) -> list[float]:
@@ -63,6 +73,9 @@ def diagnose(
     diff_best = estimate - estimate[best, np.arange(len(codes))][None, :]
     se_best = np.sqrt(design.variance(replicates - best_replicates[None], diff_best))
     is_best = np.arange(len(labels))[:, None] == best[None, :]
+    has_se = _own_se(result, unit, codes)
+    se_national = np.where(has_se, se_national, np.nan)
+    se_best = np.where(has_se & has_se[best, np.arange(len(codes))][None, :], se_best, np.nan)
     vs_best = np.where(is_best, "best", _verdict(diff_best, se_best, "above", "below"))
     columns: dict[str, object] = {
         "cell": np.repeat(labels, len(codes)),
@@ -81,7 +94,7 @@ def diagnose(
         "vs_best": vs_best.ravel(),
     }
     if regions is not None:
-        columns.update(_versus_region(labels, estimate, replicates, regions, design))
+        columns.update(_versus_region(labels, estimate, replicates, regions, design, has_se))
     frame = pd.DataFrame(columns)
     if cell is not None:
         frame = frame[frame["cell"] == cell]
@@ -101,6 +114,7 @@ def _versus_region(
     replicates: np.ndarray,
     regions: Mapping[str, str],
     design: ReplicateDesign,
+    has_se: np.ndarray,
 ) -> dict[str, object]:
     """Each unit against the unweighted mean of its region's units (itself included, as the
     national mean includes it; the replicate differences carry that covariance)."""
@@ -114,6 +128,7 @@ def _versus_region(
             mean_replicates[members] = np.nanmean(replicates[members], axis=0)
     difference = estimate - mean
     se = np.sqrt(design.variance(replicates - mean_replicates, difference))
+    se = np.where(has_se, se, np.nan)
     return {
         "region": np.repeat(np.array(region_of, dtype=object), estimate.shape[1]),
         "region_mean": mean.ravel(),
@@ -146,6 +161,7 @@ def compare_with_peers(
         peer_replicates = np.nanmean(replicates[others], axis=0)
     difference = estimate[mine] - peer_mean
     se = np.sqrt(result.replicate_design.variance(replicates[mine] - peer_replicates, difference))
+    se = np.where(_own_se(result, unit, codes)[mine], se, np.nan)
     frame = pd.DataFrame(
         {
             "cell": cell,

@@ -27,6 +27,7 @@ from sipas.survey.items import ItemValues
 from sipas.survey.replicates import ReplicateDesign, StratumFactors
 
 _EXHAUSTIVE = 1e-7  # R: a stratum whose every PSU was taken contributes no variance
+EXHAUSTIVE = _EXHAUSTIVE  # for the callers that tell which strata add no variance
 _KEEP_CHUNKS_CELLS = 4_000_000  # respondents × items below which chunks are reused in pass 2
 _CHUNK_ROWS = 20_000  # rows of whole strata processed together (bounds the working memory)
 

@@ -9,9 +9,21 @@ Standard errors: item shares by Taylor linearisation (exactly R ``survey``'s ``s
 components, sub-indices, the index and the national mean of provinces by replicate weights
 (Rao–Wu bootstrap by default, or a jackknife), because they are non-linear functions of many items.
 
+Item standard errors can come from the replicates instead (``item_se="replicate"``), as R's
+``as.svrepdesign`` + ``svyby(..., svymean)``.
+
 An estimate is flagged unstable when its effective sample size (valid answers / design effect) is
 below 30, or its coefficient of variation (SE / estimate) is above 30%, or it rests on fewer than
-30 valid answers.
+30 valid answers, or it has no standard error.
+
+Single-PSU strata: a stratum with one PSU adds nothing to a variance under the lonely-PSU rules
+``remove``, ``certainty`` and ``average`` (Taylor and JKn, as R), and under any rule with the
+bootstrap (R's bootstrap ignores ``survey.lonely.psu`` too; only ``adjust`` with Taylor or JKn gives
+the lonely PSU a variance); cells that partly lie there keep their (too small) SE, as R gives it,
+with a warning naming the strata. A cell that lies wholly in single-PSU strata gets SE 0 (or none)
+from R under every rule, ``adjust`` included (its residuals sum to zero in its one PSU): its SE,
+confidence interval and rank interval are marked unavailable (NaN), it is flagged unstable, and a
+warning names it.
 """
 
 from __future__ import annotations
@@ -26,10 +38,15 @@ import pandas as pd
 from sipas.errors import SipasError
 from sipas.frameworks.model import NationalRule, SurveyFramework
 from sipas.survey.composites import Tree, index_tree
-from sipas.survey.design import DesignColumns, LonelyPsu, design_from_frame, label_codes
-from sipas.survey.engine import Cells, CellTotals, cell_totals, srs_variance
+from sipas.survey.design import Design, DesignColumns, LonelyPsu, design_from_frame, label_codes
+from sipas.survey.engine import EXHAUSTIVE, Cells, CellTotals, cell_totals, srs_variance
 from sipas.survey.items import item_values
-from sipas.survey.replicates import ReplicateDesign, ReplicateOptions, replicate_design
+from sipas.survey.replicates import (
+    ReplicateDesign,
+    ReplicateMethod,
+    ReplicateOptions,
+    replicate_design,
+)
 
 UNSTABLE_MIN_N = 30
 UNSTABLE_MIN_EFFECTIVE_N = 30.0
@@ -42,6 +59,10 @@ POOLED = "pooled"
 
 Progress = Callable[[str, int, int], None]
 
+ITEM_SE_TAYLOR = "taylor"
+ITEM_SE_REPLICATE = "replicate"
+ITEM_SE_METHODS = (ITEM_SE_TAYLOR, ITEM_SE_REPLICATE)
+
 
 @dataclass(frozen=True)
 class EstimationOptions:
@@ -49,6 +70,7 @@ class EstimationOptions:
     by: tuple[tuple[str, ...], ...] = ()  # further domains; each a tuple of columns crossed
     replicates: ReplicateOptions = field(default_factory=ReplicateOptions)
     lonely_psu: LonelyPsu = LonelyPsu.FAIL
+    item_se: str = ITEM_SE_TAYLOR  # or ITEM_SE_REPLICATE: item SEs from the replicate design
 
 
 COLUMNS = [
@@ -174,18 +196,29 @@ def _stats_rows(
     n: np.ndarray,
     deff: np.ndarray,
     se_methods: Sequence[str],
+    unavailable: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per cell × indicator; arrays are cells × indicators, on the 0–100 scale."""
+    """One row per cell × indicator; arrays are cells × indicators, on the 0–100 scale.
+
+    ``unavailable`` marks estimates whose variance cannot be estimated (a cell wholly in
+    single-PSU strata): their SE, CI, deff, CV and effective n are NaN.
+    """
     cells, k = estimate.shape
+    if unavailable is not None and unavailable.any():
+        variance = np.where(unavailable, np.nan, variance)
+        deff = np.where(unavailable, np.nan, deff)
     se = np.sqrt(variance)
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = se / estimate
         n_eff = np.where(deff > 0, n / deff, n)
+    if unavailable is not None and unavailable.any():
+        n_eff = np.where(unavailable, np.nan, n_eff)
     unstable = (
         (n < UNSTABLE_MIN_N)
         | (np.nan_to_num(n_eff, nan=0.0) < UNSTABLE_MIN_EFFECTIVE_N)
         | (np.nan_to_num(cv, nan=0.0) > UNSTABLE_MAX_CV)
         | np.isnan(estimate)
+        | ~np.isfinite(se)  # no standard error: nothing says the estimate is stable
     )
     return pd.DataFrame(
         {
@@ -226,6 +259,49 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
         return np.where(count > 0, total / count, np.nan)
 
 
+def _lonely_strata(design: Design, reps: ReplicateDesign) -> tuple[np.ndarray, np.ndarray]:
+    """Per stratum: a single PSU (not exhaustive); and, of those, the ones that add no variance.
+
+    Only ``adjust`` gives a single PSU a variance, and not with the bootstrap (which, as R's,
+    cannot resample one PSU under any rule).
+    """
+    lonely = (design.n_psu == 1) & (design.finite >= EXHAUSTIVE)
+    adjust = design.lonely is LonelyPsu.ADJUST
+    bootstrap = reps.options.method is ReplicateMethod.BOOTSTRAP
+    return lonely, (lonely if not adjust or bootstrap else np.zeros_like(lonely))
+
+
+def _wholly_in(cells: Cells, design: Design, strata: np.ndarray) -> np.ndarray:
+    """Per cell: whether every respondent of the cell is in one of the given strata."""
+    if not strata.any():
+        return np.zeros(cells.count, dtype=bool)
+    inside = strata[design.stratum]
+    member = cells.codes >= 0
+    everyone = np.bincount(cells.codes[member], minlength=cells.count)
+    within = np.bincount(cells.codes[member & inside], minlength=cells.count)
+    return np.asarray((everyone > 0) & (within == everyone))
+
+
+def _lonely_warning(design: Design, reps: ReplicateDesign, silent: np.ndarray) -> str | None:
+    if not silent.any():
+        return None
+    strata = [design.stratum_labels[h] for h in np.flatnonzero(silent)]
+    named = ", ".join(strata[:5]) + (", …" if len(strata) > 5 else "")
+    rule = design.lonely.value
+    if design.lonely is LonelyPsu.ADJUST:  # only the bootstrap leaves them out
+        why = (
+            "the bootstrap cannot resample a single PSU, so under any --lonely-psu rule (R's"
+            " bootstrap does the same) they add no variance to the composites"
+        )
+    else:
+        why = f"under --lonely-psu {rule} they add no variance"
+    return (
+        f"{len(strata)} strata have a single PSU ({named}): {why}; standard errors of estimates"
+        f" that include them are too small (--lonely-psu adjust with --method jackknife gives"
+        f" them a variance)"
+    )
+
+
 def estimate(
     frame: pd.DataFrame,
     framework: SurveyFramework,
@@ -235,6 +311,10 @@ def estimate(
 ) -> SurveyEstimates:
     """Estimate items, components, sub-indices and the index for units, the nation and domains."""
     options = options or EstimationOptions()
+    if options.item_se not in ITEM_SE_METHODS:
+        raise SipasError(
+            "survey.bad_item_se", method=options.item_se, methods=list(ITEM_SE_METHODS)
+        )
     design = design_from_frame(frame, columns, options.lonely_psu)
     values = item_values(frame, framework)
     tree = index_tree(framework)
@@ -263,8 +343,15 @@ def estimate(
         if progress:
             progress("estimate", done, total)
 
+    item_replicate = options.item_se == ITEM_SE_REPLICATE
     weights = tree.item_weights()
     totals = cell_totals(design, values, partitions, reps, weights, step)
+    # A mean over a cell that lies wholly in single-PSU strata has no estimable variance under
+    # any rule (R gives SE 0, even with 'adjust': the cell's residuals sum to zero in its PSU).
+    lonely, silent = _lonely_strata(design, reps)
+    lonely_warning = _lonely_warning(design, reps, silent)
+    if lonely_warning:
+        warnings.append(lonely_warning)
 
     item_codes = list(tree.item_codes)
     node_codes = tree.codes
@@ -275,7 +362,7 @@ def estimate(
     frames: list[pd.DataFrame] = []
     replicates: dict[str, np.ndarray] = {}
     labels: dict[str, tuple[str, ...]] = {}
-    srs_variance: dict[str, np.ndarray] = {}
+    srs_variances: dict[str, np.ndarray] = {}
     for t in totals:
         item_est = t.estimate * 100
         item_reps = t.replicate_estimates()
@@ -287,12 +374,21 @@ def estimate(
         item_var = t.taylor_var * 100**2
         node_deff = _node_deff(t, node_var / 100**2)
         item_deff = t.deff()
+        if item_replicate:  # R: svyby(..., svymean) on as.svrepdesign(...)
+            item_var = reps.variance(item_reps, item_est)
+            srs = srs_variance(t.count, t.den, t.num, t.sq)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                replicate_deff = item_var / 100**2 / srs
+            item_deff = np.where((t.den >= t.count) & (t.count > 1), replicate_deff, np.nan)
+        wholly = _wholly_in(t.cells, design, lonely)
+        unavailable = np.repeat(wholly[:, None], len(indicators), axis=1)
         estimate_all = np.concatenate([item_est, node_est], axis=1)
         variance_all = np.concatenate([item_var, node_var], axis=1)
         deff_all = np.concatenate([item_deff, node_deff], axis=1)
         assert t.scores is not None  # respondents with a defined score on each node
         n_all = np.concatenate([t.count, t.scores[3]], axis=1)
-        methods = [taylor] * len(item_codes) + [rep_label] * len(node_codes)
+        item_method = rep_label if item_replicate else taylor
+        methods = [item_method] * len(item_codes) + [rep_label] * len(node_codes)
         partition = t.cells.name
         frames.append(
             _stats_rows(
@@ -305,12 +401,29 @@ def estimate(
                 n_all,
                 deff_all,
                 methods,
+                unavailable,
             )
         )
+        lonely_cells = [label for label, out in zip(t.cells.labels, wholly, strict=True) if out]
+        if lonely_cells:
+            named = ", ".join(lonely_cells[:5]) + (", …" if len(lonely_cells) > 5 else "")
+            warnings.append(
+                f"{len(lonely_cells)} {partition} cells lie wholly in single-PSU strata ({named}):"
+                f" their estimates have no standard error, confidence interval or rank interval"
+                f" (under any --lonely-psu rule) and are flagged unstable"
+            )
+        no_se = np.isfinite(estimate_all) & ~np.isfinite(variance_all) & ~unavailable
+        if no_se.any():
+            cell_index, indicator_index = (int(v[0]) for v in np.nonzero(no_se))
+            warnings.append(
+                f"{int(no_se.sum())} {partition} estimates have no standard error (e.g."
+                f" {t.cells.labels[cell_index]} {indicators[indicator_index]}): they are"
+                f" flagged unstable"
+            )
         replicates[partition] = np.concatenate([item_reps, node_reps], axis=1)
         labels[partition] = t.cells.labels
         with np.errstate(invalid="ignore", divide="ignore"):
-            srs_variance[partition] = variance_all / deff_all
+            srs_variances[partition] = variance_all / deff_all
         if partition == unit.name:
             empty = [
                 (label, code)
@@ -333,7 +446,7 @@ def estimate(
     mean_reps = _nanmean(unit_reps)[None, ...]
     mean_var = reps.variance(mean_reps, mean_est)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_srs = np.nansum(srs_variance[unit.name], axis=0) / unit.count**2
+        mean_srs = np.nansum(srs_variances[unit.name], axis=0) / unit.count**2
         mean_deff = mean_var / mean_srs[None, :]
     national_mean = _stats_rows(
         NATIONAL,

@@ -5,7 +5,7 @@ sharing the better rank). Its uncertainty comes from the replicates: with the bo
 replicate ranks the units again and the 2.5% and 97.5% points of a unit's replicate ranks bound its
 rank; with a jackknife (whose replicates are too close together to rank), units are ranked in
 draws from a normal distribution with the replicate covariance. Two units whose rank intervals
-overlap are not called different.
+overlap are not called different. A unit without a standard error has no rank interval.
 """
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ def rank_table(
         warnings.simplefilter("ignore", RuntimeWarning)
         low = np.nanquantile(replicate_ranks, 0.025, axis=1, method="inverted_cdf")
         high = np.nanquantile(replicate_ranks, 0.975, axis=1, method="inverted_cdf")
+    # A unit without a standard error (wholly in single-PSU strata) has no rank interval either:
+    # its replicates do not vary, which would give it a falsely narrow one.
+    no_se = ~np.isfinite(rows["se"].to_numpy(dtype=float))
+    low = np.where(no_se, np.nan, low)
+    high = np.where(no_se, np.nan, high)
     table = pd.DataFrame(
         {
             "cell": list(labels),

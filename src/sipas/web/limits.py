@@ -2,7 +2,7 @@
 a rate per client.
 
 - **Cache**: a report file is kept under its address, language and the version of the published
-  data (:func:`sipas.api.public.version`, moved by every write that can change a report), so a
+  data (:func:`sipas.api.queries.public.version`, moved by every write that can change a report), so a
   file is rendered once per state of the data; any write makes the next request render afresh.
   Requests for a file being rendered wait for that one render instead of starting their own.
 - **A few at a time**: at most ``report_renders`` renders run at once in a process (a PDF costs

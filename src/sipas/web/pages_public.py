@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sipas.api import public
-from sipas.api import published as published_api
+from sipas.api.queries import public
+from sipas.api.queries import published as published_api
 from sipas.errors import SipasError
 from sipas.messages import text
 from sipas.web import charts
@@ -20,12 +20,13 @@ from sipas.web.pages_service_index import dataset_of
 from sipas.web.render import db_of, lang_of, number, page
 
 if TYPE_CHECKING:
-    from sipas.api import reports, tiles
-    from sipas.api import service_index_public as service_index
+    from sipas.api import reports
+    from sipas.api.queries import service_index_public as service_index
+    from sipas.api.queries import tiles
 else:  # charts, PDF and the service index load when a page first needs them
     reports = lazy_module("sipas.api.reports")
-    tiles = lazy_module("sipas.api.tiles")
-    service_index = lazy_module("sipas.api.service_index_public")
+    tiles = lazy_module("sipas.api.queries.tiles")
+    service_index = lazy_module("sipas.api.queries.service_index_public")
 
 
 def _state(request: Request) -> Any:

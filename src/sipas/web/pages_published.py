@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from sipas.api import public
-from sipas.api import published as published_api
+from sipas.api.queries import public
+from sipas.api.queries import published as published_api
 from sipas.messages import text
 from sipas.web import charts
 from sipas.web.render import db_of, lang_of, page

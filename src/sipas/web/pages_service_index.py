@@ -21,9 +21,9 @@ from sipas.web.lazy import lazy_module
 from sipas.web.render import lang_of, page
 
 if TYPE_CHECKING:
-    from sipas.api import service_index_public as api
+    from sipas.api.queries import service_index_public as api
 else:  # Ibis and DuckDB load when a service-index page is first asked for
-    api = lazy_module("sipas.api.service_index_public")
+    api = lazy_module("sipas.api.queries.service_index_public")
 
 router = APIRouter()
 SHOWN_PROCEDURES = 30  # procedures listed on the page; the JSON twin and ?procedures=all list all

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from sipas.api import published
 from sipas.api.estimation import (
     EstimateRequest,
     change_view,
@@ -21,6 +20,7 @@ from sipas.api.estimation import (
 )
 from sipas.api.par import results
 from sipas.api.par.campaigns import open_campaign
+from sipas.api.queries import published
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.geo.units import LAST_DAY_OF_63, REFORM_DAY, Province, provinces_on
@@ -198,7 +198,7 @@ def _par_for(
             sipas_geography=geography,
         )
     found = results(db, campaign, with_nodes=True)
-    with db.begin() as connection:
+    with db.engine.connect() as connection:
         framework = open_campaign(connection, campaign).framework
     found["areas"] = [
         {"code": n.code, "name": {"vi": n.name.vi, "en": n.name.en}}

@@ -1,5 +1,5 @@
 """Report documents: the plain data each report shows, built from a year's context
-(:mod:`sipas.api.report_data`) or from a PAR campaign. Nothing here computes a statistic: values
+(:mod:`sipas.api.queries.report_data`) or from a PAR campaign. Nothing here computes a statistic: values
 are the api's, arranged for reading.
 """
 
@@ -13,8 +13,8 @@ import pandas as pd
 
 from sipas.api.par import history, results, unit_scores
 from sipas.api.par.campaigns import SYSTEM, Actor, open_campaign
-from sipas.api.published import beside_row
-from sipas.api.report_data import (
+from sipas.api.queries.published import beside_row
+from sipas.api.queries.report_data import (
     INDEX,
     POOLED,
     PRIORITIES,
@@ -463,7 +463,7 @@ def appraisal_document(
     """Per area and criterion: self-score, appraisals, final points and the reasons for changes."""
     sheet = {r["node"]: r for r in unit_scores(db, actor, campaign, unit)}
     trail = history(db, actor, campaign, unit)
-    with db.begin() as connection:
+    with db.engine.connect() as connection:
         opened = open_campaign(connection, campaign)
         framework = opened.framework
         unit_row = opened.unit(unit)
