@@ -49,6 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     run_demo(db, options)
     users.create_user(db, name="officer01", role="officer", password=PASSWORD, province="01")
+    users.create_user(db, name="boss", role="admin", password=PASSWORD)
+    users.create_user(db, name="lan", role="analyst", password=PASSWORD)
     framework = folder / "every-rubric.yaml"
     framework.write_text(EVERY_RUBRIC, encoding="utf-8")
     admin = par.Actor("admin", "admin")
@@ -135,3 +137,42 @@ def test_service_index_pages_draw_their_charts(server: str, browser: Any) -> Non
     page.screenshot(path=str(ARTIFACTS / "service-index-unit.png"), full_page=True)
     assert not errors, errors
     page.close()
+
+
+def _log_in(page: Any, server: str, name: str, target: str) -> None:
+    page.goto(f"{server}{target}")
+    page.fill("#name", name)  # redirected to the login page first
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}{target}")
+
+
+def test_admin_deactivates_an_account_and_its_session_ends(server: str, browser: Any) -> None:
+    lan = browser.new_context(viewport={"width": 1280, "height": 900})
+    lan_page = lan.new_page()
+    _log_in(lan_page, server, "lan", "/workspace")
+    boss = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = boss.new_page()
+    _log_in(page, server, "boss", "/admin/users")
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    assert "Tài khoản người dùng" in page.inner_text("h1")
+    row = page.locator("#user-lan")
+    assert "phân tích" in row.inner_text() and "Đang hoạt động" in row.inner_text()
+    with page.expect_navigation():
+        row.locator("button[value=deactivate]").click()
+    assert "Đã khóa tài khoản lan" in page.inner_text("#accounts-notice")
+    assert "Đã khóa" in page.locator("#user-lan").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "admin-accounts.png"), full_page=True)
+    # lan's open session has ended: the next page asks to log in again.
+    lan_page.goto(f"{server}/workspace")
+    assert "/login" in lan_page.url
+    # A new password, typed in the row's form, then the account back.
+    page.locator("#user-lan input[name=password]").fill("a new long passphrase")
+    with page.expect_navigation():
+        page.locator("#user-lan button[value=reset_password]").click()
+    assert "Đã đặt mật khẩu mới cho lan" in page.inner_text("#accounts-notice")
+    with page.expect_navigation():
+        page.locator("#user-lan button[value=activate]").click()
+    assert "Đã mở lại tài khoản lan" in page.inner_text("#accounts-notice")
+    boss.close()
+    lan.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sipas.api import invitations as inv
 from sipas.api import users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
+from sipas.store import surveys as survey_store
 from sipas.store.schema import quarantined_rows, responses
 from sipas.web import create_app
 
@@ -31,6 +33,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = bool(os.environ.get("SIPAS_REQUIRE_BROWSER"))
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 SURVEY = "demo-sipas-2025"
+PAPER = "paper-2025"  # open for the clerks' entry: no results of it are published
 PASSWORD = "correct horse battery"
 
 pytestmark = pytest.mark.skipif(
@@ -59,6 +62,17 @@ def server(
             ),
         )
         users.create_user(db, name="clerk", role="clerk", password=PASSWORD)
+        with db.begin() as connection:
+            survey_store.create_survey(
+                connection,
+                code=PAPER,
+                framework_id="sipas-gen2",
+                framework_version="2024",
+                year=2025,
+                geography="34",
+                reference_date=date(2025, 7, 1),
+                synthetic=True,
+            )
         # Plain HTTP on loopback: the session cookie cannot carry the Secure flag here.
         settings = load_settings(None, data_dir=folder / "data", secure_cookies=False)
         with serving(create_app(settings, db)) as base:
@@ -228,7 +242,7 @@ def test_clerk_enters_a_paper_form_by_keyboard(server: dict[str, Any], browser: 
     page.keyboard.type(PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    page.goto(server["base"] + f"/clerk/{SURVEY}")
+    page.goto(server["base"] + f"/clerk/{PAPER}")
     _wait_for_focus(page, "in-respondent_key")  # ready to type at once
     # In the order of the paper form: number, date, stratum, PSU, weight, province, district,
     # commune, village, sex; blanks are skipped with Tab.

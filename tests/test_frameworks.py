@@ -485,3 +485,25 @@ def test_unknown_framework_name_lists_the_builtins() -> None:
         resolve_framework("sipas-gen9")
     assert caught.value.code == "framework.unknown"
     assert "sipas-gen2" in (caught.value.hint or "")
+
+
+def test_each_framework_says_which_years_it_serves_and_only_what_is_known() -> None:
+    from sipas.api.frameworks import list_frameworks, show_framework
+
+    rows = {r["id"]: r for r in list_frameworks("en")}
+    assert rows["sipas-gen2"]["version"] == "2022" and rows["sipas-gen2"]["years"] == "2022"
+    assert (
+        rows["par-province-2020"]["years"] == "2020–2021"
+        and rows["par-province-2020"]["provisional"]
+    )
+    assert rows["par-province-2022"]["years"] == "2022–2023"
+    assert rows["service-766"]["kind"] == "service-index"
+    ministries = show_framework("par-ministry-2017", "en")
+    assert [n["max_points"] for n in ministries["tree"]] == [12, 17, 16, 13, 17, 7.5, 17.5]
+    service = show_framework("service-766", "vi")
+    groups = [n for n in service["tree"] if n["level"] == 0]
+    assert sum(g["max_points"] for g in groups) == service["total_points"] == 100
+    # A note may not claim a published figure is reproduced unless a test shows it: the
+    # national 83.94 is not reproduced here (the full provincial table is not public).
+    gen2 = load_builtin("sipas-gen2")
+    assert "reproduces 83.94" not in str(gen2.model_dump())

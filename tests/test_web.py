@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sipas.api import par, users
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
 from sipas.store import Database, open_database
+from sipas.store import surveys as survey_store
 from sipas.web import create_app
 from upload_samples import MINIMAL_PDF
 
@@ -64,6 +66,17 @@ def _build_site(db: Database, folder: Path) -> dict[str, Any]:
     )
     for name, (role, province) in ACCOUNTS.items():
         users.create_user(db, name=name, role=role, password=PASSWORD, province=province)
+    with db.begin() as connection:  # a survey open for the clerks' entry
+        survey_store.create_survey(
+            connection,
+            code="paper-2025",
+            framework_id="sipas-gen2",
+            framework_version="2024",
+            year=2025,
+            geography="34",
+            reference_date=date(2025, 7, 1),
+            synthetic=True,
+        )
     framework = folder / "every-rubric.yaml"
     framework.write_text(EVERY_RUBRIC, encoding="utf-8")
     admin = par.Actor("admin", "admin")
@@ -668,6 +681,10 @@ GET_ROUTES = {
     "/clerk.json": "clerk",
     "/clerk/{survey}": "clerk",
     "/clerk/{survey}.json": "clerk",
+    "/account/password": "account",
+    "/account/password.json": "account",
+    "/admin/users": "admin",
+    "/admin/users.json": "admin",
 }
 POST_ROUTES = {  # each tried by role in the tests named
     "/login": "test_login_throttling_and_csrf",
@@ -681,6 +698,8 @@ POST_ROUTES = {  # each tried by role in the tests named
     "/api/survey/{token}": "tests/test_web_survey.py",
     "/clerk/{survey}": "tests/test_web_survey.py",
     "/api/clerk/{survey}": "tests/test_web_survey.py",
+    "/admin/users/{name}": "tests/test_accounts.py",
+    "/account/password": "tests/test_accounts.py",
     "/workspace/{campaign}/{unit}/evidence/{evidence_id}/delete": "tests/test_uploads.py",
 }
 
@@ -698,6 +717,10 @@ def _expected(kind: str, who: str | None, json: bool) -> int:
         return 303
     if kind == "clerk":
         return anonymous if who is None else 200 if who in ("admin", "clerk") else 403
+    if kind == "account":
+        return anonymous if who is None else 200
+    if kind == "admin":
+        return anonymous if who is None else 200 if who == "admin" else 403
     if who is None:
         return anonymous
     if who == "clerk" or who == "guessed":
@@ -731,7 +754,7 @@ def test_every_get_route_for_every_role(site: dict[str, Any], who: str | None) -
         "{unit}": "01",
         "{evidence_id}": str(evidence["id"]),
         "{token}": token,
-        "{survey}": "demo-sipas-2025",
+        "{survey}": "paper-2025",
         "{period}": "2025-Q3",
         "{year}": "2024",
     }

@@ -31,11 +31,13 @@ from sipas.cli.invitations import invitations as invitations_cli
 from sipas.errors import SipasError
 from sipas.frameworks import load_builtin, require_survey
 from sipas.settings import load_settings
+from sipas.store import surveys as survey_store
 from sipas.store.schema import audit_log, quarantined_rows, responses, survey_invitations
 from sipas.web import create_app
 
 PASSWORD = "correct horse battery"
 SURVEY = "demo-sipas-2025"
+PAPER = "paper-2025"  # open for entry: no results of it are published yet
 ROLES = {"admin": None, "analyst": None, "officer": "01", "appraiser": None, "clerk": None}
 GEN2 = require_survey(load_builtin("sipas-gen2"))
 
@@ -60,6 +62,17 @@ def site(
         )
         for role, province in ROLES.items():
             users.create_user(db, name=role, role=role, password=PASSWORD, province=province)
+        with db.begin() as connection:
+            survey_store.create_survey(
+                connection,
+                code=PAPER,
+                framework_id="sipas-gen2",
+                framework_version="2024",
+                year=2025,
+                geography="34",
+                reference_date=date(2025, 7, 1),
+                synthetic=True,
+            )
         settings = load_settings(None, data_dir=folder / "data")
         yield {"db": db, "app": create_app(settings, db), "url": db.url, "folder": folder}
 
@@ -415,7 +428,7 @@ def test_json_api_saves_and_submits(site: dict[str, Any]) -> None:
 
 # -- the clerk's entry of paper forms --------------------------------------------------------
 
-CLERK_PAGES = ("/clerk", f"/clerk/{SURVEY}")
+CLERK_PAGES = ("/clerk", f"/clerk/{PAPER}")
 ALLOWED = {"admin": 200, "clerk": 200, "analyst": 403, "officer": 403, "appraiser": 403}
 
 
@@ -429,10 +442,10 @@ def test_only_clerks_and_admins_enter_paper_forms(site: dict[str, Any], who: str
     token = _csrf(client, "/login")
     form = {"csrf": token, "respondent_key": f"auth-{who}", "province": "01"}
     form |= {"interview_date": "02/11/2026", "Q9_01": "4"}
-    posted = client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False)
+    posted = client.post(f"/clerk/{PAPER}", data=form, follow_redirects=False)
     assert posted.status_code == (303 if who in ("admin", "clerk") else 401 if who is None else 403)
     api = client.post(
-        f"/api/clerk/{SURVEY}",
+        f"/api/clerk/{PAPER}",
         json={"fields": {**form, "respondent_key": f"auth-api-{who}"}},
         headers={"X-CSRF-Token": token},
     )
@@ -443,7 +456,7 @@ def test_only_clerks_and_admins_enter_paper_forms(site: dict[str, Any], who: str
 
 def test_clerk_form_is_made_for_the_keyboard(site: dict[str, Any]) -> None:
     client = _client(site, "clerk")
-    page = client.get(f"/clerk/{SURVEY}").text
+    page = client.get(f"/clerk/{PAPER}").text
     assert re.search(r'id="in-respondent_key"[^>]*autofocus', page)
     assert page.count("autofocus") == 1 and "tabindex=" not in page.replace('tabindex="-1"', "")
     assert re.search(r'<label for="in-Q9_01">', page)
@@ -457,18 +470,18 @@ def test_clerk_form_is_made_for_the_keyboard(site: dict[str, Any]) -> None:
 
 def test_clerk_stores_a_valid_form_and_keeps_the_place_for_the_next(site: dict[str, Any]) -> None:
     client = _client(site, "clerk")
-    token = _csrf(client, f"/clerk/{SURVEY}")
+    token = _csrf(client, f"/clerk/{PAPER}")
     form = {"csrf": token, "respondent_key": "HN-0001", "province": "01", "commune": "00004"}
     form |= {"interview_date": "03/11/2026", "stratum": "01-u", "psu": "p-7", "weight": "12.5"}
     form |= {"sex": "1", "Q2": "2 4", "Q9_01": "5", "Q9_02": "3", "Q1_3": "2"}
-    saved = client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False)
+    saved = client.post(f"/clerk/{PAPER}", data=form, follow_redirects=False)
     assert saved.status_code == 303
-    assert saved.headers["location"] == f"/clerk/{SURVEY}?status=stored&saved=HN-0001"
+    assert saved.headers["location"] == f"/clerk/{PAPER}?status=stored&saved=HN-0001"
     row = _responses_of(site, "HN-0001")[0]
     assert (row.province_code, row.stratum, row.psu, row.weight) == ("01", "01-u", "p-7", 12.5)
     assert row.interview_date == date(2026, 11, 3) and row.commune == "00004"
     assert row.answers["Q9_01"] == 5 and row.answers["Q2"] == "2;4" and row.answers["Q1_3"] == 2
-    audits = _audit(site, "survey.clerk_entry", f"{SURVEY}/HN-0001")
+    audits = _audit(site, "survey.clerk_entry", f"{PAPER}/HN-0001")
     assert [a.actor for a in audits] == ["clerk"] and audits[0].after["status"] == "stored"
     following = client.get(saved.headers["location"]).text
     assert "HN-0001" in following and 'role="status"' in following
@@ -476,7 +489,7 @@ def test_clerk_stores_a_valid_form_and_keeps_the_place_for_the_next(site: dict[s
     assert 'name="interview_date" value="03/11/2026"' in following
     assert 'name="respondent_key" value=""' in following  # …the form number and answers are not
     assert 'name="Q9_01" value=""' in following
-    again = client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False)
+    again = client.post(f"/clerk/{PAPER}", data=form, follow_redirects=False)
     assert again.headers["location"].endswith("status=unchanged&saved=HN-0001")
     assert len(_responses_of(site, "HN-0001")) == 1
 
@@ -485,34 +498,34 @@ def test_clerk_language_switch_keeps_the_fields_typed_and_stores_nothing(
     site: dict[str, Any],
 ) -> None:
     client = _client(site, "clerk")
-    page = client.get(f"/clerk/{SURVEY}?lang=vi").text
+    page = client.get(f"/clerk/{PAPER}?lang=vi").text
     assert re.search(r'<button type="submit" form="clerk-form" name="action" value="lang:en"', page)
     # Enter in a field presses the first button of the form in the page: saving, not switching
     first = re.search(r'<button type="submit"[^>]*>', page)
     assert first is not None and "lang:" not in first.group(0)
-    token = _csrf(client, f"/clerk/{SURVEY}")
+    token = _csrf(client, f"/clerk/{PAPER}")
     form = {"csrf": token, "action": "lang:en", "respondent_key": "HN-LANG-1", "Q9_01": "4"}
-    switched = client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False)
+    switched = client.post(f"/clerk/{PAPER}", data=form, follow_redirects=False)
     assert switched.status_code == 303
-    assert switched.headers["location"] == f"/clerk/{SURVEY}?lang=en"
+    assert switched.headers["location"] == f"/clerk/{PAPER}?lang=en"
     english = client.get(switched.headers["location"]).text
     assert '<html lang="en"' in english
     assert 'name="respondent_key" value="HN-LANG-1"' in english
     assert 'name="Q9_01" value="4"' in english
     assert _responses_of(site, "HN-LANG-1") == []  # switching language stores nothing
     # the typed fields come back once, not on every later visit
-    assert 'name="respondent_key" value=""' in client.get(f"/clerk/{SURVEY}").text
+    assert 'name="respondent_key" value=""' in client.get(f"/clerk/{PAPER}").text
 
 
 def test_clerk_refused_form_is_quarantined_with_reasons_then_corrected(
     site: dict[str, Any],
 ) -> None:
     client = _client(site, "clerk")
-    token = _csrf(client, f"/clerk/{SURVEY}")
+    token = _csrf(client, f"/clerk/{PAPER}")
     form = {"csrf": token, "respondent_key": "HCM-0042", "province": "79"}
     form |= {"interview_date": "28/02/2026", "Q9_01": "7", "Q9_02": "4", "weight": "-1"}
     form |= {"Q9_03": "0"}  # the validator reports answers before the weight; the form is after
-    refused = client.post(f"/clerk/{SURVEY}", data=form)
+    refused = client.post(f"/clerk/{PAPER}", data=form)
     assert refused.status_code == 422
     html = refused.text
     for field in ("Q9_01", "Q9_03", "weight"):
@@ -522,7 +535,7 @@ def test_clerk_refused_form_is_quarantined_with_reasons_then_corrected(
     assert re.search(r'id="in-weight"[^>]*autofocus', html) and html.count("autofocus") == 1
     # The import path's message, with its specifics, in the page's language.
     assert "Q9_01 = 7 không phải là một trong các mã trả lời 1, 2, 3, 4, 5" in html
-    english = client.post(f"/clerk/{SURVEY}?lang=en", data=form).text
+    english = client.post(f"/clerk/{PAPER}?lang=en", data=form).text
     assert "Q9_01 = &#39;7&#39; is not one of the answer codes 1, 2, 3, 4, 5" in english
     assert 'name="Q9_02" value="4"' in html  # nothing typed is lost
     assert _responses_of(site, "HCM-0042") == []
@@ -533,21 +546,38 @@ def test_clerk_refused_form_is_quarantined_with_reasons_then_corrected(
     assert reasons["ingest.bad_weight"]["values"] == {"value": "-1"}  # stored: renders again
     assert {r["field"] for r in kept[0].reasons} == {"Q9_01", "Q9_03", "weight"}
     assert kept[0].data["Q9_01"] == "7"
-    audits = _audit(site, "survey.clerk_entry", f"{SURVEY}/HCM-0042")
+    audits = _audit(site, "survey.clerk_entry", f"{PAPER}/HCM-0042")
     assert audits[0].after["status"] == "quarantined"
     form |= {"Q9_01": "2", "Q9_03": "3", "weight": "1"}
-    fixed = client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False)
+    fixed = client.post(f"/clerk/{PAPER}", data=form, follow_redirects=False)
     assert fixed.status_code == 303
     assert _responses_of(site, "HCM-0042")[0].answers["Q9_01"] == 2
     resolved = _rows(site, quarantined_rows, quarantined_rows.c.respondent_key == "HCM-0042")
     assert [r.status for r in resolved] == ["resolved"]
 
 
+def test_clerks_enter_only_into_surveys_open_for_entry(site: dict[str, Any]) -> None:
+    client = _client(site, "clerk")
+    page = client.get(f"/clerk/{SURVEY}?lang=vi")
+    assert page.status_code == 409
+    assert f"Cuộc điều tra {SURVEY} đã công bố kết quả" in page.text
+    token = _csrf(client, "/login")
+    form = {"csrf": token, "respondent_key": "LATE-1", "province": "01", "Q9_01": "4"}
+    form |= {"interview_date": "02/11/2026"}
+    assert client.post(f"/clerk/{SURVEY}", data=form, follow_redirects=False).status_code == 409
+    api = client.post(
+        f"/api/clerk/{SURVEY}", json={"fields": form}, headers={"X-CSRF-Token": token}
+    )
+    assert api.status_code == 409 and api.json()["code"] == "survey.closed_for_entry"
+    assert _responses_of(site, "LATE-1") == []
+
+
 def test_clerk_pages_have_json_twins(site: dict[str, Any]) -> None:
     client = _client(site, "clerk")
     listing = client.get("/clerk.json").json()
-    assert SURVEY in [s["code"] for s in listing["surveys"]]
-    form = client.get(f"/clerk/{SURVEY}.json").json()
+    assert PAPER in [s["code"] for s in listing["surveys"]]
+    assert SURVEY not in [s["code"] for s in listing["surveys"]]  # published: closed
+    form = client.get(f"/clerk/{PAPER}.json").json()
     assert form["design"] == ["respondent_key", "interview_date", "stratum", "psu", "weight"]
     assert form["invitations"]["issued"] >= 0
     assert client.get("/clerk/nope.json").status_code == 404

@@ -21,7 +21,15 @@ from sipas.frameworks.excel import export_par_xlsx, import_par_xlsx
 from sipas.frameworks.registry import require_par
 
 
+def _years(years: list[int]) -> str:
+    """2017–2019, or 2022, or an empty string where the framework names no years."""
+    if not years:
+        return ""
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
 def list_frameworks(lang: str = "vi") -> list[dict[str, Any]]:
+    """Every built-in framework: survey instruments, PAR frameworks and the service index."""
     rows = []
     for framework_id in builtin_ids():
         f = load_builtin(framework_id)
@@ -31,12 +39,67 @@ def list_frameworks(lang: str = "vi") -> list[dict[str, Any]]:
                 "id": f.id,
                 "kind": f.kind,
                 "version": f.version,
+                "years": _years(f.years),
                 "title": f.title.get(lang),
                 "size": f"{size} items" if f.kind == "survey" else f"{size} leaves",
                 "provisional": f.provisional,
             }
         )
+    service = _service_framework()
+    rows.append(
+        {
+            "id": service.code,
+            "kind": "service-index",
+            "version": service.version,
+            "years": "",
+            "title": service.name_en if lang == "en" else service.name_vi,
+            "size": f"{len(service.indicators)} indicators",
+            "provisional": True,  # the split of points inside groups is the portal's, see notes
+        }
+    )
     return rows
+
+
+def _service_framework() -> Any:
+    from sipas.service_index.framework import builtin_framework
+
+    return builtin_framework()
+
+
+def _show_service_framework(lang: str) -> dict[str, Any]:
+    service = _service_framework()
+    tree: list[dict[str, Any]] = []
+    for group in service.groups:
+        tree.append(
+            {
+                "level": 0,
+                "code": group.code,
+                "name": group.name_en if lang == "en" else group.name_vi,
+                "max_points": group.points,
+                "scope": "",
+            }
+        )
+        for indicator in group.indicators:
+            tree.append(
+                {
+                    "level": 1,
+                    "code": indicator.code,
+                    "name": indicator.name_en if lang == "en" else indicator.name_vi,
+                    "max_points": indicator.points if indicator.scored else None,
+                    "scope": indicator.scope,
+                }
+            )
+    return {
+        "id": service.code,
+        "kind": "service-index",
+        "version": service.version,
+        "years": "",
+        "title": service.name_en if lang == "en" else service.name_vi,
+        "provisional": True,
+        "sources": [f"{k}: {v}" for k, v in service.sources.items()],
+        "total_points": service.total_points,
+        "tree": tree,
+    }
 
 
 def _index_rows(node: IndexNode, lang: str, depth: int = 0) -> list[dict[str, Any]]:
@@ -55,11 +118,14 @@ def _index_rows(node: IndexNode, lang: str, depth: int = 0) -> list[dict[str, An
 
 def show_framework(name: str, lang: str = "vi") -> dict[str, Any]:
     """A framework's identity and its tree as rows (index tree or PAR tree)."""
+    if name == "service-766":
+        return _show_service_framework(lang)
     f = resolve_framework(name)
     out: dict[str, Any] = {
         "id": f.id,
         "kind": f.kind,
         "version": f.version,
+        "years": _years(f.years),
         "title": f.title.get(lang),
         "provisional": f.provisional,
         "sources": f.sources,

@@ -246,7 +246,7 @@ def form_sections(
                     "name": item.code,
                     "label": item.text.get(lang),
                     "kind": "single",
-                    "required": False,
+                    "required": item.required and audience == "respondent",
                     "options": options,
                     "min": None,
                     "max": None,
@@ -283,6 +283,38 @@ def clean_answers(given: dict[str, Any], names: list[str]) -> dict[str, str]:
         if text:
             out[name] = text
     return out
+
+
+def unanswered(
+    framework: SurveyFramework, sections: list[dict[str, Any]], answers: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """What a respondent's form lacks, by field: each required question left blank, named by its
+    text (a matrix row by its question's text and its own), and the form as a whole (field "")
+    when it answers fewer satisfaction items than ``satisfaction.min_answered``."""
+    from sipas.messages import render
+
+    def problem(code: str, **values: Any) -> dict[str, Any]:
+        message, hint = render(code, values, "en")
+        return {"code": code, "values": values, "message": message, "hint": hint}
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    for section in sections:
+        for field in section["fields"]:
+            if not field["required"]:
+                continue
+            rows = [(r["name"], f"{field['label']} – {r['label']}") for r in field["rows"]]
+            for name, label in rows or [(field["name"], field["label"])]:
+                if not answers.get(name):
+                    found[name] = [problem("survey.unanswered", question=label)]
+    if not answers:
+        found[""] = [problem("survey.blank_form")]
+        return found
+    items = framework.item_codes()
+    needed = min(framework.satisfaction.min_answered, len(items))
+    answered = sum(1 for code in items if answers.get(code))
+    if answered < needed:
+        found[""] = [problem("survey.too_few_answers", answered=answered, needed=needed)]
+    return found
 
 
 def _problems_by_field(problems: list[Problem]) -> dict[str, list[dict[str, Any]]]:
@@ -379,7 +411,7 @@ def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") ->
         "synthetic": invitation["synthetic"],
     }
     framework = framework_of(survey)
-    answers = clean_answers(given, _respondent_fields(framework.id))
+    answers = clean_answers(given, _respondent_fields(str(survey["framework_id"])))
     row = {
         **answers,
         "respondent_key": invitation["respondent_key"],
@@ -393,12 +425,24 @@ def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") ->
         "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     pending = _Pending(db, framework, survey, invitation, answers, row)
+    sections = _respondent_sections(str(survey["framework_id"]), lang)
+    missing = unanswered(framework, sections, answers)
+    if missing:
+        # Refused on the form: the invitation stays usable and what was typed is the draft.
+        with db.begin() as connection:
+            if store.save_draft(connection, invitation["id"], answers, datetime.now(UTC)):
+                audit.record(connection, **_audit_row(pending, "survey.draft"))
+        return {"status": "invalid", "problems": missing, "answers": answers}
     return _COMBINER.run(pending)
 
 
 @functools.lru_cache(maxsize=16)
+def _respondent_sections(framework_id: str, lang: str) -> list[dict[str, Any]]:
+    return form_sections(_framework(framework_id), lang)
+
+
 def _respondent_fields(framework_id: str) -> list[str]:
-    return field_names(form_sections(_framework(framework_id), "vi"))
+    return field_names(_respondent_sections(framework_id, "vi"))
 
 
 @dataclass(eq=False)
@@ -564,9 +608,19 @@ def _audit_row(pending: _Pending, action: str) -> dict[str, Any]:
 # -- clerks ----------------------------------------------------------------------------------
 
 
+def _open_for_entry(connection: Any, survey_code: str) -> dict[str, Any]:
+    """The survey, if paper forms may still be entered into it: not once its results are
+    published (a saved estimation run of it), since they would change figures already out."""
+    survey = survey_store.get_survey(connection, survey_code)
+    runs = survey_store.published_runs(connection).get(survey_code)
+    if runs:
+        raise SipasError("survey.closed_for_entry", survey=survey_code, runs=runs)
+    return survey
+
+
 def clerk_form(db: Database, survey_code: str, lang: str) -> dict[str, Any]:
     with db.begin() as connection:
-        survey = survey_store.get_survey(connection, survey_code)
+        survey = _open_for_entry(connection, survey_code)
         invited = store.counts(connection, int(survey["id"]))
     framework = framework_of(survey)
     return {
@@ -580,12 +634,15 @@ def clerk_form(db: Database, survey_code: str, lang: str) -> dict[str, Any]:
 
 
 def clerk_surveys(db: Database) -> list[dict[str, Any]]:
+    """The surveys open for entry (see :func:`_open_for_entry`)."""
     with db.begin() as connection:
         rows = survey_store.list_surveys(connection)
+        published = survey_store.published_runs(connection)
     return [
         {k: r[k] for k in ("code", "framework_id", "year", "geography", "synthetic")}
         | {"respondents": int(r["respondents"] or 0)}
         for r in rows
+        if r["code"] not in published
     ]
 
 
@@ -599,7 +656,7 @@ def clerk_entry(
     every problem returned by field so the page can show it next to the input.
     """
     with db.begin() as connection:
-        survey = survey_store.get_survey(connection, survey_code)
+        survey = _open_for_entry(connection, survey_code)
     framework = framework_of(survey)
     names = list(CLERK_DESIGN) + field_names(form_sections(framework, lang, audience="clerk"))
     row = clean_answers(given, names)

@@ -20,6 +20,11 @@ EXIT_INTERNAL = 70
 # when that command runs, so `sipas --help` and `sipas --version` load no data-science library.
 # tests/test_startup.py checks this table against the commands themselves.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "actions": (
+        "sipas.cli.actions",
+        "actions",
+        "Remediation plans: actions against a weakness, with next year's result beside each.",
+    ),
     "change": (
         "sipas.cli.estimate",
         "change",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import os
+from typing import Any
 
 import click
 
@@ -115,3 +117,68 @@ def users_create(
 def users_list(app: AppContext, fmt: str) -> None:
     """Every account with its role and province."""
     emit(users_api.list_users(app.db), fmt, title="users")
+
+
+def _by() -> str:
+    """Who made a change from the command line, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"[:120]
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _say(app: AppContext, key: str, **values: Any) -> None:
+    from sipas.messages import text
+
+    click.echo(text(key, app.settings.lang, **values))
+
+
+@users.command("deactivate")
+@click.argument("name")
+@pass_app
+def users_deactivate(app: AppContext, name: str) -> None:
+    """Deactivate NAME: logging in is refused and every session of the account ends."""
+    users_api.set_active(app.db, name, False, by=_by())
+    _say(app, "accounts.deactivated", name=name)
+
+
+@users.command("activate")
+@click.argument("name")
+@pass_app
+def users_activate(app: AppContext, name: str) -> None:
+    """Let the deactivated account NAME log in again."""
+    users_api.set_active(app.db, name, True, by=_by())
+    _say(app, "accounts.activated", name=name)
+
+
+@users.command("reset-password")
+@click.argument("name")
+@click.password_option(help="The new password (asked for when not given).")
+@pass_app
+def users_reset_password(app: AppContext, name: str, password: str) -> None:
+    """Give NAME a new password; every session of the account ends."""
+    users_api.reset_password(app.db, name, password, by=_by())
+    _say(app, "accounts.password_reset", name=name)
+
+
+@users.command("unlock")
+@click.argument("name")
+@pass_app
+def users_unlock(app: AppContext, name: str) -> None:
+    """Forget the failed logins of NAME, so that its next login is checked at once."""
+    done = users_api.unlock(app.db, name, by=_by())
+    _say(app, "accounts.unlocked" if done["unlocked"] else "accounts.not_waiting", name=name)
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(users_api.ROLES))
+@click.option("--province", help="An officer's province code.")
+@pass_app
+def users_set_role(app: AppContext, name: str, role: str, province: str | None) -> None:
+    """Give NAME the role ROLE (an officer needs --province)."""
+    done = users_api.set_role(app.db, name, role, province, by=_by())
+    if done["province"]:
+        _say(app, "accounts.role_set_province", name=name, role=role, province=done["province"])
+    else:
+        _say(app, "accounts.role_set", name=name, role=role)

@@ -82,6 +82,7 @@ _INFO_KEYS = (
     "title_en",
     "total_points",
     "provisional",
+    "years",  # comma-separated
     "notes",
     "sources",  # one per line
     "levels",  # JSON
@@ -154,6 +155,7 @@ def export_par_xlsx(framework: ParFramework) -> bytes:
         "title_en": framework.title.en,
         "total_points": framework.total_points,
         "provisional": "x" if framework.provisional else "",
+        "years": ", ".join(str(y) for y in framework.years),
         "notes": framework.notes or "",
         "sources": "\n".join(framework.sources),
         "levels": json.dumps([lv.model_dump() for lv in framework.levels], ensure_ascii=False),
@@ -245,6 +247,9 @@ def import_par_xlsx(
         },
         "total_points": float(info.get("total_points") or 100.0),
         "provisional": bool(info.get("provisional")),
+        "years": [
+            int(y) for y in str(info.get("years") or "").replace(",", " ").split() if y.isdigit()
+        ],
         "levels": _json_info(info, "levels", _DEFAULT_LEVELS, report),
         "groups": _json_info(info, "groups", _DEFAULT_GROUPS, report),
         "sources": [s for s in str(info.get("sources") or "").splitlines() if s.strip()],

@@ -80,6 +80,9 @@ class SatisfactionItem(_Strict):
     code: str
     text: Text
     paraphrase: bool = False  # True where the wording is ours, not the ministry's
+    # The respondent's web form asks for an answer. Off by default: a blank item is "no answer"
+    # (see ``rules.blank``), as on paper; a form must still answer ``min_answered`` items.
+    required: bool = False
 
 
 class IndexNode(_Strict):
@@ -128,6 +131,9 @@ class Satisfaction(_Strict):
     scale: str
     items: Annotated[list[SatisfactionItem], Field(min_length=1)]
     index: IndexNode
+    # A web form answering fewer satisfaction items is refused (it would add nothing to the
+    # index): at least one by default.
+    min_answered: Annotated[int, Field(ge=0)] = 1
 
 
 class FrameworkBase(_Strict):
@@ -135,6 +141,7 @@ class FrameworkBase(_Strict):
     version: str
     title: Text
     provisional: bool = False
+    years: list[int] = Field(default_factory=list)  # the years whose form or decision this is
     sources: list[str] = Field(default_factory=list)
     notes: str | None = None
 

@@ -282,9 +282,21 @@ users = Table(
     Column("province_code", String(4), nullable=True),  # an officer's province
     Column("password_hash", String(255), nullable=False),  # argon2id
     Column("active", Boolean, nullable=False, default=True),
-    Column("failed_logins", Integer, nullable=False, default=0),
-    Column("locked_until", DateTime(timezone=True), nullable=True),  # login throttling
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Carried by every session cookie; raised to end all of the user's sessions at once.
+    Column("session_epoch", Integer, nullable=False, default=0, server_default="0"),
+)
+
+# Failed sign-ins in a row, per account name as typed ("account:…") and per client address
+# ("address:…"); an attempt is counted before its password is checked (one atomic UPDATE), so
+# parallel attempts cannot overwrite each other's count.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=True),
+    Column("blocked_until", DateTime(timezone=True), nullable=True),
 )
 
 # One-time invitations to answer a survey on the web. The token itself is never stored, only its
@@ -310,6 +322,34 @@ survey_invitations = Table(
     Column("draft_saved_at", DateTime(timezone=True), nullable=True),
     Column("submitted_at", DateTime(timezone=True), nullable=True),  # set once: single use
     UniqueConstraint("survey_id", "respondent_key"),
+)
+
+# Remediation plans ("kế hoạch khắc phục"): what a province does about a weakness found in a
+# year's results (a SIPAS item or component, a PAR node, a service-index indicator), by whom, by
+# when, and with what evidence; every change is also in the audit log.
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("province_code", String(4), nullable=False),
+    Column("province_key", String(20), nullable=False),  # code@valid_from
+    Column("year", Integer, nullable=False),  # the year of the results the weakness is read from
+    Column("index_kind", String(16), nullable=False),  # sipas | par | service
+    Column("framework_id", String(80), nullable=False),
+    Column("source", String(120), nullable=True),  # the PAR campaign the node is read from
+    Column("indicator", String(80), nullable=False),  # an item, node or indicator code
+    Column("target", Text, nullable=True),  # the aim ("chỉ tiêu"), as the province writes it
+    Column("task", Text, nullable=False),  # the solution or task
+    Column("owner", String(200), nullable=False),  # the department or commune in charge
+    Column("deadline", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # planned | in_progress | done | dropped
+    Column("evidence", Text, nullable=True),
+    Column("evidence_url", String(500), nullable=True),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(120), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+    Index(None, "province_code", "year"),
 )
 
 # Published results imported from the ministry's tables (the built-in public figures are package

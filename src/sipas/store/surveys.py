@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 from sipas.errors import SipasError
 from sipas.messages import Phrase
 from sipas.store.records import create_coded
-from sipas.store.schema import responses, surveys
+from sipas.store.schema import estimation_runs, responses, surveys
 
 # Columns of a responses frame that are stored in their own database columns.
 DESIGN_COLUMNS = (
@@ -141,3 +141,20 @@ def load_responses(connection: Connection, code: str) -> pd.DataFrame:
     ).all()
     flat = [{**{c: getattr(r, c) for c in DESIGN_COLUMNS}, **r.profile, **r.answers} for r in rows]
     return pd.DataFrame(flat)
+
+
+def published_runs(connection: Connection) -> dict[str, list[str]]:
+    """Survey code → the codes of its saved estimation runs (what the public pages publish)."""
+    rows = connection.execute(
+        select(surveys.c.code, estimation_runs.c.code)
+        .join(
+            estimation_runs,
+            (estimation_runs.c.survey_id == surveys.c.id)
+            | (estimation_runs.c.source == "survey:" + surveys.c.code),
+        )
+        .order_by(estimation_runs.c.code)
+    )
+    found: dict[str, list[str]] = {}
+    for survey, run in rows:
+        found.setdefault(str(survey), []).append(str(run))
+    return found

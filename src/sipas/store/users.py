@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from sipas.errors import SipasError
-from sipas.store.schema import users
+from sipas.store.schema import login_throttle, users
 
 _PUBLIC = ("id", "name", "display_name", "role", "province_code", "active", "created_at")
 
@@ -17,9 +18,7 @@ def add_user(connection: Connection, **values: Any) -> int:
     exists = connection.execute(select(users.c.id).where(users.c.name == values["name"])).scalar()
     if exists is not None:
         raise SipasError("users.exists", name=values["name"])
-    result = connection.execute(
-        insert(users).values(failed_logins=0, created_at=datetime.now(UTC), **values)
-    )
+    result = connection.execute(insert(users).values(created_at=datetime.now(UTC), **values))
     key = result.inserted_primary_key
     if key is None:
         raise RuntimeError("the database returned no id for the new user")
@@ -29,13 +28,14 @@ def add_user(connection: Connection, **values: Any) -> int:
 def get_user(connection: Connection, name: str, with_secret: bool = False) -> dict[str, Any] | None:
     columns = [users.c[c] for c in _PUBLIC]
     if with_secret:
-        columns += [users.c.password_hash, users.c.failed_logins, users.c.locked_until]
+        columns += [users.c.password_hash, users.c.session_epoch]
     row = connection.execute(select(*columns).where(users.c.name == name)).first()
     return dict(row._mapping) if row is not None else None
 
 
 def get_user_by_id(connection: Connection, user_id: int) -> dict[str, Any] | None:
-    row = connection.execute(select(*(users.c[c] for c in _PUBLIC)).where(users.c.id == user_id))
+    columns = [*(users.c[c] for c in _PUBLIC), users.c.session_epoch]
+    row = connection.execute(select(*columns).where(users.c.id == user_id))
     found = row.first()
     return dict(found._mapping) if found is not None else None
 
@@ -45,17 +45,94 @@ def list_users(connection: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-def set_login_state(
-    connection: Connection, name: str, failed_logins: int, locked_until: datetime | None
-) -> None:
-    connection.execute(
-        update(users)
-        .where(users.c.name == name)
-        .values(failed_logins=failed_logins, locked_until=locked_until)
-    )
-
-
 def set_password_hash(connection: Connection, name: str, password_hash: str) -> None:
     connection.execute(
         update(users).where(users.c.name == name).values(password_hash=password_hash)
     )
+
+
+def set_user(connection: Connection, name: str, **values: Any) -> None:
+    """Change columns of one account (active, role, province_code)."""
+    connection.execute(update(users).where(users.c.name == name).values(**values))
+
+
+def end_sessions(connection: Connection, name: str) -> None:
+    """Every session cookie issued so far for this account stops working (one atomic UPDATE)."""
+    connection.execute(
+        update(users).where(users.c.name == name).values(session_epoch=users.c.session_epoch + 1)
+    )
+
+
+def claim_attempt(
+    connection: Connection,
+    key: str,
+    *,
+    now: datetime,
+    free: int,
+    hold_until: datetime,
+    fresh_after: datetime,
+) -> int | None:
+    """Count a sign-in attempt before its password is checked, in one atomic UPDATE: the count
+    it reached, or None while the key waits. The attempt that reaches ``free`` failures holds
+    the key (``hold_until``) until :func:`settle_attempt` sets the real wait, so attempts sent
+    together are refused, not checked. A count whose last attempt is older than ``fresh_after``
+    starts again."""
+    maker = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    connection.execute(maker(login_throttle).values(key=key, failures=0).on_conflict_do_nothing())
+    t = login_throttle.c
+    counted = case((t.last_at < fresh_after, 1), else_=t.failures + 1)
+    row = connection.execute(
+        update(login_throttle)
+        .where(t.key == key, (t.blocked_until.is_(None)) | (t.blocked_until <= now))
+        .values(
+            failures=counted,
+            last_at=now,
+            blocked_until=case((counted >= free, hold_until), else_=None),
+        )
+        .returning(t.failures)
+    ).first()
+    return None if row is None else int(row[0])
+
+
+def blocked_until(connection: Connection, key: str) -> datetime | None:
+    found = connection.execute(
+        select(login_throttle.c.blocked_until).where(login_throttle.c.key == key)
+    ).scalar()
+    if not isinstance(found, datetime):
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def set_wait(connection: Connection, key: str, until: datetime | None) -> None:
+    connection.execute(
+        update(login_throttle).where(login_throttle.c.key == key).values(blocked_until=until)
+    )
+
+
+def reset_attempts(connection: Connection, key: str) -> None:
+    connection.execute(
+        update(login_throttle)
+        .where(login_throttle.c.key == key)
+        .values(failures=0, blocked_until=None)
+    )
+
+
+def take_back_attempt(connection: Connection, key: str, release: bool) -> None:
+    """A right password does not count against the key; ``release`` ends the hold this attempt
+    put on it."""
+    t = login_throttle.c
+    values: dict[str, Any] = {"failures": case((t.failures > 0, t.failures - 1), else_=0)}
+    if release:
+        values["blocked_until"] = None
+    connection.execute(update(login_throttle).where(t.key == key).values(**values))
+
+
+def clear_attempts(connection: Connection, key: str) -> bool:
+    """Forget the failures of one key (an admin's unlock); whether there were any."""
+    t = login_throttle.c
+    result = connection.execute(
+        update(login_throttle)
+        .where(t.key == key, (t.failures > 0) | t.blocked_until.is_not(None))
+        .values(failures=0, blocked_until=None)
+    )
+    return bool(result.rowcount)

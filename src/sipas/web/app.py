@@ -37,6 +37,7 @@ from sipas.settings import Settings, load_settings
 from sipas.store import Database, open_database
 from sipas.web import (
     api_docs,
+    pages_actions,
     pages_auth,
     pages_par,
     pages_public,
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(pages_service_index.router)
     app.include_router(pages_par.router)
     app.include_router(pages_survey.router)
+    app.include_router(pages_actions.router)
     return app
 
 

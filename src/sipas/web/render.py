@@ -66,8 +66,14 @@ def current_user(request: Request) -> dict[str, Any] | None:
         return found
     user_id = request.session.get("uid")
     user = users_api.get_user(db_of(request), int(user_id)) if user_id else None
-    if user is not None and not user["active"]:
+    # A session is valid while the user is active and its epoch is the user's: logout, a new
+    # password and deactivation raise the epoch, which ends every session issued before.
+    if user is not None and (
+        not user["active"] or request.session.get("epoch") != user["session_epoch"]
+    ):
         user = None
+        request.session.pop("uid", None)
+        request.session.pop("epoch", None)
     request.state.user = user
     return user
 
