@@ -1,7 +1,7 @@
 """The layering of ARCHITECTURE.md: imports point downward only.
 
 ``messages`` (every word sipas says, declared once) is the bottom layer: every package may read it,
-and it imports nothing of sipas. The pure layers (frameworks, geo, synthetic, text, errors) must not import the database, the web,
+and it imports nothing of sipas. The pure layers (frameworks, geo, published, synthetic, text, errors) must not import the database, the web,
 the CLI or the orchestration layer, so that a data scientist can use them in a notebook.
 """
 
@@ -23,6 +23,7 @@ ALLOWED = {
     "settings": {"errors"},
     "geo": {"errors", "text"},
     "frameworks": {"errors", "text"},
+    "published": {"errors", "text", "geo"},
     "synthetic": {"errors", "text", "geo", "frameworks", "sampling", "par", "service_index"},
     "survey": {"rows", "errors", "text", "geo", "frameworks"},
     "sampling": {"rows", "errors", "text", "geo"},
@@ -45,6 +46,7 @@ ALLOWED = {
         "ingest",
         "service_index",
         "reports",
+        "published",
         "store",
         "settings",
     },
@@ -68,6 +70,7 @@ PURE = {
     "ingest",
     "service_index",
     "reports",
+    "published",
 }
 FORBIDDEN_IN_PURE = {"sqlalchemy", "alembic", "click", "rich", "fastapi", "starlette", "psycopg"}
 

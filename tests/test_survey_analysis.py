@@ -329,3 +329,13 @@ def test_chunking_does_not_change_any_number(gen2_survey: pd.DataFrame, method: 
         np.testing.assert_allclose(a.estimate, b.estimate, rtol=1e-12)
         np.testing.assert_allclose(a.taylor_var, b.taylor_var, rtol=1e-9)
         np.testing.assert_allclose(a.replicate_estimates(), b.replicate_estimates(), rtol=1e-12)
+
+
+def test_change_counts_the_places_moved_on_point_ranks() -> None:
+    before = pd.DataFrame({"partition": "province", "cell": ["A", "B", "C"], "indicator": "X",
+                           "level": "index", "estimate": [80.0, 70.0, 60.0], "se": 1.0,
+                           "rank": [1.0, 2.0, 3.0]})  # fmt: skip
+    after = before.assign(estimate=[70.0, 71.0, 90.0], rank=[3.0, 2.0, 1.0])
+    table = yearly_change(before, after, before_unit="province", after_unit="province")
+    moved = table.set_index("cell")["rank_change"].to_dict()
+    assert moved == {"A": -2.0, "B": 0.0, "C": 2.0}  # C up 2 places, A down 2

@@ -603,7 +603,14 @@ def test_tile_maps_put_each_ranked_province_on_its_square_of_the_grid(
 
 
 def _routes() -> set[tuple[str, str]]:
-    from sipas.web import pages_auth, pages_par, pages_public, pages_service_index, pages_survey
+    from sipas.web import (
+        pages_auth,
+        pages_par,
+        pages_public,
+        pages_published,
+        pages_service_index,
+        pages_survey,
+    )
 
     found = {
         ("GET", "/health"),
@@ -611,7 +618,14 @@ def _routes() -> set[tuple[str, str]]:
         ("GET", "/api/openapi.json"),
         ("GET", "/vendor/plotly.min.js"),
     }
-    for module in (pages_auth, pages_public, pages_service_index, pages_par, pages_survey):
+    for module in (
+        pages_auth,
+        pages_public,
+        pages_published,
+        pages_service_index,
+        pages_par,
+        pages_survey,
+    ):
         for route in module.router.routes:
             found |= {(method, route.path) for method in route.methods}
     return found
@@ -639,6 +653,10 @@ GET_ROUTES = {
     "/par/{campaign}": "public",
     "/par/{campaign}.json": "public",
     "/par/{campaign}/download.{kind}": "public",
+    "/sipas/published/{year}": "public",
+    "/sipas/published/{year}.json": "public",
+    "/par/published/{year}": "public",
+    "/par/published/{year}.json": "public",
     "/sipas/{run}/report.{kind}": "public",
     "/sipas/{run}/province/{code}/report.{kind}": "public",
     "/service-index": "public",
@@ -738,6 +756,7 @@ def test_every_get_route_for_every_role(site: dict[str, Any], who: str | None) -
         "{token}": token,
         "{survey}": "paper-2025",
         "{period}": "2025-Q3",
+        "{year}": "2024",
     }
     client = _client(site, who)
     for path, kind in GET_ROUTES.items():

@@ -400,6 +400,8 @@ def change(app: AppContext, before: str, after: str, level: str, fmt: str) -> No
         "p_value",
         "significant",
     ]
+    if view["rows"] and "rank_change" in view["rows"][0]:
+        columns.append("rank_change")  # places moved on the point ranks: + up, − down
     emit(_rounded(view["rows"], columns) if fmt == "table" else view["rows"], fmt)
     for note in view["notes"]:
         click.echo(f"note: {note}")

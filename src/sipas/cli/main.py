@@ -88,6 +88,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "priorities",
         "Each component's satisfaction against how many ask for it to improve: what to fix first.",
     ),
+    "published": (
+        "sipas.cli.published",
+        "published",
+        "Official published results (Kết quả công bố): import, list, show, export.",
+    ),
     "quarantine": (
         "sipas.cli.ingest",
         "quarantine_command",

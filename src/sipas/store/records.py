@@ -44,11 +44,12 @@ def create_coded(
 
 def data_version(connection: Connection) -> tuple[Any, ...]:
     """Changes whenever published data may have changed: a new audit row (every PAR write) or a
-    new, replaced or deleted estimation run. Two indexed look-ups."""
+    new, replaced or deleted estimation run, imported published results. Three indexed look-ups."""
+    from sipas.store.published import published_version
     from sipas.store.schema import audit_log, estimation_runs
 
     audit = connection.execute(select(func.max(audit_log.c.id))).scalar()
     runs = connection.execute(
         select(func.max(estimation_runs.c.id), func.count(estimation_runs.c.id))
     ).one()
-    return (audit, runs[0], runs[1])
+    return (audit, runs[0], runs[1], *published_version(connection))

@@ -351,3 +351,29 @@ actions = Table(
     Column("updated_at", DateTime(timezone=True), nullable=True),
     Index(None, "province_code", "year"),
 )
+
+# Published results imported from the ministry's tables (the built-in public figures are package
+# data, not rows). One row per figure: a unit's index (node "") or one of its sub-values. The
+# value is NULL when the table gave a rank without a value — missing, never 0.
+published_results = Table(
+    "published_results",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("index_id", String(80), nullable=False),  # sipas | par | service-766 | a framework id
+    Column("year", Integer, nullable=False),
+    Column("unit", String(40), nullable=False),  # province code, ministry code, national, …
+    Column("node", String(200), nullable=False, default=""),
+    Column("value", Float, nullable=True),
+    Column("rank", Integer, nullable=True),
+    Column("group_name", String(20), nullable=True),
+    Column("change", Float, nullable=True),
+    Column("rank_change", Integer, nullable=True),
+    Column("source", Text, nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("report", String(40), nullable=False, default=""),
+    Column("origin", String(200), nullable=False),  # the imported file's name
+    Column("imported_by", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("index_id", "year", "unit", "node", "report", "origin"),
+    Index("ix_published_results_index_id_year", "index_id", "year"),
+)

@@ -31,7 +31,8 @@ def yearly_change(
     units may sit in differently named columns (e.g. ``province`` and a re-aggregated
     ``province_34``), so the earlier table's unit partition is renamed to the later one's.
     """
-    columns = [*KEY, "level", "estimate", "se"]
+    ranked = "rank" in before.columns and "rank" in after.columns
+    columns = [*KEY, "level", "estimate", "se", *(["rank"] if ranked else [])]
     earlier = before[columns].replace({"partition": {before_unit: after_unit}})
     joined = earlier.merge(after[columns], on=[*KEY, "level"], suffixes=("_before", "_after"))
     if joined.empty:
@@ -47,4 +48,8 @@ def yearly_change(
     out["p_value"] = [normal_p_value(v) if np.isfinite(v) else np.nan for v in z]
     out["significant"] = np.abs(change) > Z_95 * se
     out["derived"] = derived
+    if ranked:  # places moved on the point ranks: + up (a smaller rank number), − down
+        out["rank_change"] = pd.to_numeric(out["rank_before"], errors="coerce") - pd.to_numeric(
+            out["rank_after"], errors="coerce"
+        )
     return out.reset_index(drop=True)

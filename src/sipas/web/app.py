@@ -41,6 +41,7 @@ from sipas.web import (
     pages_auth,
     pages_par,
     pages_public,
+    pages_published,
     pages_service_index,
     pages_survey,
 )
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"status": "ok", "version": __version__}
 
     app.include_router(pages_auth.router)
+    app.include_router(pages_published.router)  # before /sipas/{run}/…: more specific
     app.include_router(pages_public.router)
     app.include_router(pages_service_index.router)
     app.include_router(pages_par.router)

@@ -13,8 +13,15 @@ from sipas.text import two_lines
 _FONT = {"family": "system-ui, 'Segoe UI', 'Noto Sans', sans-serif", "size": 12}
 
 
-def ranking_dots(rows: list[dict[str, Any]], national: float | None, title: str) -> dict[str, Any]:
-    """Each unit a dot with its 95% interval as a whisker, best at the top."""
+def ranking_dots(
+    rows: list[dict[str, Any]],
+    national: float | None,
+    title: str,
+    published: dict[str, float] | None = None,
+    legend: tuple[str, str] = ("estimate", "published"),
+) -> dict[str, Any]:
+    """Each unit a dot with its 95% interval as a whisker, best at the top; with ``published``
+    (unit code → the official published value), a diamond beside each unit that has one."""
     ordered = list(reversed(rows))
     with_interval = all(r.get("ci_low") is not None for r in ordered)
     trace: dict[str, Any] = {
@@ -35,6 +42,23 @@ def ranking_dots(rows: list[dict[str, Any]], national: float | None, title: str)
             "thickness": 1.5,
             "width": 0,
         }
+    traces = [trace]
+    shown = {
+        r["code"]: published[r["code"]] for r in ordered if published and r["code"] in published
+    }
+    if shown:
+        trace["name"] = legend[0]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": legend[1],
+                "x": [shown[r["code"]] for r in ordered if r["code"] in shown],
+                "y": [r["name"] for r in ordered if r["code"] in shown],
+                "marker": {"color": "#b9770e", "size": 9, "symbol": "diamond"},
+                "hovertemplate": "%{y}: %{x:.2f}<extra>" + legend[1] + "</extra>",
+            }
+        )
     shapes = []
     if national is not None:
         shapes.append(
@@ -49,7 +73,7 @@ def ranking_dots(rows: list[dict[str, Any]], national: float | None, title: str)
             }
         )
     return {
-        "data": [trace],
+        "data": traces,
         "layout": {
             "title": {"text": title},
             "font": _FONT,
@@ -57,7 +81,8 @@ def ranking_dots(rows: list[dict[str, Any]], national: float | None, title: str)
             "margin": {"l": 170, "r": 20, "t": 40, "b": 40},
             "shapes": shapes,
             "xaxis": {"title": {"text": "0–100"}},
-            "showlegend": False,
+            "showlegend": bool(shown),
+            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
         },
         "config": {"displaylogo": False, "responsive": True},
     }
@@ -161,10 +186,32 @@ def profile(elements: list[dict[str, Any]], title: str) -> dict[str, Any]:
     }
 
 
-def trend(points: list[dict[str, Any]], title: str) -> dict[str, Any]:
+def trend(
+    points: list[dict[str, Any]],
+    title: str,
+    published: list[dict[str, Any]] | None = None,
+    legend: tuple[str, str] = ("estimate", "published"),
+) -> dict[str, Any]:
+    """Our estimates year by year with their intervals; with ``published`` (year, value), the
+    official published values as a second line of diamonds."""
+    extra = [p for p in published or [] if p.get("value") is not None]
+    more = []
+    if extra:
+        more.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": legend[1],
+                "x": [p["year"] for p in extra],
+                "y": [p["value"] for p in extra],
+                "marker": {"color": "#b9770e", "size": 9, "symbol": "diamond"},
+                "line": {"color": "#b9770e", "dash": "dot"},
+            }
+        )
     return {
         "data": [
             {
+                "name": legend[0],
                 "type": "scatter",
                 "mode": "lines+markers",
                 "x": [p["year"] for p in points],
@@ -175,12 +222,14 @@ def trend(points: list[dict[str, Any]], title: str) -> dict[str, Any]:
                     "array": [p["ci_high"] - p["estimate"] for p in points],
                     "arrayminus": [p["estimate"] - p["ci_low"] for p in points],
                 },
-            }
+            },
+            *more,
         ],
         "layout": {
             "title": {"text": title},
             "font": _FONT,
             "height": 320,
+            "showlegend": bool(more),
             "xaxis": {"dtick": 1},
             "yaxis": {"range": [0, 100]},
         },

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sipas.api.queries import public
+from sipas.api.queries import published as published_api
 from sipas.errors import SipasError
+from sipas.messages import text
 from sipas.web import charts
 from sipas.web.downloads import DOWNLOAD_TYPES, table_download
 from sipas.web.i18n import translate
@@ -34,6 +36,35 @@ def _state(request: Request) -> Any:
 router = APIRouter()
 
 
+def _published_beside(
+    request: Request, index: str, year: int, rows: list[dict[str, Any]], key: str
+) -> dict[str, Any] | None:
+    """The official published results of the year beside our rows (each row gets "published":
+    its unit's figure or None); what the page says of the published means. None when nothing
+    is published for that year."""
+    found = published_api.beside(db_of(request), index, year)
+    for row in rows:
+        row["published"] = (
+            None if found is None else published_api.beside_row(found["units"].get(row[key]))
+        )
+    if found is None:
+        return None
+    return {
+        "index": index,
+        "year": year,
+        "label": text("published.label", lang_of(request)),
+        "national": found["national"],
+        "computed": found["computed"],
+        "units": sum(1 for r in rows if r["published"] is not None),
+        "page": f"/{index}/published/{year}",
+    }
+
+
+def _legend(request: Request) -> tuple[str, str]:
+    lang = lang_of(request)
+    return (text("published.estimate", lang), text("published.label", lang))
+
+
 def _home_state(request: Request) -> Any:
     return (_state(request), service_index.results_state(dataset_of(request)))
 
@@ -46,9 +77,14 @@ def home(request: Request) -> dict[str, Any]:
     campaigns = public.cached(db, "par_campaigns")
     dossiers = service_index.published(dataset_of(request))
     years = [p["period"] for p in dossiers["periods"] if p["grain"] == "year"]
+    listed = published_api.list_published(db)
     return {
         "sipas": runs,
         "par": campaigns,
+        "published": {
+            index: sorted({p["year"] for p in listed if p["index"] == index}, reverse=True)
+            for index in ("sipas", "par")
+        },
         "service_index": years,
         "synthetic": any(r["synthetic"] for r in runs)
         or any(c["synthetic"] for c in campaigns)
@@ -72,8 +108,17 @@ def sipas_ranking(request: Request, run: str, region: str | None = None) -> dict
     national = data["national"]["estimate"] if data["national"] else None
     data["runs"] = public.cached(db_of(request), "sipas_runs")
     data["region"] = region or ""
+    data["rows"] = [dict(r) for r in data["rows"]]
+    data["published"] = _published_beside(request, "sipas", data["year"], data["rows"], "code")
+    values = {r["code"]: r["published"]["value"] for r in data["rows"] if r["published"]}
     data["charts"] = {
-        "ranking": charts.ranking_dots(data["rows"], national, f"SIPAS {data['year']}"),
+        "ranking": charts.ranking_dots(
+            data["rows"],
+            national,
+            f"SIPAS {data['year']}",
+            published={k: v for k, v in values.items() if v is not None},
+            legend=_legend(request),
+        ),
         "map": _tile_map(data["rows"], data["geography"], translate("sipas", lang), lang),
     }
     return data
@@ -102,9 +147,24 @@ def _tile_map(
 def province(request: Request, run: str, code: str) -> dict[str, Any]:
     """One province: elements against the national mean and the best, strengths, trend."""
     data = dict(public.cached(db_of(request), "province_profile", run, code))
+    found = published_api.beside(db_of(request), "sipas", data["year"])
+    data["published"] = published_api.beside_row(
+        None if found is None else found["units"].get(data["province"])
+    )
+    found_par = published_api.beside(db_of(request), "par", data["year"])
+    data["published_par"] = published_api.beside_row(
+        None if found_par is None else found_par["units"].get(data["province"])
+    )
+    data["published_label"] = text("published.label", lang_of(request))
+    data["published_trend"] = published_api.history(db_of(request), "sipas", data["province"])
     data["charts"] = {
         "profile": charts.profile(data["elements"], data["name"]),
-        "trend": charts.trend(data["trend"], f"SIPAS · {data['name']}"),
+        "trend": charts.trend(
+            data["trend"],
+            f"SIPAS · {data['name']}",
+            published=[p for p in data["published_trend"] if not p["report"]],
+            legend=_legend(request),
+        ),
     }
     return data
 
@@ -152,6 +212,9 @@ def par_ranking(request: Request, campaign: str, region: str | None = None) -> d
     data = dict(public.cached(db_of(request), "par_ranking", campaign, region or None))
     data["campaigns"] = public.cached(db_of(request), "par_campaigns")
     data["region"] = region or ""
+    data["units"] = [dict(u) for u in data["units"]]
+    data["published"] = _published_beside(request, "par", data["year"], data["units"], "unit")
+    values = {u["unit"]: u["published"]["value"] for u in data["units"] if u["published"]}
     dots = [
         {
             "code": u["unit"],
@@ -165,7 +228,11 @@ def par_ranking(request: Request, campaign: str, region: str | None = None) -> d
     geography = tiles.geography_of_year(data["year"])
     data["charts"] = {
         "ranking": charts.ranking_dots(
-            dots, data["national"]["mean_index"], f"PAR INDEX {data['year']}"
+            dots,
+            data["national"]["mean_index"],
+            f"PAR INDEX {data['year']}",
+            published={k: v for k, v in values.items() if v is not None},
+            legend=_legend(request),
         ),
         "map": _tile_map(dots, geography, translate("par", lang_of(request)), lang_of(request)),
     }

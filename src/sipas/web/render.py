@@ -20,6 +20,7 @@ from sipas.api import users as users_api
 from sipas.api.ingest import problem_text
 from sipas.api.par import Actor
 from sipas.errors import SipasError
+from sipas.messages import text
 from sipas.store import Database
 from sipas.web.i18n import LANGS, translate
 
@@ -116,6 +117,7 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
         "request": request,
         "lang": lang,
         "t": lambda key: translate(key, lang),
+        "say": lambda key, **values: text(key, lang, **values),
         "num": lambda value, digits=2: number(value, digits, lang),
         "problem_detail": lambda problem, short=False: problem_text(problem, lang, short),
         "user": current_user(request),

@@ -17,6 +17,7 @@ from sipas.api import par as par_api
 from sipas.errors import SipasError
 from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
+from sipas.published import rank_change_phrase
 from sipas.store import Database
 from sipas.store import surveys as survey_store
 from sipas.store.records import data_version
@@ -127,6 +128,11 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
         if region and (province is None or province.region != region):
             continue
         moved_row = changes.get(row["cell"])
+        moved_places = None if moved_row is None else moved_row.get("rank_change")
+        rank_change = (
+            None if moved_places is None or math.isnan(moved_places) else int(moved_places)
+        )
+        phrase = rank_change_phrase(rank_change)
         table.append(
             {
                 "code": row["cell"],
@@ -142,6 +148,10 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
                 "unstable": row["unstable"],
                 "change": None if moved_row is None else moved_row["change"],
                 "change_significant": moved_row is not None and bool(moved_row["significant"]),
+                "rank_change": rank_change,  # on the previous year's point ranks
+                "rank_change_text": None
+                if phrase is None
+                else {"vi": phrase.render("vi"), "en": phrase.render("en")},
             }
         )
     table.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))

@@ -20,6 +20,7 @@ from sipas.api.estimation import (
 )
 from sipas.api.par import results
 from sipas.api.par.campaigns import open_campaign
+from sipas.api.queries import published
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.geo.units import LAST_DAY_OF_63, REFORM_DAY, Province, provinces_on
@@ -128,6 +129,9 @@ class YearContext:
     par: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # what every province's report shares
+    # The ministry's published results of the year ("sipas", "par" → api.published.beside), shown
+    # beside our estimates, labelled.
+    published: dict[str, Any] = field(default_factory=dict)
 
 
 def _geography_day(geography: str | None) -> date:
@@ -254,4 +258,7 @@ def year_context(
         change=change,
         par=_par_for(db, chosen["year"], chosen["geography"], par_campaign),
         notes=notes,
+        published={
+            index: published.beside(db, index, chosen["year"]) for index in ("sipas", "par")
+        },
     )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sipas.api.par import history, results, unit_scores
 from sipas.api.par.campaigns import SYSTEM, Actor, open_campaign
+from sipas.api.queries.published import beside_row
 from sipas.api.queries.report_data import (
     INDEX,
     POOLED,
@@ -21,6 +22,7 @@ from sipas.api.queries.report_data import (
 )
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
+from sipas.messages import text as say
 from sipas.reports import methodology
 from sipas.reports.format import text
 from sipas.store import Database
@@ -274,6 +276,7 @@ def national_document(ctx: YearContext) -> dict[str, Any]:
         "change": _change(ctx),
         "trend": _trend(ctx, None),
         "par": par,
+        "published": _published(ctx, None),
         "tidy": _tidy(ctx),
     }
 
@@ -381,6 +384,21 @@ def _par_unit(par: dict[str, Any] | None, code: str, lang: str) -> dict[str, Any
     return {**par, "unit": unit, "units": len(par["units"]), "areas": areas}
 
 
+def _published(ctx: YearContext, code: str | None) -> dict[str, Any] | None:
+    """The ministry's published results beside ours: the province's (or, for the national
+    report, the published national means), labelled "Kết quả công bố"; None when none."""
+    found = {index: beside for index, beside in ctx.published.items() if beside}
+    if not found:
+        return None
+    shown: dict[str, Any] = {"label": say("published.label", ctx.lang)}
+    for index, beside in found.items():
+        if code is None:
+            shown[index] = {"national": beside["national"], "computed": beside["computed"]}
+        else:
+            shown[index] = beside_row(beside["units"].get(code))
+    return shown if any(shown[i] for i in found) else None
+
+
 def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
     """Everything a province's report shows, as plain data."""
     provinces = province_rows(ctx)
@@ -428,6 +446,7 @@ def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
         "trend": _trend(ctx, code),
         "change": own_change,
         "par": _par_unit(ctx.par, code, ctx.lang),
+        "published": _published(ctx, code),
         "tidy": _tidy(ctx, {code}),
     }
 
