@@ -6,6 +6,7 @@ synthetic and on which geography (63 or 34 provinces) it stands.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date
 from typing import Any
