@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -224,6 +225,8 @@ def _import_into(
     survey_id: int | None = _survey_id(connection, survey_code, framework)
     batch_id: int | None = None
     stored: set[str] = set()
+    keyless: dict[str, list[int]] = {}
+    key_columns = [c for c, t in validator.columns.renames.items() if t == "respondent_key"]
     for checked, chunk in _checked(source, validator, report, progress):
         if survey_id is None:
             survey_id = _create_survey(connection, survey_code, framework, checked)
@@ -233,9 +236,15 @@ def _import_into(
                 fmt=source.format, framework_id=framework.id, actor=actor,
             )  # fmt: skip
             stored = ingest_store.stored_keys(connection, survey_id)
+            keyless = ingest_store.open_keyless(connection, survey_id, key_columns)
         _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report)
+        if keyless:
+            _resolve_keyless(connection, batch_id, checked, chunk, keyless, key_columns)
     _finish(report, validator)
-    if batch_id is not None:
+    if batch_id is not None and survey_id is not None:
+        ingest_store.resolve_deleted_duplicates(
+            connection, survey_id, batch_id, set(validator.seen_keys)
+        )
         ingest_store.finish_batch(
             connection,
             batch_id,
@@ -357,19 +366,39 @@ def _compare_again(
     return same
 
 
+def _row_data(chunk: pd.DataFrame, i: int) -> dict[str, str | None]:
+    """Row ``i`` of a chunk as stored with a quarantined row: column → cell text."""
+    columns = [str(c) for c in chunk.columns]
+    values = chunk.iloc[i].tolist()
+    return {
+        c: (None if v is None or v != v else str(v)) for c, v in zip(columns, values, strict=False)
+    }
+
+
+def _resolve_keyless(
+    connection: Any,
+    batch_id: int,
+    checked: Any,
+    chunk: pd.DataFrame,
+    keyless: dict[str, list[int]],
+    key_columns: list[str],
+) -> None:
+    """Rows now accepted whose other cells are those of a quarantined row without a form
+    number: the form number was added, the entry is resolved."""
+    done: list[int] = []
+    for i in np.flatnonzero(checked.accepted).tolist():
+        digest = ingest_store.row_digest(_row_data(chunk, i), key_columns)
+        if digest in keyless:
+            done += keyless.pop(digest)
+    ingest_store.resolve_entries(connection, batch_id, done)
+
+
 def _bad_rows(chunk: pd.DataFrame, checked: Any, keys: list[Any]) -> list[dict[str, Any]]:
     rows = []
     seen: dict[str, int] = {}
-    columns = [str(c) for c in chunk.columns]
     for i, reasons in sorted(checked.errors.items()):
-        values = chunk.iloc[i].tolist()
-        data = {
-            c: (None if v is None or v != v else str(v))
-            for c, v in zip(columns, values, strict=False)
-        }
-        digest = hashlib.sha256(
-            json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
+        data = _row_data(chunk, i)
+        digest = ingest_store.row_digest(data)
         seen[digest] = seen.get(digest, 0) + 1
         if seen[digest] > 1:  # the same bad row twice in one file: two entries
             digest = hashlib.sha256(f"{digest}#{seen[digest]}".encode()).hexdigest()

@@ -362,8 +362,8 @@ class Validator:
     def _duplicates(
         self, raw: pd.DataFrame, out: dict[str, pd.Series], found: _Found
     ) -> np.ndarray:
-        given = _text(raw, "respondent_key", len(raw), raw.index)
-        if self.options.fingerprints or given.isna().any():
+        given = normal_keys(_text(raw, "respondent_key", len(raw), raw.index))
+        if self.options.fingerprints:
             content = pd.DataFrame(
                 {c: out[c] for c in framework_columns(self.framework) if c in out}
             )
@@ -372,10 +372,11 @@ class Validator:
             prints = pd.util.hash_pandas_object(content, index=False).to_numpy()
         else:
             prints = np.zeros(len(raw), dtype=np.uint64)
-        key = given.fillna(out["submission_id"]).astype(object)
+        key = given.fillna(normal_keys(out["submission_id"])).astype(object)
+        # No form number and no submission id: the row cannot be told apart from its corrected
+        # version imported later, so it is a problem of that row (never a made-up key).
         missing = key.isna().to_numpy()
-        if missing.any():  # no form number and no submission id: the answers identify the row
-            key[missing] = [f"fp-{p:016x}" for p in prints[missing].tolist()]
+        found.add(missing, "respondent_key", "ingest.no_key", lambda i: {})
         out["respondent_key"] = key
         limit = MAX_CODE["respondent_key"]
         long = (key.str.len() > limit).to_numpy()
@@ -386,6 +387,8 @@ class Validator:
         first_key: dict[int, int] = {}
         first_print: dict[int, int] = {}
         for i, (k, p) in enumerate(zip(key.tolist(), prints.tolist(), strict=True)):
+            if k is None:
+                continue
             if k in self.seen_keys:
                 first_key[i] = self.seen_keys[k]
             else:
@@ -491,6 +494,17 @@ def _text(raw: pd.DataFrame, column: str, n: int, index: pd.Index) -> pd.Series:
         series = raw[column]
         return series if series.dtype == object else series.astype(object)
     return pd.Series([None] * n, index=index, dtype=object)
+
+
+def normal_keys(text: pd.Series) -> pd.Series:
+    """Form numbers as every other value: NFC, outer blanks dropped, inner runs of blanks one
+    space, a number Excel wrote as "12.0" as "12"; a blank number is missing."""
+    if text.notna().sum() == 0:
+        return text
+    cleaned = text.astype(object).where(text.isna(), text.astype(str))
+    cleaned = cleaned.str.normalize("NFC").str.strip()
+    cleaned = cleaned.str.replace(r"\s+", " ", regex=True).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    return cleaned.where(cleaned.str.len() > 0, None).astype(object)
 
 
 def _normal_codes(text: pd.Series) -> pd.Series:
