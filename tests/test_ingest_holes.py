@@ -79,3 +79,65 @@ def test_blank_form_number_is_a_row_problem_and_the_fix_adds_exactly_that_row(
         survey_id = get_survey(c, "k")["id"]
         counts = ingest_store.counts(c, survey_id)
     assert (counts["quarantined_open"], counts["quarantined_resolved"]) == (0, 2)
+
+
+# -- row shape on every path ------------------------------------------------------------------
+def _csv_lines(frame: pd.DataFrame) -> list[str]:
+    return frame.to_csv(index=False).splitlines()
+
+
+def _shape_file(tmp_path: Path, fault: str) -> tuple[Path, int, int]:
+    """A file whose row 5 has 50 cells (of the header's), plus the fault at its last line."""
+    frame = responses(5)  # 10 rows
+    lines = _csv_lines(frame)
+    width = len(lines[0].split(","))
+    cells = lines[4].split(",")  # spreadsheet row 5
+    assert '"' not in lines[4]
+    lines[4] = ",".join(cells[:50])
+    if fault == "truncated":  # a half-written last line, no line end
+        text = "\n".join(lines[:-1]) + "\n" + ",".join(lines[-1].split(",")[: width // 2])
+    elif fault == "quote":  # the last line opens a quote that never closes
+        last = lines[-1].split(",")
+        last[3] = '"' + last[3]
+        text = "\n".join(lines[:-1] + [",".join(last)]) + "\n"
+    else:
+        text = "\n".join(lines) + "\n"
+    path = tmp_path / f"shape-{fault}.csv"
+    path.write_text(text, encoding="utf-8")
+    return path, width, len(frame)
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [("none", None), ("truncated", "ingest.truncated_row"), ("quote", "ingest.unclosed_quote")],
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])  # streamed, and read in memory
+def test_row_shape_is_checked_on_every_path(
+    tmp_path: Path, fault: str, code: str | None, encoding: str
+) -> None:
+    path, width, n = _shape_file(tmp_path, fault)
+    if encoding != "utf-8":
+        path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    report = api.validate_file(path, "sipas-gen2", PERIOD_2024)
+    errors = {(p.row, p.field, p.code): p.values for p in report.problems if p.severity == "error"}
+    assert errors[(5, None, "ingest.bad_row_shape")] == {"cells": 50, "width": width}
+    expected = {(5, None, "ingest.bad_row_shape")}
+    if code is not None:
+        expected.add((n + 1, None, code))  # the last data row: spreadsheet row n + 1
+        assert errors[(n + 1, None, code)]["width"] == width
+    assert {k for k in errors if k[1] is None} == expected
+    _balanced(report, n)
+    assert report.quarantined == len(expected)
+
+
+def test_a_short_row_is_quarantined_not_stored_blank(db: Database, tmp_path: Path) -> None:
+    path, width, n = _shape_file(tmp_path, "none")
+    report = api.import_file(db, path, "sipas-gen2", "shape", PERIOD_2024)
+    _balanced(report, n)
+    assert (report.accepted, report.quarantined, report.inserted) == (n - 1, 1, n - 1)
+    with db.begin() as c:
+        survey_id = get_survey(c, "shape")["id"]
+        entry = ingest_store.quarantined(c, survey_id)[0]
+    assert entry["file_row"] == 5
+    assert entry["reasons"][0]["code"] == "ingest.bad_row_shape"
+    assert entry["reasons"][0]["values"] == {"cells": 50, "width": width}

@@ -33,6 +33,7 @@ import pandas as pd
 from sipas.errors import SipasError
 from sipas.ingest.encoding import convert_legacy_values, decode_bytes, legacy_encoding, nfc
 from sipas.ingest.problems import Problem
+from sipas.ingest.shape import ShapeCounter, count_shapes
 
 CHUNK_ROWS = 50_000
 MAX_BYTES = 4 * 1024**3  # a larger file (or zip member) is refused, not read into memory
@@ -49,6 +50,8 @@ class Source:
     problems: list[Problem] = field(default_factory=list)
     # Positions of rows whose cell count differs from the header's (filled while reading).
     bad_shape: dict[int, int] = field(default_factory=dict)
+    # Of those, the last row cut short and the row where a quote is left open (its code).
+    cut: dict[int, str] = field(default_factory=dict)
     total_rows: int | None = None  # an estimate for progress bars (lines after the header)
     sha256: str | None = None
 
@@ -113,6 +116,9 @@ def csv_source(data: bytes, name: str, chunk_rows: int = CHUNK_ROWS) -> Source:
     source.total_rows = max(0, text.count("\n") - (1 if text.endswith("\n") else 0))
     encoded = text.encode("utf-8")
     del text, decoded
+    shape = count_shapes(encoded, delimiter, len(header))
+    source.bad_shape.update(shape.bad)
+    source.cut.update(shape.cut)
     source.chunks = _csv_chunks(
         lambda: io.BytesIO(encoded), delimiter, len(header), chunk_rows, source
     )
@@ -147,7 +153,7 @@ def _csv_chunks(
             for chunk in reader:
                 chunk.columns = source.columns
                 done += len(chunk)
-                yield _normalised(_without_blank_rows(chunk), normalise)
+                yield _normalised(_without_blank_rows(chunk, source.bad_shape), normalise)
         return
     except (pd.errors.ParserError, ValueError, csv.Error, UnicodeDecodeError):
         pass  # read on from where pandas stopped, keeping the odd rows
@@ -155,13 +161,16 @@ def _csv_chunks(
         yield _normalised(chunk, normalise)
 
 
-def _without_blank_rows(chunk: pd.DataFrame) -> pd.DataFrame:
-    """Rows with at least one cell (blank lines keep their place in the index)."""
+def _without_blank_rows(chunk: pd.DataFrame, bad_shape: dict[int, int]) -> pd.DataFrame:
+    """Rows with at least one cell (blank lines keep their place in the index); a row of
+    delimiters only but the wrong number of them stays, to be reported."""
     candidates = chunk.iloc[:, 0].isna().to_numpy()
     if not candidates.any():
         return chunk
     blank = np.zeros(len(chunk), dtype=bool)
     blank[candidates] = chunk[candidates].isna().all(axis=1).to_numpy()
+    if bad_shape and blank.any():
+        blank &= ~chunk.index.isin(list(bad_shape))
     return chunk[~blank]
 
 
@@ -224,8 +233,9 @@ SAMPLE_BYTES = 2_000_000
 _BLOCK = 16 * 1024 * 1024
 
 
-def _scan(path: Path) -> _Scan:
-    """One streaming pass: digest, whether the bytes are UTF-8 (and NFC), lines, a text sample."""
+def _scan(path: Path, shape: ShapeCounter | None = None) -> _Scan:
+    """One streaming pass: digest, whether the bytes are UTF-8 (and NFC), lines, a text sample,
+    and (given a counter) the cells of every record."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
@@ -236,6 +246,8 @@ def _scan(path: Path) -> _Scan:
         while block := handle.read(_BLOCK):
             digest.update(block)
             lines += block.count(b"\n")
+            if shape is not None:
+                shape.feed(block)
             if len(head) < SAMPLE_BYTES:
                 head += block[: SAMPLE_BYTES - len(head)]
             if utf8:
@@ -251,6 +263,8 @@ def _scan(path: Path) -> _Scan:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 utf8 = False
+    if shape is not None:
+        shape.finish()
     sample = head.decode("utf-8", errors="ignore") if utf8 else ""
     return _Scan(digest.hexdigest(), utf8, normal, lines, sample)
 
@@ -258,8 +272,16 @@ def _scan(path: Path) -> _Scan:
 def _csv_file_source(path: Path, chunk_rows: int) -> Source:
     """A CSV file: UTF-8 (with or without BOM) streams from disk; other encodings go in memory."""
     with path.open("rb") as handle:
-        start = handle.read(4)
-    scan = _scan(path)
+        head = handle.read(SAMPLE_BYTES)
+    start = head[:4]
+    first = head.decode("utf-8", errors="ignore").lstrip("\ufeff").split("\n", 1)[0]
+    first_delimiter = _delimiter(first.rstrip("\r"))
+    try:
+        first_width = len(next(csv.reader([first.rstrip("\r")], delimiter=first_delimiter)))
+    except (csv.Error, StopIteration):
+        first_width = 0
+    shape = ShapeCounter(first_delimiter, first_width)
+    scan = _scan(path, shape)
     simple = scan.utf8 and not start.startswith((b"\xff\xfe", b"\xfe\xff"))
     if not simple or b"\x00" in start or legacy_encoding(scan.sample) is not None:
         source = csv_source(path.read_bytes(), path.name, chunk_rows)
@@ -278,6 +300,9 @@ def _csv_file_source(path: Path, chunk_rows: int) -> Source:
     source = Source(path.name, f"csv ({encoding}, delimiter {delimiter!r})", columns, iter(()))
     source.sha256 = scan.sha256
     source.total_rows = max(0, scan.lines - 1)
+    if delimiter == first_delimiter and len(header) == first_width:
+        source.bad_shape.update(shape.bad)
+        source.cut.update(shape.cut)
     source.chunks = _csv_chunks(
         lambda: path.open("rb"), delimiter, len(header), chunk_rows, source, not scan.nfc
     )

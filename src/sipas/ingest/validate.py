@@ -75,6 +75,7 @@ class Validator:
         columns: list[str],
         options: Options | None = None,
         bad_shape: dict[int, int] | None = None,
+        cut: dict[int, str] | None = None,
     ) -> None:
         self.framework = framework
         self.file = file
@@ -82,6 +83,7 @@ class Validator:
         self.columns: ColumnMap = map_columns(columns, framework)
         self.problems: list[Problem] = []  # file-level
         self.bad_shape = bad_shape if bad_shape is not None else {}
+        self.cut = cut if cut is not None else {}  # rows cut short or with a quote left open
         self.width = len(columns)
         self.seen_keys: dict[str, int] = {}
         self.seen_prints: dict[int, int] = {}
@@ -154,13 +156,17 @@ class Validator:
             column = self.missing_required[0]
             found.add(np.ones(n, bool), column, "ingest.missing_column",
                       lambda i: {"column": column})  # fmt: skip
-        for position, cells in self.bad_shape.items():
-            where = index.get_indexer([position])
-            if where[0] >= 0:
+        if self.bad_shape:
+            positions = list(self.bad_shape)
+            where = index.get_indexer(positions)
+            for position, at in zip(positions, where.tolist(), strict=True):
+                if at < 0:
+                    continue
                 mask = np.zeros(n, bool)
-                mask[where[0]] = True
-                shape = {"cells": cells, "width": self.width}
-                found.add(mask, None, SHAPE, lambda i, v=shape: v)  # type: ignore[misc]
+                mask[at] = True
+                shape = {"cells": self.bad_shape[position], "width": self.width}
+                code = self.cut.get(position, SHAPE)
+                found.add(mask, None, code, lambda i, v=shape: v)  # type: ignore[misc]
         day = self._dates(get, found, out)
         self._province(get, day, found, out)
         for code in framework_columns(self.framework):
