@@ -99,7 +99,7 @@ def _shape_file(tmp_path: Path, fault: str) -> tuple[Path, int, int]:
     elif fault == "quote":  # the last line opens a quote that never closes
         last = lines[-1].split(",")
         last[3] = '"' + last[3]
-        text = "\n".join(lines[:-1] + [",".join(last)]) + "\n"
+        text = "\n".join([*lines[:-1], ",".join(last)]) + "\n"
     else:
         text = "\n".join(lines) + "\n"
     path = tmp_path / f"shape-{fault}.csv"

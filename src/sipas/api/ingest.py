@@ -87,8 +87,9 @@ def _start(
 ) -> tuple[IngestReport, Validator]:
     report = IngestReport(file=source.name, format=source.format, framework=framework.id)
     report.problems.extend(source.problems)
-    validator = Validator(framework, source.name, source.columns, Options(period), source.bad_shape,
-                          source.cut)
+    validator = Validator(
+        framework, source.name, source.columns, Options(period), source.bad_shape, source.cut
+    )
     report.problems.extend(validator.problems)
     return report, validator
 

@@ -101,7 +101,9 @@ class ShapeCounter:
                 self.cut[self._record] = TRUNCATED
 
 
-def count_shapes(data: bytes, delimiter: str, width: int, block: int = 16 * 1024**2) -> ShapeCounter:
+def count_shapes(
+    data: bytes, delimiter: str, width: int, block: int = 16 * 1024**2
+) -> ShapeCounter:
     counter = ShapeCounter(delimiter, width)
     for start in range(0, len(data), block):
         counter.feed(data[start : start + block])

@@ -509,7 +509,9 @@ def normal_keys(text: pd.Series) -> pd.Series:
         return text
     cleaned = text.astype(object).where(text.isna(), text.astype(str))
     cleaned = cleaned.str.normalize("NFC").str.strip()
-    cleaned = cleaned.str.replace(r"\s+", " ", regex=True).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    cleaned = cleaned.str.replace(r"\s+", " ", regex=True).str.replace(
+        r"^(\d+)\.0+$", r"\1", regex=True
+    )
     return cleaned.where(cleaned.str.len() > 0, None).astype(object)
 
 
