@@ -15,6 +15,7 @@ import pytest
 
 from ingest_fixtures import PERIOD_2024, responses, write_csv
 from sipas.api import ingest as api
+from sipas.errors import SipasError
 from sipas.store import Database, open_database
 from sipas.store import ingest as ingest_store
 from sipas.store.surveys import get_survey, load_responses
@@ -141,3 +142,86 @@ def test_a_short_row_is_quarantined_not_stored_blank(db: Database, tmp_path: Pat
     assert entry["file_row"] == 5
     assert entry["reasons"][0]["code"] == "ingest.bad_row_shape"
     assert entry["reasons"][0]["values"] == {"cells": 50, "width": width}
+
+
+# -- workbooks ---------------------------------------------------------------------------------
+def _workbook(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    """A clerk's workbook: a notes sheet first; the data sheet has a two-row header where the
+    form number's header is merged over both rows and Part B's title is merged above its codes;
+    one satisfaction answer is a formula the writing program never calculated."""
+    from openpyxl import Workbook
+
+    frame = responses(4).astype(object)  # 8 rows
+    book = Workbook()
+    notes = book.active
+    notes.title = "Ghi chú"
+    for line in ("Phiếu khảo sát SIPAS 2024 - Hà Nội", "Người nhập: Nguyễn Thị Lan", "Ngày: 12/9"):
+        notes.append([line])
+    sheet = book.create_sheet("Dữ liệu")
+    columns = list(frame.columns)
+    first_item = columns.index("Q9_01") + 1
+    top = [None] * len(columns)
+    top[0] = columns[0]  # merged A1:A2
+    top[first_item - 1] = "Phần B - Mức độ hài lòng"
+    sheet.append(top)
+    sheet.append([None, *columns[1:]])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=2, end_column=1)
+    sheet.merge_cells(start_row=1, start_column=first_item, end_row=1, end_column=first_item + 5)
+    for values in frame.itertuples(index=False):
+        sheet.append([None if pd.isna(v) else v for v in values])
+    formula_column = columns.index("Q9_03") + 1
+    sheet.cell(row=6, column=formula_column, value="=IF(B6>0,4,3)")  # data row 4 of 8
+    extra = book.create_sheet("Sheet3")
+    for i in range(5):
+        extra.append([f"x{i}", i])
+    path = tmp_path / "phieu nhap tay.xlsx"
+    book.save(path)
+    return path, frame
+
+
+def test_workbook_sheet_merged_header_and_formula_without_value(
+    db: Database, tmp_path: Path
+) -> None:
+    path, frame = _workbook(tmp_path)
+    report = api.import_file(db, path, "sipas-gen2", "xl", PERIOD_2024)
+    assert "Dữ liệu" in report.format
+    _balanced(report, len(frame))
+    assert _where(report) == {(6, "Q9_03", "ingest.formula_without_value")}
+    formula = next(p for p in report.problems if p.code == "ingest.formula_without_value")
+    assert formula.values == {"field": "Q9_03", "formula": "=IF(B6>0,4,3)"}
+    other = next(p for p in report.problems if p.code == "ingest.other_sheets")
+    assert other.values["sheet"] == "Dữ liệu"
+    assert "'Ghi chú' (3)" in other.values["sheets"] and "'Sheet3' (5)" in other.values["sheets"]
+    assert (report.accepted, report.quarantined) == (len(frame) - 1, 1)
+    with db.begin() as c:
+        stored = load_responses(c, "xl")
+    assert sorted(stored["respondent_key"]) == sorted(
+        k for i, k in enumerate(frame["respondent_key"]) if i != 3
+    )
+    # Named explicitly: the notes sheet has no framework header, so its rows are refused.
+    notes = api.validate_file(path, "sipas-gen2", PERIOD_2024, sheet="Ghi chú")
+    assert "Ghi chú" in notes.format and not notes.valid
+    with pytest.raises(SipasError) as missing:
+        api.validate_file(path, "sipas-gen2", PERIOD_2024, sheet="Trang 9")
+    assert missing.value.code == "ingest.no_sheet"
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "zip"])
+def test_zip_bombs_are_refused_before_reading(tmp_path: Path, kind: str) -> None:
+    import time
+    import zipfile
+
+    path = tmp_path / ("bomb.xlsx" if kind == "xlsx" else "bomb.zip")
+    member = "xl/sharedStrings.xml" if kind == "xlsx" else "form.csv"
+    block = b"<si><t>a</t></si>" * 65536
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open(member, "w", force_zip64=True) as stream:
+            for _ in range(256):  # about 300 MB inflated, well under 1 MB on disk
+                stream.write(block)
+    assert path.stat().st_size < 2_000_000
+    started = time.perf_counter()
+    with pytest.raises(SipasError) as refused:
+        api.validate_file(path, "sipas-gen2", PERIOD_2024)
+    assert time.perf_counter() - started < 1.0
+    assert refused.value.code == "ingest.zip_ratio"
+    assert refused.value.values["member"] == member

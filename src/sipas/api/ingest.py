@@ -20,7 +20,7 @@ from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import SurveyFramework
 from sipas.geo.units import geography_on
 from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read_source
-from sipas.ingest.columns import DESIGN
+from sipas.ingest.columns import DESIGN, header_names
 from sipas.ingest.double_entry import compare_entries
 from sipas.ingest.problems import problem_text
 from sipas.ingest.readers import odata_source
@@ -63,15 +63,21 @@ def _storage_columns(framework: SurveyFramework) -> _Columns:
     return _Columns(profile, framework.question_columns() + framework.item_codes())
 
 
+def read_file(path: Path, framework: SurveyFramework, sheet: str | None = None) -> Source:
+    """A file's rows; of a workbook, the sheet that holds the framework's header (or ``sheet``)."""
+    return read_source(path, sheet=sheet, known=header_names(framework))
+
+
 def validate_file(
     path: Path,
     framework: str | SurveyFramework,
     period: tuple[date, date] | None = None,
     progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> IngestReport:
     """Every problem of a file, without storing anything."""
     survey = _framework(framework)
-    source = read_source(path)
+    source = read_file(path, survey, sheet)
     report, validator = _start(source, survey, period)
     for checked, chunk in _checked(source, validator, report, progress):
         accepted = checked.accepted
@@ -88,7 +94,13 @@ def _start(
     report = IngestReport(file=source.name, format=source.format, framework=framework.id)
     report.problems.extend(source.problems)
     validator = Validator(
-        framework, source.name, source.columns, Options(period), source.bad_shape, source.cut
+        framework,
+        source.name,
+        source.columns,
+        Options(period),
+        source.bad_shape,
+        source.cut,
+        source.row_problems,
     )
     report.problems.extend(validator.problems)
     return report, validator
@@ -125,13 +137,16 @@ def import_file(
     period: tuple[date, date] | None = None,
     actor: str = "sipas import",
     progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> IngestReport:
     """Validate and store a file: accepted rows into the survey, the others into quarantine.
 
     The survey is created (year and geography from the first interview date) when it does not
     exist. Importing the same or a corrected file again adds only what is new.
     """
-    return import_source(db, read_source(path), framework, survey_code, period, actor, progress)
+    survey = _framework(framework)
+    source = read_file(path, survey, sheet)
+    return import_source(db, source, survey, survey_code, period, actor, progress)
 
 
 def import_odk(
@@ -457,7 +472,7 @@ def double_entry(path_a: Path, path_b: Path, framework: str | SurveyFramework) -
     survey = _framework(framework)
     frames = []
     for path in (path_a, path_b):
-        source = read_source(path)
+        source = read_file(path, survey)
         validator = Validator(survey, source.name, source.columns)
         parts = [validator.check(chunk).frame for chunk in source.chunks]
         frames.append(pd.concat(parts) if parts else pd.DataFrame(columns=list(DESIGN)))

@@ -40,6 +40,9 @@ _limit = click.option(
     help="Problems shown in the table (0 = all).",
 )
 _quiet = click.option("--quiet", is_flag=True, help="No progress bar.")
+_sheet = click.option(
+    "--sheet", help="The sheet of a workbook to read (default: the one with the header)."
+)
 _format = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -93,6 +96,7 @@ def _show(report: api.IngestReport, fmt: str, limit: int, report_path: Path | No
 @_limit
 @_report
 @_quiet
+@_sheet
 def validate_command(
     file: Path,
     framework: str,
@@ -101,13 +105,14 @@ def validate_command(
     limit: int,
     report_path: Path | None,
     quiet: bool,
+    sheet: str | None,
 ) -> None:
     """Check FILE against a survey framework and report every problem (nothing is stored).
 
     Exit code 0 when every row would be accepted, 1 otherwise.
     """
     with _progress(quiet or fmt == "json") as progress:
-        report = api.validate_file(file, framework, api.parse_period(period), progress)
+        report = api.validate_file(file, framework, api.parse_period(period), progress, sheet=sheet)
     _show(report, fmt, limit, report_path)
     if not report.valid:
         sys.exit(EXIT_INVALID)
@@ -124,6 +129,7 @@ def validate_command(
 @_limit
 @_report
 @_quiet
+@_sheet
 @pass_app
 def import_command(
     app: AppContext,
@@ -135,6 +141,7 @@ def import_command(
     limit: int,
     report_path: Path | None,
     quiet: bool,
+    sheet: str | None,
 ) -> None:
     """Import FILE into a survey: accepted rows are stored, the others quarantined with reasons.
 
@@ -149,7 +156,9 @@ def import_command(
             form = str(file).removeprefix("odk:")
             report = api.import_odk(db, form, framework, survey, window, progress=progress)
         else:
-            report = api.import_file(db, file, framework, survey, window, progress=progress)
+            report = api.import_file(
+                db, file, framework, survey, window, progress=progress, sheet=sheet
+            )
     _show(report, fmt, limit, report_path)
     if fmt != "json" and report.quarantined:
         click.echo(f"quarantined rows and their reasons: sipas quarantine {survey}")

@@ -13,6 +13,7 @@ XLSForm exported by sipas carry the framework codes, or a safe name that maps ba
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sipas.frameworks.model import SurveyFramework
@@ -109,3 +110,20 @@ def map_columns(columns: list[str], framework: SurveyFramework) -> ColumnMap:
         taken.add(target)
         result.renames[column] = target
     return result
+
+
+def header_names(framework: SurveyFramework) -> Callable[[str], bool]:
+    """Whether a header cell names a column of the framework (as :func:`map_columns` reads it):
+    what finds the sheet and row of a workbook that hold the header."""
+    known = {c.casefold() for c in (*DESIGN, *framework_columns(framework))}
+    known |= {xlsform_name(c).casefold() for c in framework_columns(framework)}
+    known |= {a for names in ALIASES.values() for a in names}
+
+    def knows(name: str) -> bool:
+        folded = name.casefold()
+        if folded in known:
+            return True
+        parts = [p for p in re.split(r"[/-]", folded) if p]
+        return len(parts) >= 2 and parts[-1] in known
+
+    return knows

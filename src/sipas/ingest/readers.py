@@ -8,7 +8,8 @@ the row the spreadsheet shows (:mod:`sipas.rows`). Empty lines are dropped but k
   European Excel write, tab, "|") from the header line. Read in chunks by pandas; a file pandas
   refuses (a row with too many cells, a quote left open by a truncated file) is read on from
   where pandas stopped by Python's csv module, which keeps the odd rows so they are quarantined.
-- XLSX (paper entry, Kobo "XLS" export): the first sheet.
+- XLSX (paper entry, Kobo "XLS" export): the sheet holding the framework's header, or the one
+  named (:mod:`sipas.ingest.workbook`); zip-based files are checked for bombs before reading.
 - ODK Central export (.zip): the main table, the CSV whose name is the form id.
 - SPSS (.sav): codes as stored; value labels stay in the file's metadata.
 """
@@ -34,6 +35,8 @@ from sipas.errors import SipasError
 from sipas.ingest.encoding import convert_legacy_values, decode_bytes, legacy_encoding, nfc
 from sipas.ingest.problems import Problem
 from sipas.ingest.shape import ShapeCounter, count_shapes
+from sipas.ingest.workbook import FORMULA, check_zip, read_sheet
+from sipas.text import safe_name
 
 CHUNK_ROWS = 50_000
 MAX_BYTES = 4 * 1024**3  # a larger file (or zip member) is refused, not read into memory
@@ -52,12 +55,22 @@ class Source:
     bad_shape: dict[int, int] = field(default_factory=dict)
     # Of those, the last row cut short and the row where a quote is left open (its code).
     cut: dict[int, str] = field(default_factory=dict)
+    # Problems of one cell found while reading (position → [(column, code, values)]).
+    row_problems: dict[int, list[tuple[str, str, dict[str, object]]]] = field(default_factory=dict)
     total_rows: int | None = None  # an estimate for progress bars (lines after the header)
     sha256: str | None = None
 
 
-def read_source(path: Path, chunk_rows: int = CHUNK_ROWS) -> Source:
-    """The rows of a CSV, XLSX, ODK Central zip or SPSS file, as text."""
+def read_source(
+    path: Path,
+    chunk_rows: int = CHUNK_ROWS,
+    sheet: str | None = None,
+    known: Callable[[str], bool] | None = None,
+) -> Source:
+    """The rows of a CSV, XLSX, ODK Central zip or SPSS file, as text.
+
+    ``sheet`` names the sheet of a workbook to read; otherwise the sheet whose header has the
+    most names ``known`` accepts (the framework's columns) is read."""
     if not path.exists() or not path.is_file():
         raise SipasError("ingest.no_file", path=str(path))
     size = path.stat().st_size
@@ -67,7 +80,7 @@ def read_source(path: Path, chunk_rows: int = CHUNK_ROWS) -> Source:
     if suffix in (".csv", ".txt", ".tsv"):
         return _csv_file_source(path, chunk_rows)
     if suffix in (".xlsx", ".xlsm"):
-        return _excel_source(path)
+        return _excel_source(path, sheet, known)
     if suffix == ".zip":
         return _zip_source(path, chunk_rows)
     if suffix == ".sav":
@@ -355,23 +368,39 @@ def _as_text(value: object) -> str:
     return nfc(str(value))
 
 
-def _excel_source(path: Path) -> Source:
-    try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, header=0)
-    except Exception as error:  # openpyxl raises many types for a broken workbook
-        raise SipasError(
-            "ingest.unreadable_excel", file=path.name, reason=type(error).__name__
-        ) from None
+def _excel_source(path: Path, sheet: str | None, known: Callable[[str], bool] | None) -> Source:
+    found = read_sheet(path, sheet, known)
+    width = len(found.header)
+    frame = pd.DataFrame(
+        [cells for _, cells in found.rows],
+        columns=[f"c{i}" for i in range(width)],
+        index=pd.Index([r - 2 for r, _ in found.rows]),  # rows keep the spreadsheet's number
+        dtype=object,
+    )
     problems: list[Problem] = []
-    frame.index = pd.RangeIndex(len(frame))
     text = _text_frame(frame, path.name, problems)
-    columns = [str(c).strip() for c in frame.columns]
-    return Source(path.name, "xlsx", columns, iter([text]), problems, total_rows=len(frame))
+    text.columns = found.header
+    name = safe_name(path.name)
+    source = Source(name, f"xlsx (sheet {safe_name(found.name)!r})", found.header, iter([text]),
+                    problems, total_rows=len(frame))  # fmt: skip
+    if found.others:
+        sheets = ", ".join(f"{safe_name(n)!r} ({rows:,})" for n, rows in found.others)
+        source.problems.append(
+            Problem(name, None, None, "ingest.other_sheets",
+                    {"sheet": safe_name(found.name), "sheets": sheets}, "warning")
+        )  # fmt: skip
+    for row, column, formula in found.formulas:
+        header = found.header[column - 1] if column - 1 < width else str(column)
+        source.row_problems.setdefault(row - 2, []).append(
+            (header, FORMULA, {"field": header, "formula": formula[:60]})
+        )
+    return source
 
 
 def _zip_source(path: Path, chunk_rows: int) -> Source:
     try:
         with zipfile.ZipFile(path) as archive:
+            check_zip(path, archive)
             members = [
                 info
                 for info in archive.infolist()

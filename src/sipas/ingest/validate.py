@@ -76,6 +76,7 @@ class Validator:
         options: Options | None = None,
         bad_shape: dict[int, int] | None = None,
         cut: dict[int, str] | None = None,
+        row_problems: dict[int, list[tuple[str, str, dict[str, Any]]]] | None = None,
     ) -> None:
         self.framework = framework
         self.file = file
@@ -84,6 +85,7 @@ class Validator:
         self.problems: list[Problem] = []  # file-level
         self.bad_shape = bad_shape if bad_shape is not None else {}
         self.cut = cut if cut is not None else {}  # rows cut short or with a quote left open
+        self.row_problems = row_problems or {}  # cells found bad while reading (a formula)
         self.width = len(columns)
         self.seen_keys: dict[str, int] = {}
         self.seen_prints: dict[int, int] = {}
@@ -167,6 +169,17 @@ class Validator:
                 shape = {"cells": self.bad_shape[position], "width": self.width}
                 code = self.cut.get(position, SHAPE)
                 found.add(mask, None, code, lambda i, v=shape: v)  # type: ignore[misc]
+        if self.row_problems:
+            positions = list(self.row_problems)
+            for position, at in zip(positions, index.get_indexer(positions).tolist(), strict=True):
+                if at < 0:
+                    continue
+                mask = np.zeros(n, bool)
+                mask[at] = True
+                for column, problem, values in self.row_problems[position]:
+                    target = self.columns.renames.get(column, column)
+                    shown_values = {**values, "field": target}
+                    found.add(mask, target, problem, lambda i, v=shown_values: v)  # type: ignore[misc]
         day = self._dates(get, found, out)
         self._province(get, day, found, out)
         for code in framework_columns(self.framework):
