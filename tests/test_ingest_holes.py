@@ -225,3 +225,65 @@ def test_zip_bombs_are_refused_before_reading(tmp_path: Path, kind: str) -> None
     assert time.perf_counter() - started < 1.0
     assert refused.value.code == "ingest.zip_ratio"
     assert refused.value.values["member"] == member
+
+
+# -- missing and misspelt answer columns -------------------------------------------------------
+def test_missing_or_misspelt_answer_column_is_an_error_unless_allowed(
+    db: Database, tmp_path: Path
+) -> None:
+    frame = responses(5)  # 10 rows
+    n = len(frame)
+    spoiled = frame.drop(columns=["Q9_05"]).rename(columns={"Q9_07": "Q9_7"})
+    path = write_csv(spoiled, tmp_path / "cot.csv")
+    report = api.validate_file(path, "sipas-gen2", PERIOD_2024)
+    assert not report.valid
+    file_level = {(p.field, p.code): p.values for p in report.problems if p.row is None}
+    assert file_level[("Q9_05", "ingest.missing_answer_column")] == {
+        "column": "Q9_05", "framework": "sipas-gen2"}  # fmt: skip
+    assert file_level[("Q9_07", "ingest.misspelt_column")] == {"column": "Q9_07", "like": "Q9_7"}
+    misspelt = next(p for p in report.problems if p.code == "ingest.misspelt_column")
+    assert "Q9_7" in misspelt.hint and "Q9_07" in misspelt.hint
+    _balanced(report, n)
+    assert report.quarantined == n  # no row is stored with those answers blank
+    rows = {(p.row, p.field, p.code) for p in report.problems if p.row is not None}
+    assert (2, "Q9_05", "ingest.missing_column") in rows
+    # Allowed explicitly: accepted, and what was allowed is kept with the batch.
+    fixed = write_csv(frame.drop(columns=["Q9_05"]), tmp_path / "cot-2.csv")
+    done = api.import_file(db, fixed, "sipas-gen2", "cols", PERIOD_2024, allow_missing=["Q9_05"])
+    _balanced(done, n)
+    assert (done.accepted, done.quarantined) == (n, 0)
+    with db.begin() as c:
+        batch = ingest_store.list_batches(c, get_survey(c, "cols")["id"])[-1]
+    assert batch["summary"]["allowed_missing_columns"] == ["Q9_05"]
+    with pytest.raises(SipasError) as wrong:
+        api.validate_file(fixed, "sipas-gen2", PERIOD_2024, allow_missing=["Q9_99"])
+    assert wrong.value.code == "ingest.allow_unknown_column"
+
+
+def test_a_question_the_framework_marks_optional_may_be_left_out(tmp_path: Path) -> None:
+    from sipas.frameworks import load_builtin, require_survey
+
+    framework = require_survey(load_builtin("sipas-gen2"))
+    items = [i.model_copy(update={"optional": i.code == "Q9_05"}) for i in framework.satisfaction.items]
+    satisfaction = framework.satisfaction.model_copy(update={"items": items})
+    relaxed = framework.model_copy(update={"satisfaction": satisfaction})
+    frame = responses(5).drop(columns=["Q9_05"])
+    report = api.validate_file(write_csv(frame, tmp_path / "opt.csv"), relaxed, PERIOD_2024)
+    assert report.valid and report.accepted == len(frame)
+
+
+def test_cli_validate_exits_1_on_a_misspelt_column(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sipas.cli.main import cli as main
+
+    frame = responses(5).rename(columns={"Q9_07": "Q9_7"})
+    path = write_csv(frame, tmp_path / "cot.csv")
+    result = CliRunner().invoke(main, ["--lang", "en", "validate", str(path), "--framework",
+                                       "sipas-gen2", "--period", "2024-08-01:2024-10-15"])  # fmt: skip
+    assert result.exit_code == 1
+    assert "ingest.misspelt_column" in result.output
+    allowed = CliRunner().invoke(main, ["--lang", "en", "validate", str(path), "--framework",
+                                        "sipas-gen2", "--period", "2024-08-01:2024-10-15",
+                                        "--allow-missing-columns", "Q9_07"])  # fmt: skip
+    assert allowed.exit_code == 0, allowed.output

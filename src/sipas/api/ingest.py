@@ -20,7 +20,7 @@ from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import SurveyFramework
 from sipas.geo.units import geography_on
 from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read_source
-from sipas.ingest.columns import DESIGN, header_names
+from sipas.ingest.columns import DESIGN, framework_columns, header_names
 from sipas.ingest.double_entry import compare_entries
 from sipas.ingest.problems import problem_text
 from sipas.ingest.readers import odata_source
@@ -74,11 +74,13 @@ def validate_file(
     period: tuple[date, date] | None = None,
     progress: Progress | None = None,
     sheet: str | None = None,
+    allow_missing: list[str] | None = None,
 ) -> IngestReport:
     """Every problem of a file, without storing anything."""
     survey = _framework(framework)
+    allowed = allowed_missing(survey, allow_missing)
     source = read_file(path, survey, sheet)
-    report, validator = _start(source, survey, period)
+    report, validator = _start(source, survey, period, allowed)
     for checked, chunk in _checked(source, validator, report, progress):
         accepted = checked.accepted
         report.accepted += int(accepted.sum())
@@ -88,8 +90,21 @@ def validate_file(
     return report
 
 
+def allowed_missing(framework: SurveyFramework, columns: list[str] | None) -> frozenset[str]:
+    """The answer columns a user allows a file to leave out: each must be the framework's."""
+    known = set(framework_columns(framework))
+    chosen = [c.strip() for c in columns or [] if c.strip()]
+    for column in chosen:
+        if column not in known:
+            raise SipasError("ingest.allow_unknown_column", column=column, framework=framework.id)
+    return frozenset(chosen)
+
+
 def _start(
-    source: Source, framework: SurveyFramework, period: tuple[date, date] | None
+    source: Source,
+    framework: SurveyFramework,
+    period: tuple[date, date] | None,
+    allowed: frozenset[str] = frozenset(),
 ) -> tuple[IngestReport, Validator]:
     report = IngestReport(file=source.name, format=source.format, framework=framework.id)
     report.problems.extend(source.problems)
@@ -97,7 +112,7 @@ def _start(
         framework,
         source.name,
         source.columns,
-        Options(period),
+        Options(period, allow_missing=allowed),
         source.bad_shape,
         source.cut,
         source.row_problems,
@@ -138,6 +153,7 @@ def import_file(
     actor: str = "sipas import",
     progress: Progress | None = None,
     sheet: str | None = None,
+    allow_missing: list[str] | None = None,
 ) -> IngestReport:
     """Validate and store a file: accepted rows into the survey, the others into quarantine.
 
@@ -145,8 +161,9 @@ def import_file(
     exist. Importing the same or a corrected file again adds only what is new.
     """
     survey = _framework(framework)
+    allowed = allowed_missing(survey, allow_missing)
     source = read_file(path, survey, sheet)
-    return import_source(db, source, survey, survey_code, period, actor, progress)
+    return _import(db, source, survey, survey_code, period, actor, progress, allowed=allowed)
 
 
 def import_odk(
@@ -220,11 +237,14 @@ def _import(
     actor: str,
     progress: Progress | None,
     connection: Connection | None = None,
+    allowed: frozenset[str] = frozenset(),
 ) -> IngestReport:
     if connection is not None:
-        return _import_into(connection, source, framework, survey_code, period, actor, progress)
+        return _import_into(
+            connection, source, framework, survey_code, period, actor, progress, allowed
+        )
     with db.begin() as own:
-        return _import_into(own, source, framework, survey_code, period, actor, progress)
+        return _import_into(own, source, framework, survey_code, period, actor, progress, allowed)
 
 
 def _import_into(
@@ -235,9 +255,10 @@ def _import_into(
     period: tuple[date, date] | None,
     actor: str,
     progress: Progress | None,
+    allowed: frozenset[str] = frozenset(),
 ) -> IngestReport:
     columns = _storage_columns(framework)
-    report, validator = _start(source, framework, period)
+    report, validator = _start(source, framework, period, allowed)
     report.inserted = report.unchanged = 0
     survey_id: int | None = _survey_id(connection, survey_code, framework)
     batch_id: int | None = None
@@ -269,7 +290,9 @@ def _import_into(
                 "rows": report.rows, "accepted": report.accepted,
                 "quarantined": report.quarantined, "inserted": report.inserted,
                 "unchanged": report.unchanged, "flagged": report.flagged,
-                "summary": report.counts(),
+                # What the user allowed is kept with the batch: the blanks are theirs to explain.
+                "summary": report.counts()
+                | ({"allowed_missing_columns": sorted(allowed)} if allowed else {}),
             },
         )  # fmt: skip
     return report

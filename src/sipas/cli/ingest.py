@@ -40,6 +40,12 @@ _limit = click.option(
     help="Problems shown in the table (0 = all).",
 )
 _quiet = click.option("--quiet", is_flag=True, help="No progress bar.")
+_allow = click.option(
+    "--allow-missing-columns",
+    "allow_missing",
+    help="Answer columns (framework codes, comma-separated) the file may leave out; kept with "
+    "the import batch.",
+)
 _sheet = click.option(
     "--sheet", help="The sheet of a workbook to read (default: the one with the header)."
 )
@@ -88,6 +94,10 @@ def _show(report: api.IngestReport, fmt: str, limit: int, report_path: Path | No
         emit(rows, "table", title=title)
 
 
+def _names(text: str | None) -> list[str] | None:
+    return [n for n in text.split(",") if n.strip()] if text else None
+
+
 @click.command("validate")
 @_file
 @_framework
@@ -97,6 +107,7 @@ def _show(report: api.IngestReport, fmt: str, limit: int, report_path: Path | No
 @_report
 @_quiet
 @_sheet
+@_allow
 def validate_command(
     file: Path,
     framework: str,
@@ -106,13 +117,21 @@ def validate_command(
     report_path: Path | None,
     quiet: bool,
     sheet: str | None,
+    allow_missing: str | None,
 ) -> None:
     """Check FILE against a survey framework and report every problem (nothing is stored).
 
     Exit code 0 when every row would be accepted, 1 otherwise.
     """
     with _progress(quiet or fmt == "json") as progress:
-        report = api.validate_file(file, framework, api.parse_period(period), progress, sheet=sheet)
+        report = api.validate_file(
+            file,
+            framework,
+            api.parse_period(period),
+            progress,
+            sheet=sheet,
+            allow_missing=_names(allow_missing),
+        )
     _show(report, fmt, limit, report_path)
     if not report.valid:
         sys.exit(EXIT_INVALID)
@@ -130,6 +149,7 @@ def validate_command(
 @_report
 @_quiet
 @_sheet
+@_allow
 @pass_app
 def import_command(
     app: AppContext,
@@ -142,6 +162,7 @@ def import_command(
     report_path: Path | None,
     quiet: bool,
     sheet: str | None,
+    allow_missing: str | None,
 ) -> None:
     """Import FILE into a survey: accepted rows are stored, the others quarantined with reasons.
 
@@ -157,7 +178,14 @@ def import_command(
             report = api.import_odk(db, form, framework, survey, window, progress=progress)
         else:
             report = api.import_file(
-                db, file, framework, survey, window, progress=progress, sheet=sheet
+                db,
+                file,
+                framework,
+                survey,
+                window,
+                progress=progress,
+                sheet=sheet,
+                allow_missing=_names(allow_missing),
             )
     _show(report, fmt, limit, report_path)
     if fmt != "json" and report.quarantined:

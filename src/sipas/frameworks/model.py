@@ -72,6 +72,9 @@ class Question(_Strict):
     options: list[Option] | None = None  # inline options, when no shared scale fits
     items: list[SubItem] | None = None  # matrix rows sharing the scale
     required: bool = False
+    # A question a file may leave out (its column absent, answers blank); every other column of
+    # the framework must be in a file, or be named when importing (``--allow-missing-columns``).
+    optional: bool = False
     min: int | None = None  # for integer questions
     max: int | None = None
 
@@ -80,6 +83,7 @@ class SatisfactionItem(_Strict):
     code: str
     text: Text
     paraphrase: bool = False  # True where the wording is ours, not the ministry's
+    optional: bool = False  # a file may leave the item's column out
 
 
 class IndexNode(_Strict):

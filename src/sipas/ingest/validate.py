@@ -43,6 +43,8 @@ class Options:
     # Rows identified by something other than their answers (a web respondent by the invitation)
     # skip the search for a form entered twice under another number: the answers' fingerprint.
     fingerprints: bool = True
+    # Answer columns the user allows a file to leave out (recorded with the import batch).
+    allow_missing: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -95,15 +97,30 @@ class Validator:
         self.item_labels = _labels(scale)
         self.labelled: set[str] = set()  # columns where answers were written as labels
         self.new_problems: list[Problem] = []  # file-level problems found while checking rows
-        present = set(self.columns.renames.values())
+        present = set(self.columns.renames.values()) | set(self.columns.options)
         self.missing_required = [
             c
             for c in self._required_columns()
             if c not in present and not self._derivable(c, present)
         ]
+        self.missing_answers = [
+            c
+            for c in framework_columns(framework)
+            if c not in present
+            and c not in self.missing_required
+            and not self._optional(c)
+            and c not in self.options.allow_missing
+        ]
         self._file_problems(present)
 
     # -- file level -------------------------------------------------------------------------
+    def _optional(self, column: str) -> bool:
+        question = self.questions.get(column) or self._matrix_question(column)
+        if question is not None:
+            return question.optional and not question.required
+        item = next((i for i in self.framework.satisfaction.items if i.code == column), None)
+        return item is not None and item.optional
+
     def _required_columns(self) -> list[str]:
         required = ["province", "interview_date"]
         required += [q.code for q in self.questions.values() if q.required and not q.items]
@@ -130,11 +147,19 @@ class Validator:
         for name, target in self.columns.duplicates:
             add(Problem(self.file, None, name, "ingest.duplicate_column",
                         {"column": name, "target": target}, "warning"))  # fmt: skip
+        for column in self.missing_answers:
+            like = _closest(column, self.columns.unknown)
+            if like is None:
+                add(Problem(self.file, None, column, "ingest.missing_answer_column",
+                            {"column": column, "framework": self.framework.id}))  # fmt: skip
+            else:
+                add(Problem(self.file, None, column, "ingest.misspelt_column",
+                            {"column": column, "like": like}))  # fmt: skip
         rebuilt = set(self.columns.options)
         absent = [
             c for c in framework_columns(self.framework) if c not in present and c not in rebuilt
         ]
-        if absent and not self.missing_required:
+        if absent and not self.missing_required and not self.missing_answers:
             add(Problem(self.file, None, ", ".join(absent[:20]) + (" …" if len(absent) > 20 else ""),
                         "ingest.absent_column", {"count": len(absent)}, "warning"))  # fmt: skip
         if "weight" not in present:
@@ -154,8 +179,8 @@ class Validator:
         def get(column: str) -> pd.Series:
             return _text(raw, column, n, index)
 
-        if self.missing_required:
-            column = self.missing_required[0]
+        if self.missing_required or self.missing_answers:
+            column = (self.missing_required or self.missing_answers)[0]
             found.add(np.ones(n, bool), column, "ingest.missing_column",
                       lambda i: {"column": column})  # fmt: skip
         if self.bad_shape:
@@ -447,6 +472,18 @@ class Validator:
         found.flag(fast, "ended_at", "quality.too_fast",
                    lambda i: {"seconds": round(float(seconds.iloc[i])), "limit": round(limit),
                               "fields": fields})  # fmt: skip
+
+
+def _closest(column: str, names: list[str]) -> str | None:
+    """The file column most like a missing framework column (a misspelling), if one is close."""
+    import difflib
+
+    folded = {n.casefold().replace(" ", ""): n for n in names}
+    for name, original in list(folded.items()):  # "grp_b/Q9_1" → compare the last part too
+        last = re.split(r"[/-]", name)[-1]
+        folded.setdefault(last, original)
+    found = difflib.get_close_matches(column.casefold(), list(folded), n=1, cutoff=0.75)
+    return folded[found[0]] if found else None
 
 
 @functools.lru_cache(maxsize=256)
