@@ -264,7 +264,9 @@ def test_a_question_the_framework_marks_optional_may_be_left_out(tmp_path: Path)
     from sipas.frameworks import load_builtin, require_survey
 
     framework = require_survey(load_builtin("sipas-gen2"))
-    items = [i.model_copy(update={"optional": i.code == "Q9_05"}) for i in framework.satisfaction.items]
+    items = [
+        i.model_copy(update={"optional": i.code == "Q9_05"}) for i in framework.satisfaction.items
+    ]
     satisfaction = framework.satisfaction.model_copy(update={"items": items})
     relaxed = framework.model_copy(update={"satisfaction": satisfaction})
     frame = responses(5).drop(columns=["Q9_05"])
@@ -287,3 +289,70 @@ def test_cli_validate_exits_1_on_a_misspelt_column(tmp_path: Path) -> None:
                                         "sipas-gen2", "--period", "2024-08-01:2024-10-15",
                                         "--allow-missing-columns", "Q9_07"])  # fmt: skip
     assert allowed.exit_code == 0, allowed.output
+
+
+# -- quarantine closing, former provinces, file names ------------------------------------------
+def test_a_deleted_double_entry_closes_its_quarantine_entry(db: Database, tmp_path: Path) -> None:
+    frame = responses(5).astype(object)  # 10 rows
+    n = len(frame)
+    twice = pd.concat([frame, frame.iloc[[3]].assign(respondent_key="HN-9999")], ignore_index=True)
+    first = api.import_file(db, write_csv(twice, tmp_path / "x2.csv"), "sipas-gen2", "dup",
+                            PERIOD_2024)  # fmt: skip
+    _balanced(first, n + 1)
+    assert _where(first) == {(n + 2, None, "ingest.duplicate_respondent")}
+    dup = next(p for p in first.problems if p.code == "ingest.duplicate_respondent")
+    assert dup.values == {"first": 5}
+    # The clerk deletes the second copy and imports the file again: the entry is resolved.
+    again = api.import_file(db, write_csv(frame, tmp_path / "x1.csv"), "sipas-gen2", "dup",
+                            PERIOD_2024)  # fmt: skip
+    _balanced(again, n)
+    assert (again.inserted, again.unchanged, again.quarantined) == (0, n, 0)
+    with db.begin() as c:
+        survey_id = get_survey(c, "dup")["id"]
+        counts = ingest_store.counts(c, survey_id)
+        closed = ingest_store.quarantined(c, survey_id, "resolved")
+    assert (counts["quarantined_open"], counts["quarantined_resolved"]) == (0, 1)
+    assert closed[0]["respondent_key"] == "HN-9999" and closed[0]["file_row"] == n + 2
+
+
+def test_former_and_merged_province_names_name_the_successor(tmp_path: Path) -> None:
+    frame = responses(3).astype(object)  # 6 rows
+    frame.loc[1, "province"] = "Hà Tây"  # merged into Hà Nội on 2008-08-01: row 3
+    frame.loc[2, "province"] = "Tỉnh Nghệ Tĩnh"  # split in 1991: row 4
+    frame.loc[4, "province"] = "Hà Giang"  # merged into Tuyên Quang on 2025-07-01: row 6
+    frame.loc[4, "interview_date"] = "2025-09-10"
+    report = api.validate_file(write_csv(frame, tmp_path / "tinh.csv"), "sipas-gen2")
+    _balanced(report, len(frame))
+    found = {(p.row, p.field, p.code): p for p in report.problems if p.severity == "error"}
+    assert set(found) == {(3, "province", "ingest.geo_former_merged"),
+                          (4, "province", "ingest.geo_former_split"),
+                          (6, "province", "ingest.geo_merged")}  # fmt: skip
+    assert found[(3, "province", "ingest.geo_former_merged")].values == {
+        "value": "Hà Tây", "ended": "2008-08-01", "successors": "01 Hà Nội"}  # fmt: skip
+    assert found[(4, "province", "ingest.geo_former_split")].values["successors"] == (
+        "40 Nghệ An, 42 Hà Tĩnh"
+    )
+    assert found[(6, "province", "ingest.geo_merged")].values["successor"] == "08 Tuyên Quang"
+    assert "01 Hà Nội" in found[(3, "province", "ingest.geo_former_merged")].hint
+
+
+def test_control_and_bidi_characters_in_a_file_name_are_escaped(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sipas.cli.main import cli as main
+
+    frame = responses(3).astype(object)
+    frame.loc[0, "Q9_01"] = 9  # one problem, so the details table shows the file
+    path = write_csv(frame, tmp_path / "phieu\u202eslx.csv")  # shows as "phieuxls.csv" reversed
+    report = api.validate_file(path, "sipas-gen2", PERIOD_2024)
+    assert report.file == "phieu\\u202eslx.csv"
+    assert {p.file for p in report.problems} == {"phieu\\u202eslx.csv"}
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["--lang", "en", "validate", str(path), "--framework",
+                                       "sipas-gen2", "--period", "2024-08-01:2024-10-15",
+                                       "--format", "json", "--report", str(out)])  # fmt: skip
+    assert result.exit_code == 1
+    assert "\u202e" not in result.output and "\\\\u202e" in result.output
+    assert "\u202e" not in out.read_text(encoding="utf-8")
+    bell = write_csv(frame, tmp_path / "a\x07b.csv")
+    assert api.validate_file(bell, "sipas-gen2", PERIOD_2024).file == "a\\u0007b.csv"

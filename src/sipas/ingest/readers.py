@@ -72,10 +72,10 @@ def read_source(
     ``sheet`` names the sheet of a workbook to read; otherwise the sheet whose header has the
     most names ``known`` accepts (the framework's columns) is read."""
     if not path.exists() or not path.is_file():
-        raise SipasError("ingest.no_file", path=str(path))
+        raise SipasError("ingest.no_file", path=safe_name(str(path)))
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise SipasError("ingest.too_large", file=path.name, size=size)
+        raise SipasError("ingest.too_large", file=safe_name(path.name), size=size)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _csv_file_source(path, chunk_rows)
@@ -85,7 +85,7 @@ def read_source(
         return _zip_source(path, chunk_rows)
     if suffix == ".sav":
         return _spss_source(path)
-    raise SipasError("ingest.file_type", file=path.name, suffix=suffix or "—")
+    raise SipasError("ingest.file_type", file=safe_name(path.name), suffix=suffix or "—")
 
 
 def legacy_problem(name: str, encoding: str) -> Problem:
@@ -297,7 +297,7 @@ def _csv_file_source(path: Path, chunk_rows: int) -> Source:
     scan = _scan(path, shape)
     simple = scan.utf8 and not start.startswith((b"\xff\xfe", b"\xfe\xff"))
     if not simple or b"\x00" in start or legacy_encoding(scan.sample) is not None:
-        source = csv_source(path.read_bytes(), path.name, chunk_rows)
+        source = csv_source(path.read_bytes(), safe_name(path.name), chunk_rows)
         source.sha256 = scan.sha256
         return source
     header_line = scan.sample.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
@@ -307,10 +307,12 @@ def _csv_file_source(path: Path, chunk_rows: int) -> Source:
     except (csv.Error, StopIteration):
         header = []
     if not [h for h in header if h.strip()]:
-        raise _no_header(path.name)
+        raise _no_header(safe_name(path.name))
     encoding = "UTF-8 with BOM" if start.startswith(b"\xef\xbb\xbf") else "UTF-8"
     columns = [unicodedata.normalize("NFC", h.strip()) for h in header]
-    source = Source(path.name, f"csv ({encoding}, delimiter {delimiter!r})", columns, iter(()))
+    source = Source(
+        safe_name(path.name), f"csv ({encoding}, delimiter {delimiter!r})", columns, iter(())
+    )
     source.sha256 = scan.sha256
     source.total_rows = max(0, scan.lines - 1)
     if delimiter == first_delimiter and len(header) == first_width:
@@ -378,7 +380,7 @@ def _excel_source(path: Path, sheet: str | None, known: Callable[[str], bool] | 
         dtype=object,
     )
     problems: list[Problem] = []
-    text = _text_frame(frame, path.name, problems)
+    text = _text_frame(frame, safe_name(path.name), problems)
     text.columns = found.header
     name = safe_name(path.name)
     source = Source(name, f"xlsx (sheet {safe_name(found.name)!r})", found.header, iter([text]),
@@ -407,17 +409,21 @@ def _zip_source(path: Path, chunk_rows: int) -> Source:
                 if info.filename.lower().endswith(".csv") and not info.is_dir()
             ]
             if not members:
-                raise SipasError("ingest.zip_no_csv", file=path.name)
+                raise SipasError("ingest.zip_no_csv", file=safe_name(path.name))
             # The main table is the form id; repeat groups are "<form id>-<repeat>.csv".
             main = min(members, key=lambda info: (len(Path(info.filename).name), info.filename))
             if main.file_size > MAX_BYTES:
                 raise SipasError(
-                    "ingest.zip_member_too_large", file=path.name, member=main.filename
+                    "ingest.zip_member_too_large",
+                    file=safe_name(path.name),
+                    member=safe_name(main.filename),
                 )
             data = archive.read(main)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-        raise SipasError("ingest.unreadable_zip", file=path.name, reason=str(error)) from None
-    source = csv_source(data, f"{path.name}:{main.filename}", chunk_rows)
+        raise SipasError(
+            "ingest.unreadable_zip", file=safe_name(path.name), reason=str(error)
+        ) from None
+    source = csv_source(data, safe_name(f"{path.name}:{main.filename}"), chunk_rows)
     source.format = "ODK Central zip, " + source.format
     return source
 
@@ -426,21 +432,23 @@ def _spss_source(path: Path) -> Source:
     try:
         import pyreadstat
     except ModuleNotFoundError:
-        raise SipasError("ingest.spss_unavailable", file=path.name) from None
+        raise SipasError("ingest.spss_unavailable", file=safe_name(path.name)) from None
 
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as error:  # pyreadstat raises its own error types for broken files
         raise SipasError(
-            "ingest.unreadable_spss", file=path.name, reason=f"{type(error).__name__}: {error}"
+            "ingest.unreadable_spss",
+            file=safe_name(path.name),
+            reason=f"{type(error).__name__}: {error}",
         ) from None
     problems: list[Problem] = []
     frame.index = pd.RangeIndex(len(frame))
-    text = _text_frame(frame, path.name, problems)
+    text = _text_frame(frame, safe_name(path.name), problems)
     labelled = sorted(meta.variable_value_labels)
     fmt = f"spss ({len(labelled)} variables with value labels)"
     columns = [str(c) for c in frame.columns]
-    return Source(path.name, fmt, columns, iter([text]), problems, total_rows=len(frame))
+    return Source(safe_name(path.name), fmt, columns, iter([text]), problems, total_rows=len(frame))
 
 
 def _flatten(record: dict[str, object], prefix: str = "") -> dict[str, object]:

@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ import pandas as pd
 
 from sipas.errors import SipasError
 from sipas.frameworks.model import Option, Question, QuestionType, SurveyFramework
-from sipas.geo.names import match_province
+from sipas.geo.names import former_province, match_province
 from sipas.geo.units import REFORM_DAY, Province, all_provinces, successor_of
 from sipas.ingest.columns import DESIGN, META, ColumnMap, framework_columns, map_columns
 from sipas.ingest.problems import Problem, shown
@@ -297,7 +297,18 @@ class Validator:
                     reasons[int(i)] = (periods, _successor(matched, day.iloc[int(i)]))
         found.add(text.isna().to_numpy(), "province", "ingest.required",
                   lambda i: {"field": "province"})  # fmt: skip
-        found.add(unknown, "province", "ingest.geo_unknown",
+        former = np.zeros(len(text), bool)
+        if unknown.any():
+            for value in text[unknown].dropna().unique():
+                was = former_province(str(value))
+                if was is None:
+                    continue
+                rows = (text == value).fillna(False).to_numpy()
+                former |= rows
+                values = {"value": shown(value), "ended": was.ended.isoformat(),
+                          "successors": was.successor_labels()}  # fmt: skip
+                found.add(rows, "province", f"ingest.geo_former_{was.how}", lambda i, v=values: v)  # type: ignore[misc]
+        found.add(unknown & ~former, "province", "ingest.geo_unknown",
                   lambda i: {"value": shown(text.iloc[i])})  # fmt: skip
         merged = np.asarray(
             [reasons.get(i, ("", None))[1] is not None for i in range(len(text))], dtype=bool
@@ -323,6 +334,12 @@ class Validator:
                 found.append(match_province(value, day))
             except SipasError:
                 continue
+        if not found:  # a name of the other geography: matched where it was valid
+            for day in (REFORM_DAY - timedelta(days=1), REFORM_DAY):
+                try:
+                    found.append(match_province(value, day))
+                except SipasError:
+                    continue
         unique = {p.key: p for p in found}
         return list(unique.values()) or None
 
