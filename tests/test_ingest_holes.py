@@ -214,10 +214,10 @@ def test_zip_bombs_are_refused_before_reading(tmp_path: Path, kind: str) -> None
     path = tmp_path / ("bomb.xlsx" if kind == "xlsx" else "bomb.zip")
     member = "xl/sharedStrings.xml" if kind == "xlsx" else "form.csv"
     block = b"<si><t>a</t></si>" * 65536
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open(member, "w", force_zip64=True) as stream:
-            for _ in range(256):  # about 300 MB inflated, well under 1 MB on disk
-                stream.write(block)
+    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9)
+    with archive, archive.open(member, "w", force_zip64=True) as stream:
+        for _ in range(256):  # about 300 MB inflated, well under 1 MB on disk
+            stream.write(block)
     assert path.stat().st_size < 2_000_000
     started = time.perf_counter()
     with pytest.raises(SipasError) as refused:
