@@ -90,7 +90,7 @@ def _sheet_xml(worksheet: Any) -> bytes:
 
 
 def _formulas_without_value(xml: bytes) -> list[tuple[int, int, str]]:
-    found = []
+    found: list[tuple[int, int, str]] = []
     if b"<f" not in xml:
         return found
     for match in _CELL.finditer(xml):
