@@ -356,3 +356,72 @@ def test_control_and_bidi_characters_in_a_file_name_are_escaped(tmp_path: Path) 
     assert "\u202e" not in out.read_text(encoding="utf-8")
     bell = write_csv(frame, tmp_path / "a\x07b.csv")
     assert api.validate_file(bell, "sipas-gen2", PERIOD_2024).file == "a\\u0007b.csv"
+
+
+# -- Kobo exports with labels, ODK Central zips with repeat groups -----------------------------
+def test_kobo_export_with_label_headers_and_multiple_answers_as_labels(
+    db: Database, tmp_path: Path
+) -> None:
+    from ingest_fixtures import gen2
+
+    framework = gen2()
+    frame = responses(5).astype(object)  # 10 rows
+    n = len(frame)
+    items = framework.satisfaction.items[:3]
+    multiple = next(q for q in framework.questions if q.type == "multiple")
+    options = {str(o.code): o.label.vi for o in framework.options_of(multiple)}
+    export = frame.copy()
+    for code in list(frame[multiple.code].dropna().unique()):
+        labels = "; ".join(options[c] for c in str(code).split(";"))
+        export.loc[frame[multiple.code] == code, multiple.code] = labels
+    export.loc[6, multiple.code] = "Mạng xã hội; Không có ai"  # not an option: row 8
+    renamed = {i.code: f"phan_b/{i.text.vi}" for i in items}  # "group/label" as Kobo joins them
+    export = export.rename(columns=renamed)
+    path = tmp_path / "kobo-labels.csv"
+    export.to_csv(path, sep=";", index=False)
+    report = api.import_file(db, path, "sipas-gen2", "kobo-l", PERIOD_2024)
+    _balanced(report, n)
+    assert _where(report) == {(8, multiple.code, "ingest.bad_code")}
+    warned = {p.code: p for p in report.problems if p.severity == "warning"}
+    assert warned["ingest.label_headers"].values["count"] == 3
+    assert warned["ingest.labels_as_codes"].field == multiple.code
+    assert "ingest.missing_answer_column" not in {p.code for p in report.problems}
+    with db.begin() as c:
+        stored = load_responses(c, "kobo-l").set_index("respondent_key")
+    keys = frame["respondent_key"].drop(index=6)
+    for item in items:
+        assert stored.loc[keys, item.code].tolist() == frame.drop(index=6)[item.code].tolist()
+    expected = frame.drop(index=6)[multiple.code].tolist()
+    assert [None if v is None or v != v else v for v in stored.loc[keys, multiple.code]] == [
+        None if v is None or v != v else v for v in expected
+    ]
+
+
+def test_odk_central_zip_with_repeat_groups(db: Database, tmp_path: Path) -> None:
+    import zipfile
+
+    frame = responses(5).astype(object)  # 10 rows
+    n = len(frame)
+    keys = [f"uuid:0000-{i:04d}" for i in range(n)]
+    main = frame.copy()
+    main.insert(0, "SubmissionDate", "2024-08-05T03:12:45.000Z")
+    main["KEY"] = keys
+    main.loc[2, "Q9_01"] = 7  # row 4: not a scale code
+    members = pd.DataFrame({"PARENT_KEY": [keys[0], keys[0], keys[1]], "name": ["An", "Bình", "Chi"],
+                            "KEY": [f"{keys[0]}/members[1]", f"{keys[0]}/members[2]",
+                                    f"{keys[1]}/members[1]"]})  # fmt: skip
+    path = tmp_path / "sipas_gen2.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sipas_gen2.csv", main.to_csv(index=False))
+        archive.writestr("sipas_gen2-members.csv", members.to_csv(index=False))
+        archive.writestr("sipas_gen2-members-phones.csv", "PARENT_KEY,KEY,phone\n")
+    report = api.import_file(db, path, "sipas-gen2", "odk-r", PERIOD_2024)
+    _balanced(report, n)
+    assert _where(report) == {(4, "Q9_01", "ingest.bad_code")}
+    repeat = next(p for p in report.problems if p.code == "ingest.repeat_tables")
+    assert repeat.values == {
+        "tables": "sipas_gen2-members.csv (3), sipas_gen2-members-phones.csv (0)", "count": 2}  # fmt: skip
+    with db.begin() as c:
+        stored = load_responses(c, "odk-r")
+    assert len(stored) == n - 1
+    assert sorted(stored["respondent_key"]) == sorted(frame["respondent_key"].drop(index=2))

@@ -419,12 +419,22 @@ def _zip_source(path: Path, chunk_rows: int) -> Source:
                     member=safe_name(main.filename),
                 )
             data = archive.read(main)
+            repeats = []
+            for info in members:  # repeat groups: tables of their own, keyed by PARENT_KEY
+                if info is not main:
+                    lines = archive.read(info).count(b"\n")
+                    repeats.append(f"{Path(info.filename).name} ({max(0, lines - 1):,})")
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
         raise SipasError(
             "ingest.unreadable_zip", file=safe_name(path.name), reason=str(error)
         ) from None
     source = csv_source(data, safe_name(f"{path.name}:{main.filename}"), chunk_rows)
     source.format = "ODK Central zip, " + source.format
+    if repeats:
+        source.problems.append(
+            Problem(source.name, None, None, "ingest.repeat_tables",
+                    {"tables": safe_name(", ".join(repeats)), "count": len(repeats)}, "warning")
+        )  # fmt: skip
     return source
 
 

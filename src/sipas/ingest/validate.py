@@ -140,6 +140,12 @@ class Validator:
                 add(Problem(self.file, None, column, "ingest.one_column", {"column": column}))
             else:
                 add(Problem(self.file, None, column, "ingest.missing_column", {"column": column}))
+        if self.columns.labelled_headers:
+            names = ", ".join(f"{h!r} → {c}" for h, c in self.columns.labelled_headers[:5])
+            add(Problem(self.file, None, None, "ingest.label_headers",
+                        {"count": len(self.columns.labelled_headers),
+                         "names": names + (" …" if len(self.columns.labelled_headers) > 5 else "")},
+                        "warning"))  # fmt: skip
         if self.columns.unknown:
             add(Problem(self.file, None, ", ".join(self.columns.unknown[:20]), "ingest.unknown_column",
                         {"count": len(self.columns.unknown), "framework": self.framework.id},
@@ -356,7 +362,8 @@ class Validator:
             labels = _labels(self.framework.options_of(question))
             out[code] = _coded(code, text, allowed, found, labels)
         elif kind is QuestionType.MULTIPLE and allowed:
-            out[code] = _multiple(code, text, allowed, found)
+            labels = _labels(self.framework.options_of(question))
+            out[code] = _multiple(code, text, allowed, found, labels)
         elif kind is QuestionType.INTEGER:
             out[code] = _integer(code, text, question, found)
         elif kind is QuestionType.DATE:
@@ -643,13 +650,25 @@ def _coded(
     return pd.Series(np.asarray(table, dtype=object)[positions], index=text.index, dtype=object)
 
 
-def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Found) -> pd.Series:
-    """Several codes in one cell (";", "," or spaces as Kobo writes them) → "1;3"."""
+def _multiple(
+    code: str,
+    text: pd.Series,
+    allowed: dict[str, object],
+    found: _Found,
+    labels: dict[str, object] | None = None,
+) -> pd.Series:
+    """Several codes in one cell (";", "," or spaces as Kobo writes them) → "1;3"; or the
+    options' labels as a Kobo export "with labels" writes them (labels may hold commas)."""
     normal: dict[str, object] = {}
     for value in text.dropna().unique().tolist():
         codes = [re.sub(r"\.0+$", "", c) for c in re.split(r"[;,\s]+", str(value)) if c]
         if all(c in allowed for c in codes):
             normal[str(value)] = ";".join(codes) if codes else None
+        elif labels:
+            named = _label_codes(str(value), labels)
+            if named:
+                normal[str(value)] = ";".join(named)
+                found.labelled.add(code)
     positions, table, empty, _ = _factor(text, normal)
     known = np.asarray([v is not None for v in table], dtype=bool)
     bad = ~(known | empty)[positions]
@@ -659,6 +678,26 @@ def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Fo
         found.add(bad, code, "ingest.bad_code",
                   lambda i: {"field": code, "value": shown(text.iloc[i]), "choices": choices})  # fmt: skip
     return pd.Series(looked, index=text.index, dtype=object)
+
+
+def _label_codes(value: str, labels: dict[str, object]) -> list[str] | None:
+    """Option labels one after another ("Mạng xã hội; Truyền hình, đài phát thanh") → codes,
+    the longest label first at each place; None unless the whole cell is labels."""
+    rest = fold(value)
+    ordered = sorted(labels, key=len, reverse=True)
+    codes: list[str] = []
+    while rest:
+        rest = rest.lstrip(" ;,")
+        if not rest:
+            break
+        label = next((x for x in ordered if x and rest.startswith(x)), None)
+        if label is None:
+            return None
+        codes.append(str(labels[label]))
+        rest = rest[len(label) :]
+        if rest and rest[0] not in " ;,":
+            return None
+    return sorted(set(codes), key=codes.index) or None
 
 
 def _integer(code: str, text: pd.Series, question: Question, found: _Found) -> pd.Series:
