@@ -23,7 +23,7 @@ from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read
 from sipas.ingest.columns import DESIGN, framework_columns, header_names
 from sipas.ingest.double_entry import compare_entries
 from sipas.ingest.problems import problem_text
-from sipas.ingest.readers import odata_source
+from sipas.ingest.readers import odata_source, prefetched
 from sipas.ingest.xlsform import xlsform_sheets
 from sipas.store import Database
 from sipas.store import ingest as ingest_store
@@ -125,7 +125,7 @@ def _checked(
     source: Source, validator: Validator, report: IngestReport, progress: Progress | None
 ) -> Iterator[tuple[Any, pd.DataFrame]]:
     total = source.total_rows or 0
-    for chunk in source.chunks:
+    for chunk in prefetched(source.chunks):
         checked = validator.check(chunk)
         report.problems.extend(validator.new_problems)
         validator.new_problems.clear()
@@ -265,19 +265,25 @@ def _import_into(
     stored: set[str] = set()
     keyless: dict[str, list[int]] = {}
     key_columns = [c for c, t in validator.columns.renames.items() if t == "respondent_key"]
-    for checked, chunk in _checked(source, validator, report, progress):
-        if survey_id is None:
-            survey_id = _create_survey(connection, survey_code, framework, checked)
-        if batch_id is None:
-            batch_id = ingest_store.start_batch(
-                connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
-                fmt=source.format, framework_id=framework.id, actor=actor,
-            )  # fmt: skip
-            stored = ingest_store.stored_keys(connection, survey_id)
-            keyless = ingest_store.open_keyless(connection, survey_id, key_columns)
-        _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report)
-        if keyless:
-            _resolve_keyless(connection, batch_id, checked, chunk, keyless, key_columns)
+    writer = _Writer()
+    try:
+        for checked, chunk in _checked(source, validator, report, progress):
+            writer.wait()  # the previous chunk's responses are written: the connection is free
+            if survey_id is None:
+                survey_id = _create_survey(connection, survey_code, framework, checked)
+            if batch_id is None:
+                batch_id = ingest_store.start_batch(
+                    connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
+                    fmt=source.format, framework_id=framework.id, actor=actor,
+                )  # fmt: skip
+                stored = ingest_store.stored_keys(connection, survey_id)
+                keyless = ingest_store.open_keyless(connection, survey_id, key_columns)
+            if keyless:
+                _resolve_keyless(connection, batch_id, checked, chunk, keyless, key_columns)
+            _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report,
+                         writer.submit)  # fmt: skip
+    finally:
+        writer.close()
     _finish(report, validator)
     if batch_id is not None and survey_id is not None:
         ingest_store.resolve_deleted_duplicates(
@@ -296,6 +302,33 @@ def _import_into(
             },
         )  # fmt: skip
     return report
+
+
+class _Writer:
+    """One thread that writes a chunk's responses while the next chunk is checked (SQLite and
+    the PostgreSQL driver release the interpreter lock while they work, so both cores do). The
+    connection is used by one thread at a time: :meth:`wait` comes before any other use."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sipas-write")
+        self._pending: Future[object] | None = None
+
+    def submit(self, work: Callable[[], object]) -> None:
+        self.wait()
+        self._pending = self._pool.submit(work)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # a database error is raised here, in the importing thread
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def _survey_id(connection: Any, code: str, framework: SurveyFramework) -> int | None:
@@ -344,7 +377,9 @@ def _store_chunk(
     stored: set[str],
     columns: _Columns,
     report: IngestReport,
+    later: Callable[[Callable[[], object]], None] | None = None,
 ) -> None:
+    """Store a checked chunk; the responses themselves are written last, through ``later``."""
     frame = checked.frame
     accepted = checked.accepted
     keys = frame["respondent_key"].astype(object).tolist()
@@ -356,9 +391,7 @@ def _store_chunk(
             accepted[i] = i in unchanged
     new = accepted.copy()
     new[list(unchanged)] = False
-    written = ingest_store.insert_responses(
-        connection, survey_id, frame[new], columns.profile, columns.answers
-    )
+    written = int(new.sum())
     stored.update(frame["respondent_key"][new].tolist())
     report.inserted = (report.inserted or 0) + written
     report.unchanged = (report.unchanged or 0) + len(unchanged)
@@ -373,6 +406,9 @@ def _store_chunk(
         for p in checked.flags
     ]
     ingest_store.add_flags(connection, survey_id, batch_id, flags)
+    ingest_store.insert_responses(
+        connection, survey_id, frame[new], columns.profile, columns.answers, later
+    )
 
 
 def _position(frame: pd.DataFrame, row: int | None) -> int:

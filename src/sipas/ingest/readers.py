@@ -494,3 +494,44 @@ def odata_source(records: list[dict[str, object]], name: str) -> Source:
     text = _text_frame(frame, name, problems) if len(frame) else frame
     columns = [str(c) for c in frame.columns]
     return Source(name, "ODK Central OData", columns, iter([text]), problems, total_rows=len(frame))
+
+
+def prefetched(chunks: Iterator[pd.DataFrame], depth: int = 2) -> Iterator[pd.DataFrame]:
+    """The chunks, parsed ahead in a thread while the caller checks and stores the previous
+    ones (the parser and SQLite release the interpreter lock, so both cores work). A reader's
+    error is raised where the chunk it spoiled would have come."""
+    import queue
+    import threading
+
+    done = object()
+    ahead: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                ahead.put(chunk)
+        except BaseException as error:  # handed to the consumer, raised there
+            ahead.put(error)
+            return
+        ahead.put(done)
+
+    worker = threading.Thread(target=produce, name="sipas-read", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a producer blocked on a full queue finish
+            try:
+                ahead.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -580,13 +581,25 @@ def normal_keys(text: pd.Series) -> pd.Series:
     """Form numbers as every other value: NFC, outer blanks dropped, inner runs of blanks one
     space, a number Excel wrote as "12.0" as "12"; a blank number is missing."""
     if text.notna().sum() == 0:
-        return text
-    cleaned = text.astype(object).where(text.isna(), text.astype(str))
-    cleaned = cleaned.str.normalize("NFC").str.strip()
-    cleaned = cleaned.str.replace(r"\s+", " ", regex=True).str.replace(
-        r"^(\d+)\.0+$", r"\1", regex=True
-    )
-    return cleaned.where(cleaned.str.len() > 0, None).astype(object)
+        return text.astype(object)
+    values = [_normal_key(v) for v in text.tolist()]
+    return pd.Series(values, index=text.index, dtype=object)
+
+
+_KEY_SPACES = re.compile(r"\s+")
+_KEY_FLOAT = re.compile(r"^(\d+)\.0+$")
+
+
+def _normal_key(value: object) -> str | None:
+    if value is None or value != value:  # missing (None or NaN)
+        return None
+    key = str(value)
+    if key.isascii() and key.isprintable() and not key.endswith(".0") and "  " not in key:
+        key = key.strip()  # the common case, without regular expressions
+        return key or None
+    key = _KEY_SPACES.sub(" ", unicodedata.normalize("NFC", key)).strip()
+    key = _KEY_FLOAT.sub(r"\1", key)
+    return key or None
 
 
 def _normal_codes(text: pd.Series) -> pd.Series:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -124,8 +124,11 @@ def insert_responses(
     frame: pd.DataFrame,
     profile_columns: list[str],
     answer_columns: list[str],
+    later: Callable[[Callable[[], object]], None] | None = None,
 ) -> int:
-    """Write validated rows (design columns, profile, answers); returns the number written."""
+    """Write validated rows (design columns, profile, answers); returns the number written.
+
+    With ``later`` the prepared statement is handed to it to run (on another thread) instead."""
     if frame.empty:
         return 0
     profiles = documents(frame, profile_columns)
@@ -148,7 +151,11 @@ def insert_responses(
         marks = ", ".join(["?"] * (len(DESIGN) + 2))
     else:
         marks = ", ".join(["%s"] * len(DESIGN) + ["%s::json", "%s::json"])
-    connection.exec_driver_sql(f"INSERT INTO responses ({names}) VALUES ({marks})", rows)
+    statement = f"INSERT INTO responses ({names}) VALUES ({marks})"
+    if later is not None:  # written by the caller's writer thread while it checks the next rows
+        later(lambda: connection.exec_driver_sql(statement, rows))
+    else:
+        connection.exec_driver_sql(statement, rows)
     return len(rows)
 
 
