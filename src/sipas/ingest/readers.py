@@ -527,7 +527,7 @@ def prefetched(chunks: Iterator[pd.DataFrame], depth: int = 2) -> Iterator[pd.Da
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item  # type: ignore[misc]
+            yield item
     finally:
         stop.set()
         while worker.is_alive():  # let a producer blocked on a full queue finish
