@@ -314,7 +314,14 @@ class Validator:
                 former |= rows
                 values = {"value": shown(value), "ended": was.ended.isoformat(),
                           "successors": was.successor_labels()}  # fmt: skip
-                found.add(rows, "province", f"ingest.geo_former_{was.how}", lambda i, v=values: v)  # type: ignore[misc]
+                found.add(
+                    rows,
+                    "province",
+                    "ingest.geo_former_merged"
+                    if was.how == "merged"
+                    else "ingest.geo_former_split",
+                    lambda i, v=values: v,
+                )  # type: ignore[misc]
         found.add(unknown & ~former, "province", "ingest.geo_unknown",
                   lambda i: {"value": shown(text.iloc[i])})  # fmt: skip
         merged = np.asarray(
