@@ -320,8 +320,8 @@ class Validator:
                     "ingest.geo_former_merged"
                     if was.how == "merged"
                     else "ingest.geo_former_split",
-                    lambda i, v=values: v,
-                )  # type: ignore[misc]
+                    lambda i, v=values: v,  # type: ignore[misc]
+                )
         found.add(unknown & ~former, "province", "ingest.geo_unknown",
                   lambda i: {"value": shown(text.iloc[i])})  # fmt: skip
         merged = np.asarray(
