@@ -216,7 +216,8 @@ def test_odata_submissions_as_pyodk_returns_them() -> None:
         records.append({
             "__id": f"uuid:{uuid.UUID(int=i + 1)}", "respondent_key": row["respondent_key"],
             "interview_date": str(row["interview_date"]), "profile": profile,
-            "satisfaction": items, "meta": {"instanceID": f"uuid:{uuid.UUID(int=i + 1)}"},
+            "satisfaction": items,
+            "questions": {c: row.get(c) for c in gen2().question_columns()}, "meta": {"instanceID": f"uuid:{uuid.UUID(int=i + 1)}"},
             "__system": {"submissionDate": "2024-08-05T03:12:45.000Z", "reviewState": None},
             "household": [{"name": "x"}],
         })  # fmt: skip

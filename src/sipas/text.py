@@ -48,3 +48,17 @@ def two_lines(name: str, newline: str = "\n") -> str:
     spaces = [i for i, ch in enumerate(name) if ch == " "]
     cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
     return name[:cut] + newline + name[cut + 1 :]
+
+
+def safe_name(name: str) -> str:
+    """A file name (or any user-given name) as it may be shown: control characters, bidirectional
+    overrides and other invisible format characters written as ``\\u202e`` escapes, so that
+    "invoice\\u202excsl.exe" cannot pose as something else in a terminal, a page or a report."""
+    import unicodedata
+
+    if name.isascii() and name.isprintable():
+        return name
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+        for c in name
+    )

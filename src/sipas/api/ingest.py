@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -19,10 +20,10 @@ from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import SurveyFramework
 from sipas.geo.units import geography_on
 from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read_source
-from sipas.ingest.columns import DESIGN
+from sipas.ingest.columns import DESIGN, framework_columns, header_names
 from sipas.ingest.double_entry import compare_entries
 from sipas.ingest.problems import problem_text
-from sipas.ingest.readers import odata_source
+from sipas.ingest.readers import odata_source, prefetched
 from sipas.ingest.xlsform import xlsform_sheets
 from sipas.store import Database
 from sipas.store import ingest as ingest_store
@@ -62,16 +63,24 @@ def _storage_columns(framework: SurveyFramework) -> _Columns:
     return _Columns(profile, framework.question_columns() + framework.item_codes())
 
 
+def read_file(path: Path, framework: SurveyFramework, sheet: str | None = None) -> Source:
+    """A file's rows; of a workbook, the sheet that holds the framework's header (or ``sheet``)."""
+    return read_source(path, sheet=sheet, known=header_names(framework))
+
+
 def validate_file(
     path: Path,
     framework: str | SurveyFramework,
     period: tuple[date, date] | None = None,
     progress: Progress | None = None,
+    sheet: str | None = None,
+    allow_missing: list[str] | None = None,
 ) -> IngestReport:
     """Every problem of a file, without storing anything."""
     survey = _framework(framework)
-    source = read_source(path)
-    report, validator = _start(source, survey, period)
+    allowed = allowed_missing(survey, allow_missing)
+    source = read_file(path, survey, sheet)
+    report, validator = _start(source, survey, period, allowed)
     for checked, chunk in _checked(source, validator, report, progress):
         accepted = checked.accepted
         report.accepted += int(accepted.sum())
@@ -81,12 +90,33 @@ def validate_file(
     return report
 
 
+def allowed_missing(framework: SurveyFramework, columns: list[str] | None) -> frozenset[str]:
+    """The answer columns a user allows a file to leave out: each must be the framework's."""
+    known = set(framework_columns(framework))
+    chosen = [c.strip() for c in columns or [] if c.strip()]
+    for column in chosen:
+        if column not in known:
+            raise SipasError("ingest.allow_unknown_column", column=column, framework=framework.id)
+    return frozenset(chosen)
+
+
 def _start(
-    source: Source, framework: SurveyFramework, period: tuple[date, date] | None
+    source: Source,
+    framework: SurveyFramework,
+    period: tuple[date, date] | None,
+    allowed: frozenset[str] = frozenset(),
 ) -> tuple[IngestReport, Validator]:
     report = IngestReport(file=source.name, format=source.format, framework=framework.id)
     report.problems.extend(source.problems)
-    validator = Validator(framework, source.name, source.columns, Options(period), source.bad_shape)
+    validator = Validator(
+        framework,
+        source.name,
+        source.columns,
+        Options(period, allow_missing=allowed),
+        source.bad_shape,
+        source.cut,
+        source.row_problems,
+    )
     report.problems.extend(validator.problems)
     return report, validator
 
@@ -95,7 +125,7 @@ def _checked(
     source: Source, validator: Validator, report: IngestReport, progress: Progress | None
 ) -> Iterator[tuple[Any, pd.DataFrame]]:
     total = source.total_rows or 0
-    for chunk in source.chunks:
+    for chunk in prefetched(source.chunks):
         checked = validator.check(chunk)
         report.problems.extend(validator.new_problems)
         validator.new_problems.clear()
@@ -122,13 +152,18 @@ def import_file(
     period: tuple[date, date] | None = None,
     actor: str = "sipas import",
     progress: Progress | None = None,
+    sheet: str | None = None,
+    allow_missing: list[str] | None = None,
 ) -> IngestReport:
     """Validate and store a file: accepted rows into the survey, the others into quarantine.
 
     The survey is created (year and geography from the first interview date) when it does not
     exist. Importing the same or a corrected file again adds only what is new.
     """
-    return import_source(db, read_source(path), framework, survey_code, period, actor, progress)
+    survey = _framework(framework)
+    allowed = allowed_missing(survey, allow_missing)
+    source = read_file(path, survey, sheet)
+    return _import(db, source, survey, survey_code, period, actor, progress, allowed=allowed)
 
 
 def import_odk(
@@ -202,11 +237,14 @@ def _import(
     actor: str,
     progress: Progress | None,
     connection: Connection | None = None,
+    allowed: frozenset[str] = frozenset(),
 ) -> IngestReport:
     if connection is not None:
-        return _import_into(connection, source, framework, survey_code, period, actor, progress)
+        return _import_into(
+            connection, source, framework, survey_code, period, actor, progress, allowed
+        )
     with db.begin() as own:
-        return _import_into(own, source, framework, survey_code, period, actor, progress)
+        return _import_into(own, source, framework, survey_code, period, actor, progress, allowed)
 
 
 def _import_into(
@@ -217,25 +255,40 @@ def _import_into(
     period: tuple[date, date] | None,
     actor: str,
     progress: Progress | None,
+    allowed: frozenset[str] = frozenset(),
 ) -> IngestReport:
     columns = _storage_columns(framework)
-    report, validator = _start(source, framework, period)
+    report, validator = _start(source, framework, period, allowed)
     report.inserted = report.unchanged = 0
     survey_id: int | None = _survey_id(connection, survey_code, framework)
     batch_id: int | None = None
     stored: set[str] = set()
-    for checked, chunk in _checked(source, validator, report, progress):
-        if survey_id is None:
-            survey_id = _create_survey(connection, survey_code, framework, checked)
-        if batch_id is None:
-            batch_id = ingest_store.start_batch(
-                connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
-                fmt=source.format, framework_id=framework.id, actor=actor,
-            )  # fmt: skip
-            stored = ingest_store.stored_keys(connection, survey_id)
-        _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report)
+    keyless: dict[str, list[int]] = {}
+    key_columns = [c for c, t in validator.columns.renames.items() if t == "respondent_key"]
+    writer = _Writer()
+    try:
+        for checked, chunk in _checked(source, validator, report, progress):
+            writer.wait()  # the previous chunk's responses are written: the connection is free
+            if survey_id is None:
+                survey_id = _create_survey(connection, survey_code, framework, checked)
+            if batch_id is None:
+                batch_id = ingest_store.start_batch(
+                    connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
+                    fmt=source.format, framework_id=framework.id, actor=actor,
+                )  # fmt: skip
+                stored = ingest_store.stored_keys(connection, survey_id)
+                keyless = ingest_store.open_keyless(connection, survey_id, key_columns)
+            if keyless:
+                _resolve_keyless(connection, batch_id, checked, chunk, keyless, key_columns)
+            _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report,
+                         writer.submit)  # fmt: skip
+    finally:
+        writer.close()
     _finish(report, validator)
-    if batch_id is not None:
+    if batch_id is not None and survey_id is not None:
+        ingest_store.resolve_deleted_duplicates(
+            connection, survey_id, batch_id, set(validator.seen_keys)
+        )
         ingest_store.finish_batch(
             connection,
             batch_id,
@@ -243,10 +296,39 @@ def _import_into(
                 "rows": report.rows, "accepted": report.accepted,
                 "quarantined": report.quarantined, "inserted": report.inserted,
                 "unchanged": report.unchanged, "flagged": report.flagged,
-                "summary": report.counts(),
+                # What the user allowed is kept with the batch: the blanks are theirs to explain.
+                "summary": report.counts()
+                | ({"allowed_missing_columns": sorted(allowed)} if allowed else {}),
             },
         )  # fmt: skip
     return report
+
+
+class _Writer:
+    """One thread that writes a chunk's responses while the next chunk is checked (SQLite and
+    the PostgreSQL driver release the interpreter lock while they work, so both cores do). The
+    connection is used by one thread at a time: :meth:`wait` comes before any other use."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sipas-write")
+        self._pending: Future[object] | None = None
+
+    def submit(self, work: Callable[[], object]) -> None:
+        self.wait()
+        self._pending = self._pool.submit(work)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # a database error is raised here, in the importing thread
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def _survey_id(connection: Any, code: str, framework: SurveyFramework) -> int | None:
@@ -295,7 +377,9 @@ def _store_chunk(
     stored: set[str],
     columns: _Columns,
     report: IngestReport,
+    later: Callable[[Callable[[], object]], None] | None = None,
 ) -> None:
+    """Store a checked chunk; the responses themselves are written last, through ``later``."""
     frame = checked.frame
     accepted = checked.accepted
     keys = frame["respondent_key"].astype(object).tolist()
@@ -307,9 +391,7 @@ def _store_chunk(
             accepted[i] = i in unchanged
     new = accepted.copy()
     new[list(unchanged)] = False
-    written = ingest_store.insert_responses(
-        connection, survey_id, frame[new], columns.profile, columns.answers
-    )
+    written = int(new.sum())
     stored.update(frame["respondent_key"][new].tolist())
     report.inserted = (report.inserted or 0) + written
     report.unchanged = (report.unchanged or 0) + len(unchanged)
@@ -324,6 +406,9 @@ def _store_chunk(
         for p in checked.flags
     ]
     ingest_store.add_flags(connection, survey_id, batch_id, flags)
+    ingest_store.insert_responses(
+        connection, survey_id, frame[new], columns.profile, columns.answers, later
+    )
 
 
 def _position(frame: pd.DataFrame, row: int | None) -> int:
@@ -357,19 +442,39 @@ def _compare_again(
     return same
 
 
+def _row_data(chunk: pd.DataFrame, i: int) -> dict[str, str | None]:
+    """Row ``i`` of a chunk as stored with a quarantined row: column → cell text."""
+    columns = [str(c) for c in chunk.columns]
+    values = chunk.iloc[i].tolist()
+    return {
+        c: (None if v is None or v != v else str(v)) for c, v in zip(columns, values, strict=False)
+    }
+
+
+def _resolve_keyless(
+    connection: Any,
+    batch_id: int,
+    checked: Any,
+    chunk: pd.DataFrame,
+    keyless: dict[str, list[int]],
+    key_columns: list[str],
+) -> None:
+    """Rows now accepted whose other cells are those of a quarantined row without a form
+    number: the form number was added, the entry is resolved."""
+    done: list[int] = []
+    for i in np.flatnonzero(checked.accepted).tolist():
+        digest = ingest_store.row_digest(_row_data(chunk, i), key_columns)
+        if digest in keyless:
+            done += keyless.pop(digest)
+    ingest_store.resolve_entries(connection, batch_id, done)
+
+
 def _bad_rows(chunk: pd.DataFrame, checked: Any, keys: list[Any]) -> list[dict[str, Any]]:
     rows = []
     seen: dict[str, int] = {}
-    columns = [str(c) for c in chunk.columns]
     for i, reasons in sorted(checked.errors.items()):
-        values = chunk.iloc[i].tolist()
-        data = {
-            c: (None if v is None or v != v else str(v))
-            for c, v in zip(columns, values, strict=False)
-        }
-        digest = hashlib.sha256(
-            json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
+        data = _row_data(chunk, i)
+        digest = ingest_store.row_digest(data)
         seen[digest] = seen.get(digest, 0) + 1
         if seen[digest] > 1:  # the same bad row twice in one file: two entries
             digest = hashlib.sha256(f"{digest}#{seen[digest]}".encode()).hexdigest()
@@ -426,7 +531,7 @@ def double_entry(path_a: Path, path_b: Path, framework: str | SurveyFramework) -
     survey = _framework(framework)
     frames = []
     for path in (path_a, path_b):
-        source = read_source(path)
+        source = read_file(path, survey)
         validator = Validator(survey, source.name, source.columns)
         parts = [validator.check(chunk).frame for chunk in source.chunks]
         frames.append(pd.concat(parts) if parts else pd.DataFrame(columns=list(DESIGN)))

@@ -30,6 +30,7 @@ from sipas.frameworks.model import Question, QuestionType, SurveyFramework
 from sipas.geo import provinces_on
 from sipas.geo.units import REFORM_DAY
 from sipas.ingest import Options, Problem, Validator
+from sipas.ingest.columns import framework_columns
 from sipas.store import Database, audit
 from sipas.store import ingest as ingest_store
 from sipas.store import invitations as store
@@ -540,7 +541,12 @@ def _write_group(group: list[_Pending]) -> None:
     # the same answers on the same day, which in a file would mean one form entered twice. So
     # the validator looks for no such repeats (answer fingerprints) here.
     columns = [str(c) for c in frame.columns]
-    validator = Validator(framework, "web form", columns, Options(fingerprints=False))
+    # A form posts only what was answered: a question left out is a blank answer, not a
+    # missing column (which a file import refuses). Required answers are checked by the form.
+    every_answer = frozenset(framework_columns(framework))
+    validator = Validator(
+        framework, "web form", columns, Options(fingerprints=False, allow_missing=every_answer)
+    )
     checked = validator.check(frame)
     shared = [p for p in validator.problems if p.severity == "error"]
     valid: list[int] = []

@@ -40,6 +40,15 @@ _limit = click.option(
     help="Problems shown in the table (0 = all).",
 )
 _quiet = click.option("--quiet", is_flag=True, help="No progress bar.")
+_allow = click.option(
+    "--allow-missing-columns",
+    "allow_missing",
+    help="Answer columns (framework codes, comma-separated) the file may leave out; kept with "
+    "the import batch.",
+)
+_sheet = click.option(
+    "--sheet", help="The sheet of a workbook to read (default: the one with the header)."
+)
 _format = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -85,6 +94,10 @@ def _show(report: api.IngestReport, fmt: str, limit: int, report_path: Path | No
         emit(rows, "table", title=title)
 
 
+def _names(text: str | None) -> list[str] | None:
+    return [n for n in text.split(",") if n.strip()] if text else None
+
+
 @click.command("validate")
 @_file
 @_framework
@@ -93,6 +106,8 @@ def _show(report: api.IngestReport, fmt: str, limit: int, report_path: Path | No
 @_limit
 @_report
 @_quiet
+@_sheet
+@_allow
 def validate_command(
     file: Path,
     framework: str,
@@ -101,13 +116,22 @@ def validate_command(
     limit: int,
     report_path: Path | None,
     quiet: bool,
+    sheet: str | None,
+    allow_missing: str | None,
 ) -> None:
     """Check FILE against a survey framework and report every problem (nothing is stored).
 
     Exit code 0 when every row would be accepted, 1 otherwise.
     """
     with _progress(quiet or fmt == "json") as progress:
-        report = api.validate_file(file, framework, api.parse_period(period), progress)
+        report = api.validate_file(
+            file,
+            framework,
+            api.parse_period(period),
+            progress,
+            sheet=sheet,
+            allow_missing=_names(allow_missing),
+        )
     _show(report, fmt, limit, report_path)
     if not report.valid:
         sys.exit(EXIT_INVALID)
@@ -124,6 +148,8 @@ def validate_command(
 @_limit
 @_report
 @_quiet
+@_sheet
+@_allow
 @pass_app
 def import_command(
     app: AppContext,
@@ -135,6 +161,8 @@ def import_command(
     limit: int,
     report_path: Path | None,
     quiet: bool,
+    sheet: str | None,
+    allow_missing: str | None,
 ) -> None:
     """Import FILE into a survey: accepted rows are stored, the others quarantined with reasons.
 
@@ -149,7 +177,16 @@ def import_command(
             form = str(file).removeprefix("odk:")
             report = api.import_odk(db, form, framework, survey, window, progress=progress)
         else:
-            report = api.import_file(db, file, framework, survey, window, progress=progress)
+            report = api.import_file(
+                db,
+                file,
+                framework,
+                survey,
+                window,
+                progress=progress,
+                sheet=sheet,
+                allow_missing=_names(allow_missing),
+            )
     _show(report, fmt, limit, report_path)
     if fmt != "json" and report.quarantined:
         click.echo(f"quarantined rows and their reasons: sipas quarantine {survey}")

@@ -72,6 +72,9 @@ class Question(_Strict):
     options: list[Option] | None = None  # inline options, when no shared scale fits
     items: list[SubItem] | None = None  # matrix rows sharing the scale
     required: bool = False
+    # A question a file may leave out (its column absent, answers blank); every other column of
+    # the framework must be in a file, or be named when importing (``--allow-missing-columns``).
+    optional: bool = False
     min: int | None = None  # for integer questions
     max: int | None = None
 
@@ -83,6 +86,7 @@ class SatisfactionItem(_Strict):
     # The respondent's web form asks for an answer. Off by default: a blank item is "no answer"
     # (see ``rules.blank``), as on paper; a form must still answer ``min_answered`` items.
     required: bool = False
+    optional: bool = False  # a file may leave the item's column out
 
 
 class IndexNode(_Strict):

@@ -10,6 +10,7 @@ nothing is guessed.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -124,3 +125,34 @@ def closest_names(name: str, on: date, limit: int = 3) -> list[str]:
         name_key(name), choices, scorer=fuzz.ratio, limit=limit, score_cutoff=50
     )
     return [label for _, _, label in found]
+
+
+@dataclass(frozen=True)
+class FormerProvince:
+    """A province that ended before 2008-08-01: merged into another or split."""
+
+    name: str
+    ended: date
+    how: str  # merged | split
+    successors: tuple[str, ...]  # codes of the 63-province geography
+    source: str
+
+    def successor_labels(self) -> str:
+        on = date(2008, 8, 1)
+        return ", ".join(province(code, on).label() for code in self.successors)
+
+
+@cache
+def _former() -> dict[str, FormerProvince]:
+    text = resources.files("sipas.geo").joinpath("data", "former_provinces.csv").read_text("utf-8")
+    found = {}
+    for row in csv.DictReader(text.splitlines()):
+        former = FormerProvince(row["name"], date.fromisoformat(row["ended"]), row["how"],
+                                tuple(row["successors"].split(";")), row["source"])  # fmt: skip
+        found[name_key(row["name"])] = former
+    return found
+
+
+def former_province(name: str) -> FormerProvince | None:
+    """The former province a name means (Hà Tây, Nghệ Tĩnh, …), or None."""
+    return _former().get(name_key(name))

@@ -13,9 +13,11 @@ XLSForm exported by sipas carry the framework codes, or a safe name that maps ba
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sipas.frameworks.model import SurveyFramework
+from sipas.frameworks.model import SurveyFramework, Text
+from sipas.text import fold
 
 DESIGN = (
     "respondent_key",
@@ -71,6 +73,28 @@ class ColumnMap:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file column, canonical)
     # select_multiple as one 0/1 column per option: question code → [(file column, option)]
     options: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # Headers that are the question's label, not its code (Kobo "Labels" export): (header, code)
+    labelled_headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _label_names(framework: SurveyFramework) -> dict[str, str]:
+    """Folded question and item texts (vi and en) → code, where a text names one field only."""
+    found: dict[str, set[str]] = {}
+
+    def add(text: Text, code: str) -> None:
+        for words in (text.vi, text.en):
+            if words:
+                found.setdefault(fold(words), set()).add(code)
+
+    for question in framework.profile + framework.questions:
+        if question.items:
+            for sub in question.items:
+                add(sub.text, sub.code)
+        else:
+            add(question.text, question.code)
+    for item in framework.satisfaction.items:
+        add(item.text, item.code)
+    return {text: next(iter(codes)) for text, codes in found.items() if len(codes) == 1 and text}
 
 
 def map_columns(columns: list[str], framework: SurveyFramework) -> ColumnMap:
@@ -87,6 +111,7 @@ def map_columns(columns: list[str], framework: SurveyFramework) -> ColumnMap:
     }
     result = ColumnMap()
     taken: set[str] = set()
+    labels = _label_names(framework)
     for column in columns:
         name = str(column).strip()
         folded = name.casefold()
@@ -97,6 +122,12 @@ def map_columns(columns: list[str], framework: SurveyFramework) -> ColumnMap:
                 result.options.setdefault(multiple[parts[-2]], []).append((column, parts[-1]))
                 continue
             target = known.get(parts[-1]) if parts else None
+        if target is None:  # a Kobo export "with labels": the question's text as the header
+            target = labels.get(fold(name))
+            if target is None and "/" in name:  # groups' labels joined with "/"
+                target = labels.get(fold(name.rsplit("/", 1)[-1]))
+            if target is not None:
+                result.labelled_headers.append((name, target))
         if target is None:
             if folded in IGNORED or folded.startswith("_") or folded.startswith("meta"):
                 result.ignored.append(name)
@@ -109,3 +140,20 @@ def map_columns(columns: list[str], framework: SurveyFramework) -> ColumnMap:
         taken.add(target)
         result.renames[column] = target
     return result
+
+
+def header_names(framework: SurveyFramework) -> Callable[[str], bool]:
+    """Whether a header cell names a column of the framework (as :func:`map_columns` reads it):
+    what finds the sheet and row of a workbook that hold the header."""
+    known = {c.casefold() for c in (*DESIGN, *framework_columns(framework))}
+    known |= {xlsform_name(c).casefold() for c in framework_columns(framework)}
+    known |= {a for names in ALIASES.values() for a in names}
+
+    def knows(name: str) -> bool:
+        folded = name.casefold()
+        if folded in known:
+            return True
+        parts = [p for p in re.split(r"[/-]", folded) if p]
+        return len(parts) >= 2 and parts[-1] in known
+
+    return knows

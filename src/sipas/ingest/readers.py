@@ -8,7 +8,8 @@ the row the spreadsheet shows (:mod:`sipas.rows`). Empty lines are dropped but k
   European Excel write, tab, "|") from the header line. Read in chunks by pandas; a file pandas
   refuses (a row with too many cells, a quote left open by a truncated file) is read on from
   where pandas stopped by Python's csv module, which keeps the odd rows so they are quarantined.
-- XLSX (paper entry, Kobo "XLS" export): the first sheet.
+- XLSX (paper entry, Kobo "XLS" export): the sheet holding the framework's header, or the one
+  named (:mod:`sipas.ingest.workbook`); zip-based files are checked for bombs before reading.
 - ODK Central export (.zip): the main table, the CSV whose name is the form id.
 - SPSS (.sav): codes as stored; value labels stay in the file's metadata.
 """
@@ -33,6 +34,9 @@ import pandas as pd
 from sipas.errors import SipasError
 from sipas.ingest.encoding import convert_legacy_values, decode_bytes, legacy_encoding, nfc
 from sipas.ingest.problems import Problem
+from sipas.ingest.shape import ShapeCounter, count_shapes
+from sipas.ingest.workbook import FORMULA, check_zip, read_sheet
+from sipas.text import safe_name
 
 CHUNK_ROWS = 50_000
 MAX_BYTES = 4 * 1024**3  # a larger file (or zip member) is refused, not read into memory
@@ -49,27 +53,39 @@ class Source:
     problems: list[Problem] = field(default_factory=list)
     # Positions of rows whose cell count differs from the header's (filled while reading).
     bad_shape: dict[int, int] = field(default_factory=dict)
+    # Of those, the last row cut short and the row where a quote is left open (its code).
+    cut: dict[int, str] = field(default_factory=dict)
+    # Problems of one cell found while reading (position → [(column, code, values)]).
+    row_problems: dict[int, list[tuple[str, str, dict[str, object]]]] = field(default_factory=dict)
     total_rows: int | None = None  # an estimate for progress bars (lines after the header)
     sha256: str | None = None
 
 
-def read_source(path: Path, chunk_rows: int = CHUNK_ROWS) -> Source:
-    """The rows of a CSV, XLSX, ODK Central zip or SPSS file, as text."""
+def read_source(
+    path: Path,
+    chunk_rows: int = CHUNK_ROWS,
+    sheet: str | None = None,
+    known: Callable[[str], bool] | None = None,
+) -> Source:
+    """The rows of a CSV, XLSX, ODK Central zip or SPSS file, as text.
+
+    ``sheet`` names the sheet of a workbook to read; otherwise the sheet whose header has the
+    most names ``known`` accepts (the framework's columns) is read."""
     if not path.exists() or not path.is_file():
-        raise SipasError("ingest.no_file", path=str(path))
+        raise SipasError("ingest.no_file", path=safe_name(str(path)))
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise SipasError("ingest.too_large", file=path.name, size=size)
+        raise SipasError("ingest.too_large", file=safe_name(path.name), size=size)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _csv_file_source(path, chunk_rows)
     if suffix in (".xlsx", ".xlsm"):
-        return _excel_source(path)
+        return _excel_source(path, sheet, known)
     if suffix == ".zip":
         return _zip_source(path, chunk_rows)
     if suffix == ".sav":
         return _spss_source(path)
-    raise SipasError("ingest.file_type", file=path.name, suffix=suffix or "—")
+    raise SipasError("ingest.file_type", file=safe_name(path.name), suffix=suffix or "—")
 
 
 def legacy_problem(name: str, encoding: str) -> Problem:
@@ -113,6 +129,9 @@ def csv_source(data: bytes, name: str, chunk_rows: int = CHUNK_ROWS) -> Source:
     source.total_rows = max(0, text.count("\n") - (1 if text.endswith("\n") else 0))
     encoded = text.encode("utf-8")
     del text, decoded
+    shape = count_shapes(encoded, delimiter, len(header))
+    source.bad_shape.update(shape.bad)
+    source.cut.update(shape.cut)
     source.chunks = _csv_chunks(
         lambda: io.BytesIO(encoded), delimiter, len(header), chunk_rows, source
     )
@@ -147,7 +166,7 @@ def _csv_chunks(
             for chunk in reader:
                 chunk.columns = source.columns
                 done += len(chunk)
-                yield _normalised(_without_blank_rows(chunk), normalise)
+                yield _normalised(_without_blank_rows(chunk, source.bad_shape), normalise)
         return
     except (pd.errors.ParserError, ValueError, csv.Error, UnicodeDecodeError):
         pass  # read on from where pandas stopped, keeping the odd rows
@@ -155,13 +174,16 @@ def _csv_chunks(
         yield _normalised(chunk, normalise)
 
 
-def _without_blank_rows(chunk: pd.DataFrame) -> pd.DataFrame:
-    """Rows with at least one cell (blank lines keep their place in the index)."""
+def _without_blank_rows(chunk: pd.DataFrame, bad_shape: dict[int, int]) -> pd.DataFrame:
+    """Rows with at least one cell (blank lines keep their place in the index); a row of
+    delimiters only but the wrong number of them stays, to be reported."""
     candidates = chunk.iloc[:, 0].isna().to_numpy()
     if not candidates.any():
         return chunk
     blank = np.zeros(len(chunk), dtype=bool)
     blank[candidates] = chunk[candidates].isna().all(axis=1).to_numpy()
+    if bad_shape and blank.any():
+        blank &= ~chunk.index.isin(list(bad_shape))
     return chunk[~blank]
 
 
@@ -224,8 +246,9 @@ SAMPLE_BYTES = 2_000_000
 _BLOCK = 16 * 1024 * 1024
 
 
-def _scan(path: Path) -> _Scan:
-    """One streaming pass: digest, whether the bytes are UTF-8 (and NFC), lines, a text sample."""
+def _scan(path: Path, shape: ShapeCounter | None = None) -> _Scan:
+    """One streaming pass: digest, whether the bytes are UTF-8 (and NFC), lines, a text sample,
+    and (given a counter) the cells of every record."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
@@ -236,6 +259,8 @@ def _scan(path: Path) -> _Scan:
         while block := handle.read(_BLOCK):
             digest.update(block)
             lines += block.count(b"\n")
+            if shape is not None:
+                shape.feed(block)
             if len(head) < SAMPLE_BYTES:
                 head += block[: SAMPLE_BYTES - len(head)]
             if utf8:
@@ -251,6 +276,8 @@ def _scan(path: Path) -> _Scan:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 utf8 = False
+    if shape is not None:
+        shape.finish()
     sample = head.decode("utf-8", errors="ignore") if utf8 else ""
     return _Scan(digest.hexdigest(), utf8, normal, lines, sample)
 
@@ -258,11 +285,19 @@ def _scan(path: Path) -> _Scan:
 def _csv_file_source(path: Path, chunk_rows: int) -> Source:
     """A CSV file: UTF-8 (with or without BOM) streams from disk; other encodings go in memory."""
     with path.open("rb") as handle:
-        start = handle.read(4)
-    scan = _scan(path)
+        head = handle.read(SAMPLE_BYTES)
+    start = head[:4]
+    first = head.decode("utf-8", errors="ignore").lstrip("\ufeff").split("\n", 1)[0]
+    first_delimiter = _delimiter(first.rstrip("\r"))
+    try:
+        first_width = len(next(csv.reader([first.rstrip("\r")], delimiter=first_delimiter)))
+    except (csv.Error, StopIteration):
+        first_width = 0
+    shape = ShapeCounter(first_delimiter, first_width)
+    scan = _scan(path, shape)
     simple = scan.utf8 and not start.startswith((b"\xff\xfe", b"\xfe\xff"))
     if not simple or b"\x00" in start or legacy_encoding(scan.sample) is not None:
-        source = csv_source(path.read_bytes(), path.name, chunk_rows)
+        source = csv_source(path.read_bytes(), safe_name(path.name), chunk_rows)
         source.sha256 = scan.sha256
         return source
     header_line = scan.sample.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
@@ -272,12 +307,17 @@ def _csv_file_source(path: Path, chunk_rows: int) -> Source:
     except (csv.Error, StopIteration):
         header = []
     if not [h for h in header if h.strip()]:
-        raise _no_header(path.name)
+        raise _no_header(safe_name(path.name))
     encoding = "UTF-8 with BOM" if start.startswith(b"\xef\xbb\xbf") else "UTF-8"
     columns = [unicodedata.normalize("NFC", h.strip()) for h in header]
-    source = Source(path.name, f"csv ({encoding}, delimiter {delimiter!r})", columns, iter(()))
+    source = Source(
+        safe_name(path.name), f"csv ({encoding}, delimiter {delimiter!r})", columns, iter(())
+    )
     source.sha256 = scan.sha256
     source.total_rows = max(0, scan.lines - 1)
+    if delimiter == first_delimiter and len(header) == first_width:
+        source.bad_shape.update(shape.bad)
+        source.cut.update(shape.cut)
     source.chunks = _csv_chunks(
         lambda: path.open("rb"), delimiter, len(header), chunk_rows, source, not scan.nfc
     )
@@ -330,41 +370,71 @@ def _as_text(value: object) -> str:
     return nfc(str(value))
 
 
-def _excel_source(path: Path) -> Source:
-    try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, header=0)
-    except Exception as error:  # openpyxl raises many types for a broken workbook
-        raise SipasError(
-            "ingest.unreadable_excel", file=path.name, reason=type(error).__name__
-        ) from None
+def _excel_source(path: Path, sheet: str | None, known: Callable[[str], bool] | None) -> Source:
+    found = read_sheet(path, sheet, known)
+    width = len(found.header)
+    frame = pd.DataFrame(
+        [cells for _, cells in found.rows],
+        columns=[f"c{i}" for i in range(width)],
+        index=pd.Index([r - 2 for r, _ in found.rows]),  # rows keep the spreadsheet's number
+        dtype=object,
+    )
     problems: list[Problem] = []
-    frame.index = pd.RangeIndex(len(frame))
-    text = _text_frame(frame, path.name, problems)
-    columns = [str(c).strip() for c in frame.columns]
-    return Source(path.name, "xlsx", columns, iter([text]), problems, total_rows=len(frame))
+    text = _text_frame(frame, safe_name(path.name), problems)
+    text.columns = found.header
+    name = safe_name(path.name)
+    source = Source(name, f"xlsx (sheet {safe_name(found.name)!r})", found.header, iter([text]),
+                    problems, total_rows=len(frame))  # fmt: skip
+    if found.others:
+        sheets = ", ".join(f"{safe_name(n)!r} ({rows:,})" for n, rows in found.others)
+        source.problems.append(
+            Problem(name, None, None, "ingest.other_sheets",
+                    {"sheet": safe_name(found.name), "sheets": sheets}, "warning")
+        )  # fmt: skip
+    for row, column, formula in found.formulas:
+        header = found.header[column - 1] if column - 1 < width else str(column)
+        source.row_problems.setdefault(row - 2, []).append(
+            (header, FORMULA, {"field": header, "formula": formula[:60]})
+        )
+    return source
 
 
 def _zip_source(path: Path, chunk_rows: int) -> Source:
     try:
         with zipfile.ZipFile(path) as archive:
+            check_zip(path, archive)
             members = [
                 info
                 for info in archive.infolist()
                 if info.filename.lower().endswith(".csv") and not info.is_dir()
             ]
             if not members:
-                raise SipasError("ingest.zip_no_csv", file=path.name)
+                raise SipasError("ingest.zip_no_csv", file=safe_name(path.name))
             # The main table is the form id; repeat groups are "<form id>-<repeat>.csv".
             main = min(members, key=lambda info: (len(Path(info.filename).name), info.filename))
             if main.file_size > MAX_BYTES:
                 raise SipasError(
-                    "ingest.zip_member_too_large", file=path.name, member=main.filename
+                    "ingest.zip_member_too_large",
+                    file=safe_name(path.name),
+                    member=safe_name(main.filename),
                 )
             data = archive.read(main)
+            repeats = []
+            for info in members:  # repeat groups: tables of their own, keyed by PARENT_KEY
+                if info is not main:
+                    lines = archive.read(info).count(b"\n")
+                    repeats.append(f"{Path(info.filename).name} ({max(0, lines - 1):,})")
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-        raise SipasError("ingest.unreadable_zip", file=path.name, reason=str(error)) from None
-    source = csv_source(data, f"{path.name}:{main.filename}", chunk_rows)
+        raise SipasError(
+            "ingest.unreadable_zip", file=safe_name(path.name), reason=str(error)
+        ) from None
+    source = csv_source(data, safe_name(f"{path.name}:{main.filename}"), chunk_rows)
     source.format = "ODK Central zip, " + source.format
+    if repeats:
+        source.problems.append(
+            Problem(source.name, None, None, "ingest.repeat_tables",
+                    {"tables": safe_name(", ".join(repeats)), "count": len(repeats)}, "warning")
+        )  # fmt: skip
     return source
 
 
@@ -372,21 +442,23 @@ def _spss_source(path: Path) -> Source:
     try:
         import pyreadstat
     except ModuleNotFoundError:
-        raise SipasError("ingest.spss_unavailable", file=path.name) from None
+        raise SipasError("ingest.spss_unavailable", file=safe_name(path.name)) from None
 
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as error:  # pyreadstat raises its own error types for broken files
         raise SipasError(
-            "ingest.unreadable_spss", file=path.name, reason=f"{type(error).__name__}: {error}"
+            "ingest.unreadable_spss",
+            file=safe_name(path.name),
+            reason=f"{type(error).__name__}: {error}",
         ) from None
     problems: list[Problem] = []
     frame.index = pd.RangeIndex(len(frame))
-    text = _text_frame(frame, path.name, problems)
+    text = _text_frame(frame, safe_name(path.name), problems)
     labelled = sorted(meta.variable_value_labels)
     fmt = f"spss ({len(labelled)} variables with value labels)"
     columns = [str(c) for c in frame.columns]
-    return Source(path.name, fmt, columns, iter([text]), problems, total_rows=len(frame))
+    return Source(safe_name(path.name), fmt, columns, iter([text]), problems, total_rows=len(frame))
 
 
 def _flatten(record: dict[str, object], prefix: str = "") -> dict[str, object]:
@@ -422,3 +494,44 @@ def odata_source(records: list[dict[str, object]], name: str) -> Source:
     text = _text_frame(frame, name, problems) if len(frame) else frame
     columns = [str(c) for c in frame.columns]
     return Source(name, "ODK Central OData", columns, iter([text]), problems, total_rows=len(frame))
+
+
+def prefetched(chunks: Iterator[pd.DataFrame], depth: int = 2) -> Iterator[pd.DataFrame]:
+    """The chunks, parsed ahead in a thread while the caller checks and stores the previous
+    ones (the parser and SQLite release the interpreter lock, so both cores work). A reader's
+    error is raised where the chunk it spoiled would have come."""
+    import queue
+    import threading
+
+    done = object()
+    ahead: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                ahead.put(chunk)
+        except BaseException as error:  # handed to the consumer, raised there
+            ahead.put(error)
+            return
+        ahead.put(done)
+
+    worker = threading.Thread(target=produce, name="sipas-read", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a producer blocked on a full queue finish
+            try:
+                ahead.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)

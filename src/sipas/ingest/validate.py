@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ import pandas as pd
 
 from sipas.errors import SipasError
 from sipas.frameworks.model import Option, Question, QuestionType, SurveyFramework
-from sipas.geo.names import match_province
+from sipas.geo.names import former_province, match_province
 from sipas.geo.units import REFORM_DAY, Province, all_provinces, successor_of
 from sipas.ingest.columns import DESIGN, META, ColumnMap, framework_columns, map_columns
 from sipas.ingest.problems import Problem, shown
@@ -43,6 +44,8 @@ class Options:
     # Rows identified by something other than their answers (a web respondent by the invitation)
     # skip the search for a form entered twice under another number: the answers' fingerprint.
     fingerprints: bool = True
+    # Answer columns the user allows a file to leave out (recorded with the import batch).
+    allow_missing: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -75,6 +78,8 @@ class Validator:
         columns: list[str],
         options: Options | None = None,
         bad_shape: dict[int, int] | None = None,
+        cut: dict[int, str] | None = None,
+        row_problems: dict[int, list[tuple[str, str, dict[str, Any]]]] | None = None,
     ) -> None:
         self.framework = framework
         self.file = file
@@ -82,6 +87,8 @@ class Validator:
         self.columns: ColumnMap = map_columns(columns, framework)
         self.problems: list[Problem] = []  # file-level
         self.bad_shape = bad_shape if bad_shape is not None else {}
+        self.cut = cut if cut is not None else {}  # rows cut short or with a quote left open
+        self.row_problems = row_problems or {}  # cells found bad while reading (a formula)
         self.width = len(columns)
         self.seen_keys: dict[str, int] = {}
         self.seen_prints: dict[int, int] = {}
@@ -91,15 +98,30 @@ class Validator:
         self.item_labels = _labels(scale)
         self.labelled: set[str] = set()  # columns where answers were written as labels
         self.new_problems: list[Problem] = []  # file-level problems found while checking rows
-        present = set(self.columns.renames.values())
+        present = set(self.columns.renames.values()) | set(self.columns.options)
         self.missing_required = [
             c
             for c in self._required_columns()
             if c not in present and not self._derivable(c, present)
         ]
+        self.missing_answers = [
+            c
+            for c in framework_columns(framework)
+            if c not in present
+            and c not in self.missing_required
+            and not self._optional(c)
+            and c not in self.options.allow_missing
+        ]
         self._file_problems(present)
 
     # -- file level -------------------------------------------------------------------------
+    def _optional(self, column: str) -> bool:
+        question = self.questions.get(column) or self._matrix_question(column)
+        if question is not None:
+            return question.optional and not question.required
+        item = next((i for i in self.framework.satisfaction.items if i.code == column), None)
+        return item is not None and item.optional
+
     def _required_columns(self) -> list[str]:
         required = ["province", "interview_date"]
         required += [q.code for q in self.questions.values() if q.required and not q.items]
@@ -119,6 +141,12 @@ class Validator:
                 add(Problem(self.file, None, column, "ingest.one_column", {"column": column}))
             else:
                 add(Problem(self.file, None, column, "ingest.missing_column", {"column": column}))
+        if self.columns.labelled_headers:
+            names = ", ".join(f"{h!r} → {c}" for h, c in self.columns.labelled_headers[:5])
+            add(Problem(self.file, None, None, "ingest.label_headers",
+                        {"count": len(self.columns.labelled_headers),
+                         "names": names + (" …" if len(self.columns.labelled_headers) > 5 else "")},
+                        "warning"))  # fmt: skip
         if self.columns.unknown:
             add(Problem(self.file, None, ", ".join(self.columns.unknown[:20]), "ingest.unknown_column",
                         {"count": len(self.columns.unknown), "framework": self.framework.id},
@@ -126,11 +154,19 @@ class Validator:
         for name, target in self.columns.duplicates:
             add(Problem(self.file, None, name, "ingest.duplicate_column",
                         {"column": name, "target": target}, "warning"))  # fmt: skip
+        for column in self.missing_answers:
+            like = _closest(column, self.columns.unknown)
+            if like is None:
+                add(Problem(self.file, None, column, "ingest.missing_answer_column",
+                            {"column": column, "framework": self.framework.id}))  # fmt: skip
+            else:
+                add(Problem(self.file, None, column, "ingest.misspelt_column",
+                            {"column": column, "like": like}))  # fmt: skip
         rebuilt = set(self.columns.options)
         absent = [
             c for c in framework_columns(self.framework) if c not in present and c not in rebuilt
         ]
-        if absent and not self.missing_required:
+        if absent and not self.missing_required and not self.missing_answers:
             add(Problem(self.file, None, ", ".join(absent[:20]) + (" …" if len(absent) > 20 else ""),
                         "ingest.absent_column", {"count": len(absent)}, "warning"))  # fmt: skip
         if "weight" not in present:
@@ -150,17 +186,32 @@ class Validator:
         def get(column: str) -> pd.Series:
             return _text(raw, column, n, index)
 
-        if self.missing_required:
-            column = self.missing_required[0]
+        if self.missing_required or self.missing_answers:
+            column = (self.missing_required or self.missing_answers)[0]
             found.add(np.ones(n, bool), column, "ingest.missing_column",
                       lambda i: {"column": column})  # fmt: skip
-        for position, cells in self.bad_shape.items():
-            where = index.get_indexer([position])
-            if where[0] >= 0:
+        if self.bad_shape:
+            positions = list(self.bad_shape)
+            where = index.get_indexer(positions)
+            for position, at in zip(positions, where.tolist(), strict=True):
+                if at < 0:
+                    continue
                 mask = np.zeros(n, bool)
-                mask[where[0]] = True
-                shape = {"cells": cells, "width": self.width}
-                found.add(mask, None, SHAPE, lambda i, v=shape: v)  # type: ignore[misc]
+                mask[at] = True
+                shape = {"cells": self.bad_shape[position], "width": self.width}
+                code = self.cut.get(position, SHAPE)
+                found.add(mask, None, code, lambda i, v=shape: v)  # type: ignore[misc]
+        if self.row_problems:
+            positions = list(self.row_problems)
+            for position, at in zip(positions, index.get_indexer(positions).tolist(), strict=True):
+                if at < 0:
+                    continue
+                mask = np.zeros(n, bool)
+                mask[at] = True
+                for column, problem, values in self.row_problems[position]:
+                    target = self.columns.renames.get(column, column)
+                    shown_values = {**values, "field": target}
+                    found.add(mask, target, problem, lambda i, v=shown_values: v)  # type: ignore[misc]
         day = self._dates(get, found, out)
         self._province(get, day, found, out)
         for code in framework_columns(self.framework):
@@ -253,7 +304,25 @@ class Validator:
                     reasons[int(i)] = (periods, _successor(matched, day.iloc[int(i)]))
         found.add(text.isna().to_numpy(), "province", "ingest.required",
                   lambda i: {"field": "province"})  # fmt: skip
-        found.add(unknown, "province", "ingest.geo_unknown",
+        former = np.zeros(len(text), bool)
+        if unknown.any():
+            for value in text[unknown].dropna().unique():
+                was = former_province(str(value))
+                if was is None:
+                    continue
+                rows = (text == value).fillna(False).to_numpy()
+                former |= rows
+                values = {"value": shown(value), "ended": was.ended.isoformat(),
+                          "successors": was.successor_labels()}  # fmt: skip
+                found.add(
+                    rows,
+                    "province",
+                    "ingest.geo_former_merged"
+                    if was.how == "merged"
+                    else "ingest.geo_former_split",
+                    lambda i, v=values: v,  # type: ignore[misc]
+                )
+        found.add(unknown & ~former, "province", "ingest.geo_unknown",
                   lambda i: {"value": shown(text.iloc[i])})  # fmt: skip
         merged = np.asarray(
             [reasons.get(i, ("", None))[1] is not None for i in range(len(text))], dtype=bool
@@ -279,6 +348,12 @@ class Validator:
                 found.append(match_province(value, day))
             except SipasError:
                 continue
+        if not found:  # a name of the other geography: matched where it was valid
+            for day in (REFORM_DAY - timedelta(days=1), REFORM_DAY):
+                try:
+                    found.append(match_province(value, day))
+                except SipasError:
+                    continue
         unique = {p.key: p for p in found}
         return list(unique.values()) or None
 
@@ -295,7 +370,8 @@ class Validator:
             labels = _labels(self.framework.options_of(question))
             out[code] = _coded(code, text, allowed, found, labels)
         elif kind is QuestionType.MULTIPLE and allowed:
-            out[code] = _multiple(code, text, allowed, found)
+            labels = _labels(self.framework.options_of(question))
+            out[code] = _multiple(code, text, allowed, found, labels)
         elif kind is QuestionType.INTEGER:
             out[code] = _integer(code, text, question, found)
         elif kind is QuestionType.DATE:
@@ -362,8 +438,8 @@ class Validator:
     def _duplicates(
         self, raw: pd.DataFrame, out: dict[str, pd.Series], found: _Found
     ) -> np.ndarray:
-        given = _text(raw, "respondent_key", len(raw), raw.index)
-        if self.options.fingerprints or given.isna().any():
+        given = normal_keys(_text(raw, "respondent_key", len(raw), raw.index))
+        if self.options.fingerprints:
             content = pd.DataFrame(
                 {c: out[c] for c in framework_columns(self.framework) if c in out}
             )
@@ -372,10 +448,11 @@ class Validator:
             prints = pd.util.hash_pandas_object(content, index=False).to_numpy()
         else:
             prints = np.zeros(len(raw), dtype=np.uint64)
-        key = given.fillna(out["submission_id"]).astype(object)
+        key = given.fillna(normal_keys(out["submission_id"])).astype(object)
+        # No form number and no submission id: the row cannot be told apart from its corrected
+        # version imported later, so it is a problem of that row (never a made-up key).
         missing = key.isna().to_numpy()
-        if missing.any():  # no form number and no submission id: the answers identify the row
-            key[missing] = [f"fp-{p:016x}" for p in prints[missing].tolist()]
+        found.add(missing, "respondent_key", "ingest.no_key", lambda i: {})
         out["respondent_key"] = key
         limit = MAX_CODE["respondent_key"]
         long = (key.str.len() > limit).to_numpy()
@@ -386,6 +463,8 @@ class Validator:
         first_key: dict[int, int] = {}
         first_print: dict[int, int] = {}
         for i, (k, p) in enumerate(zip(key.tolist(), prints.tolist(), strict=True)):
+            if k is None:
+                continue
             if k in self.seen_keys:
                 first_key[i] = self.seen_keys[k]
             else:
@@ -425,6 +504,18 @@ class Validator:
         found.flag(fast, "ended_at", "quality.too_fast",
                    lambda i: {"seconds": round(float(seconds.iloc[i])), "limit": round(limit),
                               "fields": fields})  # fmt: skip
+
+
+def _closest(column: str, names: list[str]) -> str | None:
+    """The file column most like a missing framework column (a misspelling), if one is close."""
+    import difflib
+
+    folded = {n.casefold().replace(" ", ""): n for n in names}
+    for name, original in list(folded.items()):  # "grp_b/Q9_1" → compare the last part too
+        last = re.split(r"[/-]", name)[-1]
+        folded.setdefault(last, original)
+    found = difflib.get_close_matches(column.casefold(), list(folded), n=1, cutoff=0.75)
+    return folded[found[0]] if found else None
 
 
 @functools.lru_cache(maxsize=256)
@@ -493,6 +584,31 @@ def _text(raw: pd.DataFrame, column: str, n: int, index: pd.Index) -> pd.Series:
     return pd.Series([None] * n, index=index, dtype=object)
 
 
+def normal_keys(text: pd.Series) -> pd.Series:
+    """Form numbers as every other value: NFC, outer blanks dropped, inner runs of blanks one
+    space, a number Excel wrote as "12.0" as "12"; a blank number is missing."""
+    if text.notna().sum() == 0:
+        return text.astype(object)
+    values = [_normal_key(v) for v in text.tolist()]
+    return pd.Series(values, index=text.index, dtype=object)
+
+
+_KEY_SPACES = re.compile(r"\s+")
+_KEY_FLOAT = re.compile(r"^(\d+)\.0+$")
+
+
+def _normal_key(value: object) -> str | None:
+    if value is None or value != value:  # missing (None or NaN)
+        return None
+    key = str(value)
+    if key.isascii() and key.isprintable() and not key.endswith(".0") and "  " not in key:
+        key = key.strip()  # the common case, without regular expressions
+        return key or None
+    key = _KEY_SPACES.sub(" ", unicodedata.normalize("NFC", key)).strip()
+    key = _KEY_FLOAT.sub(r"\1", key)
+    return key or None
+
+
 def _normal_codes(text: pd.Series) -> pd.Series:
     """Codes as typed ("4", " 4", "4.0") → "4"."""
     return text.str.strip().str.replace(r"\.0+$", "", regex=True)
@@ -554,13 +670,25 @@ def _coded(
     return pd.Series(np.asarray(table, dtype=object)[positions], index=text.index, dtype=object)
 
 
-def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Found) -> pd.Series:
-    """Several codes in one cell (";", "," or spaces as Kobo writes them) → "1;3"."""
+def _multiple(
+    code: str,
+    text: pd.Series,
+    allowed: dict[str, object],
+    found: _Found,
+    labels: dict[str, object] | None = None,
+) -> pd.Series:
+    """Several codes in one cell (";", "," or spaces as Kobo writes them) → "1;3"; or the
+    options' labels as a Kobo export "with labels" writes them (labels may hold commas)."""
     normal: dict[str, object] = {}
     for value in text.dropna().unique().tolist():
         codes = [re.sub(r"\.0+$", "", c) for c in re.split(r"[;,\s]+", str(value)) if c]
         if all(c in allowed for c in codes):
             normal[str(value)] = ";".join(codes) if codes else None
+        elif labels:
+            named = _label_codes(str(value), labels)
+            if named:
+                normal[str(value)] = ";".join(named)
+                found.labelled.add(code)
     positions, table, empty, _ = _factor(text, normal)
     known = np.asarray([v is not None for v in table], dtype=bool)
     bad = ~(known | empty)[positions]
@@ -570,6 +698,26 @@ def _multiple(code: str, text: pd.Series, allowed: dict[str, object], found: _Fo
         found.add(bad, code, "ingest.bad_code",
                   lambda i: {"field": code, "value": shown(text.iloc[i]), "choices": choices})  # fmt: skip
     return pd.Series(looked, index=text.index, dtype=object)
+
+
+def _label_codes(value: str, labels: dict[str, object]) -> list[str] | None:
+    """Option labels one after another ("Mạng xã hội; Truyền hình, đài phát thanh") → codes,
+    the longest label first at each place; None unless the whole cell is labels."""
+    rest = fold(value)
+    ordered = sorted(labels, key=len, reverse=True)
+    codes: list[str] = []
+    while rest:
+        rest = rest.lstrip(" ;,")
+        if not rest:
+            break
+        label = next((x for x in ordered if x and rest.startswith(x)), None)
+        if label is None:
+            return None
+        codes.append(str(labels[label]))
+        rest = rest[len(label) :]
+        if rest and rest[0] not in " ;,":
+            return None
+    return sorted(set(codes), key=codes.index) or None
 
 
 def _integer(code: str, text: pd.Series, question: Question, found: _Found) -> pd.Series:

@@ -8,8 +8,9 @@ rows with the same answers are counted as unchanged, never written twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,8 +124,11 @@ def insert_responses(
     frame: pd.DataFrame,
     profile_columns: list[str],
     answer_columns: list[str],
+    later: Callable[[Callable[[], object]], None] | None = None,
 ) -> int:
-    """Write validated rows (design columns, profile, answers); returns the number written."""
+    """Write validated rows (design columns, profile, answers); returns the number written.
+
+    With ``later`` the prepared statement is handed to it to run (on another thread) instead."""
     if frame.empty:
         return 0
     profiles = documents(frame, profile_columns)
@@ -147,7 +151,11 @@ def insert_responses(
         marks = ", ".join(["?"] * (len(DESIGN) + 2))
     else:
         marks = ", ".join(["%s"] * len(DESIGN) + ["%s::json", "%s::json"])
-    connection.exec_driver_sql(f"INSERT INTO responses ({names}) VALUES ({marks})", rows)
+    statement = f"INSERT INTO responses ({names}) VALUES ({marks})"
+    if later is not None:  # written by the caller's writer thread while it checks the next rows
+        later(lambda: connection.exec_driver_sql(statement, rows))
+    else:
+        connection.exec_driver_sql(statement, rows)
     return len(rows)
 
 
@@ -277,3 +285,82 @@ def list_batches(connection: Connection, survey_id: int) -> list[dict[str, Any]]
         .order_by(import_batches.c.id)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def row_digest(data: dict[str, Any], without: Iterable[str] = ()) -> str:
+    """The digest of a row's cells as the file has them, leaving out the columns ``without``."""
+    left = set(without)
+    kept = {k: v for k, v in data.items() if k not in left}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def open_keyless(
+    connection: Connection, survey_id: int, key_columns: Iterable[str]
+) -> dict[str, list[int]]:
+    """Open entries of rows without a form number, by the digest of their other cells: the
+    corrected row (the same cells, a form number added) closes them."""
+    columns = list(key_columns)
+    rows = connection.execute(
+        select(quarantined_rows.c.id, quarantined_rows.c.data).where(
+            and_(
+                quarantined_rows.c.survey_id == survey_id,
+                quarantined_rows.c.status == "open",
+                quarantined_rows.c.respondent_key.is_(None),
+            )
+        )
+    )
+    found: dict[str, list[int]] = {}
+    for entry_id, data in rows:
+        found.setdefault(row_digest(_loaded(data), columns), []).append(int(entry_id))
+    return found
+
+
+def resolve_entries(connection: Connection, batch_id: int, ids: Iterable[int]) -> int:
+    """Mark these open entries resolved by this batch."""
+    chosen = sorted(set(ids))
+    done = 0
+    for start in range(0, len(chosen), 500):
+        result = connection.execute(
+            update(quarantined_rows)
+            .where(
+                and_(
+                    quarantined_rows.c.id.in_(chosen[start : start + 500]),
+                    quarantined_rows.c.status == "open",
+                )
+            )
+            .values(status="resolved", resolved_batch_id=batch_id)
+        )
+        done += result.rowcount or 0
+    return done
+
+
+DUPLICATE_CODES = frozenset({"ingest.duplicate_id", "ingest.duplicate_respondent"})
+
+
+def resolve_deleted_duplicates(
+    connection: Connection, survey_id: int, batch_id: int, keys: set[str]
+) -> int:
+    """Close open entries that were only a second copy of a stored form (the same number, or
+    the same answers under another number) when the file imported now no longer has them: the
+    double entry was deleted, which resolves it."""
+    rows = connection.execute(
+        select(
+            quarantined_rows.c.id, quarantined_rows.c.respondent_key, quarantined_rows.c.reasons
+        ).where(
+            and_(
+                quarantined_rows.c.survey_id == survey_id,
+                quarantined_rows.c.status == "open",
+                quarantined_rows.c.batch_id != batch_id,
+            )
+        )
+    )
+    chosen = []
+    for entry_id, key, reasons in rows:
+        codes = {r.get("code") for r in (_loaded_list(reasons))}
+        if codes and codes <= DUPLICATE_CODES and key is not None and key not in keys:
+            chosen.append(int(entry_id))
+    return resolve_entries(connection, batch_id, chosen)
+
+
+def _loaded_list(document: Any) -> list[dict[str, Any]]:
+    return list(json.loads(document) if isinstance(document, str) else document)
