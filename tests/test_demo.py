@@ -230,3 +230,24 @@ def test_demo_rejects_bad_years(run_cli: Any) -> None:
     result = run_cli("demo", "--years", "twenty")
     assert result.exit_code == 1
     assert "--years" in result.output
+
+
+def test_the_demo_makes_one_account_per_role_and_shows_each_password_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sipas.api import users
+    from sipas.api.demo import DemoOptions, run_demo
+    from sipas.store import open_database
+
+    db = open_database(f"sqlite:///{tmp_path / 'demo.db'}")
+    options = DemoOptions(years=(2024,), provinces=("19",), respondents_per_province=30, dossiers=0)
+    first = run_demo(db, options)
+    roles = {a["role"] for a in first.accounts}
+    assert roles == {"admin", "analyst", "officer", "appraiser", "clerk"}
+    officer = next(a for a in first.accounts if a["role"] == "officer")
+    assert officer["province"] == "19" and len(officer["password"]) >= 12
+    assert users.authenticate(db, officer["name"], officer["password"])["role"] == "officer"
+    again = run_demo(db, options)  # a new password each run; the old one no longer works
+    renewed = next(a for a in again.accounts if a["role"] == "officer")
+    assert renewed["password"] != officer["password"]
+    assert users.authenticate(db, officer["name"], renewed["password"])["name"] == officer["name"]
+    with pytest.raises(SipasError):
+        users.authenticate(db, officer["name"], officer["password"])

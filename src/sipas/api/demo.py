@@ -57,6 +57,7 @@ class DemoOptions:
     # file (the data folder, where the web app looks by default); no dossiers for a database in
     # memory or on a server, whose callers name the folder.
     dossier_folder: Path | None = None
+    accounts: bool = True  # one account per role, its password printed once
 
 
 @dataclass
@@ -69,6 +70,8 @@ class DemoSummary:
     change: list[dict[str, Any]] = field(default_factory=list)
     par: list[dict[str, Any]] = field(default_factory=list)
     service_index: dict[str, Any] | None = None
+    # One account per role of the web app, with a fresh password (shown once, never stored).
+    accounts: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +83,7 @@ class DemoSummary:
             "change": self.change,
             "par": self.par,
             "service_index": self.service_index,
+            "accounts": self.accounts,
         }
 
 
@@ -149,7 +153,38 @@ def run_demo(db: Database, options: DemoOptions, progress: Progress | None = Non
     summary.par.append(_demo_par(db, options, progress))
     if options.dossiers > 0 and folder is not None:
         summary.service_index = _demo_service_index(folder, options, progress)
+    if options.accounts:
+        summary.accounts = _demo_accounts(db)
     return summary
+
+
+# The demo's accounts: one per role; the officer works for Thái Nguyên (19).
+DEMO_ACCOUNTS = (
+    ("demo-admin", "admin", None),
+    ("demo-analyst", "analyst", None),
+    ("demo-officer", "officer", "19"),
+    ("demo-appraiser", "appraiser", None),
+    ("demo-clerk", "clerk", None),
+)
+
+
+def _demo_accounts(db: Database) -> list[dict[str, str]]:
+    """One account per role with a new random password each time the demo runs: a newcomer can
+    sign in at once, and no password is written anywhere but the demo's own output."""
+    import secrets
+
+    from sipas.api import users
+
+    made = []
+    known = {u["name"] for u in users.list_users(db)}
+    for name, role, province in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        if name in known:
+            users.reset_password(db, name, password, by="sipas demo")
+        else:
+            users.create_user(db, name=name, role=role, password=password, province=province)
+        made.append({"name": name, "role": role, "province": province or "", "password": password})
+    return made
 
 
 def _estimate_summary(run: str, year: int, outcome: estimation.Outcome) -> dict[str, Any]:

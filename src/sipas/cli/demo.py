@@ -128,6 +128,12 @@ def demo(
             f"{index['periods']} periods scored, first in {DOSSIER_YEAR}: {index['first']}; "
             f"results in {index['results']}"
         )
+    if summary.accounts:
+        emit(
+            summary.accounts,
+            "table",
+            title="accounts of the web app (passwords shown once; run the demo again for new ones)",
+        )
     click.echo(f"database: {summary.database}  (seed {summary.seed})")
     click.echo("reports: " + ", ".join(str(p) for p in written))
     click.echo("next: sipas results list · sipas results show demo-sipas-2025 --level index")
