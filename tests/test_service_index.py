@@ -464,7 +464,20 @@ def test_change_on_the_previous_period(worked: IndexResult) -> None:
     row = scores.loc[("2025-07", "unit", "01.A")]
     assert row["previous_period"] == "2025-06"
     assert row["previous_total"] == pytest.approx(before)
-    assert row["change"] == pytest.approx(row["total"] - before)
+    # June holds one dossier of 01.A, July many more: June's coverage is not comparable (fewer
+    # than half July's dossiers), so no change is shown rather than a change of coverage.
+    june = scores.loc[("2025-06", "unit", "01.A"), "dossiers"]
+    assert row["previous_dossiers"] == june and june < 0.5 * row["dossiers"]
+    assert not row["comparable"] and pd.isna(row["change"])
+
+
+def test_change_only_against_a_previous_period_of_comparable_coverage() -> None:
+    from sipas.service_index.scoring import comparable
+
+    now = pd.Series([100, 100, 100, 100, 10])
+    before = pd.Series([50, 49, 300, None, 0])
+    # at least half the dossiers (50 of 100), more, none known, or zero of ten
+    assert list(comparable(now, before)) == [True, False, True, False, False]
 
 
 def test_supplement_cycles_and_unfinished_dossiers(engine: Engine, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 
 from sipas.service_index.model import Period, parse_period
+from sipas.service_index.scoring import comparable
 
 
 def affected_periods(days: Iterable[date], stored: Iterable[str]) -> list[Period]:
@@ -25,8 +26,15 @@ def affected_periods(days: Iterable[date], stored: Iterable[str]) -> list[Period
 def with_change(scores: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """``scores`` with previous_total and change taken from the previous period's scores."""
     keys = ["level", "agency_code", "unit_code"]
-    before = previous[[*keys, "total"]].rename(columns={"total": "previous_total"})
-    out = scores.drop(columns=["previous_total", "change"]).merge(before, on=keys, how="left")
+    before = previous[[*keys, "total", "dossiers"]].rename(
+        columns={"total": "previous_total", "dossiers": "previous_dossiers"}
+    )
+    dropped = ["previous_total", "change", "previous_dossiers", "comparable"]
+    out = scores.drop(columns=[c for c in dropped if c in scores]).merge(
+        before, on=keys, how="left"
+    )
     out["previous_period"] = previous.period.iloc[0] if len(previous) else None
-    out["change"] = out.total - out.previous_total
-    return out[scores.columns]
+    # The same rule as a full computation (sipas.service_index.scoring): comparable coverage only.
+    out["comparable"] = comparable(out.dossiers, out.previous_dossiers)
+    out["change"] = (out.total - out.previous_total).where(out.comparable)
+    return out[[c for c in scores.columns if c in out] + [c for c in out if c not in scores]]

@@ -123,14 +123,31 @@ def _rank_and_change(scores: pd.DataFrame, periods: list[Period]) -> pd.DataFram
     scores["rank"] = ranks.astype("int64")
     previous = {p.key: p.previous().key for p in periods}
     scores["previous_period"] = scores.period.map(previous)
-    before = scores[["level", "agency_code", "unit_code", "period", "total"]].rename(
-        columns={"period": "previous_period", "total": "previous_total"}
+    before = scores[["level", "agency_code", "unit_code", "period", "total", "dossiers"]].rename(
+        columns={
+            "period": "previous_period",
+            "total": "previous_total",
+            "dossiers": "previous_dossiers",
+        }
     )
     scores = scores.merge(
         before, on=["level", "agency_code", "unit_code", "previous_period"], how="left"
     )
-    scores["change"] = scores.total - scores.previous_total
+    scores["comparable"] = comparable(scores.dossiers, scores.previous_dossiers)
+    scores["change"] = (scores.total - scores.previous_total).where(scores.comparable)
     return scores
+
+
+# A change is shown only against a previous period of comparable coverage: one holding at least
+# this share of the current period's dossiers (for the same unit, a period of the same length).
+# A previous period that the data barely reach (a few dossiers of its last days) is not compared.
+COMPARABLE_SHARE = 0.5
+
+
+def comparable(dossiers: pd.Series, previous: pd.Series) -> pd.Series:
+    """Whether each unit's previous period covers enough dossiers to compare totals with."""
+    known = previous.notna() & dossiers.notna()
+    return (known & (previous.fillna(0) >= COMPARABLE_SHARE * dossiers.fillna(0))).astype(bool)
 
 
 def score(

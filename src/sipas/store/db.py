@@ -71,8 +71,11 @@ class Database:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise SipasError("db.unwritable", folder=folder, reason=exc.strerror) from None
+        # An import hands its connection to a writer thread, one thread at a time: SQLite's own
+        # same-thread check would refuse that, so it is off (SQLAlchemy's pool serialises use).
+        arguments = {"check_same_thread": False} if self.dialect == "sqlite" else {}
         try:
-            self.engine: Engine = create_engine(url, future=True)
+            self.engine: Engine = create_engine(url, future=True, connect_args=arguments)
         except ModuleNotFoundError as exc:
             raise SipasError("db.driver_missing", driver=exc.name, dialect=self.dialect) from None
         if self.dialect == "sqlite":
