@@ -29,7 +29,7 @@ def _write_pair(db: Database, i: int) -> None:
         connection.execute(
             sa.text(
                 "INSERT INTO users (name, display_name, role, password_hash, active, "
-                "failed_logins, created_at) VALUES (:n, '', 'clerk', 'x', :a, 0, :t)"
+                "session_epoch, created_at) VALUES (:n, '', 'clerk', 'x', :a, 0, :t)"
             ),
             {"n": f"writer{i}", "a": True, "t": now},
         )

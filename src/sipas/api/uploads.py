@@ -90,8 +90,19 @@ def _check_ooxml(filename: str, suffix: str, content: bytes) -> None:
 
 
 def _check_image(filename: str, suffix: str, content: bytes) -> None:
-    from PIL import Image
+    from PIL import Image, ImageFile
 
+    # Another library in the process (a PDF renderer) may have told Pillow to accept truncated
+    # images: evidence must be whole, so verify() checks every chunk first, whatever that says.
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+    except Exception:
+        raise SipasError("upload.image_invalid", file=filename) from None
+    if ImageFile.LOAD_TRUNCATED_IMAGES and not content.rstrip(b"\x00").endswith(
+        (b"IEND\xaeB`\x82", b"\xff\xd9")
+    ):
+        raise SipasError("upload.image_invalid", file=filename)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import column_index_from_string, range_boundaries
-
 from sipas.errors import SipasError
 from sipas.text import safe_name
 
@@ -99,6 +97,10 @@ def _formulas_without_value(xml: bytes) -> list[tuple[int, int, str]]:
             formula = _F.search(body)
             text = (formula.group(1) or b"").decode("utf-8", "replace") if formula else ""
             text = html.unescape(text)
+            from openpyxl.utils.cell import (
+                column_index_from_string,
+            )  # loaded when a workbook is read
+
             column = column_index_from_string(match.group(1).decode())
             found.append((int(match.group(2)), column, "=" + text))
     return found
@@ -144,6 +146,8 @@ def read_sheet(path: Path, sheet: str | None, known: Callable[[str], bool] | Non
         worksheet = book[chosen]
         xml = _sheet_xml(worksheet)
         header_row = -minus_row + 1  # 1-based
+        from openpyxl.utils.cell import range_boundaries
+
         merges = [range_boundaries(m.decode()) for m in _MERGE.findall(xml)]
         rows = [
             (i + 1, list(cells)) for i, cells in enumerate(worksheet.iter_rows(values_only=True))
