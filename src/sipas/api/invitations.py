@@ -10,11 +10,9 @@ a refused paper form is quarantined with its reasons exactly as a refused row of
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import secrets
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -37,7 +35,7 @@ from sipas.ingest.forms import (
 from sipas.ingest.forms import field_names as field_names  # what the web's forms post
 from sipas.ingest.forms import form_sections as form_sections
 from sipas.ingest.forms import unanswered as unanswered
-from sipas.store import Database, audit
+from sipas.store import Database, audit, batching
 from sipas.store import ingest as ingest_store
 from sipas.store import invitations as store
 from sipas.store import surveys as survey_store
@@ -284,8 +282,8 @@ def _respondent_fields(framework_id: str) -> list[str]:
     return field_names(_respondent_sections(framework_id, "vi"))
 
 
-@dataclass(eq=False)
-class _Pending:
+@dataclass
+class _Pending(batching.Pending):
     """One respondent's submission waiting to be checked and written."""
 
     db: Database
@@ -294,58 +292,10 @@ class _Pending:
     invitation: dict[str, Any]
     answers: dict[str, str]
     row: dict[str, str]
-    result: dict[str, Any] | None = None
-    error: BaseException | None = None
-    lead: bool = False
-    wake: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
-class _Combiner:
-    """Submissions that arrive while others are being written wait, then go as one batch.
-
-    The import path's validator checks a batch of rows in about the time it takes for one, and
-    one transaction writes them all; with no concurrent submissions a batch is one submission and
-    nothing waits. One thread at a time writes (the leader); when it is done it hands the lead to
-    the first submission that arrived meanwhile.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting: list[_Pending] = []
-        self._busy = False
-
-    def run(self, item: _Pending) -> dict[str, Any]:
-        with self._lock:
-            self._waiting.append(item)
-            item.lead = not self._busy
-            self._busy = True
-        if not item.lead:
-            item.wake.wait()
-        if item.lead:
-            with self._lock:
-                batch, self._waiting = self._waiting, []
-            try:
-                _write_batch(batch)
-            except BaseException as error:  # every waiting submission hears of it
-                for pending in batch:
-                    pending.error = error
-            finally:
-                with self._lock:
-                    if self._waiting:
-                        self._waiting[0].lead = True
-                        self._waiting[0].wake.set()
-                    else:
-                        self._busy = False
-                for pending in batch:
-                    if pending is not item:
-                        pending.wake.set()
-        if item.error is not None:
-            raise item.error
-        assert item.result is not None
-        return item.result
-
-
-_COMBINER = _Combiner()
+# Submissions arriving together are checked by the validator and written in one transaction.
+_COMBINER: batching.Combiner[_Pending] = batching.Combiner(lambda batch: _write_batch(batch))
 
 
 def _write_batch(batch: list[_Pending]) -> None:
