@@ -342,6 +342,28 @@ def _header(outcome: Outcome) -> dict[str, Any]:
 # --- saving and loading ---------------------------------------------------------------------
 
 
+def keep_outcome(
+    db: Database,
+    outcome: Outcome,
+    *,
+    code: str | None,
+    database_configured: bool,
+    no_save: bool = False,
+    survey_id: int | None = None,
+    replace: bool = False,
+) -> str | None:
+    """The save policy of `sipas estimate`: save under ``code``; without one, save under an
+    automatic code when a database was configured (the user asked for results to be kept);
+    never with ``no_save``. Returns the code saved under, or None."""
+    if no_save:
+        return None
+    if code is None and database_configured:
+        code = automatic_run_code(outcome)
+    if code:
+        save_outcome(db, code, outcome, survey_id=survey_id, replace=replace)
+    return code
+
+
 def save_outcome(
     db: Database,
     code: str,

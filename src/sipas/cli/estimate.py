@@ -289,12 +289,15 @@ def estimate(
         else:
             assert file is not None
             outcome, survey_id = api.estimate_file(file, request, progress), None
-    if save_code is None and app.settings.database_url and not no_save:
-        save_code = api.automatic_run_code(outcome)  # a database was given: keep the results
-    if save_code and not no_save:
-        api.save_outcome(app.db, save_code, outcome, survey_id=survey_id, replace=replace)
-    else:
-        save_code = None
+    save_code = api.keep_outcome(
+        app.db,
+        outcome,
+        code=save_code,
+        database_configured=bool(app.settings.database_url),
+        no_save=no_save,
+        survey_id=survey_id,
+        replace=replace,
+    )
     if show == "ranks":
         view = api.ranks_view(outcome, indicator)
     elif show == "diagnosis":
