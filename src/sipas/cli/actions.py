@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import click
 
-from sipas.cli.context import AppContext, pass_app
+from sipas.cli.context import AppContext, acting_actor, pass_app, remember_actor
 from sipas.cli.output import emit, format_option, to_json
 
 ROLES = ("admin", "analyst", "officer", "appraiser", "clerk")
-
-
-def _actor(ctx: click.Context) -> Any:
-    from sipas.api.par import Actor
-
-    options = ctx.find_root().meta.get("actions_actor", {})
-    return Actor(
-        options.get("name") or getpass.getuser() or "cli",
-        options.get("role") or "admin",
-        options.get("province"),
-    )
 
 
 @click.group()
@@ -37,11 +25,7 @@ def actions(
     ctx: click.Context, as_user: str | None, role: str | None, own_province: str | None
 ) -> None:
     """Remediation plans: actions against a weakness, with next year's result beside each."""
-    ctx.find_root().meta["actions_actor"] = {
-        "name": as_user,
-        "role": role,
-        "province": own_province,
-    }
+    remember_actor(ctx, as_user, role, own_province)
 
 
 def _filters(function: Any) -> Any:
@@ -83,7 +67,7 @@ def add(app: AppContext, ctx: click.Context, /, fmt: str, **values: Any) -> None
     from sipas.api import actions as api
     from sipas.messages import text
 
-    found = api.add_action(app.db, _actor(ctx), **values)
+    found = api.add_action(app.db, acting_actor(ctx), **values)
     if fmt == "json":
         click.echo(to_json(asdict(found)))
         return
@@ -142,7 +126,7 @@ def list_command(
     lang = app.settings.lang
     found = api.list_actions(
         app.db,
-        _actor(ctx),
+        acting_actor(ctx),
         province=province,
         year=year,
         index=index,
@@ -173,7 +157,7 @@ def update(app: AppContext, ctx: click.Context, /, action_id: str, fmt: str, **v
     from sipas.api import actions as api
     from sipas.messages import text
 
-    found = api.update_action(app.db, _actor(ctx), action_id, **values)
+    found = api.update_action(app.db, acting_actor(ctx), action_id, **values)
     if fmt == "json":
         click.echo(to_json(asdict(found)))
         return
@@ -200,7 +184,7 @@ def export(
     output.write_bytes(
         api.export_actions(
             app.db,
-            _actor(ctx),
+            acting_actor(ctx),
             province=province,
             year=year,
             index=index,

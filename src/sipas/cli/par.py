@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,20 +10,11 @@ import click
 
 from sipas.api import par as api
 from sipas.api.par import sheets as par_sheets
-from sipas.cli.context import AppContext, pass_app
+from sipas.cli.context import AppContext, acting_actor, pass_app, remember_actor
 from sipas.cli.output import emit, format_option, to_json
 from sipas.errors import SipasError
 
 STAGE_CHOICE = click.Choice(["self", "appraisal1", "explanation", "appraisal2", "survey", "final"])
-
-
-def _actor(ctx: click.Context) -> api.Actor:
-    options = ctx.find_root().meta.get("par_actor", {})
-    return api.Actor(
-        options.get("name") or getpass.getuser() or "cli",
-        options.get("role") or "admin",
-        options.get("province"),
-    )
 
 
 @click.group()
@@ -38,7 +28,7 @@ def _actor(ctx: click.Context) -> api.Actor:
 @click.pass_context
 def par(ctx: click.Context, as_user: str | None, role: str | None, province: str | None) -> None:
     """PAR INDEX: campaigns, self-assessment, appraisal, results."""
-    ctx.find_root().meta["par_actor"] = {"name": as_user, "role": role, "province": province}
+    remember_actor(ctx, as_user, role, province)
 
 
 @par.group()
@@ -88,7 +78,7 @@ def campaign_create(
     units = api.read_units_file(units_file) if units_file else None
     summary = api.create_campaign(
         app.db,
-        _actor(ctx),
+        acting_actor(ctx),
         code=code,
         framework=framework,
         year=year,
@@ -134,7 +124,7 @@ def campaign_show(app: AppContext, code: str, fmt: str) -> None:
 @pass_app
 def campaign_advance(app: AppContext, ctx: click.Context, code: str, stage: str) -> None:
     """Move campaign CODE to its next STAGE (final fixes every leaf's final score)."""
-    summary = api.advance(app.db, _actor(ctx), code, stage)
+    summary = api.advance(app.db, acting_actor(ctx), code, stage)
     extra = ""
     if "locked_now" in summary:
         extra += f"; {summary['locked_now']} units locked"
@@ -161,7 +151,7 @@ def assign(
     node: str | None,
 ) -> None:
     """Give USER a unit to self-assess or an area to appraise in campaign CODE."""
-    api.assign(app.db, _actor(ctx), code, user=user, role=assignment, unit=unit, node=node)
+    api.assign(app.db, acting_actor(ctx), code, user=user, role=assignment, unit=unit, node=node)
     click.echo(f"{user}: {assignment} of unit {unit or 'all'}, area {node or 'all'}")
 
 
@@ -178,7 +168,7 @@ def scores() -> None:
 @pass_app
 def scores_import(app: AppContext, ctx: click.Context, file: Path, code: str, stage: str) -> None:
     """Import one stage's scores from FILE (.xlsx in the export's layout, or .csv); all or nothing."""
-    summary = par_sheets.import_scores(app.db, _actor(ctx), code, file, stage)
+    summary = par_sheets.import_scores(app.db, acting_actor(ctx), code, file, stage)
     click.echo(f"{summary['saved']} {stage} scores saved to {code} from {summary['file']}")
 
 
@@ -192,7 +182,7 @@ def scores_export(
     app: AppContext, ctx: click.Context, code: str, unit: str | None, output: Path
 ) -> None:
     """Write the score sheets as .xlsx in the ministry's layout."""
-    output.write_bytes(par_sheets.export_scores(app.db, _actor(ctx), code, unit))
+    output.write_bytes(par_sheets.export_scores(app.db, acting_actor(ctx), code, unit))
     click.echo(f"wrote {output}")
 
 
@@ -204,7 +194,7 @@ def scores_export(
 @pass_app
 def scores_show(app: AppContext, ctx: click.Context, code: str, unit: str, fmt: str) -> None:
     """One unit's score sheet: every leaf at every stage."""
-    emit(api.unit_scores(app.db, _actor(ctx), code, unit), fmt, title=f"{code} · {unit}")
+    emit(api.unit_scores(app.db, acting_actor(ctx), code, unit), fmt, title=f"{code} · {unit}")
 
 
 @par.command("lock")
@@ -214,7 +204,7 @@ def scores_show(app: AppContext, ctx: click.Context, code: str, unit: str, fmt: 
 @pass_app
 def lock(app: AppContext, ctx: click.Context, code: str, unit: str) -> None:
     """Lock UNIT's self-assessment in campaign CODE."""
-    summary = api.lock(app.db, _actor(ctx), code, unit)
+    summary = api.lock(app.db, acting_actor(ctx), code, unit)
     click.echo(f"unit {unit} locked at {summary['locked_at']:%Y-%m-%d %H:%M} UTC")
 
 
@@ -231,7 +221,7 @@ def evidence(
     """Attach FILE as evidence to a leaf's self-assessment."""
     saved = api.upload_evidence(
         app.db,
-        _actor(ctx),
+        acting_actor(ctx),
         code,
         unit=unit,
         node=node,
@@ -252,7 +242,7 @@ _TABLE_COLUMNS = ("rank", "unit", "name", "index", "group", "change", "rank_chan
 @pass_app
 def fill_sipas(app: AppContext, ctx: click.Context, code: str, run: str) -> None:
     """Fill the leaves fed by SIPAS from a saved estimation run."""
-    summary = api.fill_from_sipas(app.db, _actor(ctx), code, run)
+    summary = api.fill_from_sipas(app.db, acting_actor(ctx), code, run)
     click.echo(f"{summary['filled']} leaves filled from {run}")
     if summary["missing"]:
         click.echo(
@@ -319,7 +309,7 @@ def history(
     app: AppContext, ctx: click.Context, code: str, unit: str, node: str | None, fmt: str
 ) -> None:
     """Who changed which score, when, from what, to what and why."""
-    emit(api.history(app.db, _actor(ctx), code, unit, node), fmt, title=f"{code} · {unit}")
+    emit(api.history(app.db, acting_actor(ctx), code, unit, node), fmt, title=f"{code} · {unit}")
 
 
 @par.command("whatif")
