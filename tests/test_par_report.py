@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from par_fixtures import EVERY_RUBRIC
 from sipas.api import par
+from sipas.frameworks import parse_framework_text, require_par
+from sipas.par import area_summaries, compute
 from sipas.settings import load_settings
 from sipas.store import Database, open_database
 
@@ -333,3 +338,45 @@ def test_appraisal_report_names_areas_and_their_component_index(
         assert match, name
         assert match.group(1).split()[-1] == _vi(shown["01"][f"area_{code}"])
     assert "Kiểm tra" in flat  # the appraised criterion's name in the history, not its code
+
+
+def test_area_summaries_by_hand() -> None:
+    """Best units by the area's component index (a unit whose criterion is not applicable is
+    compared on what applies to it), ties shared, means over the units, unweighted."""
+    framework = require_par(parse_framework_text(EVERY_RUBRIC, "every-rubric")[0])
+    leaves = {"1.1": 2, "1.2": 1, "1.3": 1, "1.4": 4, "1.5": 2, "2.1": 6, "2.2": 4}
+    u1 = {**leaves, "1.5": None}  # 8 of the 8 that apply: 100
+    u2 = {k: v for k, v in leaves.items() if k < "2"} | {"2.1": 3, "2.2": 2}  # 10 of 10; 5 of 10
+    u3 = {"1.1": 1, "1.2": 0, "1.3": 0, "1.4": 2, "1.5": 1}  # 4 of 10; area 2 missing: 0
+    rows = [
+        {"unit_code": unit, "node_code": leaf, "points": points, "applicable": points is not None}
+        for unit, scores in (("U1", u1), ("U2", u2), ("U3", u3))
+        for leaf, points in scores.items()
+    ]
+    found = {
+        a["area"]: a
+        for a in area_summaries(
+            framework, compute(framework, ["U1", "U2", "U3"], pd.DataFrame(rows))
+        )
+    }
+    assert list(found) == ["1", "2"]  # bonus and penalty are not areas
+    one, two = found["1"], found["2"]
+    assert one["best"] == ["U1", "U2"] and one["best_index"] == pytest.approx(100.0)
+    assert one["best_points"] == pytest.approx(10.0)
+    assert one["mean_points"] == pytest.approx((8 + 10 + 4) / 3)
+    assert one["mean_index"] == pytest.approx((100 + 100 + 40) / 3)
+    assert two["best"] == ["U1"] and two["best_points"] == pytest.approx(10.0)
+    assert two["mean_points"] == pytest.approx(5.0) and two["mean_index"] == pytest.approx(50.0)
+
+
+def test_national_report_html_reads_well(
+    run_cli: Any, rounds: dict[str, Any], tmp_path: Path
+) -> None:
+    from test_reports import lint
+
+    path = tmp_path / "par.html"
+    _ok(run_cli, "report", "par", rounds["second"], "-o", str(path))
+    html = path.read_text(encoding="utf-8")
+    assert lint(html) == []
+    assert unicodedata.is_normalized("NFC", html)
+    assert html.count("<img") == html.count('alt="') == 1
