@@ -126,6 +126,8 @@ def _pdf_text(path: Path) -> str:
 def _signed(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "–"
+    if value == 0 and not digits:
+        return "0"
     return (f"{value:+.{digits}f}" if digits else f"{value:+d}").replace(".", ",").replace("-", "−")
 
 
