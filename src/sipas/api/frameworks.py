@@ -45,29 +45,37 @@ def list_frameworks(lang: str = "vi") -> list[dict[str, Any]]:
                 "provisional": f.provisional,
             }
         )
-    service = _service_framework()
-    rows.append(
-        {
-            "id": service.code,
-            "kind": "service-index",
-            "version": service.version,
-            "years": "",
-            "title": service.name_en if lang == "en" else service.name_vi,
-            "size": f"{len(service.indicators)} indicators",
-            "provisional": True,  # the split of points inside groups is the portal's, see notes
-        }
-    )
+    for code in _service_ids():
+        service = _service_framework(code)
+        rows.append(
+            {
+                "id": service.code,
+                "kind": "service-index",
+                "version": service.version,
+                "years": "",
+                "title": service.name_en if lang == "en" else service.name_vi,
+                "size": f"{len(service.indicators)} indicators",
+                "provisional": True,  # the split of points inside groups is the portal's, see notes
+            }
+        )
     return rows
 
 
-def _service_framework() -> Any:
+def _service_ids() -> list[str]:
+    """The built-in service-index frameworks (the service index is loaded only when asked)."""
+    from sipas.service_index.framework import builtin_ids as service_ids
+
+    return service_ids()
+
+
+def _service_framework(code: str) -> Any:
     from sipas.service_index.framework import builtin_framework
 
-    return builtin_framework()
+    return builtin_framework(code)
 
 
-def _show_service_framework(lang: str) -> dict[str, Any]:
-    service = _service_framework()
+def _show_service_framework(code: str, lang: str) -> dict[str, Any]:
+    service = _service_framework(code)
     tree: list[dict[str, Any]] = []
     for group in service.groups:
         tree.append(
@@ -118,8 +126,8 @@ def _index_rows(node: IndexNode, lang: str, depth: int = 0) -> list[dict[str, An
 
 def show_framework(name: str, lang: str = "vi") -> dict[str, Any]:
     """A framework's identity and its tree as rows (index tree or PAR tree)."""
-    if name == "service-766":
-        return _show_service_framework(lang)
+    if name in _service_ids():
+        return _show_service_framework(name, lang)
     f = resolve_framework(name)
     out: dict[str, Any] = {
         "id": f.id,
