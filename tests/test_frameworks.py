@@ -721,3 +721,53 @@ def test_a_missing_items_file_names_the_file_and_the_group(tmp_path: Path) -> No
     with pytest.raises(SipasError) as caught:
         resolve_framework("sipas-2024", tmp_path / "nowhere.csv")
     assert caught.value.code == "framework.items_file_missing"
+
+
+# --- the demo's PAR frameworks: synthetic criteria under the known areas ----------------------
+
+
+@pytest.mark.parametrize(
+    ("framework_id", "base_id"),
+    [
+        ("par-province-2022-demo", "par-province-2022"),
+        ("par-province-2024-demo", "par-province-2024"),
+    ],
+)
+def test_the_demo_par_frameworks_are_the_generators_and_keep_what_is_known(
+    framework_id: str, base_id: str
+) -> None:
+    from sipas.synthetic.par import demo_par_framework
+
+    base = load_builtin(base_id)
+    shipped = load_builtin(framework_id)
+    assert isinstance(base, ParFramework) and isinstance(shipped, ParFramework)
+    # The shipped file is what the generator writes (scripts/frameworks/build_demo_par.py).
+    assert shipped == demo_par_framework(framework_id, base)
+    # The provisional framework it stands in for stays unscorable; the demo's is scorable.
+    assert scoring_gaps(base) and not scoring_gaps(shipped)
+    # Kept from the sources: the areas (codes and names), 37 criteria, 88 sub-criteria, 100
+    # points, 32 of them through the sociological survey, SIPAS 10 of them.
+    assert [(n.code, n.name) for n in shipped.nodes] == [(n.code, n.name) for n in base.nodes]
+    criteria = [node for trail, node in shipped.walk() if len(trail) == 1]
+    leaves = shipped.leaves()
+    assert len(criteria) == 37 and len(leaves) == 88
+    assert sum(n.max_points or 0 for n in shipped.nodes) == pytest.approx(100)
+    survey = [leaf for leaf in leaves if leaf.method is not None and leaf.method.value == "survey"]
+    assert sum(leaf.max_points or 0 for leaf in survey) == pytest.approx(32)
+    sipas = [leaf for leaf in leaves if leaf.rubric is not None and leaf.rubric.kind == "sipas"]
+    assert [leaf.max_points for leaf in sipas] == [10.0]
+    # Said to be synthetic in the title (both languages) and the notes.
+    assert "SYNTHETIC" in shipped.title.en and "GIẢ LẬP" in shipped.title.vi
+    assert shipped.provisional and "reproduce no published figure" in (shipped.notes or "")
+    # Any area maximum the provisional framework knows is kept as it is.
+    known = {n.code: n.max_points for n in base.nodes if n.max_points is not None}
+    assert {n.code: n.max_points for n in shipped.nodes if n.code in known} == known
+
+
+def test_the_2024_demo_framework_keeps_the_published_area_maxima() -> None:
+    shipped = load_builtin("par-province-2024-demo")
+    assert isinstance(shipped, ParFramework)
+    maxima = {n.code: n.max_points for n in shipped.nodes}
+    # QĐ 892 as published (Sơn La 2024: 12.75/13, 10.18/10.5, 14.23/15, 13.14/16.5).
+    assert [maxima[c] for c in ("3", "4", "5", "8")] == [13.0, 10.5, 15.0, 16.5]
+    assert sum(maxima[c] or 0 for c in ("1", "2", "6", "7")) == pytest.approx(45)
