@@ -84,7 +84,11 @@ def with_catalogue(
         _cu=catalogue.unit_code,
         _cp=catalogue.procedure_code,
         legal_days=catalogue.legal_days,
-        _online_level=catalogue.online_level,
+        _online_level=(
+            catalogue.online_level
+            if "online_level" in catalogue.columns
+            else ibis.null().cast("int8")
+        ),
         **{c: catalogue[c] for c in ("_pair", "_unit") if c in catalogue.columns},
     )
     units = catalogue.select(_uu=catalogue.unit_code).distinct()
