@@ -429,13 +429,16 @@ def test_demo_writes_the_national_and_one_province_report(built: Built, tmp_path
     written = api.demo_reports(built.db, tmp_path)
     names = sorted(p.name for p in written)
     top = built.docs["national"]["provinces"][0]["code"]
+    # The appraisal report of the latest PAR round (2024, on synthetic criteria) and its first unit.
+    latest = "demo-par-2024"
+    first = results(built.db, latest)["units"][0]["unit"]
     assert names == sorted(
         [
             "sipas-2025-national-vi.pdf",
             "sipas-2025-national-vi.xlsx",
             f"sipas-2025-{top}-vi.pdf",
             f"sipas-2025-{top}-vi.xlsx",
-            f"par-{PAR}-{built.docs['appraisal']['unit']}-vi.pdf",
+            f"par-{latest}-{first}-vi.pdf",
         ]
     )
     assert all(p.stat().st_size > 1000 for p in written)
