@@ -591,32 +591,34 @@ def _sensitivity(
     rows = {p["code"]: p for p in provinces}
     units: list[dict[str, Any]] = []
     for u in found.result.units:
-        row = rows.get(u.cell)
+        row = rows.get(u.cell, {})
+        # The sampling side is the run's own 95% rank interval (sipas.survey.ranks), the one
+        # the ranking table shows.
         units.append(
             {
                 "code": u.cell,
-                "name": row["name"] if row else found.names.get(u.cell, u.cell),
-                "rank": row["rank"] if row and row["rank"] is not None else u.nominal_rank,
+                "name": row.get("name") or found.names.get(u.cell, u.cell),
+                "rank": row.get("rank") or u.nominal_rank,
                 "method_low": u.rank_low,
                 "method_high": u.rank_high,
-                "sampling_low": u.sampling_low,
-                "sampling_high": u.sampling_high,
+                "sampling_low": row.get("rank_low"),
+                "sampling_high": row.get("rank_high"),
                 "method_share": u.method_share,
             }
         )
     units.sort(key=lambda u: u["rank"])
-    method = [u.rank_high - u.rank_low for u in found.result.units]
+    method = [float(u["method_high"] - u["method_low"]) for u in units]
     sampling = [
-        u.sampling_high - u.sampling_low
-        for u in found.result.units
-        if u.sampling_low is not None and u.sampling_high is not None
+        float(u["sampling_high"] - u["sampling_low"])
+        for u in units
+        if u["sampling_low"] is not None and u["sampling_high"] is not None
     ]
     wider = sum(
         1
-        for u in found.result.units
-        if u.sampling_low is not None
-        and u.sampling_high is not None
-        and u.rank_high - u.rank_low > u.sampling_high - u.sampling_low
+        for u, width in zip(units, method, strict=True)
+        if u["sampling_low"] is not None
+        and u["sampling_high"] is not None
+        and width > u["sampling_high"] - u["sampling_low"]
     )
     return {
         "draws": draws,
