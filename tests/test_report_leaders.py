@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.text import Text
@@ -27,11 +28,14 @@ from sipas.api import reports as api
 from sipas.api.demo import DEMO_ACTOR, DemoOptions, run_demo
 from sipas.api.estimation import EstimateRequest, diagnosis_view, estimate_stored_survey, load_run
 from sipas.api.queries.priorities import priorities
+from sipas.cli.context import AppContext
+from sipas.cli.report import report
 from sipas.frameworks import load_builtin, require_par
 from sipas.geo.units import LAST_DAY_OF_63, provinces_on
 from sipas.reports import charts
 from sipas.reports.figures import map_cells, map_highlight, tile_layout
 from sipas.reports.format import label, number
+from sipas.settings import load_settings
 from sipas.store import Database, open_database
 from sipas.synthetic.par import synthetic_par_round
 
@@ -49,6 +53,7 @@ pytestmark = pytest.mark.skipif(
 @dataclass
 class Leaders:
     db: Database
+    url: str
     docs: dict[str, dict[str, Any]]
     files: dict[str, Path]
 
@@ -79,7 +84,8 @@ def _par_round_2024(db: Database) -> None:
 @pytest.fixture(scope="module")
 def leaders(tmp_path_factory: pytest.TempPathFactory) -> Leaders:
     folder = tmp_path_factory.mktemp("leaders")
-    db = open_database(f"sqlite:///{folder / 'sipas.db'}")
+    url = f"sqlite:///{folder / 'sipas.db'}"
+    db = open_database(url)
     run_demo(db, DemoOptions(seed=5, years=(2024, 2025), respondents_per_province=120, dossiers=0))
     _par_round_2024(db)
     ctx25 = api.year_context(db, year=2025)
@@ -92,7 +98,7 @@ def leaders(tmp_path_factory: pytest.TempPathFactory) -> Leaders:
         "matched": api.province_document(matched, "79"),
     }
     files = {name: api.write(doc, "pdf", folder / f"{name}.pdf") for name, doc in docs.items()}
-    return Leaders(db, docs, files)
+    return Leaders(db, url, docs, files)
 
 
 def _text(path: Path) -> str:
@@ -309,3 +315,17 @@ def test_the_province_report_says_what_to_improve_first(leaders: Leaders) -> Non
     positions = [shown.index(" ".join(i.text.split()[:4])) for i in expected.items]
     assert positions == sorted(positions)  # lowest satisfaction first, as the api ranks them
     assert "Mức quan trọng và mức hài lòng của các yếu tố" in section  # the chart's caption
+
+
+def test_the_sensitivity_can_be_left_out_and_says_so(leaders: Leaders, tmp_path: Path) -> None:
+    out = tmp_path / "national.html"
+    context = AppContext(settings=load_settings(None, database_url=leaders.url))
+    result = CliRunner().invoke(
+        report,
+        ["national", "--year", "2025", "--format", "html", "--no-sensitivity", "-o", str(out)],
+        obj=context,
+    )
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert label("sensitivity", "vi") in html and label("sensitivity_skipped", "vi") in html
+    assert label("chart_sensitivity", "vi") not in html
