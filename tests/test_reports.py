@@ -447,4 +447,4 @@ def test_a_years_province_reports_in_worker_processes(built: Built, tmp_path: Pa
     )
     assert [p.name for p in paths] == ["sipas-2025-01-vi.pdf", "sipas-2025-79-vi.pdf"]
     assert "Báo cáo kết quả của Thành phố Hà Nội năm 2025" in _pdf_text(paths[0])
-    assert "Báo cáo kết quả của Hồ Chí Minh năm 2025" in _pdf_text(paths[1])
+    assert "Báo cáo kết quả của Thành phố Hồ Chí Minh năm 2025" in _pdf_text(paths[1])
