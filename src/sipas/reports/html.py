@@ -23,6 +23,7 @@ TEMPLATES = {
     "national": "national.html.j2",
     "province": "province.html.j2",
     "appraisal": "appraisal.html.j2",
+    "par_national": "par_national.html.j2",
 }
 
 
@@ -42,6 +43,10 @@ def title(doc: dict[str, Any]) -> str:
     lang = doc["lang"]
     if doc["kind"] in ("national", "province"):
         return str(doc["heading"])
+    if doc["kind"] == "par_national":
+        from sipas.reports.par_national import par_title
+
+        return par_title(doc)
     return label("appraisal_title", lang, name=doc["name"], year=doc["year"])
 
 
@@ -59,6 +64,10 @@ def chart_set(doc: dict[str, Any]) -> dict[str, figures.Figure | None]:
         return figures.national_figures(doc)
     if doc["kind"] == "province":
         return figures.province_figures(doc)
+    if doc["kind"] == "par_national":
+        from sipas.reports.par_national import par_figures
+
+        return par_figures(doc)
     return {}
 
 
