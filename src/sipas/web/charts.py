@@ -366,17 +366,21 @@ def provinces_on_nodes(
     against the national mean drawn as a vertical tick on every node. ``nodes``: name (one per
     row); ``provinces``: name and, per node, estimate, low, high."""
     names = [n["name"] for n in nodes]
+    rows = list(range(len(names)))
     traces: list[dict[str, Any]] = []
+    step = 0.6 / max(1, len(provinces))
     for i, p in enumerate(provinces):
         colour = _PALETTE[i % len(_PALETTE)]
         values = [v["estimate"] for v in p["values"]]
+        shift = (i - (len(provinces) - 1) / 2) * step  # each province a little apart on its row
         traces.append(
             {
                 "type": "scatter",
                 "mode": "markers",
                 "name": p["name"],
                 "x": values,
-                "y": names,
+                "y": [r + shift for r in rows],
+                "text": names,
                 "marker": {"color": colour, "size": 9},
                 "error_x": _whiskers(
                     values,
@@ -384,7 +388,7 @@ def provinces_on_nodes(
                     [v["high"] for v in p["values"]],
                     colour,
                 ),
-                "hovertemplate": f"{p['name']}: %{{x:.2f}}<extra>%{{y}}</extra>",
+                "hovertemplate": f"{p['name']}: %{{x:.2f}}<extra>%{{text}}</extra>",
             }
         )
     traces.append(
@@ -393,14 +397,15 @@ def provinces_on_nodes(
             "mode": "markers",
             "name": labels["national"],
             "x": national,
-            "y": names,
+            "y": rows,
+            "text": names,
             "marker": {
                 "color": "#b03a2e",
                 "symbol": "line-ns-open",
-                "size": 22,
+                "size": 26,
                 "line": {"width": 2},
             },
-            "hovertemplate": f"{labels['national']}: %{{x:.2f}}<extra>%{{y}}</extra>",
+            "hovertemplate": f"{labels['national']}: %{{x:.2f}}<extra>%{{text}}</extra>",
         }
     )
     return {
@@ -409,11 +414,16 @@ def provinces_on_nodes(
             "title": {"text": labels["title"]},
             "font": _FONT,
             "height": max(320, 34 * len(nodes) + 140),
-            "margin": {"l": 260, "r": 20, "t": 40, "b": 50},
+            "margin": {"l": 260, "r": 20, "t": 40, "b": 90},
             "xaxis": {"title": {"text": labels["axis"]}},
-            "yaxis": {"autorange": "reversed", "automargin": True},
-            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-            "scattermode": "group",
+            "yaxis": {
+                "autorange": "reversed",
+                "automargin": True,
+                "tickvals": rows,
+                "ticktext": names,
+                "zeroline": False,
+            },
+            "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"},
         },
         "config": _CONFIG,
     }
@@ -480,38 +490,42 @@ def importance_performance(
 def rank_ranges(units: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
     """Each province's rank: the range over method choices beside its 95% sampling rank
     interval, the nominal rank as the dot (rank 1 at the left)."""
-    ordered = sorted(units, key=lambda u: u["rank"], reverse=True)
+    ordered = sorted(units, key=lambda u: u["rank"])
     names = [u["name"] for u in ordered]
     ranks = [float(u["rank"]) for u in ordered]
+    rows = list(range(len(names)))
 
-    def trace(low: str, high: str, name: str, colour: str, symbol: str) -> dict[str, Any]:
+    def trace(
+        low: str, high: str, name: str, colour: str, symbol: str, shift: float
+    ) -> dict[str, Any]:
         return {
             "type": "scatter",
             "mode": "markers",
             "name": name,
             "x": ranks,
-            "y": names,
+            "y": [r + shift for r in rows],
+            "text": names,
             "marker": {"color": colour, "size": 8, "symbol": symbol},
             "error_x": _whiskers(
                 ranks, [u[low] for u in ordered], [u[high] for u in ordered], colour
             ),
-            "hovertemplate": f"{name}: %{{customdata}}<extra>%{{y}}</extra>",
+            "hovertemplate": f"{name}: %{{customdata}}<extra>%{{text}}</extra>",
             "customdata": ["–" if u[low] is None else f"{u[low]:g}–{u[high]:g}" for u in ordered],
         }
 
     return {
         "data": [
-            trace("method_low", "method_high", labels["method"], "#b9770e", "diamond"),
-            trace("sampling_low", "sampling_high", labels["sampling"], "#1f5f99", "circle"),
+            trace("method_low", "method_high", labels["method"], "#b9770e", "diamond", -0.15),
+            trace("sampling_low", "sampling_high", labels["sampling"], "#1f5f99", "circle", 0.15),
         ],
         "layout": {
             "title": {"text": labels["title"]},
             "font": _FONT,
-            "height": max(320, 26 * len(units) + 140),
-            "margin": {"l": 170, "r": 20, "t": 40, "b": 50},
-            "xaxis": {"title": {"text": labels["axis"]}, "rangemode": "tozero", "dtick": 1 if len(units) <= 20 else 5},
-            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-            "scattermode": "group",
+            "height": max(320, 26 * len(units) + 160),
+            "margin": {"l": 170, "r": 20, "t": 40, "b": 90},
+            "xaxis": {"title": {"text": labels["axis"]}, "dtick": 1 if len(units) <= 20 else 5},
+            "yaxis": {"autorange": "reversed", "tickvals": rows, "ticktext": names, "zeroline": False},
+            "legend": {"orientation": "h", "y": -0.3, "yanchor": "top"},
         },
         "config": _CONFIG,
     }  # fmt: skip
