@@ -423,7 +423,7 @@ def provinces_on_nodes(
                 "ticktext": names,
                 "zeroline": False,
             },
-            "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"},
+            "legend": {"orientation": "h", "y": -0.2, "yanchor": "top"},
         },
         "config": _CONFIG,
     }
