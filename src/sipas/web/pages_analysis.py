@@ -271,25 +271,11 @@ def compare_run(request: Request, run: str, asked: list[str], peers: str) -> dic
     asked = [a.strip() for a in asked if a.strip()]
     if not asked:
         raise SipasError("http.bad_request", fields=["a", "b"])
-    against = None
-    if peers.strip():
-        against = computed(
-            request,
-            ("compare", run, asked[0], peers, lang),
-            lambda: compare_api.compare(db, run, asked[0], peers, lang),
-        )
-        asked = [against["cell"], *against["peer_cells"]]
-    elif len(asked) == 2:
-        against = computed(
-            request,
-            ("compare", run, asked[0], asked[1], lang),
-            lambda: compare_api.compare(db, run, asked[0], asked[1], lang),
-        )
-    side = computed(
-        request,
-        ("side_by_side", run, tuple(asked), lang),
-        lambda: compare_api.side_by_side(db, run, asked, lang),
+    key = ("compare", run, tuple(asked), peers.strip(), lang)
+    both = computed(
+        request, key, lambda: compare_api.compare_view(db, run, asked, peers.strip(), lang)
     )
+    side, against = both["side_by_side"], both["against"]
     kind = compare_api.peer_kind(peers) if peers.strip() else None
     data: dict[str, Any] = {
         "run": run,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -54,10 +55,18 @@ class Comparison:
     rows: list[PeerRow]
 
 
-def compare(db: Database, run_code: str, asked: str, peers: str, lang: str = "vi") -> Comparison:
+def compare(
+    db: Database,
+    run_code: str,
+    asked: str,
+    peers: str,
+    lang: str = "vi",
+    estimated: tuple[Any, dict[str, Any]] | None = None,
+) -> Comparison:
     """``asked`` (a code or a name) against ``peers``: top5, region, similar, or codes/names
-    separated by commas."""
-    outcome, run = outcome_of_run(db, run_code)
+    separated by commas. ``estimated``: the run estimated again (:func:`outcome_of_run`), when
+    the caller has it already."""
+    outcome, run = estimated or outcome_of_run(db, run_code)
     result = outcome.result
     unit = result.options.unit
     cells = list(result.cell_labels[unit])
@@ -144,10 +153,16 @@ def _number(value: object) -> float | None:
     return None if found != found else found  # NaN → None
 
 
-def side_by_side(db: Database, run_code: str, asked: list[str], lang: str = "vi") -> SideBySide:
+def side_by_side(
+    db: Database,
+    run_code: str,
+    asked: list[str],
+    lang: str = "vi",
+    estimated: tuple[Any, dict[str, Any]] | None = None,
+) -> SideBySide:
     """Several provinces (codes or names) of a saved run on the index, its sub-indices and its
     components, each against the national mean with the significance of the difference."""
-    outcome, run = outcome_of_run(db, run_code)
+    outcome, run = estimated or outcome_of_run(db, run_code)
     result = outcome.result
     unit = result.options.unit
     cells = list(result.cell_labels[unit])
@@ -202,6 +217,31 @@ def side_by_side(db: Database, run_code: str, asked: list[str], lang: str = "vi"
         synthetic=bool(run["synthetic"]),
         rows=rows,
     )
+
+
+@dataclass(frozen=True)
+class CompareView:
+    """What the compare page shows: the provinces side by side and, with a peer set or two
+    provinces, the first against the others (the first against the second)."""
+
+    side_by_side: SideBySide
+    against: Comparison | None
+
+
+def compare_view(
+    db: Database, run_code: str, asked: list[str], peers: str, lang: str = "vi"
+) -> CompareView:
+    """Both views from one estimation of the run: with ``peers`` (as `sipas compare --with`),
+    the first province against them and all of them side by side; with two provinces, the
+    first against the second; else the provinces side by side."""
+    estimated = outcome_of_run(db, run_code)
+    against = None
+    if peers:
+        against = compare(db, run_code, asked[0], peers, lang, estimated)
+        asked = [against.cell, *against.peer_cells]
+    elif len(asked) == 2:
+        against = compare(db, run_code, asked[0], asked[1], lang, estimated)
+    return CompareView(side_by_side(db, run_code, asked, lang, estimated), against)
 
 
 @dataclass(frozen=True)
