@@ -164,8 +164,13 @@ def test_the_compare_page_takes_several_provinces_by_name(site: dict[str, Any]) 
     chart = _chart(page, "compare-chart")
     assert [t["name"] for t in chart["data"]] == [*side["names"], "Trung bình cả nước"]
     assert chart["data"][-1]["x"] == [r["national"] for r in side["rows"]]
-    unknown = client.get("/sipas/demo-sipas-2025/compare.json?provinces=Atlantis")
-    assert unknown.status_code == 404 and unknown.json()["code"] == "compare.unknown_cell"
+    # A name that means several provinces is refused with them; one outside the run, plainly.
+    vague = client.get("/sipas/demo-sipas-2025/compare.json?provinces=Bình&lang=vi").json()
+    assert vague["code"] in ("geo.ambiguous_name", "geo.partial_name")
+    typo = client.get("/sipas/demo-sipas-2025/compare?provinces=Thai Nguen&lang=vi")
+    assert typo.status_code == 404 and "Thái Nguyên" in typo.text  # the closest name offered
+    absent = client.get("/sipas/demo-sipas-2025/compare.json?provinces=Cà Mau")
+    assert absent.status_code == 404 and absent.json()["code"] == "compare.unknown_cell"
 
 
 def test_peer_sets_on_the_web_equal_the_cli(site: dict[str, Any], run_cli: Any) -> None:

@@ -27,6 +27,8 @@ NODE_LEVELS = ("index", "subindex", "component")  # what the side-by-side view s
 
 PEER_SETS = ("top5", "region", "similar")
 SIMILAR = 5  # provinces nearest in population
+# Refusals of a typed name that name the candidates (the closest names, the provinces it may mean).
+TYPED_NAME_ERRORS = ("geo.unknown_name", "geo.ambiguous_name", "geo.partial_name")
 
 
 @dataclass(frozen=True)
@@ -371,7 +373,9 @@ def _cell(asked: str, cells: list[str], day: date, run: str) -> str:
         return text
     try:
         found = match_province(text, day).code
-    except SipasError:
+    except SipasError as error:
+        if error.code in TYPED_NAME_ERRORS:
+            raise  # a name that means no province, or several: its candidates help more
         found = None
     if found not in cells:
         raise SipasError("compare.unknown_cell", cell=asked, run=run)
