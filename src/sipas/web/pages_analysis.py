@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Query, Request
 
-from sipas.api.queries import compare as compare_api
 from sipas.api.queries import public
 from sipas.api.queries import published as published_api
 from sipas.errors import SipasError
@@ -33,10 +32,12 @@ from sipas.web.limits import Rendered, gate_of
 from sipas.web.render import db_of, lang_of, page, wants_json
 
 if TYPE_CHECKING:
+    from sipas.api.queries import compare as compare_api
     from sipas.api.queries import cross_index as cross_api
     from sipas.api.queries import priorities as priorities_api
     from sipas.api.queries import sensitivity as sensitivity_api
 else:  # the survey core and the service index load when a page first needs them
+    compare_api = lazy_module("sipas.api.queries.compare")
     cross_api = lazy_module("sipas.api.queries.cross_index")
     priorities_api = lazy_module("sipas.api.queries.priorities")
     sensitivity_api = lazy_module("sipas.api.queries.sensitivity")
