@@ -604,6 +604,7 @@ def test_tile_maps_put_each_ranked_province_on_its_square_of_the_grid(
 
 def _routes() -> set[tuple[str, str]]:
     from sipas.web import (
+        pages_analysis,
         pages_auth,
         pages_par,
         pages_public,
@@ -619,6 +620,7 @@ def _routes() -> set[tuple[str, str]]:
         ("GET", "/vendor/plotly.min.js"),
     }
     for module in (
+        pages_analysis,
         pages_auth,
         pages_public,
         pages_published,
@@ -649,6 +651,16 @@ GET_ROUTES = {
     "/sipas/{run}/province/{code}.json": "public",
     "/sipas/{run}/compare": "public",
     "/sipas/{run}/compare.json": "public",
+    "/sipas/{run}/province/{code}/priorities": "public",
+    "/sipas/{run}/province/{code}/priorities.json": "public",
+    "/sipas/{run}/province/{code}/cross-index": "public",
+    "/sipas/{run}/province/{code}/cross-index.json": "public",
+    "/sipas/{run}/sensitivity": "public",
+    "/sipas/{run}/sensitivity.json": "public",
+    "/sipas/published/{year}/compare": "public",
+    "/sipas/published/{year}/compare.json": "public",
+    "/par/published/{year}/compare": "public",
+    "/par/published/{year}/compare.json": "public",
     "/sipas/{run}/download.{kind}": "public",
     "/par/{campaign}": "public",
     "/par/{campaign}.json": "public",
@@ -767,7 +779,9 @@ def test_every_get_route_for_every_role(site: dict[str, Any], who: str | None) -
             url = url.replace("open-2025", "demo-par-2019")  # only final campaigns are public
         if "/report." in url:
             url = url.replace("report.csv", "report.xlsx")
-        if url.endswith("/compare") or url.endswith("/compare.json"):
+        if "/published/" in url and "/compare" in url:
+            url += "?province=01"
+        elif url.endswith("/compare") or url.endswith("/compare.json"):
             url += "?a=01&b=79"
         response = client.get(url, follow_redirects=False)
         expected = _expected(kind, who, url.endswith(".json"))
