@@ -255,7 +255,10 @@ def test_the_cross_index_view_reads_each_index(site: dict[str, Any], run_cli: An
     data = client.get("/sipas/demo-sipas-2025/province/19/cross-index.json").json()
     series = {s["key"]: s for s in data["series"]}
     assert set(series) == {"sipas:Q9_22", "sipas:Q9_28", "service_index:P1"}
-    assert data["left_out"]["par"] == 1  # the 2019 PAR round is on the 63 provinces
+    rounds = _cli_json(run_cli, site, "par", "campaign", "list")
+    final = sorted(c["code"] for c in rounds if c["stage"] == "final")
+    assert len(final) >= 2  # the demo's PAR rounds (2019, 2023, 2024) …
+    assert data["left_out"]["par"] == len(final)  # … are all on the 63 provinces
     saved = _cli_json(run_cli, site, "results", "show", "demo-sipas-2025")
     rows = saved["rows"] if isinstance(saved, dict) else saved
     item = next(r for r in rows if r["cell"] == "19" and r["indicator"] == "Q9_22")
@@ -273,10 +276,12 @@ def test_the_cross_index_view_reads_each_index(site: dict[str, Any], run_cli: An
     keys = {s["key"] for s in older["series"]}
     assert keys == {"sipas:Q9_22", "sipas:Q9_28", "par:procedures"}
     assert older["left_out"]["service_index"] == 1  # the dossiers are on the 34 provinces
-    par_round = client.get("/par/demo-par-2019.json").json()
-    mine = next(u for u in par_round["units"] if u["unit"] == "19")
-    (area,) = next(s for s in older["series"] if s["key"] == "par:procedures")["points"]
-    assert area["value"] == mine["area_3"] and area["detail"]["area"] == "3"
+    points = next(s for s in older["series"] if s["key"] == "par:procedures")["points"]
+    assert len(points) == len(final)  # one point per round, each read from that round's results
+    for area, code in zip(points, final, strict=True):
+        par_round = client.get(f"/par/{code}.json").json()
+        mine = next(u for u in par_round["units"] if u["unit"] == "19")
+        assert area["value"] == mine[f"area_{area['detail']['area']}"]
     page = client.get("/sipas/demo-sipas-2025/province/19/cross-index?lang=vi").text
     chart = _chart(page, "cross-chart")
     assert len(chart["data"]) == 3 and "error_y" in chart["data"][0]
