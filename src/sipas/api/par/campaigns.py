@@ -262,6 +262,7 @@ def show_campaign(db: Database, code: str) -> dict[str, Any]:
         "campaign": campaign.code,
         "framework": row["framework_id"],
         "framework_version": row["framework_version"],
+        "title": campaign.framework.title.model_dump(),
         "year": row["year"],
         "stage": campaign.stage,
         "deadline": row["deadline"],
