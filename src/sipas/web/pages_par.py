@@ -263,11 +263,11 @@ def advance(
             {
                 "action": f"/workspace/{campaign}/advance",
                 "back": f"/workspace/{campaign}",
-                "title": framework_title(shown, lang),
+                "title": shown["title"],
                 "question": text(
                     "web.advance_question",
                     lang,
-                    campaign=framework_title(shown, lang),
+                    campaign=shown["title"],
                     stage=translate(shown["stage"], lang),
                     to=translate(stage, lang),
                 ),
