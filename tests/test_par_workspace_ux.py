@@ -270,7 +270,9 @@ def test_a_refused_upload_is_shown_beside_its_field(site: dict[str, Any]) -> Non
 
 
 def _locked(db: Database) -> bool:
-    return {u["unit_code"]: u for u in par.campaign_units(db, CAMPAIGN)}["01"]["locked_at"] is not None
+    return {u["unit_code"]: u for u in par.campaign_units(db, CAMPAIGN)}["01"][
+        "locked_at"
+    ] is not None
 
 
 def test_the_lock_asks_for_confirmation_first(site: dict[str, Any]) -> None:

@@ -232,9 +232,7 @@ def lock_unit(
                 "action": f"/workspace/{campaign}/{unit}/lock",
                 "back": f"/workspace/{campaign}/{unit}",
                 "title": translate("lock", lang_of(request)),
-                "question": text(
-                    "web.lock_question", lang_of(request), unit=data["unit"]["name"]
-                ),
+                "question": text("web.lock_question", lang_of(request), unit=data["unit"]["name"]),
                 "fields": {},
             },
         )

@@ -48,11 +48,11 @@ from sipas.api.par.whatif import parse_changes, parse_target, whatif
 __all__ = [
     "ASSIGNMENT_ROLES",
     "EVIDENCE_TYPES",
-    "LeavesWritten",
     "MAX_EVIDENCE_BYTES",
     "ROLES",
     "Actor",
     "Campaign",
+    "LeavesWritten",
     "advance",
     "assign",
     "campaign_units",

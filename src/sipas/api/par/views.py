@@ -102,14 +102,19 @@ def unit_workspace(
                     "max": leaf.max_points,
                     "survey": leaf.method is Method.SURVEY,
                     "may_be_not_applicable": leaf.may_be_not_applicable,
-                    "points": {s: stored[s]["points"] if s in stored else None
-                               for s in store.SCORE_STAGES},  # fmt: skip
+                    "points": {
+                        s: stored[s]["points"] if s in stored else None for s in store.SCORE_STAGES
+                    },
                     "notes": [
-                        {"stage": s, "note": stored[s]["note"], "reason": stored[s]["reason"],
-                         "actor": stored[s]["actor"]}
+                        {
+                            "stage": s,
+                            "note": stored[s]["note"],
+                            "reason": stored[s]["reason"],
+                            "actor": stored[s]["actor"],
+                        }
                         for s in store.SCORE_STAGES
                         if s in stored and (stored[s]["note"] or stored[s]["reason"])
-                    ],  # fmt: skip
+                    ],
                     "saved": None
                     if mine is None
                     else {k: mine[k] for k in ("points", "applicable", "note", "reason")},
