@@ -354,3 +354,19 @@ def test_survey_problems_name_the_question_by_its_text(site: dict[str, Any]) -> 
     listed = _text(paper.text, "problems")
     assert f"Q9_01 {_question('Q9_01')}:" in listed
     assert "weight Quyền số:" in listed  # a field of the paper form by its word on the page
+
+
+def test_the_history_and_the_campaign_list_speak_in_names(site: dict[str, Any]) -> None:
+    db = site["db"]
+    par.write_score(db, ADMIN, CAMPAIGN, unit="01", node="1.5", stage="self", points=1,
+                    note="lần đầu")  # fmt: skip
+    client = _client(site, "officer01")
+    history = client.get(f"{UNIT}/history?lang=vi").text
+    assert "<h1>Lịch sử thay đổi · Hà Nội</h1>" in history
+    row = _text(history, "main")
+    assert "Tự đánh giá" in row and "1.5 Sáng kiến" in row and "par.self" not in history
+    assert ">time<" not in history and ">action<" not in history  # headers in the language
+    listing = client.get("/workspace?lang=vi").text
+    assert f'<a href="/workspace/{CAMPAIGN}">Ví dụ 2025</a>' in listing
+    whatif = client.get(f"{UNIT}/whatif?lang=vi").text
+    assert f'<a href="{UNIT}">Hà Nội</a> · Tự đánh giá' in whatif

@@ -36,7 +36,11 @@ MAX_UPLOAD = par.MAX_EVIDENCE_BYTES + 1
 def workspace(request: Request) -> dict[str, Any]:
     """The campaigns this user works on."""
     actor = require_actor(request, WORKSPACE_ROLES)
-    return {"actor": actor.__dict__, "campaigns": par.list_campaigns(db_of(request))}
+    db, lang = db_of(request), lang_of(request)
+    campaigns = par.list_campaigns(db)
+    for found in campaigns:
+        found["title"] = framework_title(par.show_campaign(db, found["code"]), lang)
+    return {"actor": actor.__dict__, "campaigns": campaigns}
 
 
 def _campaign_data(request: Request, campaign: str) -> dict[str, Any]:
@@ -188,14 +192,39 @@ def evidence_download(request: Request, campaign: str, unit: str, evidence_id: i
     )
 
 
+# What each audited action of a score is called on the history page (a stage, the lock, a file).
+_ACTIONS = {
+    "par.evidence_delete": "evidence_deleted",
+    "par.lock": "lock",
+    "par.evidence": "evidence",
+}
+
+
 @page(router, "/workspace/{campaign}/{unit}/history", "history.html")
 def history_page(
     request: Request, campaign: str, unit: str, node: str | None = None
 ) -> dict[str, Any]:
     """Who changed which score of the unit, when, from what, to what and why."""
     actor = require_actor(request, WORKSPACE_ROLES)
-    rows = par.history(db_of(request), actor, campaign, unit, node)
-    return {"campaign": campaign, "unit": unit, "node": node, "rows": rows}
+    lang = lang_of(request)
+    db = db_of(request)
+    rows = par.history(db, actor, campaign, unit, node)
+    shown = par.unit_workspace(db, actor, campaign, unit, lang)
+    names = {leaf["node"]: leaf["name"] for a in shown["areas"] for leaf in a["leaves"]}
+    for row in rows:
+        action = str(row["action"])
+        word = _ACTIONS.get(action, action.removeprefix("par."))
+        row["action_name"] = translate(word, lang)
+        row["leaf_name"] = names.get(row["leaf"], "")
+    return {
+        "campaign": campaign,
+        "unit": unit,
+        "unit_name": shown["unit"]["name"],
+        "title": f"{shown['campaign']['title']} {shown['campaign']['year']}",
+        "node": node,
+        "node_name": names.get(node or ""),
+        "rows": rows,
+    }
 
 
 def _back(campaign: str, unit: str, message: str) -> Response:
