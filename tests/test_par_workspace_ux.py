@@ -370,3 +370,32 @@ def test_the_history_and_the_campaign_list_speak_in_names(site: dict[str, Any]) 
     assert f'<a href="/workspace/{CAMPAIGN}">Ví dụ 2025</a>' in listing
     whatif = client.get(f"{UNIT}/whatif?lang=vi").text
     assert f'<a href="{UNIT}">Hà Nội</a> · Tự đánh giá' in whatif
+
+
+def test_write_leaves_checks_every_entry_and_saves_none_when_one_is_refused(
+    site: dict[str, Any],
+) -> None:
+    db = site["db"]
+    officer = par.Actor("officer01", "officer", "01")
+    entries = [
+        {"node": "1.1", "points": "2"},
+        {"node": "2.1", "points": "3"},  # a survey leaf: not self-assessed
+        {"node": "1.9", "points": "1"},  # no such leaf
+        {"node": "1.2", "points": "1"},
+    ]
+    done = par.write_leaves(db, officer, CAMPAIGN, unit="01", stage="self", entries=entries)
+    assert {k: v.code for k, v in done.refused.items()} == {
+        "2.1": "par.survey_leaf",
+        "1.9": "par.unknown_node",
+    }
+    assert done.saved == [] and _self(db)["1.1"] is None and _audit_rows(db) == 0
+    good = [e for e in entries if e["node"] in ("1.1", "1.2")]
+    done = par.write_leaves(db, officer, CAMPAIGN, unit="01", stage="self", entries=good)
+    assert (done.saved, done.unchanged, done.refused) == (["1.1", "1.2"], [], {})
+    same_and_new = [{"node": "1.1", "points": "2,0"}, {"node": "1.2", "points": "0"}]
+    again = par.write_leaves(db, officer, CAMPAIGN, unit="01", stage="self", entries=same_and_new)
+    assert (again.saved, again.unchanged) == (["1.2"], ["1.1"]) and _audit_rows(db) == 3
+    # Another unit's officer is refused by the same access check as a single write.
+    other = par.Actor("officer79", "officer", "79")
+    refused = par.write_leaves(db, other, CAMPAIGN, unit="01", stage="self", entries=good)
+    assert {v.code for v in refused.refused.values()} == {"auth.forbidden.write_stage"}
