@@ -4,6 +4,7 @@ and writes the audit log; the pages only show what the api allows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -37,9 +38,10 @@ def workspace(request: Request) -> dict[str, Any]:
     """The campaigns this user works on."""
     actor = require_actor(request, WORKSPACE_ROLES)
     db, lang = db_of(request), lang_of(request)
-    campaigns = par.list_campaigns(db)
-    for found in campaigns:
-        found["title"] = framework_title(par.show_campaign(db, found["code"]), lang)
+    campaigns = [
+        {**found, "title": framework_title(par.show_campaign(db, found["code"]), lang)}
+        for found in par.list_campaigns(db)
+    ]
     return {"actor": actor.__dict__, "campaigns": campaigns}
 
 
@@ -52,13 +54,14 @@ def _campaign_data(request: Request, campaign: str) -> dict[str, Any]:
         for u in par.campaign_units(db, campaign)
         if par.can_read(db, actor, campaign, u["unit_code"])
     ]
+    campaign_shown: dict[str, Any] = dict(shown)
     if actor.role != "admin":
-        shown.pop("assignments", None)
-    shown["title"] = framework_title(shown, lang_of(request))
-    return {"actor": actor.__dict__, "campaign": shown, "units": units, "errors": {}}
+        campaign_shown.pop("assignments", None)
+    campaign_shown["title"] = framework_title(campaign_shown, lang_of(request))
+    return {"actor": actor.__dict__, "campaign": campaign_shown, "units": units, "errors": {}}
 
 
-def framework_title(shown: dict[str, Any], lang: str) -> str:
+def framework_title(shown: Mapping[str, Any], lang: str) -> str:
     """A campaign's name on its pages: its framework's title and its year."""
     return f"{shown['title']['en' if lang == 'en' else 'vi']} {shown['year']}"
 

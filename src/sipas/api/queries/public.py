@@ -21,6 +21,7 @@ from sipas.geo.units import LAST_DAY_OF_63
 from sipas.published import rank_change_phrase
 from sipas.store import Database
 from sipas.store import surveys as survey_store
+from sipas.store.par import CampaignRow
 from sipas.store.records import data_version
 from sipas.survey.change import yearly_change
 from sipas.survey.diagnosis import diagnose
@@ -251,7 +252,7 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
     }
 
 
-def par_campaigns(db: Database) -> list[dict[str, Any]]:
+def par_campaigns(db: Database) -> list[CampaignRow]:
     """Final PAR campaigns, newest first: only final results are public."""
     return sorted(
         (c for c in par_api.list_campaigns(db) if c["stage"] == "final"),
