@@ -148,6 +148,10 @@ def unit_workspace(
         },
         "writable_stage": stage,
         "areas": areas,
+        "evidence": [
+            {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256", "uploaded_by")}
+            for e in evidence
+        ],
     }
 
 
