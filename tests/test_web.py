@@ -307,6 +307,12 @@ def test_authorization_matrix(site: dict[str, Any], who: str | None) -> None:
         headers={"X-CSRF-Token": token},
     )
     assert api.status_code == (200 if WRITE_SELF[who] == 303 else 403), (who, api.text)
+    area = client.post(
+        "/workspace/open-2025/01",
+        data={"stage": "self", "area": "1", "points.1.5": "1", "note.1.5": "", "csrf": token},
+        follow_redirects=False,
+    )
+    assert area.status_code == WRITE_SELF[who], (who, area.text[:200])
     if WRITE_SELF[who] != 303:
         after = par.unit_scores(site["db"], par.Actor("admin", "admin"), "open-2025", "01")
         assert after == before  # a refused write changes nothing
@@ -701,6 +707,7 @@ GET_ROUTES = {
 POST_ROUTES = {  # each tried by role in the tests named
     "/login": "test_login_throttling_and_csrf",
     "/logout": "test_lock_advance_and_logout",
+    "/workspace/{campaign}/{unit}": "test_authorization_matrix",  # an area's form
     "/workspace/{campaign}/{unit}/{node}": "test_authorization_matrix",
     "/api/par/{campaign}/{unit}/{node}": "test_authorization_matrix",
     "/workspace/{campaign}/{unit}/{node}/evidence": "test_officer_self_assesses_with_evidence…",
@@ -821,8 +828,13 @@ def test_lock_advance_and_logout(site: dict[str, Any], tmp_path: Path) -> None:
         ).status_code
         == 403
     )
+    asked = officer.post("/workspace/flat-2025/01/lock", data={"csrf": token})
+    assert asked.status_code == 200 and 'id="confirm-yes"' in asked.text  # asked first
+    assert par.show_campaign(site["db"], "flat-2025")["locked_units"] == 0
     locked = officer.post(
-        "/workspace/flat-2025/01/lock", data={"csrf": token}, follow_redirects=False
+        "/workspace/flat-2025/01/lock",
+        data={"csrf": token, "confirm": "yes"},
+        follow_redirects=False,
     )
     assert locked.status_code == 303
     assert (
@@ -836,7 +848,11 @@ def test_lock_advance_and_logout(site: dict[str, Any], tmp_path: Path) -> None:
     boss = _client(site, "admin")
     moved = boss.post(
         "/workspace/flat-2025/advance",
-        data={"stage": "appraisal1", "csrf": _csrf(boss, "/workspace/flat-2025")},
+        data={
+            "stage": "appraisal1",
+            "confirm": "yes",  # confirmed (unconfirmed, the page asks first)
+            "csrf": _csrf(boss, "/workspace/flat-2025"),
+        },
         follow_redirects=False,
     )
     assert moved.status_code == 303
