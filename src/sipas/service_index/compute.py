@@ -3,7 +3,9 @@
 Numerators and denominators are counts (or sums, for a mean), so they add up: the engine sums
 per period and unit (or, with ``procedures``, per period, unit and procedure) and everything
 above — agencies, ranks, change — is rolled up from that small table in pandas. The procedure
-indicators need only each procedure's dossier counts, from a second, cheaper pass.
+indicators need only each procedure's dossier counts: on DuckDB the one pass over the dossiers
+sums per catalogue pair into a temporary table, from which both the sums per unit and the counts
+per procedure are read; on Spark they come from a second, cheaper pass.
 
 The engine groups by integers, the period's index and the unit's (or the catalogue row's)
 number, rather than by the codes themselves: grouping on short integers is several times
