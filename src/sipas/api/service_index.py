@@ -299,7 +299,13 @@ def append_dossiers(
             if periods:
                 say(f"{engine}: recomputing {', '.join(p.key for p in periods)}")
                 detail = any(_detailed(root, p.key) for p in periods)
-                _write(root, compute_index(dataset, periods, runner, fw, detail))
+                # Change comes from the stored scores of the period before (_refresh_change
+                # below, the same rule), so its dossiers need not be read again when it is stored.
+                before = min(periods).previous().key
+                result = compute_index(
+                    dataset, periods, runner, fw, detail, previous=before not in stored
+                )
+                _write(root, result)
     finally:
         runner.close()
     _refresh_change(root, [p.key for p in touched])

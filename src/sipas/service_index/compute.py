@@ -3,7 +3,9 @@
 Numerators and denominators are counts (or sums, for a mean), so they add up: the engine sums
 per period and unit (or, with ``procedures``, per period, unit and procedure) and everything
 above — agencies, ranks, change — is rolled up from that small table in pandas. The procedure
-indicators need only each procedure's dossier counts, from a second, cheaper pass.
+indicators need only each procedure's dossier counts: on DuckDB the one pass over the dossiers
+sums per catalogue pair into a temporary table, from which both the sums per unit and the counts
+per procedure are read; on Spark they come from a second, cheaper pass.
 
 The engine groups by integers, the period's index and the unit's (or the catalogue row's)
 number, rather than by the codes themselves: grouping on short integers is several times
@@ -52,6 +54,7 @@ class Tables:
     duplicates: ir.Table  # ``_did``: ids on more than one row of the dataset
     complaints: ir.Table | None = None
     supplements: ir.Table | None = None
+    engine: Engine | None = None  # where the tables are read
 
 
 def read_tables(engine: Engine, dataset: Dataset, periods: list[Period]) -> Tables:
@@ -85,6 +88,7 @@ def read_tables(engine: Engine, dataset: Dataset, periods: list[Period]) -> Tabl
         ),
         complaints=engine.read_parquet(complaints) if complaints else None,
         supplements=engine.read_parquet(supplements) if supplements else None,
+        engine=engine,
     )
 
 
@@ -213,6 +217,33 @@ def _with_codes(
     return out
 
 
+def _one_pass(tables: Tables, framework: ServiceFramework, periods: list[Period]) -> Any:
+    """DuckDB: the dossiers read once. The sums per catalogue pair go to a temporary table, from
+    which come both the sums per unit (rolled up) and each procedure's dossier counts: one pass
+    over the dossiers instead of two, and only small results cross into pandas."""
+    assert tables.engine is not None
+    con = tables.engine.con
+    expr, source = dossier_sums(tables, framework, periods, "procedure")
+    name = ibis.util.gen_name("sipas_pair_sums")
+    con.create_table(name, expr, temp=True)
+    try:
+        pairs = con.table(name)
+        units = tables.catalogue.select("_pair", "_unit")
+        joined = pairs.left_join(units, "_pair").drop("_pair_right")
+        held = sorted(set(source.values()))
+        rolled = joined.group_by(["_pidx", "_unit"]).aggregate(
+            **{c: joined[c].sum().cast("int64") for c in held}
+        )
+        grouped = con.to_pyarrow(rolled).to_pandas()
+        listed = pairs.filter(pairs._pair.notnull())
+        counted = con.to_pyarrow(
+            listed.select("_pidx", "_pair", *(listed[source[u]].name(u) for u in USAGE))
+        ).to_pandas()
+    finally:
+        con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+    return grouped, source, counted
+
+
 def engine_sums(
     tables: Tables,
     framework: ServiceFramework,
@@ -223,8 +254,12 @@ def engine_sums(
     drill-down: hundreds of thousands of groups instead of thousands, in one pass instead of
     two; more memory, and twice the columns per procedure)."""
     level = "procedure" if procedures else "unit"
-    expr, source = dossier_sums(tables, framework, periods, level)
-    grouped = expr.to_pandas()
+    counted = None
+    if not procedures and tables.engine is not None and tables.engine.name == "duckdb":
+        grouped, source, counted = _one_pass(tables, framework, periods)
+    else:
+        expr, source = dossier_sums(tables, framework, periods, level)
+        grouped = expr.to_pandas()
     catalogue = tables.catalogue_frame
     dossiers = _with_codes(grouped, catalogue, periods, "_pair" if procedures else "_unit")
     for name, holder in source.items():
@@ -234,7 +269,8 @@ def engine_sums(
         usage = dossiers[listed][[*KEYS, *USAGE]]
         usage["_pair"] = grouped["_pair"].to_numpy()[listed].astype("int64")
     else:
-        counted = usage_sums(tables, periods).to_pandas()
+        if counted is None:
+            counted = usage_sums(tables, periods).to_pandas()
         usage = _with_codes(counted, catalogue, periods, "_pair")
         for name in USAGE:
             usage[name] = counted[name].to_numpy(dtype="int64")

@@ -175,26 +175,50 @@ def _days(series: pd.Series) -> pd.Series:
     return (pd.to_datetime(series) - pd.Timestamp("1970-01-01")).dt.days
 
 
+PROCEDURE_ORDER = ["agency_code", "unit_code", "procedure_code"]
+
+
+_CATALOGUE_FACTS = ("has_fee", "payment_integrated", "population_db_connected", "content_complete")
+_CATALOGUE_DATES = ("decided_on", "published_on", "amended_on", "amendment_published_on")
+
+
 def procedure_facts(
-    catalogue: pd.DataFrame, usage: pd.DataFrame, periods: list[Period], publish_days: int
+    catalogue: pd.DataFrame,
+    usage: pd.DataFrame,
+    periods: list[Period],
+    publish_days: int,
+    columns: set[str] | None = None,
 ) -> pd.DataFrame:
-    """Catalogue rows × periods (catalogue row by row, each with every period) with the
-    procedure facts; ``usage`` has per period and catalogue row (``_pair``, the row's position)
-    the counts ``dossiers``, ``online_dossiers``, ``paid_online_dossiers``."""
+    """Periods × catalogue rows (period by period, each with every catalogue row in the order of
+    agency, unit and procedure code) with the procedure facts; ``usage`` has per period and
+    catalogue row (``_pair``, the row's position) the counts ``dossiers``, ``online_dossiers``,
+    ``paid_online_dossiers``. With the periods in the order of their keys, the rows come sorted
+    by period, agency, unit and procedure: the catalogue is sorted once, not the result.
+    ``columns``: the catalogue columns the caller reads (the facts and codes always come); the
+    others are not repeated per period."""
+    if columns is not None:
+        wanted = {*columns, *PROCEDURE_ORDER, *_CATALOGUE_FACTS, *_CATALOGUE_DATES, "online_level"}
+        catalogue = catalogue[[c for c in catalogue.columns if c in wanted]]
     rows, k = len(catalogue), len(periods)
+    ranked = catalogue.reset_index(drop=True).sort_values(PROCEDURE_ORDER, kind="stable").index
+    sorted_rows = ranked.to_numpy()
     dated = catalogue.assign(  # day numbers once per catalogue row, not once per period
         _decided=_days(catalogue.decided_on),
         _published=_days(catalogue.published_on),
         _amended=_days(catalogue.amended_on),
         _amendment=_days(catalogue.amendment_published_on),
     )
-    t = dated.iloc[np.repeat(np.arange(rows), k)].reset_index(drop=True)
-    t["period"] = np.tile(np.array([p.key for p in periods], dtype=object), rows)
-    t["period_start"] = np.tile([p.start_day for p in periods], rows)
-    t["period_end"] = np.tile([p.end_day for p in periods], rows)
-    # each count lands on its row by position: catalogue row × k + the period's place
+    if columns is not None:  # the dates are needed only as the day numbers above
+        dated = dated.drop(columns=[c for c in _CATALOGUE_DATES if c not in columns])
+    t = dated.iloc[np.tile(sorted_rows, k)].reset_index(drop=True)
+    t["period"] = np.repeat(np.array([p.key for p in periods], dtype=object), rows)
+    t["period_start"] = np.repeat([p.start_day for p in periods], rows)
+    t["period_end"] = np.repeat([p.end_day for p in periods], rows)
+    # each count lands on its row by position: the period's place × rows + the row's rank
+    rank = np.empty(rows, dtype="int64")
+    rank[sorted_rows] = np.arange(rows)
     place = pd.Categorical(usage.period, categories=[p.key for p in periods]).codes
-    at = usage["_pair"].to_numpy(dtype="int64") * k + place.astype("int64")
+    at = place.astype("int64") * rows + rank[usage["_pair"].to_numpy(dtype="int64")]
     for column in ("dossiers", "online_dossiers", "paid_online_dossiers"):
         counts = np.zeros(rows * k, dtype="int64")
         np.add.at(counts, at, usage[column].to_numpy(dtype="int64"))
@@ -212,7 +236,7 @@ def procedure_facts(
     )
     t["received_online"] = t.online_dossiers > 0
     t["paid_online_any"] = t.paid_online_dossiers > 0
-    for column in ("has_fee", "payment_integrated", "population_db_connected", "content_complete"):
+    for column in _CATALOGUE_FACTS:
         t[column] = t[column].fillna(False).astype(bool)
     t["online_level"] = t["online_level"].fillna(0).astype("int64")
     return t

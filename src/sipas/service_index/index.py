@@ -23,18 +23,23 @@ def compute_index(
     engine: Engine,
     framework: ServiceFramework | None = None,
     procedures: bool = False,
+    previous: bool = True,
 ) -> IndexResult:
     """Scores for ``periods`` (one grain), with change on the period before the first.
 
     With ``procedures`` the drill-down by procedure holds every dossier indicator too (the
     engine then sums per procedure: hundreds of thousands of groups instead of thousands, and
-    more memory); without it, the procedure indicators and each procedure's dossier counts."""
+    more memory); without it, the procedure indicators and each procedure's dossier counts.
+    Without ``previous`` the period before is not read, and change is left empty: for a caller
+    that takes it from the stored scores of that period (``incremental.with_change``)."""
     dataset = dataset if isinstance(dataset, Dataset) else Dataset(Path(dataset))
     framework = framework or builtin_framework()
     wanted = sorted(set(periods))
     before = wanted[0].previous()
     # the period before serves change only when the dataset holds dossiers of it
-    needed = sorted({*wanted, before}) if dataset.files("dossiers", [before]) else wanted
+    needed = (
+        sorted({*wanted, before}) if previous and dataset.files("dossiers", [before]) else wanted
+    )
     tables = read_tables(engine, dataset, needed)
     sums = engine_sums(tables, framework, needed, procedures)
     return score(sums, framework, needed, engine.name, report=wanted)

@@ -36,11 +36,14 @@ class IndexResult:
 
 
 def _procedure_sums(sums: Sums, framework: ServiceFramework, periods: list[Period]) -> pd.DataFrame:
-    """Per period, unit and procedure: the procedure indicators, and the dossier counts."""
+    """Per period, unit and procedure: the procedure indicators, and the dossier counts; sorted
+    by period, agency, unit and procedure when the periods are in the order of their keys."""
     publish_days = int(framework.parameter("publish_days") or 0)
-    facts = procedure_facts(sums.catalogue, sums.usage, periods, publish_days)
+    indicators = framework.in_scope("procedure")
+    read = {n for ind in indicators for c in (*ind.numerator, *ind.denominator) for n in c.names()}
+    facts = procedure_facts(sums.catalogue, sums.usage, periods, publish_days, read)
     out = facts[[*KEYS, *USAGE]].copy()
-    for ind in framework.in_scope("procedure"):
+    for ind in indicators:
         den = all_of(ind.denominator, facts)
         out[f"{ind.code}_den"] = den.astype("int64")
         out[f"{ind.code}_num"] = (den & all_of(ind.numerator, facts)).astype("int64")
@@ -49,10 +52,28 @@ def _procedure_sums(sums: Sums, framework: ServiceFramework, periods: list[Perio
     return out.groupby(KEYS, as_index=False).sum()
 
 
-def _filled(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _filled(frame: pd.DataFrame, keys: list[str], ordered: bool = False) -> pd.DataFrame:
     values = [c for c in frame.columns if c not in keys]
     frame[values] = frame[values].fillna(0).astype("int64")
+    if ordered:  # already in the order of keys
+        return frame.reset_index(drop=True)
     return frame.sort_values(keys, ignore_index=True)
+
+
+def _unit_rollup(procedures: pd.DataFrame) -> pd.DataFrame:
+    """The procedure table (sorted by KEYS) summed per period and unit: each unit's rows are one
+    run, so the sums are one ``add.reduceat`` per column."""
+    period = procedures.period.to_numpy(dtype=object)
+    unit = procedures.unit_code.to_numpy(dtype=object)
+    if len(procedures) == 0:
+        return procedures.drop(columns="procedure_code").groupby(UNIT_KEYS, as_index=False).sum()
+    starts = np.flatnonzero(np.r_[True, (unit[1:] != unit[:-1]) | (period[1:] != period[:-1])])
+    out = procedures[UNIT_KEYS].iloc[starts].reset_index(drop=True)
+    for column in procedures.columns:
+        if column not in KEYS:
+            values = procedures[column].to_numpy(dtype="int64")
+            out[column] = np.add.reduceat(values, starts)
+    return out
 
 
 def fine_tables(
@@ -64,15 +85,21 @@ def fine_tables(
     known = set(sums.catalogue.unit_code)
     dossiers = sums.dossiers[sums.dossiers.unit_code.isin(known)].drop(columns="excluded")
     procedures = _procedure_sums(sums, framework, periods)
+    keys = [p.key for p in periods]
+    ordered = keys == sorted(keys)
     if sums.level == "procedure":
         dossiers = dossiers.drop(columns=list(USAGE))
         fine = _filled(dossiers.merge(procedures, on=KEYS, how="outer"), KEYS)
         units = fine.drop(columns="procedure_code").groupby(UNIT_KEYS, as_index=False).sum()
         return units, fine
-    rolled = procedures.drop(columns=["procedure_code", *USAGE])
-    rolled = rolled.groupby(UNIT_KEYS, as_index=False).sum()
+    procedures = _filled(procedures, KEYS, ordered)
+    rolled = procedures.drop(columns=list(USAGE))
+    if ordered:
+        rolled = _unit_rollup(rolled)
+    else:
+        rolled = rolled.drop(columns="procedure_code").groupby(UNIT_KEYS, as_index=False).sum()
     units = dossiers.drop(columns="procedure_code").merge(rolled, on=UNIT_KEYS, how="outer")
-    return _filled(units, UNIT_KEYS), _filled(procedures, KEYS)
+    return _filled(units, UNIT_KEYS), procedures
 
 
 def _score_columns(frame: pd.DataFrame, ind: Indicator) -> tuple[np.ndarray, np.ndarray]:

@@ -132,34 +132,54 @@ class _Pairs:
 
 
 class _Chunk:
-    """Consecutive whole strata, with each row's quantities computed once."""
+    """Consecutive whole strata, with each row's quantities computed once.
 
-    def __init__(self, design: Design, values: ItemValues, rows: np.ndarray, first_psu: int):
+    The rows' valid answers, w·valid·y and w·valid (and w·valid·y² unless values are 0/1) sit side
+    by side in one matrix, so that each partition sums them to PSU × cell totals in one pass.
+    """
+
+    def __init__(
+        self, design: Design, values: ItemValues, rows: np.ndarray | slice, first_psu: int
+    ):
         self.rows = rows
         self.first_psu = first_psu
         self.psu = design.psu[rows] - first_psu
         self.design = design
-        self.valid = values.valid[rows]  # booleans
-        self.y = values.value[rows].astype(float)
-        self.wv = design.weight[rows][:, None] * self.valid
-        self.wvy = self.wv * self.y
-        self.wvyy = self.wvy if values.binary else self.wvy * self.y
+        self.values = values
+        k = self.n_items = values.valid.shape[1]
+        valid = values.valid[rows]  # booleans
+        value = values.value[rows]
+        blocks = 3 if values.binary else 4  # y² = y for 0/1 values: no need to sum it twice
+        stack = np.empty((len(self.psu), blocks * k))
+        stack[:, :k] = valid
+        wv = np.multiply(design.weight[rows][:, None], valid, out=stack[:, 2 * k : 3 * k])
+        wvy = np.multiply(wv, value, out=stack[:, k : 2 * k])
+        if not values.binary:
+            np.multiply(wvy, value, out=stack[:, 3 * k :])
+        self.stack = stack
         self._pairs: dict[str, _Pairs] = {}
 
-    def matrices(self, keep: np.ndarray) -> list[np.ndarray]:
-        chosen = [self.valid, self.wvy, self.wv]
-        if self.wvyy is not self.wvy:  # y² = y for 0/1 values: no need to sum it twice
-            chosen.append(self.wvyy)
-        return chosen if keep.all() else [m[keep] for m in chosen]
+    @property
+    def valid(self) -> np.ndarray:
+        """Rows × items: 1.0 where the answer counts, else 0.0."""
+        return self.stack[:, : self.n_items]
+
+    @property
+    def y(self) -> np.ndarray:
+        return np.asarray(self.values.value[self.rows], dtype=float)
 
     def pairs(self, cells: Cells) -> _Pairs:
         if cells.name not in self._pairs:
+            k = self.n_items
             codes = cells.codes[self.rows]
             keep = codes >= 0
-            keys = self.psu[keep] * cells.count + codes[keep]
-            unique, sums = _group_sums(keys, *self.matrices(keep))
-            count, num, den = sums[:3]
-            sq = sums[3] if len(sums) > 3 else num
+            everyone = bool(keep.all())
+            keys = self.psu * cells.count + codes if everyone else (
+                self.psu[keep] * cells.count + codes[keep]
+            )  # fmt: skip
+            unique, (sums,) = _group_sums(keys, self.stack if everyone else self.stack[keep])
+            count, num, den = sums[:, :k], sums[:, k : 2 * k], sums[:, 2 * k : 3 * k]
+            sq = sums[:, 3 * k :] if sums.shape[1] > 3 * k else num
             psu = unique // cells.count
             self._pairs[cells.name] = _Pairs(
                 psu=psu,
@@ -175,7 +195,7 @@ class _Chunk:
 
 def _node_scores(block: _Chunk, node_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each respondent's score on each node (mean of the node's valid item values) and whether defined."""
-    valid = block.valid.astype(float)
+    valid = np.ascontiguousarray(block.valid)
     weight_sum = valid @ node_matrix
     with np.errstate(invalid="ignore", divide="ignore"):
         score = ((block.y * valid) @ node_matrix) / weight_sum
@@ -208,11 +228,15 @@ def cell_totals(
 ) -> list[CellTotals]:
     """Point estimates, Taylor variances and (optionally) replicate estimates for every partition."""
     n_items = len(values.codes)
-    order = np.argsort(design.psu, kind="stable")
+    # Rows already in PSU order (as a file sorted by stratum and PSU is) are read in place.
+    in_order = bool(np.all(design.psu[1:] >= design.psu[:-1]))
+    order = None if in_order else np.argsort(design.psu, kind="stable")
     first_psu = np.r_[0, np.cumsum(design.n_psu)[:-1]].astype(np.int64)
     row_bounds = np.asarray(
-        np.searchsorted(design.psu[order], np.r_[first_psu, design.n_psus]), dtype=np.int64
-    )
+        np.searchsorted(design.psu if order is None else design.psu[order],
+                        np.r_[first_psu, design.n_psus]),
+        dtype=np.int64,
+    )  # fmt: skip
     runs = _chunks(design, chunk_rows)
     out = [
         CellTotals(
@@ -232,8 +256,7 @@ def cell_totals(
     # ("direct") plus the plain totals of the strata it leaves alone (total − "covered"; both
     # add the same stratum × cell sums in the same order, so they cancel exactly when nothing is
     # left).
-    direct = [np.zeros((2, p.count, n_items, n_rep)) for p in partitions] if replicates else []
-    covered = [np.zeros((2, p.count, n_items, n_rep)) for p in partitions] if replicates else []
+    sums = _ReplicateSums(partitions, n_items, n_rep) if replicates else None
     n_nodes = node_matrix.shape[1] if node_matrix is not None else 0
     score_sums = [np.zeros((4, p.count, n_nodes)) for p in partitions]
     # Factor blocks come stratum by stratum and are drawn as they are needed: a million-PSU
@@ -250,7 +273,8 @@ def cell_totals(
         if index in kept:
             return kept.pop(index)  # the second and last use
         first, last = runs[index]
-        rows = order[row_bounds[first] : row_bounds[last]]
+        bounds = slice(int(row_bounds[first]), int(row_bounds[last]))
+        rows = bounds if order is None else order[bounds]
         made = _Chunk(design, values, rows, int(first_psu[first]))
         if keep_chunks:
             kept[index] = made
@@ -288,7 +312,8 @@ def cell_totals(
                     score_sums[i][j, unique_s] += sums_s[:, j * n_nodes : (j + 1) * n_nodes]
         while pending is not None and pending.stratum < last:
             f, pending = pending, next(factor_blocks, None)
-            _replicate_stratum(f, design, partitions, c, per_stratum, direct, covered, n_items)
+            assert sums is not None
+            sums.add_stratum(f, design, partitions, c, per_stratum)
         if progress:
             progress(index + 1, total_steps)
 
@@ -341,9 +366,8 @@ def cell_totals(
                 t.taylor_var *= present[i] / usable[i]
 
     for i, t in enumerate(out):
-        if replicates:
-            t.replicate_num = direct[i][0] + (t.num[..., None] - covered[i][0])
-            t.replicate_den = direct[i][1] + (t.den[..., None] - covered[i][1])
+        if sums is not None:
+            t.replicate_num, t.replicate_den = sums.totals(i, t.num, t.den)
         if node_matrix is not None:
             s = score_sums[i]
             t.scores = (s[0], s[1], s[2], s[3])
@@ -352,50 +376,111 @@ def cell_totals(
     return out
 
 
-def _replicate_stratum(
-    f: StratumFactors,
-    design: Design,
-    partitions: list[Cells],
-    c: _Chunk,
-    per_stratum: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-    direct: list[np.ndarray],
-    covered: list[np.ndarray],
-    n_items: int,
-) -> None:
-    """Add one stratum's replicate totals: one matrix product over all partitions and cells."""
-    h = f.stratum
-    k = n_items
-    n_psu = int(design.n_psu[h])
-    local_first = int(np.r_[0, np.cumsum(design.n_psu)][h]) - c.first_psu
-    stacked = []
-    for i, part in enumerate(partitions):
-        group_strata, group_cells, num, den = per_stratum[i]
-        mine = group_strata == h
-        cells = group_cells[mine]
-        if len(cells) == 0:  # nobody of this stratum is in any cell of the partition
-            continue
-        target = np.ix_(np.arange(2), cells, np.arange(k), f.columns)
-        covered[i][target] += np.stack([num[mine], den[mine]])[..., None]
-        pairs = c.pairs(part)
-        in_stratum = pairs.stratum == h
-        num_den = np.stack([pairs.num[in_stratum], pairs.den[in_stratum]], axis=1)
-        stacked.append((i, cells, pairs.psu[in_stratum] - local_first, pairs.cell[in_stratum],
-                        num_den))  # fmt: skip
-    if not stacked:
-        return
-    widths = [len(cells) * 2 * k for _, cells, _, _, _ in stacked]
-    matrix = np.zeros((n_psu, sum(widths)))
-    offset = 0
-    for (_, cells, psu, cell, num_den), width in zip(stacked, widths, strict=True):
-        local = np.searchsorted(cells, cell)
-        view = matrix[:, offset : offset + width].reshape(n_psu, len(cells), 2, k)
-        view[psu, local] = num_den
-        offset += width
-    product = f.factors.T @ matrix  # the one matrix product of this stratum
-    offset = 0
-    for (i, cells, _, _, _), width in zip(stacked, widths, strict=True):
-        block_sums = product[:, offset : offset + width].reshape(-1, len(cells), 2, k)
-        # replicates × cells × {num, den} × items  →  {num, den} × cells × items × replicates
-        target = np.ix_(np.arange(2), cells, np.arange(k), f.columns)
-        direct[i][target] += block_sums.transpose(2, 1, 3, 0)
-        offset += width
+def _column_index(columns: np.ndarray) -> slice | np.ndarray:
+    """A block's replicate columns as a slice when they are one ascending run (no copy)."""
+    first = int(columns[0])
+    if len(columns) == 1 or (
+        int(columns[-1]) - first == len(columns) - 1 and bool(np.all(np.diff(columns) == 1))
+    ):
+        return slice(first, first + len(columns))
+    return columns
+
+
+class _ReplicateSums:
+    """Replicate totals of every partition, laid out {num, den} × cells × items × replicates.
+
+    "direct" holds the factor-weighted sums of the strata each replicate resamples; "covered"
+    the plain sums of the same strata, added in the same order as the totals. While every block
+    covers all replicates (a bootstrap, JK1), "covered" is the same in every replicate and is
+    kept once per cell; the first block covering only some replicates (JKn) spreads it.
+    """
+
+    def __init__(self, partitions: list[Cells], n_items: int, n_rep: int):
+        self.n_items = n_items
+        self.n_rep = n_rep
+        self.direct = [np.zeros((2, p.count, n_items, n_rep)) for p in partitions]
+        self.covered_all: list[np.ndarray] | None = [
+            np.zeros((2, p.count, n_items)) for p in partitions
+        ]
+        self.covered: list[np.ndarray] = []
+        self._stratum_first: np.ndarray | None = None
+
+    def _spread_covered(self) -> None:
+        assert self.covered_all is not None
+        self.covered = [
+            np.repeat(c[..., None], self.n_rep, axis=-1) for c in self.covered_all
+        ]  # fmt: skip
+        self.covered_all = None
+
+    def add_stratum(
+        self,
+        f: StratumFactors,
+        design: Design,
+        partitions: list[Cells],
+        c: _Chunk,
+        per_stratum: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    ) -> None:
+        """Add one stratum's replicate totals: one matrix product over all partitions and cells."""
+        h = f.stratum
+        k = self.n_items
+        n_psu = int(design.n_psu[h])
+        if self._stratum_first is None:
+            self._stratum_first = np.r_[0, np.cumsum(design.n_psu)].astype(np.int64)
+        local_first = int(self._stratum_first[h]) - c.first_psu
+        columns = _column_index(f.columns)
+        every = isinstance(columns, slice) and columns == slice(0, self.n_rep)
+        if not every and self.covered_all is not None:
+            self._spread_covered()
+        stacked = []
+        for i, part in enumerate(partitions):
+            group_strata, group_cells, num, den = per_stratum[i]
+            mine = group_strata == h
+            cells = group_cells[mine]
+            if len(cells) == 0:  # nobody of this stratum is in any cell of the partition
+                continue
+            for j, sums in enumerate((num[mine], den[mine])):  # cells × items
+                if self.covered_all is not None:
+                    self.covered_all[i][j, cells] += sums
+                elif isinstance(columns, slice):
+                    self.covered[i][j, cells, :, columns] += sums[..., None]
+                else:
+                    self.covered[i][j][np.ix_(cells, np.arange(k), columns)] += sums[..., None]
+            pairs = c.pairs(part)
+            in_stratum = pairs.stratum == h
+            num_den = np.stack([pairs.num[in_stratum], pairs.den[in_stratum]], axis=1)
+            stacked.append((i, cells, pairs.psu[in_stratum] - local_first, pairs.cell[in_stratum],
+                            num_den))  # fmt: skip
+        if not stacked:
+            return
+        heights = [len(cells) * 2 * k for _, cells, _, _, _ in stacked]
+        matrix = np.zeros((sum(heights), n_psu))  # [cells · {num, den} · items] × PSUs
+        offset = 0
+        for (_, cells, psu, cell, num_den), height in zip(stacked, heights, strict=True):
+            local = np.searchsorted(cells, cell)
+            view = matrix[offset : offset + height].reshape(len(cells), 2, k, n_psu)
+            view[local, :, :, psu] = num_den
+            offset += height
+        product = matrix @ f.factors  # the one matrix product of this stratum
+        offset = 0
+        for (i, cells, _, _, _), height in zip(stacked, heights, strict=True):
+            block_sums = product[offset : offset + height].reshape(len(cells), 2, k, -1)
+            for j in range(2):
+                direct = self.direct[i][j]
+                if isinstance(columns, slice):
+                    direct[cells, :, columns] += block_sums[:, j]
+                else:
+                    direct[np.ix_(cells, np.arange(k), columns)] += block_sums[:, j]
+            offset += height
+
+    def totals(self, i: int, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Replicate numerators and denominators of partition i (cells × items × replicates)."""
+        direct = self.direct[i]
+        if self.covered_all is not None:
+            covered = self.covered_all[i]
+            direct[0] += (num - covered[0])[..., None]
+            direct[1] += (den - covered[1])[..., None]
+        else:
+            full = self.covered[i]
+            direct[0] += num[..., None] - full[0]
+            direct[1] += den[..., None] - full[1]
+        return direct[0], direct[1]
