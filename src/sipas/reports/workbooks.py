@@ -213,7 +213,7 @@ def _province_sheets(doc: dict[str, Any]) -> list[Sheet]:
         t("national_mean"),
         t("difference"),
         t("se"),
-        t("national_mean"),
+        t("vs_mean"),
         t("best"),
         t("best_province"),
     ]

@@ -146,6 +146,7 @@ def _tile_map(
 @page(router, "/sipas/{run}/province/{code}", "province.html", cache=_state)
 def province(request: Request, run: str, code: str) -> dict[str, Any]:
     """One province: elements against the national mean and the best, strengths, trend."""
+    lang = lang_of(request)
     data = dict(public.cached(db_of(request), "province_profile", run, code))
     found = published_api.beside(db_of(request), "sipas", data["year"])
     data["published"] = published_api.beside_row(
@@ -158,7 +159,12 @@ def province(request: Request, run: str, code: str) -> dict[str, Any]:
     data["published_label"] = text("published.label", lang_of(request))
     data["published_trend"] = published_api.history(db_of(request), "sipas", data["province"])
     data["charts"] = {
-        "profile": charts.profile(data["elements"], data["name"]),
+        "profile": charts.profile(
+            data["elements"],
+            data["name"],
+            lang,
+            (data["name"], translate("national_mean", lang), translate("best", lang)),
+        ),
         "trend": charts.trend(
             data["trend"],
             f"SIPAS · {data['name']}",
