@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sipas.web import charts
-from sipas.web.downloads import table_download
+from sipas.web.downloads import columns, table_download
 from sipas.web.i18n import translate
 from sipas.web.lazy import lazy_module
 from sipas.web.render import lang_of, page
@@ -75,5 +75,13 @@ def unit(request: Request, period: str, code: str, procedures: str | None = None
     summary="Service-index ranking of one period as CSV, XLSX or JSON",
 )
 def download(request: Request, period: str, kind: str) -> Response:
+    lang = lang_of(request)
     rows = api.ranking_table(dataset_of(request), period)
-    return table_download(rows, kind, f"service-index-{period}")
+    groups = api.ranking(dataset_of(request), period)["groups"]
+    keys = ["period", "rank", "code", "name", "total", "change_period"]
+    shown = columns(keys, lang) + [
+        (g["code"], g["name"] if lang == "vi" else g["name_en"]) for g in groups
+    ]
+    shown += columns(["dossiers"], lang)
+    rows = [{**r, "change_period": r["change"]} for r in rows]
+    return table_download(rows, kind, f"service-index-{period}", lang, shown)

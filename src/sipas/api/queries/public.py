@@ -283,6 +283,16 @@ def _framework_title(db: Database, campaign: str) -> dict[str, str]:
     return {"vi": title.vi, "en": title.en}
 
 
+def _par_areas(db: Database, campaign: str) -> list[dict[str, Any]]:
+    """The scored areas of a campaign's framework: code and name in both languages."""
+    with db.engine.connect() as connection:
+        framework = open_campaign(connection, campaign).framework
+    return [
+        {"code": n.code, "name": {"vi": n.name.vi, "en": n.name.en}}
+        for n in framework.scored_nodes()
+    ]
+
+
 def par_campaigns(db: Database) -> list[dict[str, Any]]:
     """Final PAR campaigns, newest first: only final results are public."""
     return sorted(
@@ -311,6 +321,7 @@ def par_ranking(db: Database, campaign: str, region: str | None = None) -> dict[
         "regions": sorted({p.region for p in provinces.values()}),
         "stage": geography["stage"],
         "framework_title": _framework_title(db, campaign),
+        "areas": _par_areas(db, campaign),
     }
 
 
