@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from sipas.messages import text
 from sipas.web import charts
 from sipas.web.downloads import columns, table_download
 from sipas.web.i18n import translate
@@ -46,7 +47,12 @@ def ranking(request: Request, period: str | None = None) -> dict[str, Any]:
     data = api.ranking(dataset_of(request), period or None)
     if data["rows"]:
         dots = [
-            {"name": r["name"], "estimate": r["total"], "ci_low": None, "ci_high": None}
+            {
+                "name": r["name" if lang == "vi" else "name_en"],
+                "estimate": r["total"],
+                "ci_low": None,
+                "ci_high": None,
+            }
             for r in data["rows"]
         ]
         title = f"{translate('service_index', lang)} · {data['period']}"
@@ -65,7 +71,8 @@ def unit(request: Request, period: str, code: str, procedures: str | None = None
     given = {code for p in data["procedures"] for code in p["indicators"]}
     data["procedure_columns"] = [i for i in data["indicators"] if i["indicator"] in given]
     points = [{"x": p["period"], "y": p["total"]} for p in data["trend"]]
-    title = f"{data['unit']['name']} · {translate('points_of_100', lang)}"
+    name = data["unit"]["name" if lang == "vi" else "name_en"]
+    title = f"{name} · {translate('points_of_100', lang)}"
     data["charts"] = {"trend": charts.series(points, title)}
     return data
 
@@ -78,10 +85,13 @@ def download(request: Request, period: str, kind: str) -> Response:
     lang = lang_of(request)
     rows = api.ranking_table(dataset_of(request), period)
     groups = api.ranking(dataset_of(request), period)["groups"]
-    keys = ["period", "rank", "code", "name", "total", "change_period"]
-    shown = columns(keys, lang) + [
-        (g["code"], g["name"] if lang == "vi" else g["name_en"]) for g in groups
-    ]
+    name = "name" if lang == "vi" else "name_en"
+    keys = ["period", "rank", "code", name, "total", "change"]
+    shown = columns(
+        keys,
+        lang,
+        **{name: text("download.name", lang), "change": translate("change_period", lang)},
+    )
+    shown += [(g["code"], g["name"] if lang == "vi" else g["name_en"]) for g in groups]
     shown += columns(["dossiers"], lang)
-    rows = [{**r, "change_period": r["change"]} for r in rows]
     return table_download(rows, kind, f"service-index-{period}", lang, shown)
