@@ -63,6 +63,8 @@ def findings(text: str, *, allowed_codes: Iterable[str] = ()) -> list[str]:
         for match in re.finditer(rf"(?<![\w.]){re.escape(code)}(?![\w.])", bare):
             found.append(f"node id: {_around(bare, match)}")
     for match in FLOAT_NOISE.finditer(text):
+        if match.group(0) in keep or _whole(text, match) in keep:
+            continue
         found.append(f"float noise: {_around(text, match)}")
     for match in BOOLEANS.finditer(text):
         found.append(f"boolean: {_around(text, match)}")
@@ -73,6 +75,16 @@ def findings(text: str, *, allowed_codes: Iterable[str] = ()) -> list[str]:
     return sorted(set(found))
 
 
+def _whole(text: str, match: re.Match[str]) -> str:
+    """The number a match is part of (a procedure code such as 1.000123)."""
+    start, end = match.start(), match.end()
+    while start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
+        start -= 1
+    while end < len(text) and text[end].isdigit():
+        end += 1
+    return text[start:end]
+
+
 def _around(text: str, match: re.Match[str], width: int = 40) -> str:
     start, end = max(0, match.start() - width), match.end() + width
     return f"{match.group(0)!r} in …{' '.join(text[start:end].split())}…"
@@ -80,7 +92,7 @@ def _around(text: str, match: re.Match[str], width: int = 40) -> str:
 
 # --- what a page shows ---------------------------------------------------------------------------
 
-_CHART_TEXT = {"name", "text", "hovertext", "ticktext", "title", "y", "customdata"}
+_CHART_TEXT = {"name", "text", "hovertext", "ticktext", "title", "x", "y", "customdata"}
 
 
 def _chart_strings(spec: Any, key: str = "") -> Iterator[str]:
