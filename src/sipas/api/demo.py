@@ -35,8 +35,9 @@ SYNTHETIC_LABEL = (
 DEMO_SURVEY_FRAMEWORK = "sipas-gen2"
 DEMO_PAR_FRAMEWORK = "par-province-2017"
 DEMO_ACTOR = par.Actor("sipas demo", "admin")
-SYNTHETIC_EVIDENCE = "SYNTHETIC: demo self-assessment, no real evidence"
-SYNTHETIC_APPRAISAL = "SYNTHETIC: demo appraisal adjusts the self-assessed points"
+# The demo's notes and reasons are what a Vietnamese officer would read in its reports.
+SYNTHETIC_EVIDENCE = "GIẢ LẬP: tự đánh giá mẫu, không có tài liệu kiểm chứng thật"
+SYNTHETIC_APPRAISAL = "GIẢ LẬP: thẩm định mẫu điều chỉnh điểm tự đánh giá"
 DEMO_PAR_YEAR = 2019  # a year in which QĐ 2948 (par-province-2017) was in force
 DEFAULT_YEARS = (2023, 2024, 2025)
 REFORM_YEAR = 2025  # the first survey on the 34 provinces

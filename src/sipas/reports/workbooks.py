@@ -316,6 +316,11 @@ def _province_sheets(doc: dict[str, Any]) -> list[Sheet]:
 
 def _appraisal_sheets(doc: dict[str, Any]) -> list[Sheet]:
     t = _labeller(doc["lang"])
+
+    def _stage(stage: str) -> str:
+        """A stage by its name (Tự đánh giá, Thẩm định lần 1), as the PDF shows it."""
+        return t(stage) if stage in ("self", "appraisal1", "appraisal2", "final") else stage
+
     scores = Sheet(
         t("area"),
         title(doc),
@@ -349,7 +354,15 @@ def _appraisal_sheets(doc: dict[str, Any]) -> list[Sheet]:
         t("history"),
         [t("when"), t("who"), t("stage"), t("criterion"), t("before"), t("after"), t("reason")],
         [
-            [h["at"], h["actor"], h["stage"], h["leaf"], h["before"], h["after"], h["reason"]]
+            [
+                h["at"],
+                h["actor"],
+                _stage(h["stage"]),
+                h["leaf"],
+                h["before"],
+                h["after"],
+                h["reason"],
+            ]
             for h in doc["history"]
         ],
         (20, 20, 14, 10, 10, 10, 50),
