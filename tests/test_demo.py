@@ -13,11 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from sipas.api.demo import SYNTHETIC_LABEL, DemoOptions, run_demo
+from sipas.api.par import results as par_results
 from sipas.errors import SipasError
-from sipas.frameworks import load_builtin, require_survey
+from sipas.frameworks import load_builtin, require_par, require_survey
+from sipas.frameworks.model import Method
 from sipas.geo import province
 from sipas.store import open_database
-from sipas.store.par import list_campaigns, load_scores
+from sipas.store.estimates import load_estimates
+from sipas.store.par import get_campaign, list_campaigns, load_scores
 from sipas.store.schema import audit_log
 from sipas.store.surveys import list_surveys, load_responses
 from sipas.synthetic import fieldwork_window, synthetic_province_survey, synthetic_survey
@@ -143,6 +146,67 @@ def test_geography_follows_the_survey_year(tmp_path: Path) -> None:
 FRAMEWORK = require_survey(load_builtin("sipas-gen2"))
 
 
+def test_demo_scores_par_for_the_survey_years_on_synthetic_criteria(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'd.db'}")
+    summary = run_demo(db, SMALL)
+    rounds = [(r["campaign"], r["framework"], r["year"], r["units"]) for r in summary.par]
+    assert rounds == [
+        ("demo-par-2019", "par-province-2017", 2019, 3),
+        ("demo-par-2023", "par-province-2022-demo", 2023, 3),
+        ("demo-par-2024", "par-province-2024-demo", 2024, 3),
+    ]
+    # Three provinces only: the campaign is not on the survey's geography, so the SIPAS leaf is
+    # synthetic too, and the summary says so.
+    assert all(r["sipas_from"] == "" for r in summary.par)
+    with db.begin() as connection:
+        stored = {c["code"]: c for c in list_campaigns(connection)}
+        scores = load_scores(connection, get_campaign(connection, "demo-par-2024")["id"])
+    assert all(stored[c]["synthetic"] and stored[c]["stage"] == "final" for c, *_ in rounds)
+    for framework_id in ("par-province-2022-demo", "par-province-2024-demo"):
+        framework = require_par(load_builtin(framework_id))
+        assert "SYNTHETIC" in framework.title.en and "GIẢ LẬP" in framework.title.vi
+        assert framework.provisional and "SYNTHETIC" in (framework.notes or "")
+    framework = require_par(load_builtin("par-province-2024-demo"))
+    tops = {leaf.code: float(leaf.max_points or 0) for leaf in framework.leaves()}
+    survey = {leaf.code for leaf in framework.leaves() if leaf.method is Method.SURVEY}
+    # Survey leaves are filled at the survey stage and never self-assessed; every other leaf of
+    # every province is self-assessed.
+    written = {(r["stage"], r["unit_code"], r["node_code"]) for r in scores}
+    assert {(u, n) for s, u, n in written if s == "survey"} == {
+        (u, n) for u in ("01", "77", "79") for n in survey
+    }
+    assert {(u, n) for s, u, n in written if s == "self"} == {
+        (u, n) for u in ("01", "77", "79") for n in tops if n not in survey
+    }
+    # The results add up: each leaf within its maximum, the leaves to the unit's points.
+    view = par_results(db, "demo-par-2024", unit="01", with_nodes=True)
+    leaves = {n["node"]: n["points"] for n in view["nodes"] if n["node"] in tops}
+    assert len(leaves) == 88 and all(0 <= leaves[c] <= tops[c] + 1e-9 for c in leaves)
+    assert view["units"][0]["points"] == pytest.approx(sum(leaves.values()), abs=0.01 * 88)
+
+
+@pytest.mark.slow  # every province, to put the PAR round on the survey's geography
+def test_the_demo_par_round_takes_sipas_from_the_demo_survey(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'd.db'}")
+    options = DemoOptions(seed=13, years=(2024,), respondents_per_province=12, dossiers=0)
+    summary = run_demo(db, options)
+    by_year = {r["year"]: r for r in summary.par}
+    assert by_year[2024]["sipas_from"] == "demo-sipas-2024"
+    assert by_year[2023]["sipas_from"] == ""  # no 2023 survey in this demo
+    framework = require_par(load_builtin("par-province-2024-demo"))
+    leaf = next(n for n in framework.leaves() if n.rubric is not None)
+    with db.begin() as connection:
+        estimates = load_estimates(connection, "demo-sipas-2024")
+        scores = load_scores(connection, get_campaign(connection, "demo-par-2024")["id"])
+    sipas = estimates[(estimates.partition == "province") & (estimates.indicator == "SIPAS")]
+    sipas = sipas.set_index("cell")["estimate"]
+    filled = {r["unit_code"]: r["points"] for r in scores if r["node_code"] == leaf.code}
+    assert len(filled) == 63
+    for unit, points in filled.items():
+        # By hand: the leaf's 10 points × the province's SIPAS / 100.
+        assert points == pytest.approx(10 * sipas[unit] / 100)
+
+
 def test_full_year_has_every_province_and_about_580_each() -> None:
     frame = synthetic_survey(FRAMEWORK, 2024, seed=3)
     sizes = frame.groupby("province_code").size()
@@ -219,6 +283,7 @@ def test_demo_command(run_cli: Any, isolated_settings: Path, fmt: str) -> None:
         summary = json.loads(result.output)
         assert summary["surveys"][0]["year"] == 2025
         assert summary["par"][0]["units"] == 2  # the PAR round is on the 63 provinces
+        assert [r["year"] for r in summary["par"]] == [2019, 2023, 2024]
         # The service index of the demo's dossiers, where the web app looks (data_dir/dossiers).
         assert summary["service_index"]["folder"] == str(isolated_settings / "dossiers")
         assert summary["service_index"]["dossiers"] == 200_000

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ import yaml
 
 from sipas.errors import SipasError
 from sipas.frameworks import (
+    IndexNode,
     ParFramework,
     SurveyFramework,
     builtin_ids,
@@ -122,10 +125,20 @@ def test_par_2024_is_provisional_and_says_what_is_missing() -> None:
     assert "(1, 2, 6, 7)" in gaps[0] and "45 of 100" in gaps[0]
 
 
+def _no_items_files(node: IndexNode) -> IndexNode:
+    children = [_no_items_files(c) for c in node.children] if node.children else None
+    return node.model_copy(update={"items_file": None, "children": children})
+
+
 def test_yaml_round_trip_of_every_builtin() -> None:
     for framework_id in builtin_ids():
         original = load_builtin(framework_id)
         again, report = parse_framework_text(dump_framework_yaml(original), "round-trip")
+        if isinstance(original, SurveyFramework):
+            # The export is self-contained: items read from an items file are written inline.
+            index = _no_items_files(original.satisfaction.index)
+            satisfaction = original.satisfaction.model_copy(update={"index": index})
+            original = original.model_copy(update={"satisfaction": satisfaction})
         assert again == original, [str(p) for p in report.problems]
 
 
@@ -507,3 +520,254 @@ def test_each_framework_says_which_years_it_serves_and_only_what_is_known() -> N
     # national 83.94 is not reproduced here (the full provincial table is not public).
     gen2 = load_builtin("sipas-gen2")
     assert "reproduces 83.94" not in str(gen2.model_dump())
+
+
+# --- SIPAS 2023–2024: the 9th policy group and its items file ----------------------------------
+
+DATA = Path(__file__).resolve().parents[1] / "src" / "sipas" / "frameworks" / "data"
+ADMIN = "policy.quality.admin_reform"
+
+
+def _node(node: IndexNode, code: str) -> IndexNode:
+    if node.code == code:
+        return node
+    for child in node.children or []:
+        found = _node(child, code) if code.startswith(child.code) else None
+        if found is not None:
+            return found
+    raise KeyError(code)
+
+
+def test_sipas_2024_names_the_ninth_policy_group_and_reads_its_items_from_a_file() -> None:
+    f = load_builtin("sipas-2024")
+    assert isinstance(f, SurveyFramework) and f.provisional and f.years == [2023, 2024]
+    quality = _node(f.satisfaction.index, "policy.quality")
+    groups = [c.code for c in quality.children or []]
+    assert len(groups) == 9 and groups[-1] == ADMIN
+    admin = _node(f.satisfaction.index, ADMIN)
+    assert admin.name.en == "Administrative reform"
+    assert admin.items_file == "sipas-2024-admin-reform-items.csv" and admin.items == ["Q9_AR1"]
+    item = next(i for i in f.satisfaction.items if i.code == "Q9_AR1")
+    assert item.paraphrase  # a stand-in in our own words, not the ministry's
+    # The 33 items of the 2022 form, in the same places, plus the file's.
+    gen2 = load_builtin("sipas-gen2")
+    assert isinstance(gen2, SurveyFramework)
+    assert f.item_codes() == [*gen2.item_codes(), "Q9_AR1"]
+    # Only what the sources say: the counts of 2024 and the 9th group; no claim of reproducing.
+    said = " ".join([*f.sources, f.notes or ""])
+    assert "51" in said and "cải cách hành chính" in said and "QĐ 1001/QĐ-BNV" in said
+    assert "Not known: the official item lists" in (f.notes or "")
+    assert "Nothing computed with this file is claimed to reproduce" in (f.notes or "")
+
+
+def test_policy_quality_weighs_its_nine_groups_equally() -> None:
+    from sipas.survey.composites import index_tree
+
+    f = load_builtin("sipas-2024")
+    assert isinstance(f, SurveyFramework)
+    tree = index_tree(f)
+    weights = tree.item_weights()
+    item = {code: k for k, code in enumerate(tree.item_codes)}
+    node = {code: j for j, code in enumerate(tree.codes)}
+    # By hand: one item in each of 9 groups → 1/9 of policy quality, 1/36 of the policy
+    # sub-index (4 groups A–D), 1/72 of SIPAS (the mean of two sub-indices).
+    assert weights[item["Q9_AR1"], node["policy.quality"]] == pytest.approx(1 / 9)
+    assert weights[item["Q9_05"], node["policy.quality"]] == pytest.approx(1 / 9)
+    assert weights[item["Q9_AR1"], node["policy"]] == pytest.approx(1 / 36)
+    assert weights[item["Q9_AR1"], node["SIPAS"]] == pytest.approx(1 / 72)
+
+
+def test_sipas_2024_estimates_the_ninth_group() -> None:
+    from sipas.survey.estimate import DesignColumns, estimate
+    from sipas.synthetic import synthetic_survey
+
+    f = load_builtin("sipas-2024")
+    assert isinstance(f, SurveyFramework)
+    frame = synthetic_survey(f, 2024, provinces=["01"], seed=3)
+    result = estimate(frame, f, DesignColumns("weight", "village", "stratum"))
+    groups = [c.code for c in _node(f.satisfaction.index, "policy.quality").children or []]
+    values = [result.value("province", "01", code) for code in groups]
+    assert result.value("province", "01", ADMIN) == pytest.approx(
+        result.value("province", "01", "Q9_AR1")
+    )
+    assert result.value("province", "01", "policy.quality") == pytest.approx(sum(values) / 9)
+
+
+def _copy_beside(tmp_path: Path, items_name: str, items_text: str | bytes) -> Path:
+    """The built-in sipas-2024 copied into a folder of one's own, beside one's own items file."""
+    text = (DATA / "sipas-2024.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "items_file: sipas-2024-admin-reform-items.csv", f"items_file: {items_name}"
+    )
+    folder = tmp_path / "mine"
+    folder.mkdir(exist_ok=True)
+    (folder / "sipas-2024-mine.yaml").write_text(text, encoding="utf-8")
+    data = items_text if isinstance(items_text, bytes) else items_text.encode("utf-8")
+    (folder / items_name).write_bytes(data)
+    return folder / "sipas-2024-mine.yaml"
+
+
+def test_a_users_items_file_beside_a_copy_of_the_framework(tmp_path: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", "Thủ tục hành chính được đơn giản hóa")
+    csv_text = (
+        "\ufeffcode,text_vi,text_en,paraphrase,required\n"  # Excel's byte-order mark
+        f"AR_1,{decomposed},Procedures are simplified,no,yes\n"
+        "\n"  # a blank line is skipped
+        'AR_2,"Hồ sơ, giấy tờ được cắt giảm",Fewer documents are asked for,false,\n'
+    )
+    path = _copy_beside(tmp_path, "reform.csv", csv_text)
+    f = resolve_framework(str(path))
+    assert isinstance(f, SurveyFramework)
+    assert _node(f.satisfaction.index, ADMIN).items == ["AR_1", "AR_2"]
+    by_code = {i.code: i for i in f.satisfaction.items}
+    assert by_code["AR_1"].text.vi == unicodedata.normalize("NFC", decomposed)
+    assert by_code["AR_1"].required and not by_code["AR_1"].paraphrase
+    assert by_code["AR_2"].text.vi == "Hồ sơ, giấy tờ được cắt giảm"
+    # The same items as a YAML list.
+    items_yaml = yaml.safe_dump(
+        [
+            {"code": "AR_1", "text_vi": "Một", "text_en": "One"},
+            {"code": "AR_2", "text_vi": "Hai", "text_en": "Two", "paraphrase": True},
+        ],
+        allow_unicode=True,
+    )
+    path = _copy_beside(tmp_path, "reform.yaml", items_yaml)
+    f = resolve_framework(str(path))
+    assert isinstance(f, SurveyFramework)
+    assert _node(f.satisfaction.index, ADMIN).items == ["AR_1", "AR_2"]
+    # Exported, the framework is one self-contained file.
+    exported, _ = parse_framework_text(dump_framework_yaml(f), "exported")
+    assert exported is not None and "AR_2" in exported.item_codes()
+
+
+def test_the_cli_shows_and_validates_with_another_items_file(run_cli: Any, tmp_path: Path) -> None:
+    items = tmp_path / "reform-2024.csv"
+    items.write_text("code,text_vi,text_en\nCCHC1,Một,One\nCCHC2,Hai,Two\n", encoding="utf-8")
+    shown = run_cli("frameworks", "show", "sipas-2024", "--items", str(items), "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["items_files"] == [{"node": ADMIN, "file": str(items), "items": ["CCHC1", "CCHC2"]}]
+    assert [i["code"] for i in data["items"]][-2:] == ["CCHC1", "CCHC2"]
+    table = run_cli("frameworks", "show", "sipas-2024")
+    assert f"items of {ADMIN} read from sipas-2024-admin-reform-items.csv: Q9_AR1" in table.output
+    checked = run_cli("frameworks", "validate", "sipas-2024", "--items", str(items))
+    assert checked.exit_code == 0 and "valid" in checked.output
+    # --items needs a framework that reads exactly one group from a file.
+    refused = run_cli("frameworks", "show", "sipas-gen2", "--items", str(items))
+    assert refused.exit_code == 1 and "framework.items_override" in refused.output
+
+
+BAD_ITEMS = [
+    # (file name, content, row, field, rule)
+    ("a.csv", "code,text_vi\nX1,Một\n", 1, "text_en", "items.missing_column"),
+    ("a.csv", "code,text_vi,text_en,weight\nX1,Một,One,2\n", 1, "weight", "items.unknown_column"),
+    ("a.csv", "code,text_vi,text_en\nX1,Một,One\nX2,,Two\n", 3, "text_vi", "items.empty"),
+    ("a.csv", "code,text_vi,text_en\nX1,Một,One\nX1,Hai,Two\n", 3, "code", "items.duplicate"),
+    ("a.csv", "code,text_vi,text_en\nQ9_31,Một,One\n", 2, "code", "items.taken"),
+    ("a.csv", "code,text_vi,text_en\nX 1,Một,One\n", 2, "code", "items.bad_code"),
+    ("a.csv", "code,text_vi,text_en,paraphrase\nX1,Một,One,maybe\n", 2, "paraphrase", "items.bad_flag"),
+    ("a.yaml", "- {code: X1, text_vi: Một}\n- {code: X2, text_vi: Hai, text_en: Two}\n", 1, "text_en", "items.empty"),
+    ("a.yaml", "- {code: X1, text_vi: Một}\n", 1, "text_en", "items.missing_column"),
+    ("a.yaml", "- {code: X1, text_vi: Một, text_en: One}\n- {code: X2, text_vi: Hai, text_en: ''}\n", 2, "text_en", "items.empty"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "content", "row", "field", "rule"), BAD_ITEMS)
+def test_a_bad_items_file_names_file_row_and_field(
+    tmp_path: Path, name: str, content: str, row: int, field: str, rule: str
+) -> None:
+    path = _copy_beside(tmp_path, name, content)
+    framework, report = parse_framework_text(path.read_text(encoding="utf-8"), "x", path.parent)
+    assert framework is None
+    first = report.errors[0]
+    assert first.rule == rule
+    assert first.path.endswith(f"{ADMIN} › {path.parent / name} › row {row} › {field}")
+    with pytest.raises(SipasError) as caught:
+        resolve_framework(str(path))
+    error = caught.value
+    assert error.code == "framework.items_invalid"
+    assert (error.values["row"], error.values["field"]) == (row, field)
+    assert error.values["path"] == str(path.parent / name)
+    message_vi = error.text("vi")[0]
+    assert f"dòng {row}, cột {field}" in message_vi and name in message_vi
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("a.csv", b"code,text_vi,text_en\nX1,M\xe9t,One\n", "framework.items_file_unreadable"),
+        ("a.csv", "code,text_vi,text_en\n", "framework.items_file_unreadable"),
+        ("a.yaml", "code: X1\n", "framework.items_file_unreadable"),
+        ("a.yaml", "- [unclosed\n", "framework.items_file_unreadable"),
+    ],
+)
+def test_an_unreadable_items_file_is_a_declared_error(
+    tmp_path: Path, name: str, content: str | bytes, code: str
+) -> None:
+    path = _copy_beside(tmp_path, name, content)
+    with pytest.raises(SipasError) as caught:
+        resolve_framework(str(path))
+    assert caught.value.code == code
+    assert caught.value.values["path"] == str(path.parent / name)
+
+
+def test_a_missing_items_file_names_the_file_and_the_group(tmp_path: Path) -> None:
+    path = _copy_beside(tmp_path, "there.csv", "code,text_vi,text_en\nX1,Một,One\n")
+    (path.parent / "there.csv").unlink()
+    with pytest.raises(SipasError) as caught:
+        resolve_framework(str(path))
+    assert caught.value.code == "framework.items_file_missing"
+    assert caught.value.values == {"path": str(path.parent / "there.csv"), "node": ADMIN}
+    with pytest.raises(SipasError) as caught:
+        resolve_framework("sipas-2024", tmp_path / "nowhere.csv")
+    assert caught.value.code == "framework.items_file_missing"
+
+
+# --- the demo's PAR frameworks: synthetic criteria under the known areas ----------------------
+
+
+@pytest.mark.parametrize(
+    ("framework_id", "base_id"),
+    [
+        ("par-province-2022-demo", "par-province-2022"),
+        ("par-province-2024-demo", "par-province-2024"),
+    ],
+)
+def test_the_demo_par_frameworks_are_the_generators_and_keep_what_is_known(
+    framework_id: str, base_id: str
+) -> None:
+    from sipas.synthetic.par import demo_par_framework
+
+    base = load_builtin(base_id)
+    shipped = load_builtin(framework_id)
+    assert isinstance(base, ParFramework) and isinstance(shipped, ParFramework)
+    # The shipped file is what the generator writes (scripts/frameworks/build_demo_par.py).
+    assert shipped == demo_par_framework(framework_id, base)
+    # The provisional framework it stands in for stays unscorable; the demo's is scorable.
+    assert scoring_gaps(base) and not scoring_gaps(shipped)
+    # Kept from the sources: the areas (codes and names), 37 criteria, 88 sub-criteria, 100
+    # points, 32 of them through the sociological survey, SIPAS 10 of them.
+    assert [(n.code, n.name) for n in shipped.nodes] == [(n.code, n.name) for n in base.nodes]
+    criteria = [node for trail, node in shipped.walk() if len(trail) == 1]
+    leaves = shipped.leaves()
+    assert len(criteria) == 37 and len(leaves) == 88
+    assert sum(n.max_points or 0 for n in shipped.nodes) == pytest.approx(100)
+    survey = [leaf for leaf in leaves if leaf.method is not None and leaf.method.value == "survey"]
+    assert sum(leaf.max_points or 0 for leaf in survey) == pytest.approx(32)
+    sipas = [leaf for leaf in leaves if leaf.rubric is not None and leaf.rubric.kind == "sipas"]
+    assert [leaf.max_points for leaf in sipas] == [10.0]
+    # Said to be synthetic in the title (both languages) and the notes.
+    assert "SYNTHETIC" in shipped.title.en and "GIẢ LẬP" in shipped.title.vi
+    assert shipped.provisional and "reproduce no published figure" in (shipped.notes or "")
+    # Any area maximum the provisional framework knows is kept as it is.
+    known = {n.code: n.max_points for n in base.nodes if n.max_points is not None}
+    assert {n.code: n.max_points for n in shipped.nodes if n.code in known} == known
+
+
+def test_the_2024_demo_framework_keeps_the_published_area_maxima() -> None:
+    shipped = load_builtin("par-province-2024-demo")
+    assert isinstance(shipped, ParFramework)
+    maxima = {n.code: n.max_points for n in shipped.nodes}
+    # QĐ 892 as published (Sơn La 2024: 12.75/13, 10.18/10.5, 14.23/15, 13.14/16.5).
+    assert [maxima[c] for c in ("3", "4", "5", "8")] == [13.0, 10.5, 15.0, 16.5]
+    assert sum(maxima[c] or 0 for c in ("1", "2", "6", "7")) == pytest.approx(45)

@@ -141,7 +141,7 @@ READS_FROM_COMMANDS = {
     "sipas.api.estimation": {
         "EstimateRequest", "Outcome", "change_view", "diagnosis_view", "estimate_stored_survey",
         "load_run", "list_runs", "on_34_provinces", "outcome_of_run", "estimates_view",
-        "ranks_view", "UNIT_34",
+        "ranks_view", "UNIT_34", "ChangeView", "EstimateView", "LoadedRun", "RunRow",
     },
     "sipas.api.par": {
         "results", "unit_scores", "history", "campaign_units", "can_read", "list_campaigns",

@@ -129,12 +129,13 @@ def test_a_round_from_files(run_cli: Any, files: dict[str, Path], tmp_path: Path
     book = openpyxl.load_workbook(sheet_path)
     sheet = book["D1"]
     header = [c.value for c in sheet[2]]
-    assert header[:7] == [
+    assert header[:8] == [
         "STT",
         "Lĩnh vực/Tiêu chí/Tiêu chí thành phần",
         "Điểm tối đa",
         "Tự đánh giá",
         "Thẩm định",
+        "Điều tra xã hội học",
         "Điểm đạt được",
         "Chỉ số",
     ]
@@ -142,7 +143,7 @@ def test_a_round_from_files(run_cli: Any, files: dict[str, Path], tmp_path: Path
     assert rows["1"][3].value == pytest.approx(8.0)  # 2 + 1 + 1 + 4; 1.5 not applicable
     assert rows["1.4"][3].value == pytest.approx(4.0)
     rows["1.4"][4].value = 3
-    rows["1.4"][7].value = "tỷ lệ thực tế 60%"
+    rows["1.4"][8].value = "tỷ lệ thực tế 60%"
     book.save(sheet_path)
     out = _ok(
         run_cli,
@@ -195,7 +196,7 @@ def test_a_round_from_files(run_cli: Any, files: dict[str, Path], tmp_path: Path
     assert book.sheetnames == ["D1", "D2", "X1", "Dữ liệu"]
     names = {row[0].value: row[1].value for row in book["Dữ liệu"].iter_rows(min_row=2)}
     assert names["D2"] == '\'=HYPERLINK("http://evil")'
-    assert book["D1"]["G3"].value == 87.5  # area 1's index on the final scores
+    assert book["D1"]["H3"].value == 87.5  # area 1's index on the final scores
     assert all(
         not isinstance(c.value, str) or not c.value.startswith("=")
         for s in book.worksheets

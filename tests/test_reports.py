@@ -232,7 +232,8 @@ def test_pdf_fonts_are_embedded(built: Built) -> None:
                 descriptor = descendant["/FontDescriptor"].get_object()
                 assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, (key, font)
                 seen.add(str(font["/BaseFont"]).split("+")[-1])
-        assert seen and all(name.startswith("DejaVu-Sans") for name in seen), (key, seen)
+        # The bundled faces, declared by @font-face: never a system fallback font.
+        assert seen and all(name.startswith("SipasSans") for name in seen), (key, seen)
 
 
 def test_pages_rendered_for_a_look(built: Built) -> None:
@@ -449,13 +450,16 @@ def test_demo_writes_the_national_and_one_province_report(built: Built, tmp_path
     written = api.demo_reports(built.db, tmp_path)
     names = sorted(p.name for p in written)
     top = built.docs["national"]["provinces"][0]["code"]
+    # The appraisal report of the latest PAR round (2024, on synthetic criteria) and its first unit.
+    latest = "demo-par-2024"
+    first = results(built.db, latest)["units"][0]["unit"]
     assert names == sorted(
         [
             "sipas-2025-national-vi.pdf",
             "sipas-2025-national-vi.xlsx",
             f"sipas-2025-{top}-vi.pdf",
             f"sipas-2025-{top}-vi.xlsx",
-            f"par-{PAR}-{built.docs['appraisal']['unit']}-vi.pdf",
+            f"par-{latest}-{first}-vi.pdf",
         ]
     )
     assert all(p.stat().st_size > 1000 for p in written)

@@ -313,9 +313,8 @@ EXPECTED_A = {
     "T4": (6, 7, 6 * 6 / 7),  # 7 counted (d7 withdrawn), d3 not synced
     "P1": (4, 7, 20 * 4 / 7),  # d1, d2, d5, d6 on time; d3, d4, d8 late
     "P2": (28, 4, None),  # finished d1 9 + d2 (15−2−4) 9 + d3 (14−3−5) 6 + d6 4 = 28 days / 4
-    "O1": (1, 2, 2 * (1 / 2) / 0.8),  # full at 80 %
-    "O2": (1, 1, 4.0),  # P1 received d1 online
-    "O3": (3, 7, 6 * (3 / 7) / 0.5),  # d1, d3, d8 online; full at 50 %
+    # eligible: counted dossiers of P1 (full-process online at 01.A) d1, d2, d3, d8; online d1, d3, d8
+    "O4": (3, 4, 12 * 3 / 4),
     "M1": (3, 4, 6 * 3 / 4),  # fees on d1, d2, d3, d8; paid online d1, d3, d8
     "M2": (1, 1, 2.0),
     "M3": (1, 1, 2.0),
@@ -337,9 +336,7 @@ EXPECTED_B = {
     "T4": (1, 1, 6.0),
     "P1": (1, 1, 20.0),
     "P2": (8, 1, None),
-    "O1": (1, 1, 2.0),
-    "O2": (1, 1, 4.0),
-    "O3": (1, 1, 6.0),
+    "O4": (1, 1, 12.0),
     "M1": (1, 1, 6.0),
     "M2": (1, 1, 2.0),
     "M3": (1, 1, 2.0),

@@ -51,7 +51,9 @@ def test_builtin_framework_is_data_with_sources() -> None:
         ("satisfaction", 18),
     ]
     assert sum(i.points for i in framework.indicators if i.scored) == 100
-    assert {i.threshold for i in framework.indicators} == {None, 0.5, 0.8, 0.9}
+    assert {i.threshold for i in framework.indicators} == {None, 0.8, 0.9}
+    split = builtin_framework("service-766-split")  # the reconstruction keeps O3's 50 % threshold
+    assert {i.threshold for i in split.indicators} == {None, 0.5, 0.8, 0.9}
     assert any(i.provisional for i in framework.indicators)
     assert "766" in framework.sources["decision"]
     assert framework.parameter("publish_days") == 5
@@ -112,8 +114,10 @@ def test_scoring_curves() -> None:
     framework = builtin_framework()
     by_code = {i.code: i for i in framework.indicators}
     assert by_code["P1"].score(0.9) == pytest.approx(18.0)  # linear: 20 × 0.9
-    assert by_code["O3"].score(0.4) == pytest.approx(4.8)  # 6 × 0.4 / 0.5
-    assert by_code["O3"].score(0.7) == 6.0  # full at ≥ 50 %
+    assert by_code["O4"].score(0.4) == pytest.approx(4.8)  # linear: 12 × 0.4
+    split = {i.code: i for i in builtin_framework("service-766-split").indicators}
+    assert split["O3"].score(0.4) == pytest.approx(4.8)  # 6 × 0.4 / 0.5
+    assert split["O3"].score(0.7) == 6.0  # full at ≥ 50 %
     assert by_code["S1"].score(None) == 6.0  # no feedback: full points
     assert by_code["P1"].score(None) == 0.0
     assert by_code["P2"].score(3.5) is None  # reported, not scored

@@ -510,7 +510,7 @@ def test_service_index_unit_page_shows_indicators_units_months_and_procedures(
     procedures = data["procedures"]
     assert len({p["procedure"] for p in procedures}) == len(procedures)
     stored = [c.removesuffix("_num") for c in fine.columns if c.endswith("_num")]
-    assert {"T1", "O1", "P1", "D1"} <= set(stored)  # the demo computes the full drill-down
+    assert {"T1", "O4", "P1", "D1"} <= set(stored)  # the demo computes the full drill-down
     for code in stored:
         numerator = sum(p["indicators"].get(code, {}).get("numerator", 0) for p in procedures)
         denominator = sum(p["indicators"].get(code, {}).get("denominator", 0) for p in procedures)

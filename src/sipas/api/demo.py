@@ -17,6 +17,7 @@ from sipas.api import estimation, ingest, par
 from sipas.api import service_index as service_index_api
 from sipas.errors import SipasError
 from sipas.frameworks import load_builtin, require_par, require_survey
+from sipas.frameworks.model import Method, SipasRubric
 from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
 from sipas.service_index.model import GRAINS
@@ -34,11 +35,20 @@ SYNTHETIC_LABEL = (
 )
 DEMO_SURVEY_FRAMEWORK = "sipas-gen2"
 DEMO_PAR_FRAMEWORK = "par-province-2017"
+# The demo's PAR rounds on the 63 provinces: (year, framework). 2019 on the published areas of
+# QĐ 2948; 2023 and 2024 on SYNTHETIC criteria under what is known of QĐ 876 and QĐ 892 (the
+# provisional frameworks cannot be scored), so that SIPAS and PAR exist for the same years.
+DEMO_PAR_ROUNDS = (
+    (2019, DEMO_PAR_FRAMEWORK),
+    (2023, "par-province-2022-demo"),
+    (2024, "par-province-2024-demo"),
+)
 DEMO_ACTOR = par.Actor("sipas demo", "admin")
 # The demo's notes and reasons are what a Vietnamese officer would read in its reports.
 SYNTHETIC_EVIDENCE = "GIẢ LẬP: tự đánh giá mẫu, không có tài liệu kiểm chứng thật"
 SYNTHETIC_APPRAISAL = "GIẢ LẬP: thẩm định mẫu điều chỉnh điểm tự đánh giá"
 DEMO_PAR_YEAR = 2019  # a year in which QĐ 2948 (par-province-2017) was in force
+SYNTHETIC_SURVEY = "SYNTHETIC: demo survey points, no real survey"
 DEFAULT_YEARS = (2023, 2024, 2025)
 REFORM_YEAR = 2025  # the first survey on the 34 provinces
 DOSSIER_YEAR = 2025  # the year of the synthetic dossiers and their service index (QĐ 766)
@@ -151,7 +161,8 @@ def run_demo(db: Database, options: DemoOptions, progress: Progress | None = Non
             }
         )
     _demo_estimates(db, options, summary, progress)
-    summary.par.append(_demo_par(db, options, progress))
+    for year, framework_id in DEMO_PAR_ROUNDS:
+        summary.par.append(_demo_par(db, options, progress, year, framework_id))
     if options.dossiers > 0 and folder is not None:
         summary.service_index = _demo_service_index(folder, options, progress)
     if options.accounts:
@@ -269,13 +280,20 @@ def _wanted(code: str, options: DemoOptions) -> bool:
     return options.provinces is None or code in options.provinces
 
 
-def _demo_par(db: Database, options: DemoOptions, progress: Progress | None) -> dict[str, Any]:
-    """A full PAR round through the same api a ministry uses: self-assessment, lock, appraisal
-    with reasons, final scores and results."""
-    framework = require_par(load_builtin(DEMO_PAR_FRAMEWORK))
+def _demo_par(
+    db: Database,
+    options: DemoOptions,
+    progress: Progress | None,
+    year: int = DEMO_PAR_YEAR,
+    framework_id: str = DEMO_PAR_FRAMEWORK,
+) -> dict[str, Any]:
+    """A full PAR round through the same api a ministry uses: self-assessment, survey leaves,
+    lock, appraisal with reasons, final scores and results. A leaf fed by SIPAS takes the
+    demo's own SIPAS run of the year when the round and the run are on the same provinces."""
+    framework = require_par(load_builtin(framework_id))
     provinces = [p for p in provinces_on(LAST_DAY_OF_63) if _wanted(p.code, options)]
-    scores = synthetic_par_round(framework, provinces, DEMO_PAR_YEAR, options.seed)
-    code = f"demo-par-{DEMO_PAR_YEAR}"
+    scores = synthetic_par_round(framework, provinces, year, options.seed)
+    code = f"demo-par-{year}"
     units = [
         {"unit_code": p.code, "name": p.name, "kind": "province", "province_code": p.code}
         for p in provinces
@@ -285,7 +303,7 @@ def _demo_par(db: Database, options: DemoOptions, progress: Progress | None) -> 
         DEMO_ACTOR,
         code=code,
         framework=framework.id,
-        year=DEMO_PAR_YEAR,
+        year=year,
         units=units,
         description=SYNTHETIC_LABEL,
         synthetic=True,
@@ -296,34 +314,59 @@ def _demo_par(db: Database, options: DemoOptions, progress: Progress | None) -> 
         for stage, frame in scores.groupby("stage")
     }
     claimed, final = by_stage["self"], by_stage["final"]
+    surveyed = {leaf.code for leaf in framework.leaves() if leaf.method is Method.SURVEY}
+    fed = {leaf.code for leaf in framework.leaves() if isinstance(leaf.rubric, SipasRubric)}
+    run = f"demo-sipas-{year}"
+    from_run = bool(fed) and options.provinces is None and year in options.years
+    filled: dict[str, Any] = {"filled": 0, "missing": []}
+    if from_run:
+        filled = par.fill_from_sipas(db, DEMO_ACTOR, code, run)
+    missing = {tuple(m.split("/")) for m in filled["missing"]}
     steps = [
-        ("self", [_entry(key, points, note=SYNTHETIC_EVIDENCE) for key, points in claimed.items()]),
+        (
+            "self",
+            [
+                _entry(key, points, note=SYNTHETIC_EVIDENCE)
+                for key, points in claimed.items()
+                if key[1] not in surveyed
+            ],
+        ),
+        (
+            "survey",
+            [
+                _entry(key, points, note=SYNTHETIC_SURVEY)
+                for key, points in final.items()
+                if key[1] in surveyed and (key[1] not in fed or not from_run or key in missing)
+            ],
+        ),
         (
             "appraisal1",
             [
                 _entry(key, points, reason=SYNTHETIC_APPRAISAL)
                 for key, points in final.items()
-                if abs(points - claimed[key]) > 1e-9
+                if key[1] not in surveyed and abs(points - claimed[key]) > 1e-9
             ],
         ),
     ]
+    stage_name = f"PAR {year}"
     for number, (stage, entries) in enumerate(steps, start=1):
-        if stage != "self":
+        if stage == "appraisal1":
             par.advance(db, DEMO_ACTOR, code, stage)
         if entries:
             par.write_scores(db, DEMO_ACTOR, code, stage, entries)
         if progress:
-            progress(f"PAR {DEMO_PAR_YEAR}", number, len(steps) + 1)
+            progress(stage_name, number, len(steps) + 1)
     for stage in ("explanation", "appraisal2", "final"):
         par.advance(db, DEMO_ACTOR, code, stage)
     result = par.results(db, code)
     if progress:
-        progress(f"PAR {DEMO_PAR_YEAR}", len(steps) + 1, len(steps) + 1)
+        progress(stage_name, len(steps) + 1, len(steps) + 1)
     return {
         "campaign": code,
         "framework": framework.id,
-        "year": DEMO_PAR_YEAR,
+        "year": year,
         "units": len(units),
+        "sipas_from": run if from_run and filled["filled"] else "",
         "mean_total": result["national"]["mean_index"],
         "groups": result["national"]["group_counts"],
     }

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,69 @@ METHODS = tuple(m.value for m in ReplicateMethod)
 LONELY_RULES = tuple(r.value for r in LonelyPsu)
 ITEM_SE = ITEM_SE_METHODS
 UNIT_34 = "province_34"  # the column a 63-province survey gets when re-aggregated to the 34
+
+
+class EstimateMethod(TypedDict):
+    items: str
+    composites: str
+    seed: int | None
+    lonely_psu: str
+
+
+class EstimateHeader(TypedDict):
+    """What an estimate table was made from and how."""
+
+    source: str
+    framework: str
+    framework_provisional: bool
+    unit: str
+    method: EstimateMethod
+    national_rule: str
+    national_index: float | None
+    derived: bool
+    synthetic: bool
+    unstable_rule: str
+    warnings: list[str]
+
+
+class EstimateView(EstimateHeader):
+    """An estimate table (estimates, ranks or the diagnosis) with its header. The rows are the
+    table's own columns, which depend on the view and the framework."""
+
+    rows: list[dict[str, Any]]
+
+
+class RunRow(TypedDict):
+    """A saved estimate run as listed."""
+
+    code: str
+    source: str
+    framework: str
+    unit: str
+    method: str
+    derived: bool
+    synthetic: bool
+    estimates: int
+
+
+class LoadedRun(TypedDict):
+    code: str
+    source: str
+    framework: str
+    method: str
+    derived: bool
+    synthetic: bool
+    rows: list[dict[str, Any]]
+
+
+class ChangeView(TypedDict):
+    """Year-over-year change between two saved runs, and why some rows are left out."""
+
+    before: str
+    after: str
+    derived: bool
+    notes: list[str]
+    rows: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -276,7 +339,7 @@ def _records(frame: pd.DataFrame, digits: int = 4) -> list[dict[str, Any]]:
 
 def estimates_view(
     outcome: Outcome, level: str = "all", partition: str | None = None
-) -> dict[str, Any]:
+) -> EstimateView:
     """The estimates as plain data: what `sipas estimate --format json` prints."""
     table = outcome.table().copy()  # the cached table stays as it is
     if level != "all":
@@ -286,19 +349,19 @@ def estimates_view(
     if outcome.unit_names:
         names = table["cell"].map(outcome.unit_names)
         table.insert(2, "name", names.where(table["partition"] == outcome.result.options.unit))
-    return {**_header(outcome), "rows": _records(table)}
+    return EstimateView(**_header(outcome), rows=_records(table))
 
 
-def ranks_view(outcome: Outcome, indicator: str | None = None) -> dict[str, Any]:
+def ranks_view(outcome: Outcome, indicator: str | None = None) -> EstimateView:
     table = rank_table(outcome.result, indicator)
     for column in ("rank", "rank_low", "rank_high"):
         table[column] = table[column].astype("Int64")
     if outcome.unit_names:
         table.insert(1, "name", table["cell"].map(outcome.unit_names))
-    return {**_header(outcome), "rows": _records(table)}
+    return EstimateView(**_header(outcome), rows=_records(table))
 
 
-def diagnosis_view(outcome: Outcome, cell: str | None = None) -> dict[str, Any]:
+def diagnosis_view(outcome: Outcome, cell: str | None = None) -> EstimateView:
     unit = outcome.result.options.unit
     if cell is not None and cell not in outcome.result.cell_labels[unit]:
         raise SipasError(
@@ -307,10 +370,10 @@ def diagnosis_view(outcome: Outcome, cell: str | None = None) -> dict[str, Any]:
             cell=cell,
             known=list(outcome.result.cell_labels[unit][:20]),
         )
-    return {**_header(outcome), "rows": _records(diagnose(outcome.result, cell))}
+    return EstimateView(**_header(outcome), rows=_records(diagnose(outcome.result, cell)))
 
 
-def _header(outcome: Outcome) -> dict[str, Any]:
+def _header(outcome: Outcome) -> EstimateHeader:
     result = outcome.result
     national = result.value(NATIONAL, headline_national_cell(result), result.tree.nodes[0].code)
     return {
@@ -426,7 +489,7 @@ def estimate_stored_survey(
     return outcome, int(survey["id"])
 
 
-def list_runs(db: Database) -> list[dict[str, Any]]:
+def list_runs(db: Database) -> list[RunRow]:
     with db.engine.connect() as connection:
         runs = estimate_store.list_runs(connection)
     return [
@@ -444,7 +507,7 @@ def list_runs(db: Database) -> list[dict[str, Any]]:
     ]
 
 
-def load_run(db: Database, code: str, level: str = "all") -> dict[str, Any]:
+def load_run(db: Database, code: str, level: str = "all") -> LoadedRun:
     with db.engine.connect() as connection:
         run = estimate_store.get_run(connection, code)
         table = estimate_store.load_estimates(connection, code)
@@ -461,9 +524,7 @@ def load_run(db: Database, code: str, level: str = "all") -> dict[str, Any]:
     }
 
 
-def change_view(
-    db: Database, before_code: str, after_code: str, level: str = "all"
-) -> dict[str, Any]:
+def change_view(db: Database, before_code: str, after_code: str, level: str = "all") -> ChangeView:
     """Year-over-year change between two saved runs on the same geography."""
     with db.engine.connect() as connection:
         before = estimate_store.get_run(connection, before_code)

@@ -18,7 +18,7 @@ from sipas.frameworks import (
     scoring_gaps,
 )
 from sipas.frameworks.excel import export_par_xlsx, import_par_xlsx
-from sipas.frameworks.registry import require_par
+from sipas.frameworks.registry import require_par, validate_builtin
 
 
 def _years(years: list[int]) -> str:
@@ -45,29 +45,37 @@ def list_frameworks(lang: str = "vi") -> list[dict[str, Any]]:
                 "provisional": f.provisional,
             }
         )
-    service = _service_framework()
-    rows.append(
-        {
-            "id": service.code,
-            "kind": "service-index",
-            "version": service.version,
-            "years": "",
-            "title": service.name_en if lang == "en" else service.name_vi,
-            "size": f"{len(service.indicators)} indicators",
-            "provisional": True,  # the split of points inside groups is the portal's, see notes
-        }
-    )
+    for code in _service_ids():
+        service = _service_framework(code)
+        rows.append(
+            {
+                "id": service.code,
+                "kind": "service-index",
+                "version": service.version,
+                "years": "",
+                "title": service.name_en if lang == "en" else service.name_vi,
+                "size": f"{len(service.indicators)} indicators",
+                "provisional": True,  # the split of points inside groups is the portal's, see notes
+            }
+        )
     return rows
 
 
-def _service_framework() -> Any:
+def _service_ids() -> list[str]:
+    """The built-in service-index frameworks (the service index is loaded only when asked)."""
+    from sipas.service_index.framework import builtin_ids as service_ids
+
+    return service_ids()
+
+
+def _service_framework(code: str) -> Any:
     from sipas.service_index.framework import builtin_framework
 
-    return builtin_framework()
+    return builtin_framework(code)
 
 
-def _show_service_framework(lang: str) -> dict[str, Any]:
-    service = _service_framework()
+def _show_service_framework(code: str, lang: str) -> dict[str, Any]:
+    service = _service_framework(code)
     tree: list[dict[str, Any]] = []
     for group in service.groups:
         tree.append(
@@ -116,11 +124,21 @@ def _index_rows(node: IndexNode, lang: str, depth: int = 0) -> list[dict[str, An
     return rows
 
 
-def show_framework(name: str, lang: str = "vi") -> dict[str, Any]:
-    """A framework's identity and its tree as rows (index tree or PAR tree)."""
-    if name == "service-766":
-        return _show_service_framework(lang)
-    f = resolve_framework(name)
+def _items_files(node: IndexNode) -> list[dict[str, Any]]:
+    found = []
+    if node.items_file:
+        found.append({"node": node.code, "file": node.items_file, "items": node.items or []})
+    for child in node.children or []:
+        found.extend(_items_files(child))
+    return found
+
+
+def show_framework(name: str, lang: str = "vi", items: Path | None = None) -> dict[str, Any]:
+    """A framework's identity and its tree as rows (index tree or PAR tree); ``items`` replaces
+    the items file of a survey framework that reads one group's items from a file."""
+    if name in _service_ids():
+        return _show_service_framework(name, lang)
+    f = resolve_framework(name, items)
     out: dict[str, Any] = {
         "id": f.id,
         "kind": f.kind,
@@ -134,6 +152,7 @@ def show_framework(name: str, lang: str = "vi") -> dict[str, Any]:
         out["rules"] = f.rules.model_dump(mode="json")
         out["tree"] = _index_rows(f.satisfaction.index, lang)
         out["items"] = [{"code": i.code, "text": i.text.get(lang)} for i in f.satisfaction.items]
+        out["items_files"] = _items_files(f.satisfaction.index)
     else:
         out["total_points"] = f.total_points
         out["tree"] = [
@@ -150,13 +169,16 @@ def show_framework(name: str, lang: str = "vi") -> dict[str, Any]:
     return out
 
 
-def validate_framework(path: Path) -> dict[str, Any]:
-    """Every problem of a framework file (YAML or the ministry's .xlsx layout)."""
+def validate_framework(path: Path, items: Path | None = None) -> dict[str, Any]:
+    """Every problem of a framework file (YAML or the ministry's .xlsx layout), or of a built-in
+    framework named by its id; ``items`` replaces the framework's items file."""
     framework: SurveyFramework | ParFramework | None
     if path.suffix.lower() == ".xlsx":
         framework, report = import_par_xlsx(path)
+    elif not path.exists() and str(path) in builtin_ids():
+        framework, report = validate_builtin(str(path), items)
     else:
-        framework, report = read_framework_file(path)
+        framework, report = read_framework_file(path, items)
     result = report.to_dict()
     if isinstance(framework, ParFramework):
         result["scoring_gaps"] = scoring_gaps(framework)

@@ -19,6 +19,7 @@ from typing import Any
 from sipas import reports
 from sipas.api.par import results
 from sipas.api.par.campaigns import SYSTEM, Actor
+from sipas.api.queries.par_report import par_national_document
 from sipas.api.queries.report_data import YearContext, choose_run, saved_runs, year_context
 from sipas.api.queries.report_documents import (
     appraisal_document,
@@ -43,6 +44,8 @@ __all__ = [
     "demo_reports",
     "national_document",
     "national_report",
+    "par_national_document",
+    "par_report",
     "province_document",
     "province_report",
     "write",
@@ -69,6 +72,8 @@ def default_name(doc: dict[str, Any], fmt: str) -> str:
         return f"sipas-{doc['year']}-national-{doc['lang']}.{fmt}"
     if doc["kind"] == "province":
         return f"sipas-{doc['year']}-{doc['province']['code']}-{doc['lang']}.{fmt}"
+    if doc["kind"] == "par_national":
+        return f"par-{doc['campaign']}-national-{doc['lang']}.{fmt}"
     return f"par-{doc['campaign']}-{doc['unit']}-{doc['lang']}.{fmt}"
 
 
@@ -99,6 +104,15 @@ def appraisal_report(
 ) -> Path:  # fmt: skip
     _check_format(fmt)
     doc = appraisal_document(db, campaign, unit, lang=lang, actor=actor)
+    return write(doc, fmt, out or Path(default_name(doc, fmt)))
+
+
+def par_report(db: Database, campaign: str, out: Path | None, *, lang: str = "vi") -> Path:
+    """The national PAR INDEX report of a final campaign; the file's suffix (.pdf, .html or .xlsx)
+    chooses the format, PDF by default."""
+    fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "pdf"
+    _check_format(fmt)
+    doc = par_national_document(db, campaign, lang=lang)
     return write(doc, fmt, out or Path(default_name(doc, fmt)))
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,64 @@ from sipas.sampling.weights import (
 )
 
 
+class SampleSize(TypedDict):
+    """The respondents a margin needs, and the margin that size achieves (percentage points)."""
+
+    rule: str
+    n: int
+    margin_pp: float
+    confidence: float
+    deff: float
+    p: float
+    population: float | None
+
+
+class AllocationRow(TypedDict):
+    """Respondents for one unit and the ± margin (percentage points) they give for p = 50 %."""
+
+    unit: str
+    population: float
+    n: int
+    margin_pp: float
+
+
+class DrawnSample(TypedDict):
+    """A drawn sample: units and reserves, per stratum, and the files written."""
+
+    design: str
+    seed: int
+    units: int
+    reserves: int
+    by_stratum: list[dict[str, Any]]  # keyed by the design's stratum column, whatever it is named
+    files: list[str]
+
+
+class UnitPersons(TypedDict):
+    unit: str
+    persons: int
+
+
+class BuiltFrame(TypedDict):
+    """A procedure-user frame: the problems found, persons per unit, the files written."""
+
+    report: dict[str, Any]
+    by_unit: list[UnitPersons]
+    files: list[str]
+
+
+# "from" is a Python keyword, so this one is declared in the functional form.
+HistogramBin = TypedDict("HistogramBin", {"from": float, "to": float, "count": int})
+
+
+class ComputedWeights(TypedDict):
+    """Design and calibrated weights summarised, their histogram, and the file written."""
+
+    design: dict[str, Any]
+    calibrated: dict[str, Any]
+    histogram: list[HistogramBin]
+    file: str | None
+
+
 @dataclass(frozen=True)
 class SizeRequest:
     margin: float  # percentage points, e.g. 3.5
@@ -38,7 +96,7 @@ class SizeRequest:
     rule: str = "standard"  # or "yamane": n = N / (1 + N e²)
 
 
-def sample_size(request: SizeRequest) -> dict[str, Any]:
+def sample_size(request: SizeRequest) -> SampleSize:
     e = request.margin / 100
     if request.rule == "yamane":
         if request.population is None:
@@ -68,7 +126,7 @@ def allocation_table(
     deff: float = 2.0,
     confidence: float = 0.95,
     fixed: dict[str, int] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[AllocationRow]:
     """Respondents per unit, and the ± margin (percentage points) each would give for p = 50%."""
     for column in (unit, population):
         if column not in populations.columns:
@@ -99,7 +157,7 @@ def allocation_table(
 
 def draw_sample(
     design_path: Path, frame_path: Path, seed: int, out: Path | None = None
-) -> dict[str, Any]:
+) -> DrawnSample:
     """Draw, and write the sample, the contact lists (CSV, XLSX per stratum) and the reserves."""
     design = read_design(_design_text(design_path), str(design_path))
     frame = read_responses(frame_path)
@@ -184,7 +242,7 @@ def build_frame(
     start: date,
     end: date,
     out: Path | None = None,
-) -> dict[str, Any]:
+) -> BuiltFrame:
     """A procedure-user frame from dossier records; quarantined rows are written beside it."""
     frame, report, quarantined = procedure_user_frame(
         read_responses(dossiers_path), unit=unit, person=person, received=received,
@@ -201,7 +259,7 @@ def build_frame(
     per_unit = frame.groupby(unit).size()
     return {
         "report": report.to_dict(),
-        "by_unit": [{"unit": str(u), "persons": int(n)} for u, n in per_unit.items()],
+        "by_unit": [UnitPersons(unit=str(u), persons=int(n)) for u, n in per_unit.items()],
         "files": files,
     }
 
@@ -234,7 +292,7 @@ def _responded(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def compute_weights(
     responses_path: Path, request: WeightsRequest, out: Path | None = None
-) -> dict[str, Any]:
+) -> ComputedWeights:
     frame = read_responses(responses_path)
     if request.weight not in frame.columns:
         raise SipasError(
@@ -291,10 +349,10 @@ def compute_weights(
     }
 
 
-def weight_histogram(weights: np.ndarray, bins: int = 12) -> list[dict[str, Any]]:
+def weight_histogram(weights: np.ndarray, bins: int = 12) -> list[HistogramBin]:
     """Counts of weights in equal-width bins: the shape of the distribution at a glance."""
     counts, edges = np.histogram(np.asarray(weights, dtype=float), bins=bins)
     return [
-        {"from": float(a), "to": float(b), "count": int(c)}
+        HistogramBin({"from": float(a), "to": float(b), "count": int(c)})
         for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)
     ]

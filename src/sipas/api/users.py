@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +19,7 @@ from sipas.errors import SipasError
 from sipas.geo import provinces_on
 from sipas.store import Database, audit
 from sipas.store import users as store
+from sipas.store.users import Account
 
 ROLES = ("admin", "analyst", "officer", "appraiser", "clerk")
 MIN_PASSWORD = 10
@@ -31,6 +32,45 @@ MAX_WAIT = timedelta(minutes=5)
 HOLD = timedelta(seconds=60)  # the longest an attempt being checked holds a waiting key
 FRESH = timedelta(hours=1)  # a count whose last failure is older starts again
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class NewAccount(TypedDict):
+    id: int
+    name: str
+    role: str
+    province: str | None
+
+
+class SignedIn(TypedDict):
+    """Who logged in: what a session carries (never the password hash)."""
+
+    id: int
+    name: str
+    display_name: str
+    role: str
+    province_code: str | None
+    session_epoch: int
+
+
+class ActiveChanged(TypedDict):
+    name: str
+    active: bool
+
+
+class PasswordChanged(TypedDict):
+    name: str
+    password_changed: bool
+
+
+class Unlocked(TypedDict):
+    name: str
+    unlocked: bool
+
+
+class RoleChanged(TypedDict):
+    name: str
+    role: str
+    province: str | None
 
 
 @functools.cache
@@ -54,7 +94,7 @@ def create_user(
     province: str | None = None,
     display_name: str = "",
     created_by: str = "sipas",
-) -> dict[str, Any]:
+) -> NewAccount:
     name = name.strip()
     if not name or len(name) > 120:
         raise SipasError("users.bad_name")
@@ -95,7 +135,7 @@ def _province_for(role: str, province: str | None) -> str | None:
     return None
 
 
-def list_users(db: Database) -> list[dict[str, Any]]:
+def list_users(db: Database) -> list[Account]:
     with db.begin() as connection:
         return store.list_users(connection)
 
@@ -114,9 +154,7 @@ def _keys(name: str, address: str | None) -> list[tuple[str, int]]:
     return keys
 
 
-def authenticate(
-    db: Database, name: str, password: str, address: str | None = None
-) -> dict[str, Any]:
+def authenticate(db: Database, name: str, password: str, address: str | None = None) -> SignedIn:
     """The user, if the password is right. The message never says which of name and password
     was wrong, and an unknown name goes through the same steps (counted, a hash checked, the
     failure audited) as a known one, so it answers the same in the same time.
@@ -170,9 +208,14 @@ def authenticate(
     if not right:
         raise SipasError("auth.failed")
     assert user is not None
-    return {
-        k: user[k] for k in ("id", "name", "display_name", "role", "province_code", "session_epoch")
-    }
+    return SignedIn(
+        id=user["id"],
+        name=user["name"],
+        display_name=user["display_name"],
+        role=user["role"],
+        province_code=user["province_code"],
+        session_epoch=user.get("session_epoch", 0),
+    )
 
 
 def end_sessions(db: Database, user_id: int) -> None:
@@ -191,7 +234,7 @@ def end_sessions(db: Database, user_id: int) -> None:
             )
 
 
-def _account(connection: Any, name: str) -> dict[str, Any]:
+def _account(connection: Any, name: str) -> Account:
     user = store.get_user(connection, name)
     if user is None:
         raise SipasError("users.unknown", name=name)
@@ -203,7 +246,7 @@ def _refuse_self(name: str, by: str, action: str) -> None:
         raise SipasError("users.not_yourself", name=name, action=action)
 
 
-def set_active(db: Database, name: str, active: bool, *, by: str = "sipas") -> dict[str, Any]:
+def set_active(db: Database, name: str, active: bool, *, by: str = "sipas") -> ActiveChanged:
     """Deactivate (every session ends, logging in is refused) or activate an account."""
     if not active:
         _refuse_self(name, by, "deactivate")
@@ -224,7 +267,7 @@ def set_active(db: Database, name: str, active: bool, *, by: str = "sipas") -> d
     return {"name": name, "active": active}
 
 
-def reset_password(db: Database, name: str, password: str, *, by: str = "sipas") -> dict[str, Any]:
+def reset_password(db: Database, name: str, password: str, *, by: str = "sipas") -> PasswordChanged:
     """A new password for an account: every session of it ends and its failures are forgotten.
     The audit row says that the password changed, never the password or its hash."""
     if len(password) < MIN_PASSWORD:
@@ -247,7 +290,7 @@ def reset_password(db: Database, name: str, password: str, *, by: str = "sipas")
 
 def change_password(
     db: Database, name: str, current: str, new: str, address: str | None = None
-) -> dict[str, Any]:
+) -> PasswordChanged:
     """A user's own new password: the current one is checked (counted and throttled as a
     login), then every session of the user ends, as with :func:`reset_password`."""
     if len(new) < MIN_PASSWORD:
@@ -256,7 +299,7 @@ def change_password(
     return reset_password(db, name, new, by=name)
 
 
-def unlock(db: Database, name: str, *, by: str = "sipas") -> dict[str, Any]:
+def unlock(db: Database, name: str, *, by: str = "sipas") -> Unlocked:
     """Forget the account's failed logins: its next attempt is checked at once."""
     with db.begin() as connection:
         _account(connection, name)
@@ -274,7 +317,7 @@ def unlock(db: Database, name: str, *, by: str = "sipas") -> dict[str, Any]:
 
 def set_role(
     db: Database, name: str, role: str, province: str | None = None, *, by: str = "sipas"
-) -> dict[str, Any]:
+) -> RoleChanged:
     """A new role (and an officer's province) for an account, effective on its next page."""
     if role not in ROLES:
         raise SipasError("users.bad_role", role=role, roles=list(ROLES))
@@ -296,10 +339,10 @@ def set_role(
     return {"name": name, "role": role, "province": province}
 
 
-def get_user(db: Database, user_id: int) -> dict[str, Any] | None:
+def get_user(db: Database, user_id: int) -> Account | None:
     with db.begin() as connection:
         return store.get_user_by_id(connection, user_id)
 
 
-def actor_for(user: dict[str, Any]) -> Actor:
-    return Actor(user["name"], user["role"], user.get("province_code"))
+def actor_for(user: Account | SignedIn) -> Actor:
+    return Actor(user["name"], user["role"], user["province_code"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,8 +11,11 @@ from sipas.api import backups as backups_api
 from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, format_option, to_json
 
+if TYPE_CHECKING:
+    from sipas.store.backup import BackupSummary, RestoreSummary
 
-def _show(result: dict[str, Any], fmt: str, title: str) -> None:
+
+def _show(result: BackupSummary | RestoreSummary, fmt: str, title: str) -> None:
     if fmt == "json":
         click.echo(to_json(result))
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -331,7 +332,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _footer(view: dict[str, Any], save_code: str | None, app: AppContext) -> None:
+def _footer(view: Mapping[str, Any], save_code: str | None, app: AppContext) -> None:
     if view["synthetic"]:
         click.secho("SYNTHETIC data — not official results", bold=True)
     if view["derived"]:
@@ -357,7 +358,7 @@ def results() -> None:
 @pass_app
 def results_list(app: AppContext, fmt: str) -> None:
     """List saved estimation runs."""
-    runs = api.list_runs(app.db)
+    runs: list[Mapping[str, Any]] = list(api.list_runs(app.db))
     if fmt == "table":  # the source and framework are in json/csv; keep the table narrow
         runs = [{k: v for k, v in r.items() if k not in ("source", "framework")} for r in runs]
     emit(runs, fmt, title="estimation runs")

@@ -25,13 +25,17 @@ def list_command(app: AppContext, fmt: str) -> None:
     emit(api.list_frameworks(app.settings.lang), fmt, title="frameworks")
 
 
+ITEMS_HELP = "Items file (CSV or YAML) replacing the one the framework's items_file names."
+
+
 @frameworks.command("show")
 @click.argument("name")
+@click.option("--items", type=click.Path(path_type=Path, dir_okay=False), help=ITEMS_HELP)
 @format_option
 @pass_app
-def show_command(app: AppContext, name: str, fmt: str) -> None:
+def show_command(app: AppContext, name: str, items: Path | None, fmt: str) -> None:
     """Show a framework (built-in id or YAML file): identity, rules and tree."""
-    shown = api.show_framework(name, app.settings.lang)
+    shown = api.show_framework(name, app.settings.lang, items)
     if fmt == "json":
         click.echo(to_json(shown))
         return
@@ -39,16 +43,21 @@ def show_command(app: AppContext, name: str, fmt: str) -> None:
     if shown["provisional"]:
         click.echo("PROVISIONAL: some values are not official; see the file's notes.")
     emit(shown["tree"], fmt)
+    for found in shown.get("items_files", []):
+        click.echo(
+            f"items of {found['node']} read from {found['file']}: {', '.join(found['items'])}"
+        )
     for gap in shown.get("scoring_gaps", []):
         click.echo(f"not yet scorable: {gap}")
 
 
 @frameworks.command("validate")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--items", type=click.Path(path_type=Path, dir_okay=False), help=ITEMS_HELP)
 @format_option
-def validate_command(file: Path, fmt: str) -> None:
+def validate_command(file: Path, items: Path | None, fmt: str) -> None:
     """Check a framework file (YAML, or .xlsx in the ministry's layout); exit 1 if invalid."""
-    result = api.validate_framework(file)
+    result = api.validate_framework(file, items)
     if fmt == "json":
         click.echo(to_json(result))
     else:

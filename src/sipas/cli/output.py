@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -36,7 +36,7 @@ def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
-def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return ""
     buffer = io.StringIO()
@@ -57,7 +57,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, title: str | None = None) -> None:
+def emit(rows: Sequence[Mapping[str, Any]], fmt: str, title: str | None = None) -> None:
     if fmt == "json":
         click.echo(to_json(list(rows)))
     elif fmt == "csv":

@@ -112,9 +112,9 @@ def campaign_show(app: AppContext, code: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(to_json(shown))
         return
-    assignments = shown.pop("assignments")
-    emit([{"field": k, "value": v} for k, v in shown.items()], fmt, title=f"campaign {code}")
-    emit(assignments, fmt, title="assignments")
+    fields = [{"field": k, "value": v} for k, v in shown.items() if k != "assignments"]
+    emit(fields, fmt, title=f"campaign {code}")
+    emit(shown["assignments"], fmt, title="assignments")
 
 
 @campaign.command("advance")

@@ -1,4 +1,5 @@
-"""`sipas report …`: national, province and PAR appraisal reports as PDF, HTML or Excel."""
+"""`sipas report …`: national, province, PAR national and PAR appraisal reports as PDF, HTML or
+Excel."""
 
 from __future__ import annotations
 
@@ -173,4 +174,26 @@ def appraisal(
     path = api.appraisal_report(
         app.db, campaign, unit, output, fmt=fmt, lang=lang or app.settings.lang
     )
+    click.echo(str(path))
+
+
+@report.command("par")
+@click.argument("campaign")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write: .pdf, .html or .xlsx (default: a PDF named from the campaign).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default=None,
+    help="Language of the report (default: the lang setting).",
+)
+@pass_app
+def par(app: AppContext, campaign: str, output: Path | None, lang: str | None) -> None:
+    """The national PAR INDEX report of a final CAMPAIGN: ranking of every unit, groups, change
+    on the previous round, and each area's best unit and national mean."""
+    path = api.par_report(app.db, campaign, output, lang=lang or app.settings.lang)
     click.echo(str(path))

@@ -7,6 +7,8 @@ column. Nothing here raises on bad content: callers get ``(framework or None, re
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from sipas.errors import SipasError
+from sipas.frameworks.items import Source, read_items
 from sipas.frameworks.model import Framework, ParFramework, SurveyFramework
 from sipas.frameworks.report import ValidationReport, join_path
 from sipas.frameworks.validate import check_framework
@@ -63,10 +66,72 @@ def node_path(raw: Any, loc: tuple[int | str, ...], root: str) -> str:
     return join_path(*parts)
 
 
+def _item_slots(node: Any) -> list[dict[str, Any]]:
+    """The index nodes (as mappings) that name an ``items_file``, in tree order."""
+    if not isinstance(node, dict):
+        return []
+    found = [node] if isinstance(node.get("items_file"), str) else []
+    for child in node.get("children") or []:
+        found.extend(_item_slots(child))
+    return found
+
+
+def _with_file_items(
+    raw: dict[str, Any],
+    root: str,
+    base: Source | None,
+    items: Path | None,
+    report: ValidationReport,
+) -> dict[str, Any]:
+    """``raw`` with the items of every ``items_file`` added to its node and to the satisfaction
+    items; the files' problems go to ``report``. ``items`` replaces the one file named."""
+    satisfaction = raw.get("satisfaction")
+    slots = _item_slots(satisfaction.get("index")) if isinstance(satisfaction, dict) else []
+    if items is not None and len(slots) != 1:
+        raise SipasError("framework.items_override", framework=root, slots=len(slots))
+    if not slots:
+        return raw
+    raw = copy.deepcopy(raw)
+    satisfaction = raw["satisfaction"]
+    listed = satisfaction.get("items")
+    if not isinstance(listed, list):
+        return raw  # the schema says what is wrong
+    taken = {str(i.get("code")) for i in listed if isinstance(i, dict)}
+    for node in _item_slots(satisfaction.get("index")):
+        name = node["items_file"]
+        where: Source
+        if items is not None:
+            where, shown = items, str(items)
+            node["items_file"] = str(items)
+        elif base is not None:
+            where = base.joinpath(name)
+            shown = str(where) if isinstance(base, Path) else name
+        else:
+            where, shown = Path(name), name
+        found, problems = read_items(where, shown, taken)
+        code = str(node.get("code"))
+        for problem in problems:
+            problem = replace(problem, node=code)
+            report.items_problems.append(problem)
+            report.add(
+                join_path(root, "index", code, *problem.where()),
+                problem.key.replace("framework_items.", "items."),
+                str(problem.phrase),
+            )
+        codes = [item["code"] for item in found]
+        taken.update(codes)
+        node["items"] = [*(node.get("items") or []), *codes]
+        listed.extend(found)
+    return raw
+
+
 def parse_framework(
-    raw: Any, source: str
+    raw: Any, source: str, base: Source | None = None, items: Path | None = None
 ) -> tuple[SurveyFramework | ParFramework | None, ValidationReport]:
-    """Validate already-parsed YAML data. Returns the framework only when it has no errors."""
+    """Validate already-parsed YAML data. Returns the framework only when it has no errors.
+
+    ``base`` is the folder an ``items_file`` is read from (the framework file's); ``items``
+    replaces the file named by the framework's one ``items_file``."""
     report = ValidationReport(source)
     root: str = source
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
@@ -83,6 +148,9 @@ def parse_framework(
             f"kind must be one of {', '.join(KINDS)}, not {raw.get('kind')!r}",
         )
         return None, report
+    raw = _with_file_items(raw, root, base, items, report)
+    if not report.valid:
+        return None, report
     try:
         framework = _FRAMEWORK_ADAPTER.validate_python(raw)
     except ValidationError as exc:
@@ -98,7 +166,7 @@ def parse_framework(
 
 
 def parse_framework_text(
-    text: str, source: str
+    text: str, source: str, base: Source | None = None, items: Path | None = None
 ) -> tuple[SurveyFramework | ParFramework | None, ValidationReport]:
     try:
         raw = yaml.load(text, Loader=_UniqueKeyLoader)
@@ -113,11 +181,11 @@ def parse_framework_text(
         report = ValidationReport(source)
         report.add(source, "yaml.syntax", str(exc))
         return None, report
-    return parse_framework(raw, source)
+    return parse_framework(raw, source, base, items)
 
 
 def read_framework_file(
-    path: Path,
+    path: Path, items: Path | None = None
 ) -> tuple[SurveyFramework | ParFramework | None, ValidationReport]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -127,10 +195,21 @@ def read_framework_file(
         raise SipasError("framework.encoding", path=path, byte=exc.start) from None
     except IsADirectoryError:
         raise SipasError("framework.is_folder", path=path) from None
-    return parse_framework_text(text, str(path))
+    return parse_framework_text(text, str(path), path.parent, items)
+
+
+def _without_items_files(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("items_file", None)
+        for child in node.get("children") or []:
+            _without_items_files(child)
 
 
 def dump_framework_yaml(framework: SurveyFramework | ParFramework) -> str:
+    """The framework as one self-contained YAML file: items read from an items file are
+    written inline, and the ``items_file`` keys left out."""
     data = framework.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(data.get("satisfaction"), dict):
+        _without_items_files(data["satisfaction"].get("index"))
     data = {"id": data.pop("id"), "kind": framework.kind, **data}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -96,6 +96,10 @@ class IndexNode(_Strict):
     name: Text
     children: list[IndexNode] | None = None
     items: list[str] | None = None  # satisfaction item codes
+    # A file listing more of this node's items (CSV or YAML, see ``frameworks.items``), relative
+    # to the framework file's folder; read when the framework is loaded, its items added to
+    # ``items`` and to the satisfaction items. A user replaces it with the year's own list.
+    items_file: str | None = None
 
 
 class ItemRule(StrEnum):

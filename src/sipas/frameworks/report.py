@@ -24,6 +24,9 @@ class Problem:
 class ValidationReport:
     source: str
     problems: list[Problem] = field(default_factory=list)
+    # Problems of items files (also among ``problems``), kept with their file, row and field so
+    # that a framework refused for them is refused with a declared error naming all three.
+    items_problems: list[Any] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:

@@ -14,7 +14,10 @@ Rules (each stated in the framework or here):
 - a leaf with no final score counts 0 and the unit is marked incomplete;
 - groups: the first group (highest threshold first) whose threshold the *published* index reaches, so
   that a unit printed as 90.00 is never shown outside group A;
-- ranks: descending on the unrounded index; indices equal to 1e-9 share the best rank (1, 2, 2, 4).
+- ranks: descending on the unrounded index; indices equal to 1e-9 share the best rank (1, 2, 2, 4);
+- an area's best units: the highest unrounded area index (equal to 1e-9 share it), so that units
+  with fewer applicable points are compared fairly; its national mean: the mean of the units' area
+  points and area indices (unweighted, as the national index).
 """
 
 from __future__ import annotations
@@ -213,6 +216,32 @@ def _national(framework: ParFramework, table: pd.DataFrame) -> dict[str, Any]:
         "group_counts": counts,
         "rule": "mean of the units' indices (unweighted)",
     }
+
+
+def area_summaries(framework: ParFramework, results: ParResults) -> list[dict[str, Any]]:
+    """Per scored area (top-level node): the units' mean points and index, and the best units."""
+    tops = results.nodes[results.nodes["depth"] == 0].set_index("node_code")
+    found = []
+    for area in framework.scored_nodes():
+        rows = tops.loc[[area.code]]
+        valid = rows[rows["index"].notna()]
+        best: list[str] = []
+        if len(valid):
+            top = float(valid["index"].max())
+            best = [str(u) for u in valid[valid["index"] >= top - TIE_TOLERANCE]["unit_code"]]
+        leader = valid[valid["unit_code"].isin(best)]
+        found.append(
+            {
+                "area": area.code,
+                "max": float(area.max_points or 0.0),
+                "mean_points": float(rows["points"].mean()) if len(rows) else None,
+                "mean_index": float(valid["index"].mean()) if len(valid) else None,
+                "best": best,
+                "best_points": float(leader["points"].max()) if len(leader) else None,
+                "best_index": float(leader["index"].max()) if len(leader) else None,
+            }
+        )
+    return found
 
 
 def change(current: ParResults, previous: ParResults) -> pd.DataFrame:

@@ -20,6 +20,10 @@ def render(doc: dict[str, Any], fmt: str, path: Path) -> Path:
     """Write the report in ``fmt`` to ``path``."""
     if fmt == "pdf":
         return render_pdf(doc, path)
+    if fmt == "xlsx" and doc["kind"] == "par_national":
+        from sipas.reports.par_national import render_par_xlsx
+
+        return render_par_xlsx(doc, path)
     if fmt == "xlsx":
         return render_xlsx(doc, path)
     path.write_text(render_html(doc), encoding="utf-8")

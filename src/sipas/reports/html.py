@@ -22,6 +22,7 @@ TEMPLATES = {
     "national": "national.html.j2",
     "province": "province.html.j2",
     "appraisal": "appraisal.html.j2",
+    "par_national": "par_national.html.j2",
 }
 
 
@@ -42,6 +43,10 @@ def title(doc: dict[str, Any]) -> str:
         return label("national_title", lang, year=doc["year"])
     if doc["kind"] == "province":
         return label("province_title", lang, name=doc["province"]["name"], year=doc["year"])
+    if doc["kind"] == "par_national":
+        from sipas.reports.par_national import par_title
+
+        return par_title(doc)
     return label("appraisal_title", lang, name=doc["name"], year=doc["year"])
 
 
@@ -50,6 +55,10 @@ def chart_set(doc: dict[str, Any]) -> dict[str, figures.Figure | None]:
         return figures.national_figures(doc)
     if doc["kind"] == "province":
         return figures.province_figures(doc)
+    if doc["kind"] == "par_national":
+        from sipas.reports.par_national import par_figures
+
+        return par_figures(doc)
     return {}
 
 

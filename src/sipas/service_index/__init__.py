@@ -2,7 +2,8 @@
 
 Records (dossiers, supplement cycles, complaints, the procedure catalogue) are checked row by row,
 turned into facts and summed per period, unit and procedure with Ibis — on DuckDB in-process or on
-Apache Spark — then scored against the indicator framework (``service-766`` built in, as data).
+Apache Spark — then scored against the indicator framework (``service-766`` built in, as data,
+with the reconstruction ``service-766-split`` beside it).
 """
 
 from sipas.service_index.engine import ENGINES, Dataset, Engine, connect, spark_session_for
@@ -11,6 +12,7 @@ from sipas.service_index.framework import (
     Indicator,
     ServiceFramework,
     builtin_framework,
+    builtin_ids,
     load_framework,
 )
 from sipas.service_index.incremental import affected_periods, with_change
@@ -30,6 +32,7 @@ __all__ = [
     "ServiceFramework",
     "affected_periods",
     "builtin_framework",
+    "builtin_ids",
     "check_records",
     "compute_index",
     "connect",

@@ -73,8 +73,9 @@ def with_catalogue(
     *,
     tell_units: bool = True,
 ) -> ir.Table:
-    """Dossiers with the catalogue's legal time (and its ``_pair`` and ``_unit`` numbers, when the
-    catalogue has them), and a flag per check (``_bad_<code>``). ``duplicates`` (one column ``_did``) are the
+    """Dossiers with the catalogue's legal time and the procedure's online level at the unit
+    (``_online_level``; and its ``_pair`` and ``_unit`` numbers, when the catalogue has them),
+    and a flag per check (``_bad_<code>``). ``duplicates`` (one column ``_did``) are the
     ids known to repeat, from the dataset's id register; without it they are found among
     ``dossiers``. Without ``tell_units`` (for the index, which needs only ``_valid``) a row
     outside the catalogue is flagged ``unknown_procedure`` whether or not its unit is known:
@@ -83,6 +84,11 @@ def with_catalogue(
         _cu=catalogue.unit_code,
         _cp=catalogue.procedure_code,
         legal_days=catalogue.legal_days,
+        _online_level=(
+            catalogue.online_level
+            if "online_level" in catalogue.columns
+            else ibis.null().cast("int8")
+        ),
         **{c: catalogue[c] for c in ("_pair", "_unit") if c in catalogue.columns},
     )
     units = catalogue.select(_uu=catalogue.unit_code).distinct()

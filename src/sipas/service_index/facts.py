@@ -8,6 +8,8 @@ Dossier facts (judged at the period's last day E):
   or, with no promised date, (end − start − supplement days) ≤ the procedure's legal days.
 - ``complaint``: a complaint (PAKN) linked to the dossier was received by E.
 - ``processing_days``: end − start − supplement days, for finished dossiers.
+- ``full_online_eligible``: the dossier's procedure is offered by its unit as a full-process
+  online service (the catalogue's ``online_level`` 2).
 Complaint facts: ``judged`` (all), ``handled`` (by E), ``on_time`` (handled, or E, ≤ due date).
 Procedure facts (per catalogue row and period): ``in_force`` (decided by E), ``published``,
 ``published_on_time`` (within the framework's ``publish_days``), ``amended_in_period``,
@@ -152,6 +154,7 @@ def dossier_facts(
         finished=finished,
         on_time=(counted & within & (t.supplement_requests <= 1)).fill_null(False),
         processing_days=ibis.ifelse(finished, end - t._day - waited, 0),
+        full_online_eligible=(t._online_level == 2).fill_null(False),
     )
 
 

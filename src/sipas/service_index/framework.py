@@ -23,7 +23,15 @@ from sipas.service_index.model import CATALOGUE_COLUMNS, COMPLAINT_COLUMNS, DOSS
 SCOPES = ("dossier", "procedure", "complaint")
 WHEN_EMPTY = ("zero", "full", "none")
 FACTS: dict[str, tuple[str, ...]] = {
-    "dossier": ("counted", "judged", "finished", "on_time", "complaint", "processing_days"),
+    "dossier": (
+        "counted",
+        "judged",
+        "finished",
+        "on_time",
+        "complaint",
+        "processing_days",
+        "full_online_eligible",
+    ),
     "procedure": (
         "in_force",
         "published",
@@ -313,23 +321,31 @@ def parse_framework(data: Any, source: str) -> ServiceFramework:
     )
 
 
-BUILTIN = "service-766"
+BUILTIN = "service-766"  # the default: the portal's published points
+
+
+def builtin_ids() -> list[str]:
+    """The built-in service-index frameworks (``service-766`` and its reconstructions)."""
+    folder = resources.files("sipas.service_index").joinpath("data")
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 @cache
 def builtin_framework(code: str = BUILTIN) -> ServiceFramework:
-    if code != BUILTIN:
-        raise SipasError("service_index.unknown_framework", name=code, builtin=BUILTIN)
+    if code not in builtin_ids():
+        raise SipasError("service_index.unknown_framework", name=code, builtin=builtin_ids())
     text = resources.files("sipas.service_index").joinpath("data", f"{code}.yaml")
     return parse_framework(yaml.safe_load(text.read_text(encoding="utf-8")), f"{code} (built-in)")
 
 
 def load_framework(name_or_path: str | Path = BUILTIN) -> ServiceFramework:
-    if str(name_or_path) == BUILTIN:
-        return builtin_framework()
+    if str(name_or_path) in builtin_ids():
+        return builtin_framework(str(name_or_path))
     path = Path(name_or_path)
     if not path.is_file():
-        raise SipasError("service_index.framework_not_found", path=path, builtin=BUILTIN)
+        raise SipasError("service_index.framework_not_found", path=path, builtin=builtin_ids())
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

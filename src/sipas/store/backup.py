@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
@@ -30,6 +30,25 @@ from sipas.errors import SipasError
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_CUSTOM_HEADER = b"PGDMP"
 _COPY = re.compile(r'^COPY (?:"?[^". ]+"?\.)?"?([^" (]+)"? \(.*\) FROM stdin;$')
+
+
+class BackupSummary(TypedDict):
+    """What a backup wrote: the file, its kind, the database it copied and rows per table."""
+
+    file: str
+    kind: str
+    database: str
+    bytes: int
+    tables: dict[str, int]
+
+
+class RestoreSummary(TypedDict):
+    """What a restore read back: the file, its kind, the database and rows per table checked."""
+
+    file: str
+    kind: str
+    database: str
+    tables: dict[str, int]
 
 
 def _url(url: str) -> URL:
@@ -182,7 +201,7 @@ def counts_in_backup(path: Path) -> dict[str, int]:
 # --- backup ----------------------------------------------------------------------------------
 
 
-def backup(url: str, path: Path) -> dict[str, Any]:
+def backup(url: str, path: Path) -> BackupSummary:
     """Write a consistent copy of the database at ``url`` to the new file ``path``."""
     parsed = _url(url)
     path = Path(path)
@@ -245,7 +264,7 @@ def _check_counts(expected: dict[str, int], found: dict[str, int]) -> None:
         raise SipasError("backup.counts_differ", tables=wrong)
 
 
-def restore(url: str, path: Path) -> dict[str, Any]:
+def restore(url: str, path: Path) -> RestoreSummary:
     """Restore the backup ``path`` into the empty database at ``url``; the rows of every table
     are then counted and checked against the backup."""
     parsed = _url(url)

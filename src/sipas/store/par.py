@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import pandas as pd
 from sqlalchemy import Connection, and_, case, delete, func, insert, literal, select, update
@@ -25,6 +25,28 @@ from sipas.store.schema import (
 STAGES = workflow.STAGES  # the stages and their order are the workflow's (sipas.par.workflow)
 SCORE_STAGES = workflow.SCORE_STAGES
 _CHILDREN = (par_scores, par_evidence, par_assignments, par_units)
+
+
+class CampaignRow(TypedDict):
+    """A campaign as listed: its framework, year, geography, stage and number of units."""
+
+    code: str
+    framework_id: str
+    year: int
+    geography: str
+    stage: str
+    deadline: datetime | None
+    synthetic: bool
+    units: int
+
+
+class AssignmentRow(TypedDict):
+    """Who self-assesses a unit or appraises an area (None: every unit or every area)."""
+
+    user_name: str
+    role: str
+    unit_code: str | None
+    node_code: str | None
 
 
 def create_campaign(
@@ -86,7 +108,7 @@ def set_stage(connection: Connection, campaign_id: int, stage: str) -> None:
     )
 
 
-def list_campaigns(connection: Connection) -> list[dict[str, Any]]:
+def list_campaigns(connection: Connection) -> list[CampaignRow]:
     units = (
         select(par_units.c.campaign_id, func.count().label("units"))
         .group_by(par_units.c.campaign_id)
@@ -106,7 +128,7 @@ def list_campaigns(connection: Connection) -> list[dict[str, Any]]:
         .outerjoin(units, units.c.campaign_id == par_campaigns.c.id)
         .order_by(par_campaigns.c.year, par_campaigns.c.code)
     )
-    return [dict(row._mapping) for row in rows]
+    return [cast(CampaignRow, dict(row._mapping)) for row in rows]
 
 
 # --- units and assignments -----------------------------------------------------------------------
@@ -150,7 +172,7 @@ def add_assignment(connection: Connection, campaign_id: int, **values: Any) -> N
 
 def list_assignments(
     connection: Connection, campaign_id: int, user_name: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[AssignmentRow]:
     query = select(
         par_assignments.c.user_name,
         par_assignments.c.role,
@@ -160,7 +182,7 @@ def list_assignments(
     if user_name is not None:
         query = query.where(par_assignments.c.user_name == user_name)
     rows = connection.execute(query.order_by(par_assignments.c.id))
-    return [dict(row._mapping) for row in rows]
+    return [cast(AssignmentRow, dict(row._mapping)) for row in rows]
 
 
 # --- scores --------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from sqlalchemy import Connection, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,6 +12,24 @@ from sipas.errors import SipasError
 from sipas.store.schema import login_throttle, users
 
 _PUBLIC = ("id", "name", "display_name", "role", "province_code", "active", "created_at")
+
+
+class Account(TypedDict):
+    """A stored account as the api reads it; the secret fields only where asked for."""
+
+    id: int
+    name: str
+    display_name: str
+    role: str
+    province_code: str | None
+    active: bool
+    created_at: datetime
+    session_epoch: NotRequired[int]
+    password_hash: NotRequired[str]
+
+
+def _account(row: Any) -> Account:
+    return cast(Account, dict(row._mapping))
 
 
 def add_user(connection: Connection, **values: Any) -> int:
@@ -25,24 +43,24 @@ def add_user(connection: Connection, **values: Any) -> int:
     return int(key[0])
 
 
-def get_user(connection: Connection, name: str, with_secret: bool = False) -> dict[str, Any] | None:
+def get_user(connection: Connection, name: str, with_secret: bool = False) -> Account | None:
     columns = [users.c[c] for c in _PUBLIC]
     if with_secret:
         columns += [users.c.password_hash, users.c.session_epoch]
     row = connection.execute(select(*columns).where(users.c.name == name)).first()
-    return dict(row._mapping) if row is not None else None
+    return _account(row) if row is not None else None
 
 
-def get_user_by_id(connection: Connection, user_id: int) -> dict[str, Any] | None:
+def get_user_by_id(connection: Connection, user_id: int) -> Account | None:
     columns = [*(users.c[c] for c in _PUBLIC), users.c.session_epoch]
     row = connection.execute(select(*columns).where(users.c.id == user_id))
     found = row.first()
-    return dict(found._mapping) if found is not None else None
+    return _account(found) if found is not None else None
 
 
-def list_users(connection: Connection) -> list[dict[str, Any]]:
+def list_users(connection: Connection) -> list[Account]:
     rows = connection.execute(select(*(users.c[c] for c in _PUBLIC)).order_by(users.c.name))
-    return [dict(r._mapping) for r in rows]
+    return [_account(r) for r in rows]
 
 
 def set_password_hash(connection: Connection, name: str, password_hash: str) -> None:

@@ -176,13 +176,13 @@ def account_action(
                 me = users_api.get_user(db, int(request.session["uid"]))
                 request.session["epoch"] = me["session_epoch"] if me else None
         else:
-            done = users_api.set_role(db, name, role, province.strip() or None, by=by)
+            changed = users_api.set_role(db, name, role, province.strip() or None, by=by)
             notice = text(
-                "accounts.role_set_province" if done["province"] else "accounts.role_set",
+                "accounts.role_set_province" if changed["province"] else "accounts.role_set",
                 lang,
                 name=name,
                 role=role,
-                province=done["province"],
+                province=changed["province"],
             )
         request.session["accounts_notice"] = notice
     except SipasError as error:

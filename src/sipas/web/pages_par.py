@@ -39,9 +39,10 @@ def campaign_page(request: Request, campaign: str) -> dict[str, Any]:
         for u in par.campaign_units(db, campaign)
         if par.can_read(db, actor, campaign, u["unit_code"])
     ]
+    campaign_shown: dict[str, Any] = dict(shown)
     if actor.role != "admin":
-        shown.pop("assignments", None)
-    return {"actor": actor.__dict__, "campaign": shown, "units": units}
+        campaign_shown.pop("assignments", None)
+    return {"actor": actor.__dict__, "campaign": campaign_shown, "units": units}
 
 
 @page(router, "/workspace/{campaign}/{unit}", "unit.html")

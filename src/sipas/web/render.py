@@ -22,6 +22,7 @@ from sipas.api.par import Actor
 from sipas.errors import SipasError
 from sipas.messages import text
 from sipas.store import Database
+from sipas.store.users import Account
 from sipas.web.i18n import LANGS, translate
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -60,9 +61,9 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise SipasError("auth.csrf")
 
 
-def current_user(request: Request) -> dict[str, Any] | None:
+def current_user(request: Request) -> Account | None:
     if "user" in request.scope.get("state", {}):
-        found: dict[str, Any] | None = request.state.user
+        found: Account | None = request.state.user
         return found
     user_id = request.session.get("uid")
     user = users_api.get_user(db_of(request), int(user_id)) if user_id else None

@@ -13,9 +13,10 @@ from sipas.messages import Phrase
 from sipas.par import workflow
 from sipas.par.workflow import Action, Refusal
 from sipas.store import par as store
+from sipas.store.par import AssignmentRow
 
 
-def _covers(assignment: dict[str, Any], campaign: Campaign, unit: str, node: str) -> bool:
+def _covers(assignment: AssignmentRow, campaign: Campaign, unit: str, node: str) -> bool:
     return (assignment["unit_code"] in (None, unit)) and (
         assignment["node_code"] is None or assignment["node_code"] in campaign.ancestors[node]
     )
@@ -30,7 +31,7 @@ def in_province(actor: Actor, unit: dict[str, Any]) -> bool:
 
 def check_may_write(
     actor: Actor,
-    assignments: list[dict[str, Any]],
+    assignments: list[AssignmentRow],
     campaign: Campaign,
     unit: str,
     node: str,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -25,10 +25,41 @@ from sipas.par import workflow
 from sipas.par.workflow import Action, StageProblem
 from sipas.store import Database, audit
 from sipas.store import par as store
+from sipas.store.par import AssignmentRow, CampaignRow
 
 ROLES = ("admin", "analyst", "officer", "appraiser", "clerk")
 ASSIGNMENT_ROLES = ("self_assessor", "appraiser")
 ENTITY = "par_score"
+
+
+class CampaignSummary(TypedDict):
+    """A campaign at a glance: framework, year, stage, deadline, units locked, assignments."""
+
+    campaign: str
+    framework: str
+    framework_version: str
+    year: int
+    stage: str
+    deadline: datetime | None
+    previous: str | None
+    synthetic: bool
+    units: int
+    locked_units: int
+    leaves: int
+    assignments: list[AssignmentRow]
+
+
+# "from" is a Python keyword, so this one is declared in the functional form.
+StageAdvanced = TypedDict(
+    "StageAdvanced",
+    {
+        "campaign": str,
+        "from": str,
+        "to": str,
+        "locked_now": NotRequired[int],  # leaving self-assessment locks every unit
+        "final_scores": NotRequired[int],  # reaching final fixes every leaf's score
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -247,12 +278,12 @@ def create_campaign(
     return {"campaign": code, "framework": chosen.id, "year": year, "units": len(units)}
 
 
-def list_campaigns(db: Database) -> list[dict[str, Any]]:
+def list_campaigns(db: Database) -> list[CampaignRow]:
     with db.begin() as connection:
         return store.list_campaigns(connection)
 
 
-def show_campaign(db: Database, code: str) -> dict[str, Any]:
+def show_campaign(db: Database, code: str) -> CampaignSummary:
     with db.begin() as connection:
         campaign = open_campaign(connection, code)
         assignments = store.list_assignments(connection, campaign.id)
@@ -283,7 +314,7 @@ def assign(
     role: str,
     unit: str | None = None,
     node: str | None = None,
-) -> dict[str, Any]:
+) -> AssignmentRow:
     """Give ``user`` a unit to self-assess, or an area to appraise (None = every unit or area)."""
     if workflow.decide(Action.ASSIGN, actor.role) is not None:
         raise SipasError("auth.forbidden.assign", user=actor.name, role=actor.role)
@@ -295,7 +326,7 @@ def assign(
             campaign.unit(unit)
         if node is not None and node not in campaign.ancestors:
             raise SipasError("par.unknown_area", node=node, framework=campaign.framework.id)
-        values = {"user_name": user, "role": role, "unit_code": unit, "node_code": node}
+        values = AssignmentRow(user_name=user, role=role, unit_code=unit, node_code=node)
         if values in store.list_assignments(connection, campaign.id, user):
             raise SipasError("par.assignment_exists", user=user)
         store.add_assignment(connection, campaign.id, **values)
@@ -310,7 +341,7 @@ def assign(
     return values
 
 
-def advance(db: Database, actor: Actor, campaign_code: str, to: str) -> dict[str, Any]:
+def advance(db: Database, actor: Actor, campaign_code: str, to: str) -> StageAdvanced:
     """Move the campaign to its next stage; reaching ``final`` fixes every leaf's final score."""
     if workflow.decide(Action.ADVANCE, actor.role) is not None:
         raise SipasError("auth.forbidden.advance", user=actor.name, role=actor.role)
@@ -329,7 +360,7 @@ def advance(db: Database, actor: Actor, campaign_code: str, to: str) -> dict[str
                 to=to,
                 next=workflow.next_stage(campaign.stage),
             )
-        summary: dict[str, Any] = {"campaign": campaign.code, "from": campaign.stage, "to": to}
+        summary = StageAdvanced({"campaign": campaign.code, "from": campaign.stage, "to": to})
         if campaign.stage == "self":
             summary["locked_now"] = store.lock_all(connection, campaign.id, actor.name)
         if to == "final":

@@ -26,6 +26,7 @@ from sipas.par.workflow import Action
 from sipas.store import Database, audit
 from sipas.store import estimates as estimate_store
 from sipas.store import par as store
+from sipas.store.par import AssignmentRow
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 # File types accepted as evidence, recognised by their first bytes (not by the name alone).
@@ -101,7 +102,7 @@ class _Writer:
 
     def __init__(self, connection: Connection, actor: Actor, campaign: Campaign) -> None:
         self.connection, self.actor, self.campaign = connection, actor, campaign
-        self._assignments: list[dict[str, Any]] | None = None
+        self._assignments: list[AssignmentRow] | None = None
         self._scores: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         self._written: set[tuple[str, str, str]] = set()
         self._inserts: list[dict[str, Any]] = []
@@ -114,7 +115,7 @@ class _Writer:
             self._scores[unit] = {(r["node_code"], r["stage"]): r for r in rows}
         return self._scores[unit]
 
-    def _assigned(self) -> list[dict[str, Any]]:
+    def _assigned(self) -> list[AssignmentRow]:
         if self._assignments is None:
             self._assignments = store.list_assignments(
                 self.connection, self.campaign.id, self.actor.name

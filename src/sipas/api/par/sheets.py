@@ -39,7 +39,10 @@ def export_scores(db: Database, actor: Actor, campaign_code: str, unit: str | No
                 node_index.setdefault(entry["unit"], {})[entry["node"]] = entry["index"]
     scores: dict[str, dict[str, dict[str, float | None]]] = {}
     notes: dict[str, dict[str, str]] = {}
+    not_applicable: dict[str, set[tuple[str, str]]] = {}
     for row in rows:
+        if row["applicable"] is not None and not row["applicable"]:
+            not_applicable.setdefault(row["unit_code"], set()).add((row["node_code"], row["stage"]))
         scores.setdefault(row["unit_code"], {}).setdefault(row["node_code"], {})[row["stage"]] = (
             row["points"]
         )
@@ -53,6 +56,7 @@ def export_scores(db: Database, actor: Actor, campaign_code: str, unit: str | No
             scores=scores.get(code, {}),
             notes=notes.get(code, {}),
             node_index=node_index.get(code, {}),
+            not_applicable=frozenset(not_applicable.get(code, set())),
         )
         for code in wanted
     ]

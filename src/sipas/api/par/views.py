@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from sipas.api.par.access import ensure_may_read, may_read
 from sipas.api.par.campaigns import ENTITY, Actor, Campaign, open_campaign
 from sipas.errors import SipasError
-from sipas.par import ParResults, change, compute, round_half_up
+from sipas.par import ParResults, area_summaries, change, compute, round_half_up
 from sipas.store import Database, audit
 from sipas.store import par as store
 
@@ -138,6 +138,7 @@ def results(
             "points": round_half_up(record["points"]),
             "bonus": round_half_up(record["bonus"]),
             "penalty": round_half_up(record["penalty"]),
+            "total": round_half_up(record["total"]),
         }
         for area in areas:
             entry[f"area_{area}"] = round_half_up(area_index[(code, area)])
@@ -165,6 +166,20 @@ def results(
             }
             for r in chosen.to_dict(orient="records")
         ]
+    names = {node.code: node.name for node in campaign.framework.scored_nodes()}
+    area_rows = [
+        {
+            "area": found["area"],
+            "name": {"vi": names[found["area"]].vi, "en": names[found["area"]].en},
+            "max": found["max"],
+            "mean_points": round_half_up(found["mean_points"]),
+            "mean_index": round_half_up(found["mean_index"]),
+            "best": found["best"],
+            "best_points": round_half_up(found["best_points"]),
+            "best_index": round_half_up(found["best_index"]),
+        }
+        for found in area_summaries(campaign.framework, current)
+    ]
     return {
         "campaign": campaign.code,
         "framework": campaign.framework.id,
@@ -174,12 +189,14 @@ def results(
         "previous": previous_code if previous is not None else None,
         "national": national,
         "units": rows,
+        "areas": area_rows,
         "nodes": nodes,
         "rules": {
             "index": "(points + bonus − penalty) / applicable maximum × 100",
             "rounding": "half-up to 2 decimals on publication only",
             "ranks": "descending on the unrounded index; equal indices share a rank",
             "groups": "by the published (rounded) index against the framework's thresholds",
+            "areas": "best: the highest unrounded area index; mean: of the units, unweighted",
             "not_applicable": campaign.framework.not_applicable.value,
         },
     }

@@ -38,6 +38,7 @@ from sipas.messages import fill, text
 from sipas.store import Database, audit
 from sipas.store import actions as store
 from sipas.store import par as par_store
+from sipas.store.par import CampaignRow
 from sipas.survey.change import yearly_change
 
 INDEXES = ("sipas", "par", "service")
@@ -219,7 +220,7 @@ class Results:
         self.synthetic = False
         self._runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._par: dict[str, dict[str, Any] | None] = {}
-        self._campaigns: list[dict[str, Any]] | None = None
+        self._campaigns: list[CampaignRow] | None = None
         self._service: dict[tuple[int, str], dict[str, Any] | None] = {}
 
     def of(self, row: dict[str, Any]) -> NextYear:

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from sipas.api.estimation import (
+    ChangeView,
     EstimateRequest,
     change_view,
     diagnosis_view,
@@ -125,7 +126,7 @@ class YearContext:
     diagnosis: pd.DataFrame | None
     groups: dict[str, str]
     trend: list[dict[str, Any]]
-    change: dict[str, Any] | None
+    change: ChangeView | None
     par: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # what every province's report shares

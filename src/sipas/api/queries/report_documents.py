@@ -489,14 +489,21 @@ def appraisal_document(
                 if leaf and leaf["final"] is not None
                 else total.get("points"),
                 "reason": leaf["reason"] if leaf else None,
+                # an area's component index: its points / its applicable maximum, in %
+                "index": total.get("index") if not ancestors else None,
             }
         )
+    names = {
+        node.code: text({"vi": node.name.vi, "en": node.name.en}, lang)
+        for _, node in framework.walk()
+    }
     return {
         "kind": "appraisal",
         "lang": lang,
         "year": year,
         "campaign": campaign,
         "framework": found["framework"],
+        "index_name": text({"vi": framework.title.vi, "en": framework.title.en}, lang),
         "name": unit_row["name"],
         "unit": unit,
         "units": len(found["units"]),
@@ -507,7 +514,12 @@ def appraisal_document(
         "run": None,
         "rows": rows,
         "history": [
-            {**h, "stage": h["action"].removeprefix("par."), "at": f"{h['at']:%Y-%m-%d %H:%M}"}
+            {
+                **h,
+                "stage": h["action"].removeprefix("par."),
+                "at": f"{h['at']:%Y-%m-%d %H:%M}",
+                "leaf_name": names.get(h["leaf"], h["leaf"]),
+            }
             for h in trail
         ],
     }
