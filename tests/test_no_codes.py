@@ -196,6 +196,7 @@ def _report_files(site: dict[str, Any], kind: str) -> dict[str, Path]:
     made["appraisal"] = reports.appraisal_report(
         site["db"], "demo-par-2019", "19", folder / f"appraisal.{kind}", fmt=kind, lang="vi"
     )
+    made["par"] = reports.par_report(site["db"], "demo-par-2019", folder / f"par.{kind}")
     return made
 
 
@@ -223,7 +224,8 @@ def _pdf_text(path: Path) -> str:
     strict=True,
     reason="the methodology statements (reports/methodology.py) show their ids (RANK, GROUP, "
     "REGION, CHANGE, UNSTABLE) and quote the framework's assumptions in English (A1*–A5*); the "
-    "appraisal PDF's summary shows the framework id (par-province-2017)",
+    "appraisal PDF's summary shows the framework id (par-province-2017); the national PAR PDF "
+    "prints the campaign's description, bilingual in the demo (SYNTHETIC demo data — not …)",
 )
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_report_pdfs_and_methodology_in_vietnamese(site: dict[str, Any]) -> None:
