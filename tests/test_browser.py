@@ -103,10 +103,10 @@ def test_officer_uploads_evidence(server: str, browser: Any, tmp_path: Path) -> 
     page.wait_for_url(f"{server}/workspace/open-2025/01")
     page.fill("#points-1\\.5", "1.5")
     page.fill("#note-1\\.5", "sáng kiến được công nhận")
-    page.locator("form[action$='/1.5'] button").click()
+    page.click("#save-1")  # the area's form (1.5 is in area 1)
     page.wait_for_selector("#saved")
     page.set_input_files("#file-1\\.5", str(evidence))
-    page.locator("form[action$='/1.5/evidence'] button").click()
+    page.locator("button[form='upload-1.5']").click()
     page.wait_for_selector("#evidence li")
     assert "ke-hoach.pdf" in page.inner_text("#evidence")
     assert "1,50" in page.inner_text("#leaf-1\\.5")  # Vietnamese decimal comma

@@ -311,6 +311,12 @@ def test_authorization_matrix(site: dict[str, Any], who: str | None) -> None:
         headers={"X-CSRF-Token": token},
     )
     assert api.status_code == (200 if WRITE_SELF[who] == 303 else 403), (who, api.text)
+    area = client.post(
+        "/workspace/open-2025/01",
+        data={"stage": "self", "area": "1", "points.1.5": "1", "note.1.5": "", "csrf": token},
+        follow_redirects=False,
+    )
+    assert area.status_code == WRITE_SELF[who], (who, area.text[:200])
     if WRITE_SELF[who] != 303:
         after = par.unit_scores(site["db"], par.Actor("admin", "admin"), "open-2025", "01")
         assert after == before  # a refused write changes nothing
@@ -608,6 +614,7 @@ def test_tile_maps_put_each_ranked_province_on_its_square_of_the_grid(
 
 def _routes() -> set[tuple[str, str]]:
     from sipas.web import (
+        pages_analysis,
         pages_auth,
         pages_par,
         pages_public,
@@ -623,6 +630,7 @@ def _routes() -> set[tuple[str, str]]:
         ("GET", "/vendor/plotly.min.js"),
     }
     for module in (
+        pages_analysis,
         pages_auth,
         pages_public,
         pages_published,
@@ -653,6 +661,16 @@ GET_ROUTES = {
     "/sipas/{run}/province/{code}.json": "public",
     "/sipas/{run}/compare": "public",
     "/sipas/{run}/compare.json": "public",
+    "/sipas/{run}/province/{code}/priorities": "public",
+    "/sipas/{run}/province/{code}/priorities.json": "public",
+    "/sipas/{run}/province/{code}/cross-index": "public",
+    "/sipas/{run}/province/{code}/cross-index.json": "public",
+    "/sipas/{run}/sensitivity": "public",
+    "/sipas/{run}/sensitivity.json": "public",
+    "/sipas/published/{year}/compare": "public",
+    "/sipas/published/{year}/compare.json": "public",
+    "/par/published/{year}/compare": "public",
+    "/par/published/{year}/compare.json": "public",
     "/sipas/{run}/download.{kind}": "public",
     "/par/{campaign}": "public",
     "/par/{campaign}.json": "public",
@@ -693,6 +711,7 @@ GET_ROUTES = {
 POST_ROUTES = {  # each tried by role in the tests named
     "/login": "test_login_throttling_and_csrf",
     "/logout": "test_lock_advance_and_logout",
+    "/workspace/{campaign}/{unit}": "test_authorization_matrix",  # an area's form
     "/workspace/{campaign}/{unit}/{node}": "test_authorization_matrix",
     "/api/par/{campaign}/{unit}/{node}": "test_authorization_matrix",
     "/workspace/{campaign}/{unit}/{node}/evidence": "test_officer_self_assesses_with_evidence…",
@@ -771,7 +790,9 @@ def test_every_get_route_for_every_role(site: dict[str, Any], who: str | None) -
             url = url.replace("open-2025", "demo-par-2019")  # only final campaigns are public
         if "/report." in url:
             url = url.replace("report.csv", "report.xlsx")
-        if url.endswith("/compare") or url.endswith("/compare.json"):
+        if "/published/" in url and "/compare" in url:
+            url += "?province=01"
+        elif url.endswith("/compare") or url.endswith("/compare.json"):
             url += "?a=01&b=79"
         response = client.get(url, follow_redirects=False)
         expected = _expected(kind, who, url.endswith(".json"))
@@ -811,8 +832,13 @@ def test_lock_advance_and_logout(site: dict[str, Any], tmp_path: Path) -> None:
         ).status_code
         == 403
     )
+    asked = officer.post("/workspace/flat-2025/01/lock", data={"csrf": token})
+    assert asked.status_code == 200 and 'id="confirm-yes"' in asked.text  # asked first
+    assert par.show_campaign(site["db"], "flat-2025")["locked_units"] == 0
     locked = officer.post(
-        "/workspace/flat-2025/01/lock", data={"csrf": token}, follow_redirects=False
+        "/workspace/flat-2025/01/lock",
+        data={"csrf": token, "confirm": "yes"},
+        follow_redirects=False,
     )
     assert locked.status_code == 303
     assert (
@@ -826,7 +852,11 @@ def test_lock_advance_and_logout(site: dict[str, Any], tmp_path: Path) -> None:
     boss = _client(site, "admin")
     moved = boss.post(
         "/workspace/flat-2025/advance",
-        data={"stage": "appraisal1", "csrf": _csrf(boss, "/workspace/flat-2025")},
+        data={
+            "stage": "appraisal1",
+            "confirm": "yes",  # confirmed (unconfirmed, the page asks first)
+            "csrf": _csrf(boss, "/workspace/flat-2025"),
+        },
         follow_redirects=False,
     )
     assert moved.status_code == 303

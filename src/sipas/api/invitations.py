@@ -32,6 +32,7 @@ from sipas.ingest.forms import (
     clean_answers,
     problems_by_field,
 )
+from sipas.ingest.forms import field_labels as field_labels  # what the web's forms name
 from sipas.ingest.forms import field_names as field_names  # what the web's forms post
 from sipas.ingest.forms import form_sections as form_sections
 from sipas.ingest.forms import unanswered as unanswered

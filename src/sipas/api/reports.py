@@ -24,6 +24,7 @@ from sipas.api.queries.report_data import YearContext, choose_run, saved_runs, y
 from sipas.api.queries.report_documents import (
     appraisal_document,
     national_document,
+    prepare_provinces,
     province_document,
     province_rows,
 )
@@ -80,10 +81,14 @@ def default_name(doc: dict[str, Any], fmt: str) -> str:
 def national_report(
     db: Database, out: Path | None, *, fmt: str = "pdf", year: int | None = None,
     run: str | None = None, lang: str = "vi", par_campaign: str | None = None,
+    sensitivity: bool = True,
 ) -> Path:  # fmt: skip
+    """The national report; ``sensitivity=False`` leaves out the method sensitivity of ranks
+    (the slowest part), saying so on the page."""
     _check_format(fmt)
     doc = national_document(
-        year_context(db, year=year, run=run, lang=lang, par_campaign=par_campaign)
+        year_context(db, year=year, run=run, lang=lang, par_campaign=par_campaign),
+        sensitivity=sensitivity,
     )
     return write(doc, fmt, out or Path(default_name(doc, fmt)))
 
@@ -140,6 +145,7 @@ def all_province_reports(
     wanted = list(codes) if codes is not None else [p["code"] for p in province_rows(ctx)]
     folder.mkdir(parents=True, exist_ok=True)
     count = workers if workers is not None else min(8, os.cpu_count() or 1)
+    prepare_provinces(ctx)  # what every province's report shares, before the workers fork
     _SHARED["ctx"] = ctx
     try:
         if count <= 1 or len(wanted) <= 1 or "fork" not in mp.get_all_start_methods():

@@ -11,17 +11,36 @@ from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, format_option, to_json
 
 
+def peer_kind(peers: str) -> str:
+    return peers if peers in ("top5", "region", "similar") else "list"
+
+
 @click.command("compare")
 @click.argument("province")
-@click.option(
-    "--run", "run_code", required=True, help="A saved estimation run (`sipas results list`)."
-)
+@click.option("--run", "run_code", help="A saved estimation run (`sipas results list`).")
 @click.option(
     "--with",
     "peers",
     default="top5",
     show_default=True,
     help="top5, region, similar (nearest population) or codes/names separated by commas.",
+)
+@click.option(
+    "--on",
+    "source",
+    type=click.Choice(["estimates", "published"]),
+    default="estimates",
+    show_default=True,
+    help="Compare on a saved run's estimates (with significance) or on the ministry's "
+    "published values of --year (no standard errors: no significance).",
+)
+@click.option("--year", type=int, help="The published year (with --on published).")
+@click.option(
+    "--index",
+    type=click.Choice(["sipas", "par"]),
+    default="sipas",
+    show_default=True,
+    help="The published index (with --on published).",
 )
 @click.option(
     "--chart",
@@ -31,14 +50,30 @@ from sipas.cli.output import emit, format_option, to_json
 @format_option
 @pass_app
 def compare(
-    app: AppContext, province: str, run_code: str, peers: str, chart: Path | None, fmt: str
+    app: AppContext,
+    province: str,
+    run_code: str | None,
+    peers: str,
+    source: str,
+    year: int | None,
+    index: str,
+    chart: Path | None,
+    fmt: str,
 ) -> None:
     """PROVINCE (code or name) against a set of peers on every node and item, with significance."""
     from sipas.api.queries.compare import compare as run_compare
     from sipas.api.queries.compare import difference_chart
+    from sipas.errors import SipasError
     from sipas.messages import fill, text
 
     lang = app.settings.lang
+    if source == "published":
+        if year is None:
+            raise SipasError("compare.year_needed")
+        _published(app, province, peers, year, index, fmt)
+        return
+    if run_code is None:
+        raise SipasError("compare.run_needed")
     found = run_compare(app.db, run_code, province, peers, lang)
     if chart is not None:
         chart.write_bytes(difference_chart(found, lang))
@@ -55,7 +90,7 @@ def compare(
     def col(key: str) -> str:
         return text(f"compare.col.{key}", lang)
 
-    kind = peers if peers in ("top5", "region", "similar") else "list"
+    kind = peer_kind(peers)
     title = text(
         "compare.title",
         lang,
@@ -76,3 +111,48 @@ def compare(
     ]
     emit(shown, "table", title=title)
     click.echo(text("compare.members", lang, names=found.peer_names))
+
+
+def _published(app: AppContext, province: str, peers: str, year: int, index: str, fmt: str) -> None:
+    """The province against its peers on the published values of a year (no significance)."""
+    from sipas.api.queries.compare import compare_published
+    from sipas.messages import fill, text
+
+    lang = app.settings.lang
+    found = compare_published(app.db, province, peers, year, index)
+    if fmt in ("json", "csv"):
+        if fmt == "json":
+            click.echo(to_json(asdict(found)))
+        else:
+            emit([asdict(r) for r in found.rows], fmt)
+        return
+
+    def number(value: float | None, sign: bool = False) -> str:
+        if value is None:
+            return "–"
+        return fill(f"{{x:{'+' if sign else ''}.2f}}", {"x": value}, lang)
+
+    def col(key: str) -> str:
+        return text(f"compare.col.{key}", lang)
+
+    title = text(
+        "compare.title",
+        lang,
+        name=found.name,
+        peers=text(f"compare.peers.{peer_kind(peers)}", lang),
+        run=text("compare.published_run", lang, index=found.index.upper(), year=year),
+    )
+    shown = [
+        {
+            col("node"): r.node,
+            col("estimate"): number(r.value),
+            col("peers"): number(r.peers_mean),
+            col("difference"): number(r.difference, sign=True),
+            col("with_value"): r.peers_with_value,
+        }
+        for r in found.rows
+    ]
+    emit(shown, "table", title=title)
+    members = [f"{p.name} ({number(p.value)})" for p in found.peer_values]
+    click.echo(text("compare.members", lang, names=members))
+    click.echo(text("compare.published_note", lang))

@@ -68,6 +68,12 @@ def report() -> None:
 @report.command("national")
 @_year_options
 @_common
+@click.option(
+    "--sensitivity/--no-sensitivity",
+    default=True,
+    show_default=True,
+    help="Include the method sensitivity of the ranks (seeded draws; the slowest part).",
+)
 @pass_app
 def national(
     app: AppContext,
@@ -77,9 +83,11 @@ def national(
     lang: str | None,
     fmt: str,
     output: Path | None,
+    sensitivity: bool,
 ) -> None:
     """The national report: ranking with confidence and rank intervals, groups, regions,
-    elements, change on the previous year, sample sizes and the methodology annex."""
+    elements, change on the previous year, how firm the ranks are against method choices, a
+    glossary and the methodology annex."""
     path = api.national_report(
         app.db,
         output,
@@ -88,6 +96,7 @@ def national(
         run=run,
         lang=lang or app.settings.lang,
         par_campaign=par_campaign,
+        sensitivity=sensitivity,
     )
     click.echo(str(path))
 

@@ -114,6 +114,18 @@ def field_names(sections: list[dict[str, Any]]) -> list[str]:
     return names
 
 
+def field_labels(sections: list[dict[str, Any]]) -> dict[str, str]:
+    """Every input of the form named by its question's text, as people read it (a matrix row by
+    its question's text and its own): what a problem on the form names instead of a code."""
+    labels: dict[str, str] = {}
+    for section in sections:
+        for field in section["fields"]:
+            labels[field["name"]] = field["label"]
+            for row in field["rows"]:
+                labels[row["name"]] = f"{field['label']} – {row['label']}"
+    return labels
+
+
 def clean_answers(given: dict[str, Any], names: list[str]) -> dict[str, str]:
     """The form's values for known fields, as text (several choices joined with ';')."""
     out: dict[str, str] = {}
@@ -142,14 +154,14 @@ def unanswered(
         return {"code": code, "values": values, "message": message, "hint": hint}
 
     found: dict[str, list[dict[str, Any]]] = {}
+    labels = field_labels(sections)
     for section in sections:
         for field in section["fields"]:
             if not field["required"]:
                 continue
-            rows = [(r["name"], f"{field['label']} – {r['label']}") for r in field["rows"]]
-            for name, label in rows or [(field["name"], field["label"])]:
+            for name in [r["name"] for r in field["rows"]] or [field["name"]]:
                 if not answers.get(name):
-                    found[name] = [problem("survey.unanswered", question=label)]
+                    found[name] = [problem("survey.unanswered", question=labels[name])]
     if not answers:
         found[""] = [problem("survey.blank_form")]
         return found

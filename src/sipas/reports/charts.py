@@ -11,10 +11,10 @@ import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
@@ -141,70 +141,105 @@ def trend(
     return _png(figure)
 
 
+# The tile map is drawn at the size it is printed (``figure.map img`` in the templates' style is
+# MAP_WIDTH inches wide), so that a font size here is the size on paper.
+MAP_WIDTH = 7.0  # inches: the width of an A4 page between the report's margins
+MAP_HEIGHT = 9.0  # inches at most: a page with its heading and caption
+MAP_DPI = 200
+MAP_FONT = 8.0  # points: the smallest text on the map
+_KEY = 0.55  # inches at the bottom: the colour scale and the highlighted province's key
+_GAP = 0.03  # of a tile, on each side
+
+
 def tile_map(
     layout: Sequence[tuple[str, int, int]],
     values: dict[str, float],
     names: dict[str, str],
     fmt: Formatter,
     highlight: str | None = None,
+    highlight_label: str | None = None,
 ) -> bytes:
-    """Every province as a square on its (row, col), coloured by its value."""
+    """Every province as a tile on its (row, col), coloured by its value (PNG, printed size)."""
+    figure = tile_figure(layout, values, names, fmt, highlight, highlight_label)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=MAP_DPI)
+    return buffer.getvalue()
+
+
+def tile_figure(
+    layout: Sequence[tuple[str, int, int]],
+    values: dict[str, float],
+    names: dict[str, str],
+    fmt: Formatter,
+    highlight: str | None = None,
+    highlight_label: str | None = None,
+) -> Figure:
+    """The tile map as a figure of MAP_WIDTH inches: each tile its name and value in MAP_FONT
+    points at least, ``highlight`` outlined in the accent colour with a key saying
+    ``highlight_label``, and the colour scale below."""
     rows = max(r for _, r, _ in layout) + 1
     cols = max(c for _, _, c in layout) + 1
-    figure = Figure(figsize=(0.62 * cols + 0.9, 0.62 * rows))
-    share = 0.62 * cols / (0.62 * cols + 0.9)
-    axes = figure.add_axes((0.0, 0.0, share, 1.0))
+    tile_w = MAP_WIDTH / cols
+    tile_h = min(tile_w, (MAP_HEIGHT - _KEY) / rows)
+    height = tile_h * rows + _KEY
+    figure = Figure(figsize=(MAP_WIDTH, height))
+    axes = figure.add_axes((0.0, _KEY / height, 1.0, 1.0 - _KEY / height))
     axes.set_axis_off()
+    axes.set_xlim(0, cols)
+    axes.set_ylim(0, rows)
     shown = _finite(list(values.values()))
     low, high = (min(shown), max(shown)) if shown else (0.0, 100.0)
     cmap = colormaps["YlGnBu"]
+    room = (1 - 2 * _GAP) * tile_w * 72 - 4  # points across a tile, less a small margin
+    renderer = FigureCanvasAgg(figure).get_renderer()  # type: ignore[no-untyped-call]
     for code, row, col in layout:
         value = values.get(code, math.nan)
         known = math.isfinite(value)
         shade = (value - low) / (high - low) if known and high > low else 0.5
         face = cmap(0.15 + 0.75 * shade) if known else "#eeeeee"
-        edge = ACCENT if code == highlight else "white"
-        axes.add_patch(_square(col, rows - 1 - row, face, edge, 2.5 if code == highlight else 1))
+        own = code == highlight
+        y = rows - 1 - row
+        axes.add_patch(
+            Rectangle(
+                (col + _GAP, y + _GAP),
+                1 - 2 * _GAP,
+                1 - 2 * _GAP,
+                facecolor=face,
+                edgecolor=ACCENT if own else "white",
+                linewidth=3.0 if own else 1.0,
+                zorder=3 if own else 2,
+                gid=f"tile-{code}",
+            )
+        )
         ink = "white" if known and shade > 0.55 else INK
-        axes.text(
-            col + 0.5,
-            rows - 1 - row + 0.64,
-            two_lines(names.get(code, code)),
-            ha="center",
-            va="center",
-            fontsize=5.2,
-            color=ink,
-            linespacing=1.0,
+        name = names.get(code, code)
+        label = axes.text(col + 0.5, y + 0.5, name, fontsize=MAP_FONT, color=ink, zorder=4)
+        if label.get_window_extent(renderer).width * 72 / figure.dpi > room:
+            label.set_text(two_lines(name))
+        label.set_text(label.get_text() + "\n" + (fmt(value) if known else "–"))
+        label.set_horizontalalignment("center")
+        label.set_verticalalignment("center")
+        label.set_linespacing(1.05)
+        label.set_fontweight("bold" if own else "normal")
+    bar = figure.add_axes((0.06, 0.28 * _KEY / height, 0.4, 0.22 * _KEY / height))
+    gradient = [[0.15 + 0.75 * i / 99 for i in range(100)]]
+    bar.imshow(gradient, aspect="auto", cmap=cmap, vmin=0, vmax=1, extent=(low, high, 0, 1))
+    bar.set_yticks([])
+    bar.tick_params(labelsize=MAP_FONT, length=2, pad=1)
+    bar.xaxis.set_major_locator(MaxNLocator(5))
+    bar.xaxis.set_major_formatter(lambda x, _: fmt(x))
+    if highlight is not None and highlight_label:
+        key = Rectangle((0, 0), 1, 1, facecolor="white", edgecolor=ACCENT, linewidth=3.0)
+        figure.legend(
+            [key],
+            [highlight_label],
+            loc="center left",
+            bbox_to_anchor=(0.52, 0.55 * _KEY / height),
+            fontsize=MAP_FONT,
+            frameon=False,
+            handlelength=1.6,
         )
-        axes.text(
-            col + 0.5,
-            rows - 1 - row + 0.24,
-            fmt(value) if known else "–",
-            ha="center",
-            va="center",
-            fontsize=6,
-            color=ink,
-            fontweight="bold",
-        )
-    axes.set_xlim(0, cols)
-    axes.set_ylim(0, rows)
-    axes.set_aspect("equal")
-    bar = figure.add_axes((share + 0.03, 0.3, 0.04, 0.4))
-    gradient = [[0.15 + 0.75 * i / 99] for i in range(100)]
-    bar.imshow(
-        gradient, aspect="auto", cmap=cmap, origin="lower", vmin=0, vmax=1, extent=(0, 1, low, high)
-    )
-    bar.set_xticks([])
-    bar.yaxis.tick_right()
-    bar.tick_params(labelsize=7)
-    bar.yaxis.set_major_formatter(lambda x, _: fmt(x))
-    return _png(figure)
-
-
-def _square(x: float, y: float, face: Any, edge: str, width: float) -> Rectangle:
-    return Rectangle(
-        (x + 0.04, y + 0.04), 0.92, 0.92, facecolor=face, edgecolor=edge, linewidth=width
-    )
+    return figure
 
 
 @dataclass(frozen=True)

@@ -69,24 +69,46 @@ def ranking_figure(doc: dict[str, Any], highlight: str | None = None) -> Figure:
 
 @lru_cache(maxsize=8)
 def _tile_png(
-    geography: str, cells: tuple[tuple[str, str, float], ...], lang: str, highlight: str | None
+    geography: str,
+    cells: tuple[tuple[str, str, float], ...],
+    lang: str,
+    highlight: str | None,
+    highlight_label: str | None,
 ) -> bytes:
     values = {code: value for code, _, value in cells}
     names = {code: name for code, name, _ in cells}
-    return charts.tile_map(tile_layout(geography), values, names, _fmt(lang), highlight)
+    return charts.tile_map(
+        tile_layout(geography), values, names, _fmt(lang), highlight, highlight_label
+    )
 
 
-def map_figure(doc: dict[str, Any], highlight: str | None = None) -> Figure:
-    """The tile map; drawn once per year and language when no province is highlighted."""
+def map_cells(doc: dict[str, Any]) -> tuple[tuple[str, str, float], ...]:
+    """(code, name, value) of every province the map shows."""
+    return tuple((p["code"], p["name"], _value(p["estimate"])) for p in doc["provinces"])
+
+
+def map_highlight(doc: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The province a report is about and its key on the map (none in the national report)."""
+    own = doc.get("province") if doc["kind"] == "province" else None
+    if own is None:
+        return None, None
+    return own["code"], label("map_own", doc["lang"], name=own["name"])
+
+
+def map_figure(doc: dict[str, Any]) -> Figure:
+    """The tile map, drawn at its printed size; a province's report outlines the province."""
     lang = doc["lang"]
-    cells = tuple((p["code"], p["name"], _value(p["estimate"])) for p in doc["provinces"])
-    png = _tile_png(doc["geography"], cells, lang, highlight)
+    highlight, key = map_highlight(doc)
+    png = _tile_png(doc["geography"], map_cells(doc), lang, highlight, key)
     alt = (
         f"{label('chart_map', lang)} {doc['year']}: "
         + "; ".join(f"{p['name']} {number(p['estimate'], lang)}" for p in doc["provinces"])
         + "."
     )
-    return Figure("map", png, alt, label("chart_map", lang) + f" {doc['year']}")
+    caption = f"{label('chart_map', lang)} {doc['year']}. {label('map_reading', lang)}"
+    if highlight is not None:
+        caption += " " + label("map_own_caption", lang, name=doc["province"]["name"])
+    return Figure("map", png, alt, caption)
 
 
 def profile_figure(doc: dict[str, Any]) -> Figure:
@@ -140,6 +162,7 @@ def national_figures(doc: dict[str, Any]) -> dict[str, Figure | None]:
         "ranking": ranking_figure(doc),
         "map": map_figure(doc),
         "trend": trend_figure(doc, series),
+        "sensitivity": sensitivity_figure(doc),
     }
 
 
@@ -161,6 +184,76 @@ def province_figures(doc: dict[str, Any]) -> dict[str, Figure | None]:
     ]
     return {
         "profile": profile_figure(doc),
-        "map": map_figure(doc),  # the same map in every province's report: drawn once
+        "map": map_figure(doc),  # the province outlined
+        "quadrant": quadrant_figure(doc),
         "trend": trend_figure(doc, series),
     }
+
+
+def sensitivity_figure(doc: dict[str, Any]) -> Figure | None:
+    """Per province: the rank range over method choices beside the sampling rank interval."""
+    found = doc.get("sensitivity")
+    if not found:
+        return None
+    lang = doc["lang"]
+    ranges = [
+        charts.RankRange(
+            label=u["name"],
+            rank=u["rank"],
+            method_low=u["method_low"],
+            method_high=u["method_high"],
+            sampling_low=u["sampling_low"],
+            sampling_high=u["sampling_high"],
+        )
+        for u in found["units"]
+    ]
+    png = charts.rank_ranges(ranges, (found["legend"][0], found["legend"][1]))
+    alt = f"{label('chart_sensitivity', lang)}: " + "; ".join(
+        f"{u['name']} {u['rank']} ({number(u['method_low'], lang, 0)}–"
+        f"{number(u['method_high'], lang, 0)}; {rank_text(u['sampling_low'], u['sampling_high'])})"
+        for u in found["units"]
+    )
+    return Figure("sensitivity", png, alt + ".", label("chart_sensitivity", lang))
+
+
+def rank_text(low: Any, high: Any) -> str:
+    if not (isinstance(low, int | float) and isinstance(high, int | float)):
+        return "–"
+    return f"{round(low)}–{round(high)}"
+
+
+def quadrant_figure(doc: dict[str, Any]) -> Figure | None:
+    """The province's elements by importance (across) and performance (up), with the medians."""
+    found = doc.get("priority")
+    if not found:
+        return None
+    lang = doc["lang"]
+    placed = [c for c in found["components"] if c["importance"] is not None]
+    if not placed:
+        return None
+    points = [
+        charts.QuadrantPoint(
+            label=c["name"],
+            performance=c["performance"],
+            performance_low=c["low"],
+            performance_high=c["high"],
+            importance=c["importance"],
+            importance_se=c["importance_se"] or 0.0,
+            highlight=c["quadrant"] == "improve_first",
+        )
+        for c in placed
+    ]
+    medians = found["medians"]
+    png = charts.quadrant(
+        points,
+        (medians[0], medians[1]),
+        lambda x: number(x, lang, 0),
+        (found["axis"][0], found["axis"][1]),
+        found["first_label"],
+    )
+    alt = f"{label('priorities_quadrant', lang)}: " + "; ".join(
+        f"{c['name']} {number(c['importance'], lang, 0)} / {number(c['performance'], lang, 0)}"
+        f" ({c['quadrant_name']})"
+        for c in placed
+    )
+    return Figure("quadrant", png, alt + ".", label("priorities_quadrant", lang))

@@ -7,6 +7,7 @@ from typing import Any
 
 import jinja2
 
+from sipas.messages import text as say
 from sipas.reports import figures
 from sipas.reports.format import (
     count,
@@ -38,16 +39,24 @@ def _environment() -> jinja2.Environment:
 
 
 def title(doc: dict[str, Any]) -> str:
+    """The report's title: the index, the year and the unit's full name."""
     lang = doc["lang"]
-    if doc["kind"] == "national":
-        return label("national_title", lang, year=doc["year"])
-    if doc["kind"] == "province":
-        return label("province_title", lang, name=doc["province"]["name"], year=doc["year"])
+    if doc["kind"] in ("national", "province"):
+        return str(doc["heading"])
     if doc["kind"] == "par_national":
         from sipas.reports.par_national import par_title
 
         return par_title(doc)
     return label("appraisal_title", lang, name=doc["name"], year=doc["year"])
+
+
+def subtitle(doc: dict[str, Any]) -> str | None:
+    lang = doc["lang"]
+    if doc["kind"] == "national":
+        return label("national_title", lang, year=doc["year"])
+    if doc["kind"] == "province":
+        return label("province_subtitle", lang, name=doc["province"]["full_name"], year=doc["year"])
+    return None
 
 
 def chart_set(doc: dict[str, Any]) -> dict[str, figures.Figure | None]:
@@ -76,11 +85,13 @@ def render_html(
     context = {
         **doc,
         "title": title(doc),
+        "subtitle": subtitle(doc),
         "prepared": long_date(doc["prepared"], lang),
         "footer": title(doc).replace('"', "'"),
         "font_faces": font_faces,
         "figures": charts if charts is not None else chart_set(doc),
         "L": lambda key, **values: label(key, lang, **values),
+        "say": lambda key, **values: say(key, lang, **values),
         "num": num,
         "pct": lambda value: percent(value, lang),
         "cnt": lambda value: count(value, lang),

@@ -65,7 +65,7 @@ def _tidy_value(record: dict[str, Any], key: str, lang: str) -> Any:
     if key == "unstable":
         return _yes_no(value, lang)
     if key == "level" and value:
-        return label(f"level_{value}", lang)
+        return label(f"level.{value}", lang)
     national = record.get("partition") == "national"
     if key == "partition" and (national or str(value).startswith("province")):
         return label("scope_national" if national else "scope_province", lang)

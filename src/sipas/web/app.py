@@ -38,6 +38,7 @@ from sipas.store import Database, open_database
 from sipas.web import (
     api_docs,
     pages_actions,
+    pages_analysis,
     pages_auth,
     pages_par,
     pages_public,
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.include_router(pages_auth.router)
     app.include_router(pages_published.router)  # before /sipas/{run}/…: more specific
+    app.include_router(pages_analysis.router)
     app.include_router(pages_public.router)
     app.include_router(pages_service_index.router)
     app.include_router(pages_par.router)

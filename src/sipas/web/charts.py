@@ -6,6 +6,7 @@ so the pages need no inline script and no network.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sipas.text import two_lines
@@ -349,4 +350,239 @@ def whatif_strip(
             "showlegend": True,
             "legend": {"orientation": "h", "y": -0.4},
         },
+    }
+
+
+_PALETTE = ("#1f5f99", "#b9770e", "#2e7d32", "#6a3d9a", "#c2185b", "#00838f", "#5d4037", "#455a64")
+_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _whiskers(
+    values: Sequence[float | None],
+    low: Sequence[float | None],
+    high: Sequence[float | None],
+    colour: str,
+) -> dict[str, Any]:
+    """Plotly error bars from a value and its interval (none drawn where either is missing)."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [h - v if h is not None and v is not None else 0 for v, h in zip(values, high, strict=True)],
+        "arrayminus": [v - lo if lo is not None and v is not None else 0 for v, lo in zip(values, low, strict=True)],
+        "color": colour,
+        "thickness": 1.5,
+        "width": 3,
+    }  # fmt: skip
+
+
+def provinces_on_nodes(
+    nodes: list[dict[str, Any]],
+    provinces: list[dict[str, Any]],
+    national: list[float | None],
+    labels: dict[str, str],
+) -> dict[str, Any]:
+    """Several provinces on each node of the index: one dot per province with its 95% interval,
+    against the national mean drawn as a vertical tick on every node. ``nodes``: name (one per
+    row); ``provinces``: name and, per node, estimate, low, high."""
+    names = [n["name"] for n in nodes]
+    rows = list(range(len(names)))
+    traces: list[dict[str, Any]] = []
+    step = 0.6 / max(1, len(provinces))
+    for i, p in enumerate(provinces):
+        colour = _PALETTE[i % len(_PALETTE)]
+        values = [v["estimate"] for v in p["values"]]
+        shift = (i - (len(provinces) - 1) / 2) * step  # each province a little apart on its row
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": p["name"],
+                "x": values,
+                "y": [r + shift for r in rows],
+                "text": names,
+                "marker": {"color": colour, "size": 9},
+                "error_x": _whiskers(
+                    values,
+                    [v["low"] for v in p["values"]],
+                    [v["high"] for v in p["values"]],
+                    colour,
+                ),
+                "hovertemplate": f"{p['name']}: %{{x:.2f}}<extra>%{{text}}</extra>",
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": labels["national"],
+            "x": national,
+            "y": rows,
+            "text": names,
+            "marker": {
+                "color": "#b03a2e",
+                "symbol": "line-ns-open",
+                "size": 26,
+                "line": {"width": 2},
+            },
+            "hovertemplate": f"{labels['national']}: %{{x:.2f}}<extra>%{{text}}</extra>",
+        }
+    )
+    return {
+        "data": traces,
+        "layout": {
+            "title": {"text": labels["title"]},
+            "font": _FONT,
+            "height": max(320, 34 * len(nodes) + 140),
+            "margin": {"l": 260, "r": 20, "t": 40, "b": 90},
+            "xaxis": {"title": {"text": labels["axis"]}},
+            "yaxis": {
+                "autorange": "reversed",
+                "automargin": True,
+                "tickvals": rows,
+                "ticktext": names,
+                "zeroline": False,
+            },
+            "legend": {"orientation": "h", "y": -0.2, "yanchor": "top"},
+        },
+        "config": _CONFIG,
+    }
+
+
+def importance_performance(
+    points: list[dict[str, Any]], medians: tuple[float | None, float | None], labels: dict[str, str]
+) -> dict[str, Any]:
+    """Components by satisfaction (x, with its 95% interval) and the share asking for them to
+    improve (y, ±1.96 SE); the quadrant lines at the province's medians; "improve first" in the
+    accent colour."""
+
+    def trace(chosen: list[dict[str, Any]], name: str, colour: str) -> dict[str, Any]:
+        x = [p["performance"] for p in chosen]
+        y = [p["importance"] for p in chosen]
+        return {
+            "type": "scatter",
+            "mode": "markers+text",
+            "name": name,
+            "x": x,
+            "y": y,
+            "text": [p["name"] for p in chosen],
+            "textposition": "top center",
+            "textfont": {"size": 10},
+            "marker": {"color": colour, "size": 10},
+            "error_x": _whiskers(x, [p["performance_low"] for p in chosen], [p["performance_high"] for p in chosen], colour),
+            "error_y": {
+                "type": "data",
+                "array": [1.959963984540054 * (p["importance_se"] or 0.0) for p in chosen],
+                "color": colour,
+                "thickness": 1,
+                "width": 3,
+            },
+            "hovertemplate": "%{text}<br>%{x:.1f} · %{y:.1f}<extra></extra>",
+        }  # fmt: skip
+
+    first = [p for p in points if p["quadrant"] == "improve_first"]
+    others = [p for p in points if p["quadrant"] != "improve_first"]
+    importance, performance = medians
+    shapes = []
+    if performance is not None:
+        shapes.append({"type": "line", "x0": performance, "x1": performance, "yref": "paper", "y0": 0, "y1": 1, "line": {"color": "#7a8794", "dash": "dot"}})  # fmt: skip
+    if importance is not None:
+        shapes.append({"type": "line", "y0": importance, "y1": importance, "xref": "paper", "x0": 0, "x1": 1, "line": {"color": "#7a8794", "dash": "dot"}})  # fmt: skip
+    return {
+        "data": [
+            trace(others, labels["others"], "#7a8794"),
+            trace(first, labels["first"], "#b03a2e"),
+        ],
+        "layout": {
+            "title": {"text": labels["title"]},
+            "font": _FONT,
+            "height": 480,
+            "margin": {"l": 70, "r": 20, "t": 40, "b": 60},
+            "shapes": shapes,
+            "xaxis": {"title": {"text": labels["performance"]}},
+            "yaxis": {"title": {"text": labels["importance"]}},
+            "legend": {"orientation": "h", "y": -0.18},
+        },
+        "config": _CONFIG,
+    }
+
+
+def rank_ranges(units: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
+    """Each province's rank: the range over method choices beside its 95% sampling rank
+    interval, the nominal rank as the dot (rank 1 at the left)."""
+    ordered = sorted(units, key=lambda u: u["rank"])
+    names = [u["name"] for u in ordered]
+    ranks = [float(u["rank"]) for u in ordered]
+    rows = list(range(len(names)))
+
+    def trace(
+        low: str, high: str, name: str, colour: str, symbol: str, shift: float
+    ) -> dict[str, Any]:
+        return {
+            "type": "scatter",
+            "mode": "markers",
+            "name": name,
+            "x": ranks,
+            "y": [r + shift for r in rows],
+            "text": names,
+            "marker": {"color": colour, "size": 8, "symbol": symbol},
+            "error_x": _whiskers(
+                ranks, [u[low] for u in ordered], [u[high] for u in ordered], colour
+            ),
+            "hovertemplate": f"{name}: %{{customdata}}<extra>%{{text}}</extra>",
+            "customdata": ["–" if u[low] is None else f"{u[low]:g}–{u[high]:g}" for u in ordered],
+        }
+
+    return {
+        "data": [
+            trace("method_low", "method_high", labels["method"], "#b9770e", "diamond", -0.15),
+            trace("sampling_low", "sampling_high", labels["sampling"], "#1f5f99", "circle", 0.15),
+        ],
+        "layout": {
+            "title": {"text": labels["title"]},
+            "font": _FONT,
+            "height": max(320, 26 * len(units) + 160),
+            "margin": {"l": 170, "r": 20, "t": 40, "b": 90},
+            "xaxis": {"title": {"text": labels["axis"]}, "dtick": 1 if len(units) <= 20 else 5},
+            "yaxis": {"autorange": "reversed", "tickvals": rows, "ticktext": names, "zeroline": False},
+            "legend": {"orientation": "h", "y": -0.3, "yanchor": "top"},
+        },
+        "config": _CONFIG,
+    }  # fmt: skip
+
+
+def indices_over_years(series: list[dict[str, Any]], title: str, axis: str) -> dict[str, Any]:
+    """Several series of percentages by year (each name, points of year, value, low, high):
+    lines, with the 95% intervals where a point is an estimate."""
+    traces = []
+    for i, s in enumerate(series):
+        colour = _PALETTE[i % len(_PALETTE)]
+        points = [p for p in s["points"] if p["value"] is not None]
+        values = [p["value"] for p in points]
+        trace: dict[str, Any] = {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": s["label"],
+            "x": [p["year"] for p in points],
+            "y": values,
+            "marker": {"color": colour, "size": 8, "symbol": s.get("symbol", "circle")},
+            "line": {"color": colour, "dash": s.get("dash", "solid")},
+            "hovertemplate": f"{s['label']}: %{{y:.2f}}<extra>%{{x}}</extra>",
+        }
+        if any(p.get("low") is not None for p in points):
+            low = [p.get("low") for p in points]
+            high = [p.get("high") for p in points]
+            trace["error_y"] = _whiskers(values, low, high, colour)
+        traces.append(trace)
+    return {
+        "data": traces,
+        "layout": {
+            "title": {"text": title},
+            "font": _FONT,
+            "height": 420,
+            "margin": {"t": 40, "b": 40},
+            "xaxis": {"dtick": 1, "title": {"text": ""}},
+            "yaxis": {"title": {"text": axis}, "range": [0, 100]},
+            "legend": {"orientation": "h", "y": -0.15},
+        },
+        "config": _CONFIG,
     }

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sipas.api.queries import public
 from sipas.api.queries import published as published_api
 from sipas.errors import SipasError
 from sipas.messages import text
-from sipas.web import charts
+from sipas.web import charts, pages_analysis
 from sipas.web.downloads import DOWNLOAD_TYPES, columns, table_download
 from sipas.web.i18n import translate
 from sipas.web.lazy import lazy_module
@@ -208,24 +208,20 @@ def province(request: Request, run: str, code: str) -> dict[str, Any]:
 
 
 @page(router, "/sipas/{run}/compare", "compare.html", cache=_state)
-def compare(request: Request, run: str, a: str, b: str) -> dict[str, Any]:
-    """Two provinces side by side, element by element."""
-    db = db_of(request)
-    first = public.cached(db, "province_profile", run, a)
-    second = public.cached(db, "province_profile", run, b)
-    theirs = {e["indicator"]: e for e in second["elements"]}
-    rows = [
-        {"indicator": e["indicator"], "a": e, "b": theirs.get(e["indicator"])}
-        for e in first["elements"]
-    ]
-    return {
-        "run": run,
-        "year": first["year"],
-        "synthetic": first["synthetic"],
-        "a": first,
-        "b": second,
-        "rows": rows,
-    }
+def compare(
+    request: Request,
+    run: str,
+    a: str = "",
+    b: str = "",
+    provinces: str = "",
+    peers: str = Query("", alias="with"),
+) -> dict[str, Any]:
+    """Provinces side by side on every node, each against the national mean with the
+    significance of the difference (``a`` and ``b``, or ``provinces``: codes or names separated
+    by commas); with ``with`` (top5, region, similar or a list), the first against those peers,
+    as `sipas compare`."""
+    asked = [a, b, *provinces.split(",")]
+    return pages_analysis.compare_run(request, run, asked, peers)
 
 
 @router.get(

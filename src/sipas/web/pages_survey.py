@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from sipas.api import invitations as api
-from sipas.web.i18n import LANGS
+from sipas.web.i18n import LANGS, translate
 from sipas.web.render import (
     TEMPLATES,
     check_csrf,
@@ -65,6 +65,23 @@ async def _form_values(request: Request) -> tuple[dict[str, Any], str, str]:
     return values, csrf if isinstance(csrf, str) else "", action if isinstance(action, str) else ""
 
 
+# The clerk's fields of the paper form's design, by their words on the page.
+DESIGN_WORDS = {
+    "respondent_key": "form_number",
+    "interview_date": "interview_date",
+    "stratum": "stratum",
+    "psu": "psu",
+    "weight": "weight",
+}
+
+
+def _labelled(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The form's data with every field's question text, which its problems are named by."""
+    labels = {name: translate(word, lang) for name, word in DESIGN_WORDS.items()}
+    data["labels"] = labels | api.field_labels(data.get("sections", []))
+    return data
+
+
 # -- respondents -----------------------------------------------------------------------------
 
 
@@ -74,7 +91,7 @@ def survey_page(request: Request, token: str) -> dict[str, Any]:
     data = api.survey_form(db_of(request), token, lang_of(request))
     data["saved"] = request.query_params.get("saved") == "1"
     data["csrf"] = csrf_token(request)  # for a client of the JSON twin: the token its writes need
-    return data
+    return _labelled(data, lang_of(request))
 
 
 @router.post("/survey/{token}", include_in_schema=False)
@@ -98,6 +115,7 @@ async def survey_post(request: Request, token: str) -> Response:
         return RedirectResponse(f"/survey/{token}", status_code=303)
     data = await run_in_threadpool(api.survey_form, db, token, lang)
     data.update(answers=result["answers"], problems=result["problems"], saved=False)
+    _labelled(data, lang)
     return TEMPLATES.TemplateResponse(
         request, "survey_form.html", context(request, data=data), status_code=422
     )
@@ -139,6 +157,7 @@ def _clerk_data(request: Request, survey: str) -> dict[str, Any]:
     data["answers"].update(request.session.pop("clerk_typed", {}).get(survey, {}))
     data["problems"] = {}
     data["focus"] = "respondent_key"
+    _labelled(data, lang_of(request))
     data["last"] = {
         "status": request.query_params.get("status"),
         "key": request.query_params.get("saved"),

@@ -24,16 +24,25 @@ from sipas.api.par.campaigns import (
 from sipas.api.par.scores import (
     EVIDENCE_TYPES,
     MAX_EVIDENCE_BYTES,
+    LeavesWritten,
     evidence_file,
     fill_from_sipas,
     list_evidence,
     lock,
     upload_evidence,
+    write_leaves,
     write_score,
     write_scores,
 )
 from sipas.api.par.sheets import export_scores, import_scores
-from sipas.api.par.views import campaign_units, can_read, history, results, unit_scores
+from sipas.api.par.views import (
+    campaign_units,
+    can_read,
+    history,
+    results,
+    unit_scores,
+    unit_workspace,
+)
 from sipas.api.par.whatif import parse_changes, parse_target, whatif
 
 __all__ = [
@@ -43,6 +52,7 @@ __all__ = [
     "ROLES",
     "Actor",
     "Campaign",
+    "LeavesWritten",
     "advance",
     "assign",
     "campaign_units",
@@ -65,9 +75,11 @@ __all__ = [
     "results",
     "show_campaign",
     "unit_scores",
+    "unit_workspace",
     "upload_evidence",
     "whatif",
     "writable_stage",
+    "write_leaves",
     "write_score",
     "write_scores",
 ]

@@ -38,6 +38,7 @@ class CampaignSummary(TypedDict):
     campaign: str
     framework: str
     framework_version: str
+    title: dict[str, str]  # the framework's title in each language
     year: int
     stage: str
     deadline: datetime | None
@@ -293,6 +294,7 @@ def show_campaign(db: Database, code: str) -> CampaignSummary:
         "campaign": campaign.code,
         "framework": row["framework_id"],
         "framework_version": row["framework_version"],
+        "title": campaign.framework.title.model_dump(),
         "year": row["year"],
         "stage": campaign.stage,
         "deadline": row["deadline"],

@@ -9,6 +9,7 @@ rows (who, when, old value, new value, why); a refused write anywhere saves noth
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -163,8 +164,10 @@ class _Writer:
         note: str | None = None,
         reason: str | None = None,
         row: Any = None,
+        skip_unchanged: bool = False,
     ) -> dict[str, Any]:
-        """Check one score and queue it; ``row`` names the file row it came from."""
+        """Check one score and queue it; ``row`` names the file row it came from. With
+        ``skip_unchanged``, a score equal to the stored one is checked but not written again."""
         campaign = self.campaign
         where = campaign.place(unit, node, row)
         check_may_write(self.actor, self._assigned(), campaign, unit, node, stage, where)
@@ -197,6 +200,10 @@ class _Writer:
         }
         stored = self._stored(unit)
         before = stored.get((node, stage))
+        result = {"unit": unit, "node": node, "stage": stage, "points": score}
+        if skip_unchanged and before is not None and _same(before, values):
+            self._written.add((unit, node, stage))
+            return {**result, "replaced": False, "unchanged": True}
         if before is None:
             self._inserts.append({"unit_code": unit, "node_code": node, "stage": stage, **values})
         else:
@@ -214,13 +221,7 @@ class _Writer:
                 "reason": reason,
             }
         )
-        return {
-            "unit": unit,
-            "node": node,
-            "stage": stage,
-            "points": score,
-            "replaced": before is not None,
-        }
+        return {**result, "replaced": before is not None, "unchanged": False}
 
     def save(self) -> int:
         store.add_scores(self.connection, self.campaign.id, self._inserts)
@@ -250,6 +251,60 @@ def write_scores(
             writer.write(stage=stage, row=entry.get("row", number + 2), **fields)
         writer.save()
     return {"campaign": campaign_code, "stage": stage, "saved": len(entries)}
+
+
+def _same(stored: dict[str, Any], values: dict[str, Any]) -> bool:
+    """A score as a form sends it again: the same points, applicability, note and reason."""
+    old, new = stored.get("points"), values.get("points")
+    if (old is None) != (new is None) or (
+        old is not None and new is not None and abs(float(old) - float(new)) > 1e-9
+    ):
+        return False
+    return bool(stored.get("applicable", True)) == bool(values["applicable"]) and all(
+        (stored.get(k) or None) == (values.get(k) or None) for k in ("note", "reason")
+    )
+
+
+@dataclass
+class LeavesWritten:
+    """What one form with several leaves of a unit did: saved, left as they were, or refused
+    (then nothing at all was saved), each refusal by its leaf."""
+
+    saved: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: dict[str, SipasError] = field(default_factory=dict)
+
+
+def write_leaves(
+    db: Database,
+    actor: Actor,
+    campaign_code: str,
+    *,
+    unit: str,
+    stage: str,
+    entries: list[dict[str, Any]],
+) -> LeavesWritten:
+    """Scores of several leaves of one unit at one stage (an area's form), all or nothing.
+
+    Every entry goes through the same checks as :func:`write_score`, so that each refusal can be
+    shown beside its leaf; one refusal saves none of them. An entry equal to the stored score is
+    not written again (no audit row records a change that did not happen)."""
+    outcome = LeavesWritten()
+    with db.begin() as connection:
+        writer = _Writer(connection, actor, open_campaign(connection, campaign_code))
+        for entry in entries:
+            node = str(entry["node"])
+            try:
+                done = writer.write(unit=unit, stage=stage, skip_unchanged=True, **entry)
+            except SipasError as refusal:
+                outcome.refused[node] = refusal
+                continue
+            (outcome.unchanged if done["unchanged"] else outcome.saved).append(node)
+        if outcome.refused:  # the checks only read: nothing to undo
+            outcome.saved = []
+            return outcome
+        writer.save()
+    return outcome
 
 
 def lock(db: Database, actor: Actor, campaign_code: str, unit: str) -> dict[str, Any]:

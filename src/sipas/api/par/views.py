@@ -7,9 +7,10 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection
 
-from sipas.api.par.access import ensure_may_read, may_read
+from sipas.api.par.access import check_may_write, ensure_may_read, may_read, writable_stage
 from sipas.api.par.campaigns import ENTITY, Actor, Campaign, open_campaign
 from sipas.errors import SipasError
+from sipas.frameworks.model import Method, ParNode
 from sipas.par import ParResults, area_summaries, change, compute, round_half_up
 from sipas.store import Database, audit
 from sipas.store import par as store
@@ -48,6 +49,110 @@ def unit_scores(db: Database, actor: Actor, campaign_code: str, unit: str) -> li
         )
         sheet.append(entry)
     return sheet
+
+
+def _area_leaves(node: ParNode) -> list[ParNode]:
+    if not node.children:
+        return [node]
+    return [leaf for child in node.children for leaf in _area_leaves(child)]
+
+
+def unit_workspace(
+    db: Database, actor: Actor, campaign_code: str, unit: str, lang: str = "vi"
+) -> dict[str, Any]:
+    """A unit's page in the workspace: the campaign and unit by name, and every area (top-level
+    node) with its leaves, their scores, notes and reasons at each stage, their evidence, and
+    whether this actor may write each leaf now (the same check that refuses a write)."""
+    with db.begin() as connection:
+        campaign = open_campaign(connection, campaign_code)
+        ensure_may_read(connection, actor, campaign, unit)
+        rows = store.load_scores(connection, campaign.id, unit_code=unit)
+        evidence = store.list_evidence(connection, campaign.id, unit)
+        assignments = store.list_assignments(connection, campaign.id, actor.name)
+    unit_row = campaign.unit(unit)
+    stage = writable_stage(actor, campaign.stage)
+    locked = unit_row["locked_at"] is not None
+    by_leaf: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        by_leaf.setdefault(row["node_code"], {})[row["stage"]] = row
+    files: dict[str, list[dict[str, Any]]] = {}
+    for e in evidence:
+        keep = ("id", "filename", "size", "sha256", "uploaded_by")
+        files.setdefault(e["node_code"], []).append({k: e[k] for k in keep})
+
+    def may_write(leaf: ParNode) -> bool:
+        if stage is None or (stage == "self" and (locked or leaf.method is Method.SURVEY)):
+            return False
+        try:
+            check_may_write(actor, assignments, campaign, unit, leaf.code, stage)
+        except SipasError:
+            return False
+        return True
+
+    areas = []
+    for top in campaign.framework.nodes:
+        leaves = []
+        for leaf in _area_leaves(top):
+            stored = by_leaf.get(leaf.code, {})
+            mine = stored.get(stage or "")
+            leaves.append(
+                {
+                    "node": leaf.code,
+                    "name": leaf.name.get(lang),
+                    "max": leaf.max_points,
+                    "survey": leaf.method is Method.SURVEY,
+                    "may_be_not_applicable": leaf.may_be_not_applicable,
+                    "points": {
+                        s: stored[s]["points"] if s in stored else None for s in store.SCORE_STAGES
+                    },
+                    "notes": [
+                        {
+                            "stage": s,
+                            "note": stored[s]["note"],
+                            "reason": stored[s]["reason"],
+                            "actor": stored[s]["actor"],
+                        }
+                        for s in store.SCORE_STAGES
+                        if s in stored and (stored[s]["note"] or stored[s]["reason"])
+                    ],
+                    "saved": None
+                    if mine is None
+                    else {k: mine[k] for k in ("points", "applicable", "note", "reason")},
+                    "evidence": files.get(leaf.code, []),
+                    "writable": may_write(leaf),
+                }
+            )
+        areas.append(
+            {
+                "code": top.code,
+                "name": top.name.get(lang),
+                "max": top.max_points,
+                "role": str(top.role),
+                "leaves": leaves,
+                "writable": any(leaf["writable"] for leaf in leaves),
+            }
+        )
+    return {
+        "campaign": {
+            "code": campaign.code,
+            "title": campaign.framework.title.get(lang),
+            "year": campaign.row["year"],
+            "stage": campaign.stage,
+            "deadline": campaign.row["deadline"],
+        },
+        "unit": {
+            "code": unit,
+            "name": unit_row["name"],
+            "locked_at": unit_row["locked_at"],
+            "locked_by": unit_row["locked_by"],
+        },
+        "writable_stage": stage,
+        "areas": areas,
+        "evidence": [
+            {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256", "uploaded_by")}
+            for e in evidence
+        ],
+    }
 
 
 def history(

@@ -9,21 +9,23 @@ from datetime import date
 
 import pandas as pd
 
-from sipas.api.estimation import EstimateRequest, estimate_stored_survey
+from sipas.api.estimation import EstimateRequest, Outcome, estimate_stored_survey
 from sipas.errors import SipasError
 from sipas.frameworks import SurveyFramework, require_survey, resolve_framework
 from sipas.geo import match_province
 from sipas.store import Database
 from sipas.store import surveys as survey_store
-from sipas.survey.design import design_from_frame
+from sipas.survey.design import Design, design_from_frame
 from sipas.survey.priorities import (
     Priority,
     Share,
     expectation_importance,
     medians,
+    priorities_of,
     rank_priorities,
     regression_importance,
 )
+from sipas.survey.regression import Regression
 
 
 @dataclass(frozen=True)
@@ -78,31 +80,76 @@ def priorities(
     outcome, _ = estimate_stored_survey(db, survey_code, request)
     with db.engine.connect() as connection:
         frame = survey_store.load_responses(connection, survey_code)
-    cells = frame[request.unit].astype(str)
-    cell = _cell(province, set(cells), survey["reference_date"], survey_code)
+    inputs = priority_inputs(
+        outcome, frame, survey_code, int(survey["year"]), bool(survey["synthetic"])
+    )
+    cell = _cell(province, set(inputs.cells), survey["reference_date"], survey_code)
+    return priorities_for(inputs, cell, lang)
+
+
+@dataclass(frozen=True)
+class PriorityInputs:
+    """What every unit's priorities share: the estimate (performance), the respondents and their
+    design (importance), and the survey-wide regression importance, computed once."""
+
+    outcome: Outcome
+    frame: pd.DataFrame
+    design: Design
+    cells: pd.Series
+    regression: Regression | None
+    survey: str
+    year: int
+    synthetic: bool
+
+
+def priority_inputs(
+    outcome: Outcome, frame: pd.DataFrame, survey: str, year: int, synthetic: bool
+) -> PriorityInputs:
+    """The shared part of the priorities of an estimate's units (``frame``: the respondents the
+    estimate was made from, with its unit column). Raises ``priorities.*`` errors when the
+    framework or the data has no expectations question."""
+    framework = outcome.framework
+    priorities_of(framework)
+    request = outcome.request
     design = design_from_frame(frame, request.design_columns())
-    aspects = expectation_importance(frame, design, framework, cells, cell)
-    regression = regression_importance(frame, design, framework)
+    return PriorityInputs(
+        outcome=outcome,
+        frame=frame,
+        design=design,
+        cells=frame[request.unit].astype(str),
+        regression=regression_importance(frame, design, framework),
+        survey=survey,
+        year=year,
+        synthetic=synthetic,
+    )
+
+
+def priorities_for(inputs: PriorityInputs, cell: str, lang: str = "vi") -> PriorityReport:
+    """One unit's components placed by importance and performance, and its items to improve."""
+    outcome, framework, frame = inputs.outcome, inputs.outcome.framework, inputs.frame
+    aspects = expectation_importance(frame, inputs.design, framework, inputs.cells, cell)
+    table = outcome.result.table
+    partition = outcome.request.unit
     components = rank_priorities(
-        outcome.result.table, framework, aspects, cell, regression=regression
+        table, framework, aspects, cell, partition=partition, regression=inputs.regression
     )
     names = {node.code: node.name.get(lang) for node in framework.leaf_components()}
     chosen = framework.priorities
     question = next(q for q in framework.questions if q.code == chosen.expectation_question)  # type: ignore[union-attr]
     names.update({item.code: item.text.get(lang) for item in question.items or []})
     return PriorityReport(
-        survey=survey_code,
+        survey=inputs.survey,
         framework=framework.id,
-        year=int(survey["year"]),
+        year=inputs.year,
         cell=cell,
         name=outcome.unit_names.get(cell, cell),
-        synthetic=bool(survey["synthetic"]),
+        synthetic=inputs.synthetic,
         provisional_links=bool(chosen.provisional) if chosen else True,
         components=components,
         names=names,
         aspects=aspects,
         medians=medians(components),
-        items=_items(outcome.result.table, framework, components, cell, lang),
+        items=_items(table, framework, components, cell, lang, partition),
     )
 
 
@@ -124,12 +171,11 @@ def _items(
     components: list[Priority],
     cell: str,
     lang: str,
+    partition: str = "province",
 ) -> list[ItemToImprove]:
     first = {p.node for p in components if p.quadrant == "improve_first"}
     texts = {item.code: item.text.get(lang) for item in framework.satisfaction.items}
-    rows = table[(table["partition"] == "province") & (table["cell"] == cell)].set_index(
-        "indicator"
-    )
+    rows = table[(table["partition"] == partition) & (table["cell"] == cell)].set_index("indicator")
     out = []
     for node in framework.leaf_components():
         if node.code not in first:

@@ -18,6 +18,7 @@ from sipas.api.estimation import (
     diagnosis_view,
     estimate_stored_survey,
     load_run,
+    on_34_provinces,
 )
 from sipas.api.par import results
 from sipas.api.par.campaigns import open_campaign
@@ -35,7 +36,6 @@ from sipas.survey.diagnosis import diagnose
 
 POOLED = "pooled"
 INDEX = "SIPAS"
-PRIORITIES = 5  # items listed under "improve first"
 CONSISTENCY = (
     1e-3  # re-estimated and saved values must agree to this (saved values have 4 decimals)
 )
@@ -133,6 +133,11 @@ class YearContext:
     # The ministry's published results of the year ("sipas", "par" → api.published.beside), shown
     # beside our estimates, labelled.
     published: dict[str, Any] = field(default_factory=dict)
+    # The run estimated again (with its replicates) and the respondents it was estimated from:
+    # what the method sensitivity and the priorities need; None without microdata.
+    outcome: Any = None
+    responses: pd.DataFrame | None = None
+    day: date = LAST_DAY_OF_63  # the day the provinces' names and kinds are taken on
 
 
 def _geography_day(geography: str | None) -> date:
@@ -237,6 +242,12 @@ def year_context(
     if outcome is not None:
         verdicts = diagnose(outcome.result, levels=("index",))
         groups = dict(zip(verdicts["cell"], verdicts["vs_national"], strict=True))
+    responses = None
+    if outcome is not None:
+        with db.engine.connect() as connection:
+            responses = survey_store.load_responses(connection, chosen["survey"])
+        if chosen["derived"]:
+            responses = on_34_provinces(responses)
     series = _series(db, chosen)
     trend = []
     for entry in series:
@@ -262,4 +273,7 @@ def year_context(
         published={
             index: published.beside(db, index, chosen["year"]) for index in ("sipas", "par")
         },
+        outcome=outcome,
+        responses=responses,
+        day=_geography_day(chosen["geography"]),
     )

@@ -13,20 +13,24 @@ import pandas as pd
 
 from sipas.api.par import history, results, unit_scores
 from sipas.api.par.campaigns import SYSTEM, Actor, open_campaign
+from sipas.api.queries.priorities import PriorityInputs, priorities_for, priority_inputs
 from sipas.api.queries.published import beside_row
 from sipas.api.queries.report_data import (
     INDEX,
     POOLED,
-    PRIORITIES,
     YearContext,
 )
+from sipas.api.queries.sensitivity import Choices, outcome_sensitivity
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.messages import text as say
 from sipas.reports import methodology
-from sipas.reports.format import text
+from sipas.reports.format import label, text
 from sipas.store import Database
 from sipas.survey import MEAN_OF_UNITS, NATIONAL
+
+SHOWN = 10  # strengths (and weaknesses) listed in a report's body; the rest in an annex
+SENSITIVITY_DRAWS = 200  # Monte Carlo draws of the method sensitivity in the national report
 
 # --- documents -------------------------------------------------------------------------------
 
@@ -55,6 +59,14 @@ def _cell(row: pd.Series | dict[str, Any]) -> dict[str, Any]:
         "rank_low": _int(row.get("rank_low")),
         "rank_high": _int(row.get("rank_high")),
     }
+
+
+def full_name(ctx: YearContext, code: str) -> str:
+    """A province's full name as a title writes it: "Tỉnh Thái Nguyên", "Thành phố Hà Nội"."""
+    place = ctx.provinces.get(code)
+    if place is None:
+        return code
+    return label(f"kind.{place.kind_on(ctx.day)}", ctx.lang, name=place.name)
 
 
 def province_rows(ctx: YearContext) -> list[dict[str, Any]]:
@@ -227,12 +239,23 @@ def _base(ctx: YearContext, kind: str) -> dict[str, Any]:
         "national": _national(ctx),
         "pooled": _national(ctx, POOLED),
         "methodology": _methodology(ctx),
+        "glossary": methodology.glossary(ctx.lang),
         "notes": ctx.notes,
     }
 
 
-def national_document(ctx: YearContext) -> dict[str, Any]:
-    """Everything the national report shows, as plain data."""
+def _par_year_note(ctx: YearContext, par: dict[str, Any] | None) -> str | None:
+    """Said beside the PAR figures when the PAR round is of another year than the survey."""
+    if par is None or par.get("year") is None or par["year"] == ctx.run["year"]:
+        return None
+    return label("par_year_note", ctx.lang, par_year=par["year"], year=ctx.run["year"])
+
+
+def national_document(
+    ctx: YearContext, *, sensitivity: bool = True, draws: int = SENSITIVITY_DRAWS
+) -> dict[str, Any]:
+    """Everything the national report shows, as plain data; ``sensitivity``: whether to compute
+    the method sensitivity of the ranks (``draws`` seeded Monte Carlo draws)."""
     provinces = province_rows(ctx)
     national_values = _national_values(ctx)
     components = [c for c, level in ctx.levels.items() if level in ("subindex", "component")]
@@ -263,9 +286,22 @@ def national_document(ctx: YearContext) -> dict[str, Any]:
         {"key": key, "names": [p["name"] for p in provinces if p["group"] == key]}
         for key in ("above", "not different", "below")
     ]
-    par = {**ctx.par, "area_means": _par_areas(ctx.par, ctx.lang)} if ctx.par else None
+    par = (
+        {
+            **ctx.par,
+            "area_means": _par_areas(ctx.par, ctx.lang),
+            "year_note": _par_year_note(ctx, ctx.par),
+        }
+        if ctx.par
+        else None
+    )
     return {
         **_base(ctx, "national"),
+        "heading": label("national_heading", ctx.lang, year=ctx.run["year"]),
+        "sensitivity": _sensitivity(ctx, provinces, draws) if sensitivity else None,
+        "sensitivity_state": (
+            "skipped" if not sensitivity else "none" if ctx.outcome is None else "done"
+        ),
         "provinces": provinces,
         "respondents": sum(p["n"] or 0 for p in provinces),
         "groups": groups if ctx.groups else [],
@@ -414,23 +450,20 @@ def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
     regions = _regions(provinces)
     region = next((r for r in regions if r["name"] == own["region"]), None)
     items = _element_rows(ctx, code, "item", provinces)
-    significant_below = sorted(
-        (i for i in items if i["vs_national"] == "below"), key=lambda i: i["diff_national"] or 0
-    )
-    fallback = not significant_below
-    priorities = (
-        significant_below
-        if significant_below
-        else sorted(
-            (i for i in items if i["diff_national"] is not None), key=lambda i: i["diff_national"]
-        )
-    )[:PRIORITIES]
     elements = _element_rows(ctx, code, "component", provinces)
+    strengths = _by_size(elements + items, "above")
+    weaknesses = _by_size(elements + items, "below")
     change = _change(ctx)
     own_change = next((r for r in change["rows"] if r["cell"] == code), None) if change else None
+    par = _par_unit(ctx.par, code, ctx.lang)
+    if par is not None:
+        par["year_note"] = _par_year_note(ctx, par)
+    name = full_name(ctx, code)
+    priority, priority_note = _priorities(ctx, code)
     return {
         **_base(ctx, "province"),
-        "province": own,
+        "province": {**own, "full_name": name},
+        "heading": label("province_heading", ctx.lang, year=ctx.run["year"], name=name),
         "units": len(provinces),
         "provinces": provinces,
         "best": provinces[0],
@@ -439,15 +472,169 @@ def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
         "elements": elements,
         "items": items,
         "diagnosis": ctx.diagnosis is not None,
-        "strengths": [e for e in elements + items if e["vs_national"] == "above"],
-        "weaknesses": [e for e in elements + items if e["vs_national"] == "below"],
-        "priorities": priorities,
-        "priorities_fallback": fallback,
+        # Every strength and weakness of the one diagnosis, largest difference first; the body
+        # shows the first SHOWN of each, the annex the rest.
+        "strengths": strengths,
+        "weaknesses": weaknesses,
+        "shown": SHOWN,
+        "sw_annex": [{**e, "kind": "strength"} for e in strengths[SHOWN:]]
+        + [{**e, "kind": "weakness"} for e in weaknesses[SHOWN:]],
+        "priority": priority,
+        "priority_note": priority_note,
         "trend": _trend(ctx, code),
         "change": own_change,
-        "par": _par_unit(ctx.par, code, ctx.lang),
+        "par": par,
         "published": _published(ctx, code),
         "tidy": _tidy(ctx, {code}),
+    }
+
+
+def prepare_provinces(ctx: YearContext) -> None:
+    """Compute once what every province's report of the year shares (the province rows and the
+    survey-wide part of the priorities), so that reports rendered in parallel inherit it."""
+    province_rows(ctx)
+    _priority_inputs(ctx)
+
+
+def _by_size(rows: list[dict[str, Any]], verdict: str) -> list[dict[str, Any]]:
+    """The rows the diagnosis gives ``verdict``, the largest difference from the mean first."""
+    found = [r for r in rows if r["vs_national"] == verdict]
+    return sorted(found, key=lambda r: (-abs(r["diff_national"] or 0.0), r["code"]))
+
+
+def _priority_inputs(ctx: YearContext) -> PriorityInputs | SipasError | None:
+    """What every province's priorities share, computed once per year's context."""
+    if "priority_inputs" not in ctx.cache:
+        found: PriorityInputs | SipasError | None = None
+        if ctx.outcome is not None and ctx.responses is not None:
+            try:
+                found = priority_inputs(
+                    ctx.outcome,
+                    ctx.responses,
+                    str(ctx.run["survey"]),
+                    int(ctx.run["year"]),
+                    ctx.synthetic,
+                )
+            except SipasError as error:  # no expectations question: said on the page
+                found = error
+        ctx.cache["priority_inputs"] = found
+    cached: PriorityInputs | SipasError | None = ctx.cache["priority_inputs"]
+    return cached
+
+
+def _priorities(ctx: YearContext, code: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The province's importance–performance quadrant and its items to improve first, or the
+    reason there are none."""
+    inputs = _priority_inputs(ctx)
+    if inputs is None:
+        return None, label("diagnosis_none", ctx.lang)
+    if isinstance(inputs, SipasError):
+        return None, label("priorities_unavailable", ctx.lang)
+    try:
+        found = priorities_for(inputs, code, ctx.lang)
+    except SipasError:
+        return None, label("priorities_unavailable", ctx.lang)
+    components = [
+        {
+            "code": p.node,
+            "name": found.names.get(p.node, p.node),
+            "performance": p.performance,
+            "low": p.performance_low,
+            "high": p.performance_high,
+            "importance": p.importance,
+            "importance_se": p.importance_se,
+            "quadrant": p.quadrant,
+            "quadrant_name": say(f"priorities.quadrant.{p.quadrant}", ctx.lang),
+        }
+        for p in found.components
+    ]
+    node_names = {c["code"]: c["name"] for c in components}
+    return {
+        "components": components,
+        "medians": list(found.medians),
+        "items": [
+            {
+                "code": i.item,
+                "name": i.text,
+                "component": node_names.get(i.node, i.node),
+                "estimate": i.performance,
+                "ci_low": i.low,
+                "ci_high": i.high,
+            }
+            for i in found.items
+        ],
+        "provisional_links": found.provisional_links,
+        "links_note": say("priorities.links_note", ctx.lang),
+        "axis": [
+            say("priorities.axis.importance", ctx.lang),
+            say("priorities.axis.performance", ctx.lang),
+        ],
+        "first_label": say("priorities.quadrant.improve_first", ctx.lang),
+    }, None
+
+
+def _sensitivity(
+    ctx: YearContext, provinces: list[dict[str, Any]], draws: int
+) -> dict[str, Any] | None:
+    """Each province's rank range over method choices beside its sampling rank interval."""
+    if ctx.outcome is None or ctx.responses is None:
+        return None
+    seed = int(ctx.run["options"].get("seed") or Choices().seed)
+    found = outcome_sensitivity(
+        ctx.outcome,
+        ctx.responses,
+        ctx.run["code"],
+        str(ctx.run["survey"]),
+        ctx.synthetic,
+        Choices(draws=draws, seed=seed),
+    )
+    rows = {p["code"]: p for p in provinces}
+    units: list[dict[str, Any]] = []
+    for u in found.result.units:
+        row = rows.get(u.cell, {})
+        # The sampling side is the run's own 95% rank interval (sipas.survey.ranks), the one
+        # the ranking table shows.
+        units.append(
+            {
+                "code": u.cell,
+                "name": row.get("name") or found.names.get(u.cell, u.cell),
+                "rank": row.get("rank") or u.nominal_rank,
+                "method_low": u.rank_low,
+                "method_high": u.rank_high,
+                "sampling_low": row.get("rank_low"),
+                "sampling_high": row.get("rank_high"),
+                "method_share": u.method_share,
+            }
+        )
+    units.sort(key=lambda u: u["rank"])
+    method = [float(u["method_high"] - u["method_low"]) for u in units]
+    sampling = [
+        float(u["sampling_high"] - u["sampling_low"])
+        for u in units
+        if u["sampling_low"] is not None and u["sampling_high"] is not None
+    ]
+    wider = sum(
+        1
+        for u, width in zip(units, method, strict=True)
+        if u["sampling_low"] is not None
+        and u["sampling_high"] is not None
+        and width > u["sampling_high"] - u["sampling_low"]
+    )
+    return {
+        "draws": draws,
+        "seed": seed,
+        "units": units,
+        "median_method": float(pd.Series(method).median()) if method else None,
+        "median_sampling": float(pd.Series(sampling).median()) if sampling else None,
+        "wider_method": wider,
+        "factors": [
+            {"key": key, "name": say(f"sensitivity.factor.{key}", ctx.lang), "value": value}
+            for key, value in found.result.first_order.items()
+        ],
+        "legend": [
+            say("sensitivity.legend.method", ctx.lang),
+            say("sensitivity.legend.sampling", ctx.lang),
+        ],
     }
 
 

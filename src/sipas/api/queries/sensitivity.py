@@ -9,14 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sipas.api.estimation import on_34_provinces, outcome_of_run
-from sipas.frameworks import SurveyFramework, require_survey, resolve_framework
+from sipas.api.estimation import Outcome, on_34_provinces, outcome_of_run
+from sipas.frameworks import SurveyFramework
 from sipas.frameworks.model import IndexNode
 from sipas.store import Database
 from sipas.store import surveys as survey_store
 from sipas.survey.sensitivity import Choices, Sensitivity, competition_ranks, sensitivity
 
-__all__ = ["Choices", "RunSensitivity", "rank_chart", "run_sensitivity"]
+__all__ = ["Choices", "RunSensitivity", "outcome_sensitivity", "rank_chart", "run_sensitivity"]
 
 
 @dataclass(frozen=True)
@@ -82,15 +82,29 @@ def _leaves(node: IndexNode) -> list[IndexNode]:
 
 
 def run_sensitivity(db: Database, run_code: str, choices: Choices | None = None) -> RunSensitivity:
-    choices = choices or Choices()
     outcome, run = outcome_of_run(db, run_code)
     survey = str(run["source"]).removeprefix("survey:")
-    request = outcome.request
     with db.engine.connect() as connection:
         frame = survey_store.load_responses(connection, survey)
     if run["derived"]:
         frame = on_34_provinces(frame)
-    framework = require_survey(resolve_framework(str(run["framework_id"])))
+    return outcome_sensitivity(outcome, frame, run_code, survey, bool(run["synthetic"]), choices)
+
+
+def outcome_sensitivity(
+    outcome: Outcome,
+    frame: pd.DataFrame,
+    run_code: str,
+    survey: str,
+    synthetic: bool,
+    choices: Choices | None = None,
+) -> RunSensitivity:
+    """The method sensitivity of an estimate's ranks, ``frame`` the respondents it was made from
+    (with its unit column): the item rule's threshold varied on them, the sampling side from the
+    estimate's own replicates."""
+    choices = choices or Choices()
+    request = outcome.request
+    framework = outcome.framework
     result = outcome.result
     unit = result.options.unit
     cells = list(result.cell_labels[unit])
@@ -102,7 +116,7 @@ def run_sensitivity(db: Database, run_code: str, choices: Choices | None = None)
         "top3": set(scale[-3:]),
     }
     values = {
-        name: component_values(frame, framework, outcome.request.unit, request.weight, cells, top)
+        name: component_values(frame, framework, request.unit, request.weight, cells, top)
         for name, top in thresholds.items()
     }
     weights = component_weights(framework)
@@ -116,7 +130,7 @@ def run_sensitivity(db: Database, run_code: str, choices: Choices | None = None)
         run=run_code,
         survey=survey,
         framework=framework.id,
-        synthetic=bool(run["synthetic"]),
+        synthetic=synthetic,
         names={cell: outcome.unit_names.get(cell, cell) for cell in cells},
         components=components,
         result=found,
