@@ -3,8 +3,8 @@
 TRUE/FALSE and no English word: every public page, every download and every report of the demo,
 rendered in Vietnamese. English readers get English headers.
 
-The PDF reports and the methodology statements they share with the workbooks are checked apart
-(`test_report_pdfs_and_methodology_in_vietnamese`), as is the comparison page."""
+The PDF reports (text by pdftotext) and the methodology statements they share with the workbooks
+are checked in `test_report_pdfs_and_methodology_in_vietnamese`."""
 
 from __future__ import annotations
 
@@ -62,18 +62,31 @@ def _get(client: TestClient, path: str, lang: str = "vi") -> Any:
 
 
 def _public_pages(client: TestClient) -> list[str]:
-    """Every public page of the demo: home, each SIPAS year and its provinces, the PAR ranking,
+    """Every public page of the demo: home, each SIPAS year, its provinces (profile, priorities,
+    service time across the indices), comparisons and method sensitivity, the PAR ranking,
     the published results of every year, the service index of every period, every agency of
     the year (and a few of a month), and every sub-unit of one agency."""
     pages = ["/"]
     home = _get(client, "/.json").json()
     for run in home["sipas"]:
-        pages.append(f"/sipas/{run['code']}")
-        ranking = _get(client, f"/sipas/{run['code']}.json").json()
-        pages += [f"/sipas/{run['code']}/province/{r['code']}" for r in ranking["rows"]]
+        base = f"/sipas/{run['code']}"
+        pages += [base, f"{base}/sensitivity"]
+        codes = [r["code"] for r in _get(client, f"{base}.json").json()["rows"]]
+        for code in codes:
+            province = f"{base}/province/{code}"
+            pages += [province, f"{province}/cross-index"]
+            if not run["derived"]:  # priorities need the survey's own provinces
+                pages.append(f"{province}/priorities")
+        pages += [
+            f"{base}/compare?a={codes[0]}&b={codes[1]}",
+            f"{base}/compare?provinces={','.join(codes)}",
+            f"{base}/compare?a={codes[0]}&with=top5",
+        ]
+    pages.append(f"/sipas/{home['sipas'][0]['code']}/sensitivity?draws=10&seed=1")
     pages += [f"/par/{c['code']}" for c in home["par"]]
     for index, years in home["published"].items():
         pages += [f"/{index}/published/{year}" for year in years]
+        pages.append(f"/{index}/published/{years[0]}/compare?province=19")
     index = _get(client, "/service-index.json").json()
     pages += [f"/service-index?period={p['period']}" for p in index["periods"]]
     for period, count in (("2025", None), ("2025-07", 5)):
@@ -220,13 +233,6 @@ def _pdf_text(path: Path) -> str:
     return " ".join(done.stdout.decode("utf-8").split())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the methodology statements (reports/methodology.py) show their ids (RANK, GROUP, "
-    "REGION, CHANGE, UNSTABLE) and quote the framework's assumptions in English (A1*–A5*); the "
-    "appraisal PDF's summary shows the framework id (par-province-2017); the national PAR PDF "
-    "prints the campaign's description, bilingual in the demo (SYNTHETIC demo data — not …)",
-)
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_report_pdfs_and_methodology_in_vietnamese(site: dict[str, Any]) -> None:
     found = {}
@@ -239,14 +245,6 @@ def test_report_pdfs_and_methodology_in_vietnamese(site: dict[str, Any]) -> None
         if shown:
             found[f"{name}.xlsx"] = shown
     assert found == {}
-
-
-@pytest.mark.xfail(
-    strict=True, reason="compare.html shows each element by its code (r.indicator), not its name"
-)
-def test_the_comparison_page_names_its_elements(site: dict[str, Any]) -> None:
-    page = _get(site["client"], "/sipas/demo-sipas-2025/compare?a=01&b=79").text
-    assert findings(page_text(page)) == []
 
 
 def test_json_twins_keep_the_codes_programs_need(site: dict[str, Any]) -> None:

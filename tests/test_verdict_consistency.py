@@ -179,27 +179,63 @@ def _pdf_text(path: Path) -> str:
     return " ".join(html.unescape(done.stdout.decode("utf-8")).split())
 
 
+def _names_in(text: str, names: dict[str, str]) -> set[str]:
+    """The codes whose names ``text`` lists: a name counts where it is not only part of a longer
+    name ("Thủ tục hành chính" is also the start of an item's wording)."""
+    found = set()
+    for code, name in names.items():
+        longer = [other for other in names.values() if name in other and other != name]
+        if text.count(name) > sum(text.count(other) for other in longer):
+            found.add(code)
+    return found
+
+
+def _annex_rows(text: str, words: dict[str, str]) -> dict[str, str]:
+    """The annex's rows: each starts with its kind (Điểm mạnh / Điểm yếu), then the name."""
+    pattern = "|".join(re.escape(f"{word} ") for word in words.values())
+    kinds = {f"{word} ": side for side, word in words.items()}
+    pieces = re.split(f"({pattern})", text)
+    return {piece: kinds[pieces[i - 1]] for i, piece in enumerate(pieces) if pieces[i - 1] in kinds}
+
+
 @SUBINDEX_VERDICTS_DROPPED
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_province_pdf_lists_the_diagnosis_strengths_and_weaknesses(
     site: dict[str, Any], diagnosis: dict[tuple[str, str], str], tmp_path: Path
 ) -> None:
-    names = {code: name["vi"] for code, name in indicator_names("sipas-gen2").items()}
-    strengths, weaknesses, priorities = (
-        label(key, "vi") for key in ("strengths", "weaknesses", "priorities")
-    )
+    """The PDF lists the largest strengths and weaknesses in its body and the rest in an annex
+    (each row with its kind): every significant node is in its list, and no other node is in
+    either (the index is the report's headline, not an entry of the lists)."""
+    names = {
+        code: name["vi"] for code, name in indicator_names("sipas-gen2").items() if code != "SIPAS"
+    }
+    heading = {
+        key: label(key, "vi")
+        for key in ("strengths", "weaknesses", "priorities", "sw_annex", "glossary")
+    }
+    words = {"above": label("strength", "vi"), "below": label("weakness", "vi")}
     for province in _provinces(diagnosis):
         path = reports.province_report(
             site["db"], province, tmp_path / f"{province}.pdf", fmt="pdf", run=RUN, lang="vi"
         )
         shown = _pdf_text(path)
-        start = shown.index(strengths)
-        middle = shown.index(weaknesses, start)
-        end = shown.index(priorities, middle)
-        listed = {"above": shown[start:middle], "below": shown[middle:end]}
-        for (cell, code), verdict in diagnosis.items():
-            if cell != province or code == "SIPAS":
-                continue  # the index is the report's headline, not an entry of the lists
-            for side, section in listed.items():
-                entry = f"{names[code]}:" in section
-                assert entry == (verdict == side), (province, code, verdict, side)
+        start = shown.index(heading["strengths"])
+        middle = shown.index(heading["weaknesses"], start)
+        end = shown.index(heading["priorities"], middle)
+        listed = {
+            "above": _names_in(shown[start:middle], names),
+            "below": _names_in(shown[middle:end], names),
+        }
+        annex = shown.find(heading["sw_annex"], end)  # only when a list is longer than the body's
+        if annex >= 0:
+            closing = shown.find(heading["glossary"], annex)
+            rows = _annex_rows(shown[annex : closing if closing >= 0 else None], words)
+            for row, side in rows.items():
+                listed[side] |= _names_in(row, names)
+        expected = {
+            side: {
+                c for (p, c), v in diagnosis.items() if p == province and v == side and c in names
+            }
+            for side in ("above", "below")
+        }
+        assert listed == expected, province

@@ -33,6 +33,8 @@ from sipas.synthetic.survey import synthetic_province_survey
 SYNTHETIC_LABEL = (
     "SYNTHETIC demo data — not official results / DỮ LIỆU GIẢ LẬP, không phải kết quả chính thức"
 )
+# A campaign's description is printed as it is in its reports, read in Vietnamese.
+SYNTHETIC_DESCRIPTION = "DỮ LIỆU GIẢ LẬP, không phải kết quả chính thức"
 DEMO_SURVEY_FRAMEWORK = "sipas-gen2"
 DEMO_PAR_FRAMEWORK = "par-province-2017"
 # The demo's PAR rounds on the 63 provinces: (year, framework). 2019 on the published areas of
@@ -305,7 +307,7 @@ def _demo_par(
         framework=framework.id,
         year=year,
         units=units,
-        description=SYNTHETIC_LABEL,
+        description=SYNTHETIC_DESCRIPTION,
         synthetic=True,
         replace=True,
     )
