@@ -337,13 +337,14 @@ def _element_rows(
     table = ctx.table[(ctx.table["partition"] == "province") & (ctx.table["cell"] == code)]
     own = table.set_index("indicator")
     national = _national_values(ctx)
+    # The components' table shows the sub-indices too: each row reads its own verdict.
+    levels = ("subindex", "component") if level == "component" else (level,)
+    wanted = [c for c, lv in ctx.levels.items() if lv in levels]
     verdicts: dict[str, dict[str, Any]] = {}
     if ctx.diagnosis is not None:
-        rows = ctx.diagnosis[(ctx.diagnosis["cell"] == code) & (ctx.diagnosis["level"] == level)]
+        diagnosis = ctx.diagnosis
+        rows = diagnosis[(diagnosis["cell"] == code) & diagnosis["level"].isin(levels)]
         verdicts = {str(r["indicator"]): r for r in rows.to_dict(orient="records")}
-    wanted = [c for c, lv in ctx.levels.items() if lv == level]
-    if level == "component":
-        wanted = [c for c, lv in ctx.levels.items() if lv in ("subindex", "component")]
     found = []
     for indicator in wanted:
         if indicator not in own.index:
