@@ -145,17 +145,6 @@ def _sheet_verdicts(sheet: Any, names: dict[str, str]) -> dict[str, str]:
     return found
 
 
-# The report documents (api/queries/report_documents.py, `_element_rows`) keep the diagnosis rows
-# of level "component" only for the elements table, which also lists the sub-indices: a
-# sub-index's verdict is blank in the workbook and missing from the PDF's lists.
-SUBINDEX_VERDICTS_DROPPED = pytest.mark.xfail(
-    strict=True,
-    reason="report_documents._element_rows filters the diagnosis on level == 'component', so "
-    "the sub-indices (policy, service) lose their verdict in the XLSX and PDF reports",
-)
-
-
-@SUBINDEX_VERDICTS_DROPPED
 def test_province_workbook_says_the_diagnosis(
     site: dict[str, Any], diagnosis: dict[tuple[str, str], str], tmp_path: Path
 ) -> None:
@@ -198,7 +187,6 @@ def _annex_rows(text: str, words: dict[str, str]) -> dict[str, str]:
     return {piece: kinds[pieces[i - 1]] for i, piece in enumerate(pieces) if pieces[i - 1] in kinds}
 
 
-@SUBINDEX_VERDICTS_DROPPED
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_province_pdf_lists_the_diagnosis_strengths_and_weaknesses(
     site: dict[str, Any], diagnosis: dict[tuple[str, str], str], tmp_path: Path
