@@ -15,6 +15,7 @@ import pytest
 from servers import serving
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.api.queries import public
+from sipas.api.queries.public import indicator_names
 from sipas.settings import load_settings
 from sipas.store import open_database
 
@@ -83,6 +84,13 @@ def test_ranking_shows_published_results_beside_estimates(
     page.wait_for_selector("#trend-chart[data-drawn='true']", timeout=15_000)
     assert "90,23" in page.inner_text("#published-province")
     assert page.locator("#trend-chart .scatterlayer .trace").count() == 2
+    # The profile: the province's points with their intervals, the national mean, the best;
+    # elements named in Vietnamese on the axis, never by their codes.
+    page.wait_for_selector("#profile-chart[data-drawn='true']", timeout=15_000)
+    assert page.locator("#profile-chart .scatterlayer .trace").count() == 3
+    axis = page.locator("#profile-chart .xaxislayer-above").text_content() or ""
+    policy = indicator_names("sipas-gen2")["policy"]["vi"]
+    assert "policy" not in axis and policy in axis
     page.screenshot(path=str(ARTIFACTS / "province-published.png"), full_page=True)
     assert not errors, errors
     page.close()

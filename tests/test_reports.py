@@ -29,13 +29,15 @@ from sipas.api.demo import DemoOptions, run_demo
 from sipas.api.estimation import EstimateRequest, diagnosis_view, estimate_stored_survey, load_run
 from sipas.api.par import results, unit_scores
 from sipas.api.par.campaigns import SYSTEM
+from sipas.api.queries.public import indicator_names
 from sipas.cli.context import AppContext
 from sipas.cli.report import report
 from sipas.errors import SipasError
 from sipas.geo.units import REFORM_DAY, provinces_on
 from sipas.reports.excel import Sheet, write_workbook
 from sipas.reports.figures import tile_layout
-from sipas.reports.format import long_date, number, percent
+from sipas.reports.format import label, long_date, number, percent
+from sipas.reports.workbooks import NATIONAL_CELLS
 from sipas.settings import load_settings
 from sipas.store import Database, open_database
 
@@ -253,22 +255,41 @@ def test_xlsx_values_equal_the_api(built: Built) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate)
-    data = book["data"]
+    data = book[label("data_sheet", "vi")]
     rows = list(data.iter_rows(values_only=True))
-    header_at = next(i for i, r in enumerate(rows) if r and r[0] == "year")
+    header_at = next(i for i, r in enumerate(rows) if r and r[0] == label("year", "vi"))
     frame = pd.DataFrame(rows[header_at + 1 :], columns=rows[header_at])
     api_table = _run_table(built.db, "demo-sipas-2025")
     assert len(frame) == len(api_table)
+    # The sheet names units and indicators in Vietnamese (no internal codes): match on names.
+    names = {code: name["vi"] for code, name in indicator_names("sipas-gen2").items()}
+    assert len(set(names.values())) == len(names)
+    national = api_table["partition"] == "national"
+    expected = api_table.assign(
+        indicator=api_table["indicator"].map(names),
+        partition=national.map({True: "scope_national", False: "scope_province"}).map(
+            lambda key: label(key, "vi")
+        ),
+        cell=[
+            label(NATIONAL_CELLS[c], "vi") if n else c
+            for c, n in zip(api_table["cell"], national, strict=True)
+        ],
+    )
     merged = frame.merge(
-        api_table.assign(partition=api_table["partition"]),
-        on=["cell", "indicator", "partition"],
-        suffixes=("", "_api"),
+        expected,
+        left_on=[label(k, "vi") for k in ("code", "indicator", "scope")],
+        right_on=["cell", "indicator", "partition"],
     )
     assert len(merged) == len(api_table)
-    for column in ("estimate", "se", "ci_low", "ci_high", "deff"):
-        assert (
-            merged[column].astype(float) - merged[f"{column}_api"].astype(float)
-        ).abs().max() == 0
+    for column, header in (
+        ("estimate", "value"),
+        ("se", "se"),
+        ("ci_low", "ci_low"),
+        ("ci_high", "ci_high"),
+        ("deff", "deff"),
+    ):
+        shown = merged[label(header, "vi")].astype(float)
+        assert (shown - merged[column].astype(float)).abs().max() == 0
     ranking = book.worksheets[0]
     values = list(ranking.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(values) if r and r[0] == "STT") + 1

@@ -165,15 +165,19 @@ def test_downloads_hold_the_same_numbers_and_no_formulas(site: dict[str, Any]) -
     client = _client(site)
     data = client.get("/sipas/demo-sipas-2025/download.json").json()
     text = client.get("/sipas/demo-sipas-2025/download.csv").content.decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert [r["code"] for r in rows] == [r["code"] for r in data]
-    assert float(rows[0]["estimate"]) == pytest.approx(data[0]["estimate"])
+    rows = list(csv.DictReader(io.StringIO(text)))  # headed in Vietnamese, the default
+    assert [r["Mã"] for r in rows] == [r["code"] for r in data]
+    assert float(rows[0]["Chỉ số"]) == pytest.approx(data[0]["estimate"])
+    assert rows[0]["Ước lượng chưa ổn định"] in ("Có", "Không")  # words, not True/False
+    english = client.get("/sipas/demo-sipas-2025/download.csv?lang=en").content.decode("utf-8-sig")
+    assert next(csv.DictReader(io.StringIO(english)))["Index"] == rows[0]["Chỉ số"]
     book = openpyxl.load_workbook(
         io.BytesIO(client.get("/sipas/demo-sipas-2025/download.xlsx").content)
     )
     sheet = book.active
     header = [c.value for c in sheet[1]]
-    assert sheet.cell(2, header.index("estimate") + 1).value == pytest.approx(data[0]["estimate"])
+    cell = sheet.cell(2, header.index("Chỉ số") + 1)
+    assert cell.value == pytest.approx(data[0]["estimate"]) and cell.number_format == "0.00"
     par_rows = client.get("/par/demo-par-2019/download.json").json()
     assert len(par_rows) == 2 and par_rows[0]["rank"] == 1
     assert client.get("/sipas/demo-sipas-2025/download.exe").status_code == 400
@@ -453,10 +457,10 @@ def test_service_index_ranking_shows_the_stored_results(site: dict[str, Any]) ->
     assert "<optgroup" in html and 'value="2025-07"' in html  # year, quarters and months
     english = client.get("/service-index?period=2025-Q3&lang=en").text
     assert f"{agencies.total.iloc[0]:.2f}" in english and "Total points" in english
-    text = client.get("/service-index/2025-Q3/download.csv").content.decode("utf-8-sig")
+    text = client.get("/service-index/2025-Q3/download.csv?lang=vi").content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [r["code"] for r in rows] == list(agencies.unit_code)
-    assert [float(r["total"]) for r in rows] == pytest.approx(list(agencies.total))
+    assert [r["Mã"] for r in rows] == list(agencies.unit_code)
+    assert [float(r["Tổng điểm"]) for r in rows] == pytest.approx(list(agencies.total), abs=1e-4)
     assert client.get("/service-index/2031/download.csv").status_code == 404
     assert client.get("/service-index.json?period=2025-13").json()["code"] == (
         "service_index.bad_period"

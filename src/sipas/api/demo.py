@@ -33,6 +33,8 @@ from sipas.synthetic.survey import synthetic_province_survey
 SYNTHETIC_LABEL = (
     "SYNTHETIC demo data — not official results / DỮ LIỆU GIẢ LẬP, không phải kết quả chính thức"
 )
+# A campaign's description is printed as it is in its reports, read in Vietnamese.
+SYNTHETIC_DESCRIPTION = "DỮ LIỆU GIẢ LẬP, không phải kết quả chính thức"
 DEMO_SURVEY_FRAMEWORK = "sipas-gen2"
 DEMO_PAR_FRAMEWORK = "par-province-2017"
 # The demo's PAR rounds on the 63 provinces: (year, framework). 2019 on the published areas of
@@ -44,8 +46,9 @@ DEMO_PAR_ROUNDS = (
     (2024, "par-province-2024-demo"),
 )
 DEMO_ACTOR = par.Actor("sipas demo", "admin")
-SYNTHETIC_EVIDENCE = "SYNTHETIC: demo self-assessment, no real evidence"
-SYNTHETIC_APPRAISAL = "SYNTHETIC: demo appraisal adjusts the self-assessed points"
+# The demo's notes and reasons are what a Vietnamese officer would read in its reports.
+SYNTHETIC_EVIDENCE = "GIẢ LẬP: tự đánh giá mẫu, không có tài liệu kiểm chứng thật"
+SYNTHETIC_APPRAISAL = "GIẢ LẬP: thẩm định mẫu điều chỉnh điểm tự đánh giá"
 DEMO_PAR_YEAR = 2019  # a year in which QĐ 2948 (par-province-2017) was in force
 SYNTHETIC_SURVEY = "SYNTHETIC: demo survey points, no real survey"
 DEFAULT_YEARS = (2023, 2024, 2025)
@@ -304,7 +307,7 @@ def _demo_par(
         framework=framework.id,
         year=year,
         units=units,
-        description=SYNTHETIC_LABEL,
+        description=SYNTHETIC_DESCRIPTION,
         synthetic=True,
         replace=True,
     )

@@ -10,32 +10,44 @@ from sipas.reports.excel import Sheet, write_workbook
 from sipas.reports.format import label
 from sipas.reports.html import title
 
+# The data sheet: one row per unit × indicator, headed by the labels of the report's language.
+# Units and indicators are named, never shown by their internal codes (a province keeps its
+# official code); programs read the same numbers from `sipas results show --format json`.
 TIDY_COLUMNS = (
-    "year",
-    "run",
-    "geography",
-    "partition",
-    "cell",
-    "name",
-    "region",
-    "indicator",
-    "indicator_name",
-    "level",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "n",
-    "deff",
-    "unstable",
-    "rank",
-    "rank_low",
-    "rank_high",
+    ("year", "year"),
+    ("run", "source_run"),
+    ("geography", "geography"),
+    ("partition", "scope"),
+    ("cell", "code"),
+    ("name", "unit_name"),
+    ("region", "region"),
+    ("indicator_name", "indicator"),
+    ("level", "level"),
+    ("estimate", "value"),
+    ("se", "se"),
+    ("ci_low", "ci_low"),
+    ("ci_high", "ci_high"),
+    ("n", "n"),
+    ("deff", "deff"),
+    ("unstable", "unstable"),
+    ("rank", "rank"),
+    ("rank_low", "rank_low"),
+    ("rank_high", "rank_high"),
 )
+NATIONAL_CELLS = {"mean_of_provinces": "national_mean", "pooled": "pooled"}
 
 
 def _labeller(lang: str) -> Callable[[str], str]:
     return lambda key: label(key, lang)
+
+
+def _yes_no(value: Any, lang: str) -> str | None:
+    """A yes/no as the reader's word (Có/Không), never TRUE/FALSE."""
+    return None if value is None else label("yes" if value else "no", lang)
+
+
+def _interval(low: Any, high: Any) -> str | None:
+    return None if low is None or high is None else f"{low}–{high}"
 
 
 def _banners(doc: dict[str, Any]) -> list[str]:
@@ -48,11 +60,29 @@ def _banners(doc: dict[str, Any]) -> list[str]:
     return found
 
 
+def _tidy_value(record: dict[str, Any], key: str, lang: str) -> Any:
+    value = record.get(key)
+    if key == "unstable":
+        return _yes_no(value, lang)
+    if key == "level" and value:
+        return label(f"level.{value}", lang)
+    national = record.get("partition") == "national"
+    if key == "partition" and (national or str(value).startswith("province")):
+        return label("scope_national" if national else "scope_province", lang)
+    if key == "cell" and national:
+        return label(NATIONAL_CELLS[value], lang) if value in NATIONAL_CELLS else value
+    return value
+
+
 def tidy_sheet(doc: dict[str, Any]) -> Sheet:
-    """One row per unit × indicator with every number the report shows, under the api's names."""
-    rows = [[r.get(c) for c in TIDY_COLUMNS] for r in doc["tidy"]]
+    """One row per unit × indicator with every number the report shows."""
+    lang = doc["lang"]
+    rows = [[_tidy_value(r, key, lang) for key, _ in TIDY_COLUMNS] for r in doc["tidy"]]
     return Sheet(
-        "data", f"{label('source_run', doc['lang'])} {doc['run']}", list(TIDY_COLUMNS), rows
+        label("data_sheet", lang),
+        f"{label('source_run', lang)} {doc['run']}",
+        [label(header, lang) for _, header in TIDY_COLUMNS],
+        rows,
     )
 
 
@@ -86,13 +116,13 @@ def _ranking(doc: dict[str, Any]) -> Sheet:
             p["policy"],
             p["service"],
             p["rank"],
-            f"{p['rank_low']}–{p['rank_high']}",
+            _interval(p["rank_low"], p["rank_high"]),
             p["ci_low"],
             p["ci_high"],
             p["se"],
             p["n"],
             p["deff"],
-            p["unstable"],
+            _yes_no(p["unstable"], doc["lang"]),
             t(p["group"]) if p["group"] else None,
         ]
         for i, p in enumerate(doc["provinces"], start=1)
@@ -160,7 +190,7 @@ def _national_sheets(doc: dict[str, Any]) -> list[Sheet]:
                         c["se_change"],
                         c["z"],
                         c["p_value"],
-                        c["significant"],
+                        _yes_no(c["significant"], doc["lang"]),
                     ]
                     for c in change["rows"]
                 ],
@@ -172,12 +202,13 @@ def _national_sheets(doc: dict[str, Any]) -> list[Sheet]:
 
 
 def _methodology(doc: dict[str, Any]) -> Sheet:
+    """The methodology statements, numbered (their ids are for the code, not the reader)."""
     return Sheet(
         label("method_short", doc["lang"]),
         label("methodology", doc["lang"]),
-        ["#", ""],
-        [[m["id"], m["text"]] for m in doc["methodology"]],
-        (8, 120),
+        ["#", label("methodology", doc["lang"])],
+        [[n, m["text"]] for n, m in enumerate(doc["methodology"], start=1)],
+        (6, 120),
     )
 
 
@@ -193,7 +224,7 @@ def _province_sheets(doc: dict[str, Any]) -> list[Sheet]:
             [f"{t('ci')} (−)", p["ci_low"]],
             [f"{t('ci')} (+)", p["ci_high"]],
             [t("rank"), p["rank"]],
-            [t("rank_interval"), f"{p['rank_low']}–{p['rank_high']}"],
+            [t("rank_interval"), _interval(p["rank_low"], p["rank_high"])],
             [t("n"), p["n"]],
             [t("national_mean"), doc["national"]["estimate"]],
             [f"{t('best_province')}: {doc['best']['name']}", doc["best"]["estimate"]],
@@ -205,7 +236,6 @@ def _province_sheets(doc: dict[str, Any]) -> list[Sheet]:
         (40, 14),
     )
     headers = [
-        t("code"),
         t("element"),
         t("value"),
         f"{t('ci')} (−)",
@@ -213,7 +243,7 @@ def _province_sheets(doc: dict[str, Any]) -> list[Sheet]:
         t("national_mean"),
         t("difference"),
         t("se"),
-        t("national_mean"),
+        t("vs_mean"),
         t("best"),
         t("best_province"),
     ]
@@ -221,7 +251,6 @@ def _province_sheets(doc: dict[str, Any]) -> list[Sheet]:
     def rows(entries: list[dict[str, Any]]) -> list[list[Any]]:
         return [
             [
-                e["code"],
                 e["name"],
                 e["estimate"],
                 e["ci_low"],
@@ -238,8 +267,8 @@ def _province_sheets(doc: dict[str, Any]) -> list[Sheet]:
 
     sheets = [
         summary,
-        Sheet(t("element"), t("profile"), headers, rows(doc["elements"]), (22, 40)),
-        Sheet(t("item"), t("item"), headers, rows(doc["items"]), (8, 60)),
+        Sheet(t("element"), t("profile"), headers, rows(doc["elements"]), (40,)),
+        Sheet(t("item"), t("item"), headers, rows(doc["items"]), (60,)),
         Sheet(
             t("trend"),
             t("trend"),
@@ -287,6 +316,11 @@ def _province_sheets(doc: dict[str, Any]) -> list[Sheet]:
 
 def _appraisal_sheets(doc: dict[str, Any]) -> list[Sheet]:
     t = _labeller(doc["lang"])
+
+    def _stage(stage: str) -> str:
+        """A stage by its name (Tự đánh giá, Thẩm định lần 1), as the PDF shows it."""
+        return t(stage) if stage in ("self", "appraisal1", "appraisal2", "final") else stage
+
     scores = Sheet(
         t("area"),
         title(doc),
@@ -320,7 +354,15 @@ def _appraisal_sheets(doc: dict[str, Any]) -> list[Sheet]:
         t("history"),
         [t("when"), t("who"), t("stage"), t("criterion"), t("before"), t("after"), t("reason")],
         [
-            [h["at"], h["actor"], h["stage"], h["leaf"], h["before"], h["after"], h["reason"]]
+            [
+                h["at"],
+                h["actor"],
+                _stage(h["stage"]),
+                h["leaf"],
+                h["before"],
+                h["after"],
+                h["reason"],
+            ]
             for h in doc["history"]
         ],
         (20, 20, 14, 10, 10, 10, 50),

@@ -147,22 +147,42 @@ def tile_map(
     }
 
 
-def profile(elements: list[dict[str, Any]], title: str) -> dict[str, Any]:
-    """A province's elements against the national mean and the best province."""
-    names = [e["indicator"] for e in elements]
+def profile(
+    elements: list[dict[str, Any]],
+    title: str,
+    lang: str = "vi",
+    legend: tuple[str, str, str] = ("province", "national", "best"),
+) -> dict[str, Any]:
+    """A province's elements as points with their 95% intervals, against the national mean and
+    the best province (``legend``: the three series' names in the page's language)."""
+    names = [
+        e["name"][lang] if isinstance(e.get("name"), dict) else e["indicator"] for e in elements
+    ]
+    point: dict[str, Any] = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": legend[0],
+        "x": names,
+        "y": [e["estimate"] for e in elements],
+        "marker": {"color": "#1f5f99", "size": 8},
+    }
+    if all(e.get("ci_low") is not None and e.get("ci_high") is not None for e in elements):
+        point["error_y"] = {
+            "type": "data",
+            "symmetric": False,
+            "array": [e["ci_high"] - e["estimate"] for e in elements],
+            "arrayminus": [e["estimate"] - e["ci_low"] for e in elements],
+            "color": "#7aa6cf",
+            "thickness": 1.5,
+            "width": 0,
+        }
     return {
         "data": [
-            {
-                "type": "bar",
-                "name": "tỉnh / province",
-                "x": names,
-                "y": [e["estimate"] for e in elements],
-                "marker": {"color": "#1f5f99"},
-            },
+            point,
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": "cả nước / national",
+                "name": legend[1],
                 "x": names,
                 "y": [e["national"] for e in elements],
                 "marker": {"color": "#b03a2e", "symbol": "line-ew-open", "size": 24},
@@ -170,7 +190,7 @@ def profile(elements: list[dict[str, Any]], title: str) -> dict[str, Any]:
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": "cao nhất / best",
+                "name": legend[2],
                 "x": names,
                 "y": [e["best"] for e in elements],
                 "marker": {"color": "#2e7d32", "symbol": "triangle-up", "size": 9},
@@ -180,7 +200,6 @@ def profile(elements: list[dict[str, Any]], title: str) -> dict[str, Any]:
             "title": {"text": title},
             "font": _FONT,
             "height": 420,
-            "yaxis": {"range": [0, 100]},
             "margin": {"b": 140},
         },
         "config": {"displaylogo": False, "responsive": True},

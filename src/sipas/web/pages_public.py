@@ -12,7 +12,7 @@ from sipas.api.queries import published as published_api
 from sipas.errors import SipasError
 from sipas.messages import text
 from sipas.web import charts, pages_analysis
-from sipas.web.downloads import DOWNLOAD_TYPES, table_download
+from sipas.web.downloads import DOWNLOAD_TYPES, columns, table_download
 from sipas.web.i18n import translate
 from sipas.web.lazy import lazy_module
 from sipas.web.limits import Rendered, heavy_file
@@ -34,6 +34,38 @@ def _state(request: Request) -> Any:
 
 
 router = APIRouter()
+
+# The columns of the ranking downloads (CSV, XLSX), in order; JSON gives every field.
+SIPAS_COLUMNS = (
+    "code",
+    "name",
+    "region",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "n",
+    "unstable",
+    "change",
+    "change_significant",
+    "rank_change_text",
+)
+PAR_COLUMNS = (
+    "unit",
+    "name",
+    "region",
+    "index",
+    "rank",
+    "group",
+    "points",
+    "bonus",
+    "penalty",
+    "change",
+    "rank_change",
+    "complete",
+)
 
 
 def _published_beside(
@@ -146,6 +178,7 @@ def _tile_map(
 @page(router, "/sipas/{run}/province/{code}", "province.html", cache=_state)
 def province(request: Request, run: str, code: str) -> dict[str, Any]:
     """One province: elements against the national mean and the best, strengths, trend."""
+    lang = lang_of(request)
     data = dict(public.cached(db_of(request), "province_profile", run, code))
     found = published_api.beside(db_of(request), "sipas", data["year"])
     data["published"] = published_api.beside_row(
@@ -158,7 +191,12 @@ def province(request: Request, run: str, code: str) -> dict[str, Any]:
     data["published_label"] = text("published.label", lang_of(request))
     data["published_trend"] = published_api.history(db_of(request), "sipas", data["province"])
     data["charts"] = {
-        "profile": charts.profile(data["elements"], data["name"]),
+        "profile": charts.profile(
+            data["elements"],
+            data["name"],
+            lang,
+            (data["name"], translate("national_mean", lang), translate("best", lang)),
+        ),
         "trend": charts.trend(
             data["trend"],
             f"SIPAS · {data['name']}",
@@ -191,7 +229,8 @@ def compare(
 )
 def sipas_download(request: Request, run: str, kind: str) -> Response:
     data = public.cached(db_of(request), "sipas_ranking", run, None)
-    return table_download(data["rows"], kind, f"sipas-{data['year']}")
+    shown = columns(SIPAS_COLUMNS, lang_of(request))
+    return table_download(data["rows"], kind, f"sipas-{data['year']}", lang_of(request), shown)
 
 
 @router.get("/par", include_in_schema=False)
@@ -237,8 +276,12 @@ def par_ranking(request: Request, campaign: str, region: str | None = None) -> d
 
 @router.get("/par/{campaign}/download.{kind}", summary="PAR INDEX results as CSV, XLSX or JSON")
 def par_download(request: Request, campaign: str, kind: str) -> Response:
+    lang = lang_of(request)
     data = public.cached(db_of(request), "par_ranking", campaign, None)
-    return table_download(data["units"], kind, f"par-{data['year']}")
+    areas = {f"area_{a['code']}": a["name"][lang] for a in data["areas"]}
+    keys = [*PAR_COLUMNS[:7], *areas, *PAR_COLUMNS[7:]]
+    shown = columns(keys, lang, **areas)
+    return table_download(data["units"], kind, f"par-{data['year']}", lang, shown)
 
 
 _REPORT_TYPES = {

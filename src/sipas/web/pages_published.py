@@ -23,6 +23,12 @@ def _page(request: Request, index: str, year: int) -> dict[str, Any]:
     lang = lang_of(request)
     data = published_api.show(db_of(request), index, year).to_dict()
     data["label"] = text("published.label", lang)
+    # A sub-value's node is named, never shown by its code: SIPAS figures carry the node codes
+    # of the survey framework (sipas-gen2); PAR figures number their areas as the decision does.
+    names = public.indicator_names("sipas-gen2") if index == "sipas" else {}
+    for aggregate in data["national"]:
+        node = aggregate["node"]
+        aggregate["node_name"] = names.get(node, {"vi": node, "en": node})[lang] if node else ""
     data["years"] = sorted(
         {
             line["year"]

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from sipas.messages import text
 from sipas.web import charts
-from sipas.web.downloads import table_download
+from sipas.web.downloads import columns, table_download
 from sipas.web.i18n import translate
 from sipas.web.lazy import lazy_module
 from sipas.web.render import lang_of, page
@@ -46,7 +47,12 @@ def ranking(request: Request, period: str | None = None) -> dict[str, Any]:
     data = api.ranking(dataset_of(request), period or None)
     if data["rows"]:
         dots = [
-            {"name": r["name"], "estimate": r["total"], "ci_low": None, "ci_high": None}
+            {
+                "name": r["name" if lang == "vi" else "name_en"],
+                "estimate": r["total"],
+                "ci_low": None,
+                "ci_high": None,
+            }
             for r in data["rows"]
         ]
         title = f"{translate('service_index', lang)} · {data['period']}"
@@ -65,7 +71,8 @@ def unit(request: Request, period: str, code: str, procedures: str | None = None
     given = {code for p in data["procedures"] for code in p["indicators"]}
     data["procedure_columns"] = [i for i in data["indicators"] if i["indicator"] in given]
     points = [{"x": p["period"], "y": p["total"]} for p in data["trend"]]
-    title = f"{data['unit']['name']} · {translate('points_of_100', lang)}"
+    name = data["unit"]["name" if lang == "vi" else "name_en"]
+    title = f"{name} · {translate('points_of_100', lang)}"
     data["charts"] = {"trend": charts.series(points, title)}
     return data
 
@@ -75,5 +82,16 @@ def unit(request: Request, period: str, code: str, procedures: str | None = None
     summary="Service-index ranking of one period as CSV, XLSX or JSON",
 )
 def download(request: Request, period: str, kind: str) -> Response:
+    lang = lang_of(request)
     rows = api.ranking_table(dataset_of(request), period)
-    return table_download(rows, kind, f"service-index-{period}")
+    groups = api.ranking(dataset_of(request), period)["groups"]
+    name = "name" if lang == "vi" else "name_en"
+    keys = ["period", "rank", "code", name, "total", "change"]
+    shown = columns(
+        keys,
+        lang,
+        **{name: text("download.name", lang), "change": translate("change_period", lang)},
+    )
+    shown += [(g["code"], g["name"] if lang == "vi" else g["name_en"]) for g in groups]
+    shown += columns(["dossiers"], lang)
+    return table_download(rows, kind, f"service-index-{period}", lang, shown)

@@ -101,7 +101,7 @@ def _sipas(db: Database, geography: str, province: str) -> tuple[list[Series], b
                 Series(
                     key=f"sipas:{code}",
                     index="sipas",
-                    name={"vi": f"{code} {wording.vi}", "en": f"{code} {wording.en}"},
+                    name={"vi": wording.vi, "en": wording.en},  # a reader's words, no code
                     points=[],
                 ),
             )

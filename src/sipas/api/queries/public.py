@@ -6,6 +6,7 @@ synthetic and on which geography (63 or 34 provinces) it stands.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from datetime import date
@@ -15,18 +16,22 @@ import pandas as pd
 
 from sipas.api import estimation
 from sipas.api import par as par_api
+from sipas.api.par.campaigns import open_campaign
 from sipas.errors import SipasError
+from sipas.frameworks import require_survey, resolve_framework
 from sipas.geo import provinces_on
 from sipas.geo.units import LAST_DAY_OF_63
 from sipas.published import rank_change_phrase
 from sipas.store import Database
 from sipas.store import surveys as survey_store
-from sipas.store.par import CampaignRow
 from sipas.store.records import data_version
+from sipas.survey import index_tree
 from sipas.survey.change import yearly_change
 from sipas.survey.diagnosis import diagnose
 
 INDEX = "SIPAS"
+# The diagnosis's words against the national mean, as the public pages say them.
+VERDICTS = {"above": "strength", "below": "weakness", "not different": "not different"}
 _CACHE_SIZE = 128
 _cache: dict[tuple[Any, ...], Any] = {}
 
@@ -100,6 +105,16 @@ def run_verdicts(db: Database, code: str) -> dict[tuple[str, str], str] | None:
             table["cell"], table["indicator"], table["vs_national"], strict=True
         )
     }
+
+
+@functools.lru_cache(maxsize=8)
+def indicator_names(framework_id: str) -> dict[str, dict[str, str]]:
+    """Every node and item of a survey framework by code: its name in Vietnamese and English."""
+    framework = require_survey(resolve_framework(framework_id))
+    names = {n.code: {"vi": n.name_vi, "en": n.name_en} for n in index_tree(framework).nodes}
+    for item in framework.satisfaction.items:
+        names[item.code] = {"vi": item.text.vi, "en": item.text.en}
+    return names
 
 
 def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[str, Any]:
@@ -177,8 +192,10 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
     provinces = _provinces(run["geography"])
     if province not in provinces:
         raise SipasError("public.unknown_province", province=province, geography=run["geography"])
-    rows = estimation.load_run(db, code)["rows"]
-    wanted = ("component", "subindex", "index")
+    loaded = estimation.load_run(db, code)
+    rows = loaded["rows"]
+    names = indicator_names(loaded["framework"])
+    wanted = ("component", "subindex", "index", "item")
     mine = {r["indicator"]: r for r in rows if r["cell"] == province and r["level"] in wanted}
     national = {
         r["indicator"]: r
@@ -197,15 +214,18 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
         if r["indicator"] not in best or r["estimate"] > best[r["indicator"]]["estimate"]:
             best[r["indicator"]] = r
     verdicts = cached(db, "run_verdicts", code)
-    elements = []
+    elements: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
     for indicator, row in mine.items():
         nat = national.get(indicator)
         top = best.get(indicator)
         gap = None if nat is None else row["estimate"] - nat["estimate"]
         tested = None if verdicts is None else verdicts.get((province, indicator))
-        elements.append(
+        top_place = None if top is None else provinces.get(top["cell"])
+        (items if row["level"] == "item" else elements).append(
             {
                 "indicator": indicator,
+                "name": names.get(indicator, {"vi": indicator, "en": indicator}),
                 "level": row["level"],
                 "estimate": row["estimate"],
                 "ci_low": row["ci_low"],
@@ -213,10 +233,12 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
                 "national": None if nat is None else nat["estimate"],
                 "best": None if top is None else top["estimate"],
                 "best_province": None if top is None else top["cell"],
-                "gap": gap,
-                "verdict": {"above": "strength", "below": "weakness"}.get(
-                    str(tested), "not different" if tested else "not tested"
-                ),
+                "best_name": None
+                if top is None
+                else (top_place.name if top_place else top["cell"]),
+                "gap": None if gap is None else round(gap, 4),
+                # The one diagnosis (survey/diagnosis.py) against the national mean, in words.
+                "verdict": "not tested" if tested is None else VERDICTS[tested],
             }
         )
     trend = []
@@ -245,6 +267,7 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
         "name": provinces[province].name,
         "region": provinces[province].region,
         "elements": elements,
+        "items": items,
         "trend": trend,
         "rule": "strength/weakness: differs from the national mean at 5%, tested with the "
         "replicate SE of the difference (the province is inside the mean); the same diagnosis "
@@ -252,10 +275,32 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
     }
 
 
-def par_campaigns(db: Database) -> list[CampaignRow]:
+def _framework_title(db: Database, campaign: str) -> dict[str, str]:
+    """The title of a campaign's framework in both languages (what a reader is shown, never
+    its id)."""
+    with db.engine.connect() as connection:
+        title = open_campaign(connection, campaign).framework.title
+    return {"vi": title.vi, "en": title.en}
+
+
+def _par_areas(db: Database, campaign: str) -> list[dict[str, Any]]:
+    """The scored areas of a campaign's framework: code and name in both languages."""
+    with db.engine.connect() as connection:
+        framework = open_campaign(connection, campaign).framework
+    return [
+        {"code": n.code, "name": {"vi": n.name.vi, "en": n.name.en}}
+        for n in framework.scored_nodes()
+    ]
+
+
+def par_campaigns(db: Database) -> list[dict[str, Any]]:
     """Final PAR campaigns, newest first: only final results are public."""
     return sorted(
-        (c for c in par_api.list_campaigns(db) if c["stage"] == "final"),
+        (
+            {**c, "framework_title": _framework_title(db, c["code"])}
+            for c in par_api.list_campaigns(db)
+            if c["stage"] == "final"
+        ),
         key=lambda c: (-c["year"], c["code"]),
     )
 
@@ -275,6 +320,8 @@ def par_ranking(db: Database, campaign: str, region: str | None = None) -> dict[
         "units": rows,
         "regions": sorted({p.region for p in provinces.values()}),
         "stage": geography["stage"],
+        "framework_title": _framework_title(db, campaign),
+        "areas": _par_areas(db, campaign),
     }
 
 

@@ -13,6 +13,7 @@ are shown as they are.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +30,7 @@ from sipas.api.service_index import (
 )
 from sipas.errors import SipasError
 from sipas.geo import provinces_on
+from sipas.messages import text
 from sipas.service_index import ServiceFramework, load_framework, parse_period
 
 FRAMEWORK = "service-766"
@@ -106,13 +108,31 @@ def _groups(fw: ServiceFramework) -> list[dict[str, Any]]:
     ]
 
 
+# A unit known only by its code: AGENCY.SO01 (a department) or AGENCY.XA001 (a commune).
+_UNIT_CODE = re.compile(r"^\w+\.(SO|XA)(\d+)$")
+
+
+def unit_name(code: str, names: dict[str, str], lang: str) -> str:
+    """What a reader calls a unit: its province's name, "Xã, phường số 14" for a commune known
+    only by its code (AGENCY.XA014), "Sở, ngành số 1" for a department (AGENCY.SO01); the code
+    itself when nothing else names it."""
+    if code in names:
+        return names[code]
+    found = _UNIT_CODE.match(code)
+    if found is None:
+        return code
+    kind = "department" if found.group(1) == "SO" else "commune"
+    return text(f"service_unit.{kind}", lang, number=int(found.group(2)))
+
+
 def _score_row(
     record: dict[str, Any], fw: ServiceFramework, names: dict[str, str]
 ) -> dict[str, Any]:
     code = str(record["unit_code"])
     return {
         "code": code,
-        "name": names.get(code, code),
+        "name": unit_name(code, names, "vi"),
+        "name_en": unit_name(code, names, "en"),
         "agency": str(record["agency_code"]),
         "rank": int(record["rank"]),
         "total": float(record["total"]),
@@ -297,6 +317,7 @@ def ranking_table(data: Path, period: str, framework: str = FRAMEWORK) -> list[d
                 "rank": r["rank"],
                 "code": r["code"],
                 "name": r["name"],
+                "name_en": r["name_en"],
                 "total": r["total"],
                 "change": r["change"],
                 **r["groups"],
