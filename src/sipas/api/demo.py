@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from sipas.api import estimation, ingest, par
 from sipas.api import service_index as service_index_api
+from sipas.api.par.scores import SipasFilled
 from sipas.errors import SipasError
 from sipas.frameworks import load_builtin, require_par, require_survey
 from sipas.frameworks.model import Method, SipasRubric
@@ -23,6 +24,7 @@ from sipas.geo.units import LAST_DAY_OF_63
 from sipas.service_index.model import GRAINS
 from sipas.store import Database, audit
 from sipas.store import surveys as survey_store
+from sipas.store.par import NewUnit
 from sipas.survey import NATIONAL
 from sipas.survey.estimate import headline_national_cell
 from sipas.survey.ranks import rank_table
@@ -293,7 +295,7 @@ def _demo_par(
     provinces = [p for p in provinces_on(LAST_DAY_OF_63) if _wanted(p.code, options)]
     scores = synthetic_par_round(framework, provinces, year, options.seed)
     code = f"demo-par-{year}"
-    units = [
+    units: list[NewUnit] = [
         {"unit_code": p.code, "name": p.name, "kind": "province", "province_code": p.code}
         for p in provinces
     ]
@@ -317,7 +319,7 @@ def _demo_par(
     fed = {leaf.code for leaf in framework.leaves() if isinstance(leaf.rubric, SipasRubric)}
     run = f"demo-sipas-{year}"
     from_run = bool(fed) and options.provinces is None and year in options.years
-    filled: dict[str, Any] = {"filled": 0, "missing": []}
+    filled: SipasFilled = {"campaign": code, "run": run, "filled": 0, "missing": []}
     if from_run:
         filled = par.fill_from_sipas(db, DEMO_ACTOR, code, run)
     missing = {tuple(m.split("/")) for m in filled["missing"]}

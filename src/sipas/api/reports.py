@@ -163,10 +163,10 @@ def demo_reports(
 ) -> list[Path]:
     """What `sipas demo` writes: the national report and one province report (PDF and Excel) of
     the latest year, and the appraisal report of the PAR round's first unit."""
-    runs = [r for r in saved_runs(db) if r["year"] is not None and not r["derived"]]
-    if not runs:
+    years = [r["year"] for r in saved_runs(db) if r["year"] is not None and not r["derived"]]
+    if not years:
         return []
-    year = year or max(r["year"] for r in runs)
+    year = year or max(years)
     ctx = year_context(db, year=year, lang=lang)
     national = national_document(ctx)
     province = province_document(ctx, national["provinces"][0]["code"])

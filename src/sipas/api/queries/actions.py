@@ -30,6 +30,7 @@ import pandas as pd
 
 from sipas.api.par import results as par_results
 from sipas.api.par.campaigns import Actor, open_campaign
+from sipas.api.par.views import CampaignResults
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import IndexNode
@@ -219,7 +220,7 @@ class Results:
         self.service_data = service_data
         self.synthetic = False
         self._runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        self._par: dict[str, dict[str, Any] | None] = {}
+        self._par: dict[str, CampaignResults | None] = {}
         self._campaigns: list[CampaignRow] | None = None
         self._service: dict[tuple[int, str], dict[str, Any] | None] = {}
 
@@ -312,7 +313,7 @@ class Results:
 
     # PAR INDEX --------------------------------------------------------------------------------
 
-    def _par_view(self, campaign: str, unit: str) -> dict[str, Any] | None:
+    def _par_view(self, campaign: str, unit: str) -> CampaignResults | None:
         key = f"{campaign}/{unit}"
         if key not in self._par:
             try:

@@ -512,7 +512,7 @@ def _priority_inputs(ctx: YearContext) -> PriorityInputs | SipasError | None:
                     ctx.outcome,
                     ctx.responses,
                     str(ctx.run["survey"]),
-                    int(ctx.run["year"]),
+                    ctx.year,
                     ctx.synthetic,
                 )
             except SipasError as error:  # no expectations question: said on the page
@@ -662,7 +662,7 @@ def appraisal_document(
     rows = []
     for ancestors, node in framework.walk():
         leaf = sheet.get(node.code)
-        total = totals.get(node.code, {})
+        total = totals.get(node.code)
         rows.append(
             {
                 "node": node.code,
@@ -674,10 +674,10 @@ def appraisal_document(
                 "appraisal2": leaf["appraisal2"] if leaf else None,
                 "final": leaf["final"]
                 if leaf and leaf["final"] is not None
-                else total.get("points"),
+                else (total["points"] if total else None),
                 "reason": leaf["reason"] if leaf else None,
                 # an area's component index: its points / its applicable maximum, in %
-                "index": total.get("index") if not ancestors else None,
+                "index": total["index"] if total and not ancestors else None,
             }
         )
     names = {
