@@ -39,6 +39,7 @@ from sipas.messages import fill, text
 from sipas.store import Database, audit
 from sipas.store import actions as store
 from sipas.store import par as par_store
+from sipas.store.audit import AuditRow
 from sipas.store.par import CampaignRow
 from sipas.survey.change import yearly_change
 
@@ -512,7 +513,7 @@ def get_action(
     return action_of(row, Names(db), Results(db, service_data))
 
 
-def history(db: Database, actor: Actor, action_id: int | str) -> list[dict[str, Any]]:
+def history(db: Database, actor: Actor, action_id: int | str) -> list[AuditRow]:
     """Every change of one action, oldest first: who, when, what before, what after, why."""
     number = parse_id(action_id)
     with db.read() as connection:
