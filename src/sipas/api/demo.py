@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 from sqlalchemy.engine import make_url
 
 from sipas.api import estimation, ingest, par
 from sipas.api import service_index as service_index_api
+from sipas.api.par.scores import SipasFilled
 from sipas.errors import SipasError
 from sipas.frameworks import load_builtin, require_par, require_survey
 from sipas.frameworks.model import Method, SipasRubric
@@ -23,6 +24,7 @@ from sipas.geo.units import LAST_DAY_OF_63
 from sipas.service_index.model import GRAINS
 from sipas.store import Database, audit
 from sipas.store import surveys as survey_store
+from sipas.store.par import NewUnit
 from sipas.survey import NATIONAL
 from sipas.survey.estimate import headline_national_cell
 from sipas.survey.ranks import rank_table
@@ -73,20 +75,91 @@ class DemoOptions:
     accounts: bool = True  # one account per role, its password printed once
 
 
+class DemoSurvey(TypedDict):
+    """A synthetic survey the demo stored: its year, provinces, respondents and villages."""
+
+    survey: str
+    year: int
+    geography: str  # "63 provinces"
+    respondents: int | None  # stored by the import
+    villages: int
+
+
+# A change the demo estimated between two runs; "from" is a Python keyword, hence this form.
+DemoChange = TypedDict(
+    "DemoChange",
+    {
+        "from": str,
+        "to": str,
+        "scope": str,  # the national cell, or a count of provinces up and down
+        "change": float | None,
+        "se": float | None,
+        "significant": bool | None,
+    },
+)
+
+
+class DemoParRound(TypedDict):
+    """A synthetic PAR round the demo scored to the end: its national mean and group counts."""
+
+    campaign: str
+    framework: str
+    year: int
+    units: int
+    sipas_from: str  # the SIPAS run its survey leaves were filled from, or ""
+    mean_total: float | None
+    groups: dict[str, int]
+
+
+class DemoServiceIndex(TypedDict):
+    """The synthetic dossiers the demo wrote and scored, and where the results are."""
+
+    folder: str
+    dossiers: int
+    periods: int
+    first: str  # the first agency of the year and its total
+    results: str
+
+
+class DemoAccount(TypedDict):
+    """A web account the demo made, with its new password (shown once, never stored)."""
+
+    name: str
+    role: str
+    province: str
+    password: str
+
+
+class DemoReport(TypedDict):
+    """What the demo stored, as data: surveys, estimates (one row per run, with the index's own
+    column), changes, PAR rounds, the service index and the accounts."""
+
+    database: str
+    seed: int
+    label: str
+    surveys: list[DemoSurvey]
+    estimates: list[dict[str, Any]]
+    change: list[DemoChange]
+    par: list[DemoParRound]
+    service_index: DemoServiceIndex | None
+    accounts: list[DemoAccount]
+
+
 @dataclass
 class DemoSummary:
     database: str
     seed: int
     label: str = SYNTHETIC_LABEL
-    surveys: list[dict[str, Any]] = field(default_factory=list)
+    surveys: list[DemoSurvey] = field(default_factory=list)
+    # One row per run; the headline column is named after the index (e.g. "SIPAS").
     estimates: list[dict[str, Any]] = field(default_factory=list)
-    change: list[dict[str, Any]] = field(default_factory=list)
-    par: list[dict[str, Any]] = field(default_factory=list)
-    service_index: dict[str, Any] | None = None
+    change: list[DemoChange] = field(default_factory=list)
+    par: list[DemoParRound] = field(default_factory=list)
+    service_index: DemoServiceIndex | None = None
     # One account per role of the web app, with a fresh password (shown once, never stored).
-    accounts: list[dict[str, str]] = field(default_factory=list)
+    accounts: list[DemoAccount] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DemoReport:
         return {
             "database": self.database,
             "seed": self.seed,
@@ -182,14 +255,14 @@ DEMO_ACCOUNTS = (
 )
 
 
-def _demo_accounts(db: Database) -> list[dict[str, str]]:
+def _demo_accounts(db: Database) -> list[DemoAccount]:
     """One account per role with a new random password each time the demo runs: a newcomer can
     sign in at once, and no password is written anywhere but the demo's own output."""
     import secrets
 
     from sipas.api import users
 
-    made = []
+    made: list[DemoAccount] = []
     known = {u["name"] for u in users.list_users(db)}
     for name, role, province in DEMO_ACCOUNTS:
         password = secrets.token_urlsafe(12)
@@ -288,7 +361,7 @@ def _demo_par(
     progress: Progress | None,
     year: int = DEMO_PAR_YEAR,
     framework_id: str = DEMO_PAR_FRAMEWORK,
-) -> dict[str, Any]:
+) -> DemoParRound:
     """A full PAR round through the same api a ministry uses: self-assessment, survey leaves,
     lock, appraisal with reasons, final scores and results. A leaf fed by SIPAS takes the
     demo's own SIPAS run of the year when the round and the run are on the same provinces."""
@@ -296,7 +369,7 @@ def _demo_par(
     provinces = [p for p in provinces_on(LAST_DAY_OF_63) if _wanted(p.code, options)]
     scores = synthetic_par_round(framework, provinces, year, options.seed)
     code = f"demo-par-{year}"
-    units = [
+    units: list[NewUnit] = [
         {"unit_code": p.code, "name": p.name, "kind": "province", "province_code": p.code}
         for p in provinces
     ]
@@ -320,7 +393,7 @@ def _demo_par(
     fed = {leaf.code for leaf in framework.leaves() if isinstance(leaf.rubric, SipasRubric)}
     run = f"demo-sipas-{year}"
     from_run = bool(fed) and options.provinces is None and year in options.years
-    filled: dict[str, Any] = {"filled": 0, "missing": []}
+    filled: SipasFilled = {"campaign": code, "run": run, "filled": 0, "missing": []}
     if from_run:
         filled = par.fill_from_sipas(db, DEMO_ACTOR, code, run)
     missing = {tuple(m.split("/")) for m in filled["missing"]}
@@ -414,7 +487,7 @@ def _check_dossier_folder(folder: Path) -> bool:
 
 def _demo_service_index(
     folder: Path, options: DemoOptions, progress: Progress | None
-) -> dict[str, Any]:
+) -> DemoServiceIndex:
     """Synthetic dossiers of the year and their service index (QĐ 766) for each month, each
     quarter and the year, stored where the web app reads them."""
     stage = f"service index {DOSSIER_YEAR}"

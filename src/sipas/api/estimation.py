@@ -20,6 +20,7 @@ from sipas.messages import Phrase
 from sipas.store import Database
 from sipas.store import estimates as estimate_store
 from sipas.store import surveys as survey_store
+from sipas.store.estimates import StoredRun
 from sipas.survey import (
     MEAN_OF_UNITS,
     NATIONAL,
@@ -580,7 +581,7 @@ def change_view(db: Database, before_code: str, after_code: str, level: str = "a
     }
 
 
-def outcome_of_run(db: Database, code: str) -> tuple[Outcome, dict[str, Any]]:
+def outcome_of_run(db: Database, code: str) -> tuple[Outcome, StoredRun]:
     """A saved run estimated again from its stored survey with its own options (same seed, so
     the same numbers), with its replicates — which a saved run does not keep — and the run."""
     with db.engine.connect() as connection:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from sipas.errors import SipasError
 from sipas.frameworks import (
@@ -19,6 +19,103 @@ from sipas.frameworks import (
 )
 from sipas.frameworks.excel import export_par_xlsx, import_par_xlsx
 from sipas.frameworks.registry import require_par, validate_builtin
+from sipas.frameworks.report import ReportSummary
+
+
+class FrameworkRow(TypedDict):
+    """A built-in framework as listed: id, kind, version, years, title, size, provisional."""
+
+    id: str
+    kind: str  # survey | par | service-index
+    version: str
+    years: str  # "2017–2019", "2022" or ""
+    title: str
+    size: str  # "22 items", "41 leaves", "9 indicators"
+    provisional: bool
+
+
+class IndexTreeRow(TypedDict):
+    """A node of a survey framework's index tree, with the items it averages."""
+
+    level: int
+    code: str
+    name: str
+    items: str  # comma-separated item codes
+
+
+class ParTreeRow(TypedDict):
+    """A node of a PAR framework's tree with its points and how it is scored."""
+
+    level: int
+    code: str
+    name: str
+    max_points: float | None
+    method: str | None
+
+
+class ServiceTreeRow(TypedDict):
+    """A group (level 0) or indicator (level 1) of a service-index framework."""
+
+    level: int
+    code: str
+    name: str
+    max_points: float | None
+    scope: str
+
+
+class SurveyItem(TypedDict):
+    """A satisfaction item of a survey framework and its text."""
+
+    code: str
+    text: str
+
+
+class ItemsFile(TypedDict):
+    """An index node whose items are read from a file, and the items read."""
+
+    node: str
+    file: str
+    items: list[str]
+
+
+class FrameworkIdentity(TypedDict):
+    """What names a framework: id, kind, version, years, title, provisional, sources."""
+
+    id: str
+    kind: str
+    version: str
+    years: str
+    title: str
+    provisional: bool
+    sources: list[str]
+
+
+class SurveyFrameworkView(FrameworkIdentity):
+    """A survey framework: identity, rules, index tree, satisfaction items, items files."""
+
+    rules: dict[str, Any]
+    tree: list[IndexTreeRow]
+    items: list[SurveyItem]
+    items_files: list[ItemsFile]
+
+
+class ParFrameworkView(FrameworkIdentity):
+    """A PAR framework: identity, total points, tree, and the nodes without points yet."""
+
+    total_points: float | None
+    tree: list[ParTreeRow]
+    scoring_gaps: list[str]
+
+
+class ServiceFrameworkView(FrameworkIdentity):
+    """A service-index framework: identity, total points, groups and indicators as a tree."""
+
+    total_points: float
+    tree: list[ServiceTreeRow]
+
+
+# A framework's identity and its tree as rows, with what its kind adds.
+FrameworkView = SurveyFrameworkView | ParFrameworkView | ServiceFrameworkView
 
 
 def _years(years: list[int]) -> str:
@@ -28,9 +125,9 @@ def _years(years: list[int]) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
 
 
-def list_frameworks(lang: str = "vi") -> list[dict[str, Any]]:
+def list_frameworks(lang: str = "vi") -> list[FrameworkRow]:
     """Every built-in framework: survey instruments, PAR frameworks and the service index."""
-    rows = []
+    rows: list[FrameworkRow] = []
     for framework_id in builtin_ids():
         f = load_builtin(framework_id)
         size = len(f.satisfaction.items) if isinstance(f, SurveyFramework) else len(f.leaves())
@@ -74,9 +171,9 @@ def _service_framework(code: str) -> Any:
     return builtin_framework(code)
 
 
-def _show_service_framework(code: str, lang: str) -> dict[str, Any]:
+def _show_service_framework(code: str, lang: str) -> ServiceFrameworkView:
     service = _service_framework(code)
-    tree: list[dict[str, Any]] = []
+    tree: list[ServiceTreeRow] = []
     for group in service.groups:
         tree.append(
             {
@@ -110,8 +207,8 @@ def _show_service_framework(code: str, lang: str) -> dict[str, Any]:
     }
 
 
-def _index_rows(node: IndexNode, lang: str, depth: int = 0) -> list[dict[str, Any]]:
-    rows = [
+def _index_rows(node: IndexNode, lang: str, depth: int = 0) -> list[IndexTreeRow]:
+    rows: list[IndexTreeRow] = [
         {
             "level": depth,
             "code": node.code,
@@ -124,8 +221,8 @@ def _index_rows(node: IndexNode, lang: str, depth: int = 0) -> list[dict[str, An
     return rows
 
 
-def _items_files(node: IndexNode) -> list[dict[str, Any]]:
-    found = []
+def _items_files(node: IndexNode) -> list[ItemsFile]:
+    found: list[ItemsFile] = []
     if node.items_file:
         found.append({"node": node.code, "file": node.items_file, "items": node.items or []})
     for child in node.children or []:
@@ -133,13 +230,13 @@ def _items_files(node: IndexNode) -> list[dict[str, Any]]:
     return found
 
 
-def show_framework(name: str, lang: str = "vi", items: Path | None = None) -> dict[str, Any]:
+def show_framework(name: str, lang: str = "vi", items: Path | None = None) -> FrameworkView:
     """A framework's identity and its tree as rows (index tree or PAR tree); ``items`` replaces
     the items file of a survey framework that reads one group's items from a file."""
     if name in _service_ids():
         return _show_service_framework(name, lang)
     f = resolve_framework(name, items)
-    out: dict[str, Any] = {
+    identity: FrameworkIdentity = {
         "id": f.id,
         "kind": f.kind,
         "version": f.version,
@@ -149,27 +246,32 @@ def show_framework(name: str, lang: str = "vi", items: Path | None = None) -> di
         "sources": f.sources,
     }
     if isinstance(f, SurveyFramework):
-        out["rules"] = f.rules.model_dump(mode="json")
-        out["tree"] = _index_rows(f.satisfaction.index, lang)
-        out["items"] = [{"code": i.code, "text": i.text.get(lang)} for i in f.satisfaction.items]
-        out["items_files"] = _items_files(f.satisfaction.index)
-    else:
-        out["total_points"] = f.total_points
-        out["tree"] = [
-            {
-                "level": len(trail),
-                "code": node.code,
-                "name": node.name.get(lang),
-                "max_points": node.max_points,
-                "method": node.method.value if node.method else None,
-            }
-            for trail, node in f.walk()
-        ]
-        out["scoring_gaps"] = scoring_gaps(f)
-    return out
+        return {
+            **identity,
+            "rules": f.rules.model_dump(mode="json"),
+            "tree": _index_rows(f.satisfaction.index, lang),
+            "items": [{"code": i.code, "text": i.text.get(lang)} for i in f.satisfaction.items],
+            "items_files": _items_files(f.satisfaction.index),
+        }
+    tree: list[ParTreeRow] = [
+        {
+            "level": len(trail),
+            "code": node.code,
+            "name": node.name.get(lang),
+            "max_points": node.max_points,
+            "method": node.method.value if node.method else None,
+        }
+        for trail, node in f.walk()
+    ]
+    return {
+        **identity,
+        "total_points": f.total_points,
+        "tree": tree,
+        "scoring_gaps": scoring_gaps(f),
+    }
 
 
-def validate_framework(path: Path, items: Path | None = None) -> dict[str, Any]:
+def validate_framework(path: Path, items: Path | None = None) -> ReportSummary:
     """Every problem of a framework file (YAML or the ministry's .xlsx layout), or of a built-in
     framework named by its id; ``items`` replaces the framework's items file."""
     framework: SurveyFramework | ParFramework | None
@@ -196,7 +298,7 @@ def export_framework(name: str, fmt: Literal["yaml", "xlsx"]) -> bytes:
 
 def import_framework_xlsx(
     path: Path, framework_id: str | None = None
-) -> tuple[bytes, dict[str, Any]]:
+) -> tuple[bytes, ReportSummary]:
     """Read a PAR framework from the ministry's Excel layout; returns YAML text and the report."""
     framework, report = import_par_xlsx(path, framework_id)
     if framework is None:

@@ -16,7 +16,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
@@ -40,12 +40,94 @@ from sipas.store import Database, audit, batching
 from sipas.store import ingest as ingest_store
 from sipas.store import invitations as store
 from sipas.store import surveys as survey_store
+from sipas.store.invitations import InvitationCounts, ProvinceInvitations
 
 TOKEN_BYTES = 20  # 160 random bits
 MAX_INVITATIONS = 100_000
 # Fields the invitation fixes for a respondent (the sampled person's place in the design).
 # The clerk types these for each paper form, besides the framework's answers.
 CLERK_DESIGN = ("respondent_key", "interview_date", "stratum", "psu", "weight")
+
+
+# Problems of a form by field: each field's problems as the page shows them (code and message).
+FieldProblems = dict[str, list[dict[str, Any]]]
+
+
+class Invitation(TypedDict):
+    """An invitation just issued: its token and link (shown once, never stored) and the sampled
+    person's design values."""
+
+    token: str
+    link: str
+    respondent_key: str
+    province_code: str
+    stratum: str
+    psu: str
+    weight: float
+    expires_at: str  # ISO 8601, to the second
+
+
+class SurveyForm(TypedDict):
+    """A respondent's page: the survey, the form's sections, the draft, or "submitted"."""
+
+    survey: str
+    title: str
+    synthetic: bool
+    status: str  # "open" | "submitted"
+    province_code: str
+    expires_at: str  # ISO 8601, to the minute
+    draft_saved_at: datetime | None
+    sections: list[dict[str, Any]]  # empty once submitted
+    answers: dict[str, Any]
+    problems: FieldProblems
+
+
+class DraftSaved(TypedDict):
+    """A respondent's draft kept, with the number of answers in it."""
+
+    status: str  # "saved"
+    answered: int
+
+
+class Submission(TypedDict):
+    """What became of a respondent's submit: "submitted" (with the stored response's key as a
+    receipt), "already_submitted", or "invalid" with the problems by field and the answers."""
+
+    status: str
+    problems: FieldProblems
+    answers: NotRequired[dict[str, str]]  # given back when "invalid"
+    receipt: NotRequired[str | None]  # when checked and written
+
+
+class ClerkForm(TypedDict):
+    """A clerk's entry page: the survey, the design fields and the form's sections."""
+
+    survey: str
+    title: str
+    synthetic: bool
+    design: list[str]
+    sections: list[dict[str, Any]]
+    invitations: InvitationCounts
+
+
+class ClerkSurvey(TypedDict):
+    """A survey open for a clerk's entry of paper forms, with its respondents so far."""
+
+    code: str
+    framework_id: str
+    year: int
+    geography: str
+    synthetic: bool
+    respondents: int
+
+
+class ClerkEntry(TypedDict):
+    """A paper form typed by a clerk: "stored", "unchanged" or "quarantined" with its problems."""
+
+    status: str
+    respondent_key: str | None
+    problems: FieldProblems
+    answers: dict[str, str]
 
 
 def _hash(token: str) -> str:
@@ -88,7 +170,7 @@ def create_invitations(
     people: list[Sampled],
     expires_days: float,
     actor: str = "sipas invitations",
-) -> list[dict[str, Any]]:
+) -> list[Invitation]:
     """One invitation per sampled person; returns each with its token (shown once, never stored)."""
     if not people:
         raise SipasError("invitations.none")
@@ -100,7 +182,7 @@ def create_invitations(
     now = datetime.now(UTC)
     expires = now + timedelta(days=expires_days)
     rows: list[dict[str, Any]] = []
-    issued: list[dict[str, Any]] = []
+    issued: list[Invitation] = []
     for number, person in enumerate(people, start=1):
         province = person.province_code.strip().zfill(2)
         if province not in valid:
@@ -113,7 +195,7 @@ def create_invitations(
         key = person.respondent_key or f"web-{secrets.token_hex(6)}"
         if len(key) > 80:
             raise SipasError("invitations.bad_key", key=key[:90])
-        row = {
+        row: dict[str, Any] = {
             "token_hash": _hash(token),
             "respondent_key": key,
             "province_code": province,
@@ -131,7 +213,10 @@ def create_invitations(
             {
                 "token": token,
                 "link": f"/survey/{token}",
-                **{k: row[k] for k in ("respondent_key", "province_code", "stratum", "psu")},
+                "respondent_key": row["respondent_key"],
+                "province_code": row["province_code"],
+                "stratum": row["stratum"],
+                "psu": row["psu"],
                 "weight": row["weight"],
                 "expires_at": expires.isoformat(timespec="seconds"),
             }
@@ -169,7 +254,7 @@ def create_invitations(
     return issued
 
 
-def invitation_status(db: Database, survey_code: str) -> list[dict[str, Any]]:
+def invitation_status(db: Database, survey_code: str) -> list[ProvinceInvitations]:
     """Per province: invitations issued, submitted, open, expired unused, with a draft saved."""
     with db.begin() as connection:
         survey = survey_store.get_survey(connection, survey_code)
@@ -190,7 +275,7 @@ def _open(connection: Any, token: str, *, allow_used: bool = False) -> dict[str,
     return invitation
 
 
-def survey_form(db: Database, token: str, lang: str) -> dict[str, Any]:
+def survey_form(db: Database, token: str, lang: str) -> SurveyForm:
     """What the respondent's page shows: the form, the draft, or the thanks once submitted."""
     with db.begin() as connection:
         invitation = _open(connection, token, allow_used=True)
@@ -211,7 +296,7 @@ def survey_form(db: Database, token: str, lang: str) -> dict[str, Any]:
     }
 
 
-def save_draft(db: Database, token: str, given: dict[str, Any], lang: str = "vi") -> dict[str, Any]:
+def save_draft(db: Database, token: str, given: dict[str, Any], lang: str = "vi") -> DraftSaved:
     """Keep the answers typed so far under the invitation, to be finished later."""
     with db.begin() as connection:
         invitation = _open(connection, token)
@@ -230,7 +315,7 @@ def save_draft(db: Database, token: str, given: dict[str, Any], lang: str = "vi"
     return {"status": "saved", "answered": len(answers)}
 
 
-def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") -> dict[str, Any]:
+def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") -> Submission:
     """Check and store the respondent's answers, once.
 
     Returns ``status`` "submitted" (stored now), "already_submitted" (a repeated submit: nothing
@@ -271,7 +356,7 @@ def submit(db: Database, token: str, given: dict[str, Any], lang: str = "vi") ->
             if store.save_draft(connection, invitation["id"], answers, datetime.now(UTC)):
                 audit.record(connection, **_audit_row(pending, "survey.draft"))
         return {"status": "invalid", "problems": missing, "answers": answers}
-    return _COMBINER.run(pending)
+    return cast(Submission, _COMBINER.run(pending))  # the batch writer sets a Submission
 
 
 @functools.lru_cache(maxsize=16)
@@ -413,7 +498,7 @@ def _open_for_entry(connection: Any, survey_code: str) -> dict[str, Any]:
     return survey
 
 
-def clerk_form(db: Database, survey_code: str, lang: str) -> dict[str, Any]:
+def clerk_form(db: Database, survey_code: str, lang: str) -> ClerkForm:
     with db.begin() as connection:
         survey = _open_for_entry(connection, survey_code)
         invited = store.counts(connection, int(survey["id"]))
@@ -428,14 +513,20 @@ def clerk_form(db: Database, survey_code: str, lang: str) -> dict[str, Any]:
     }
 
 
-def clerk_surveys(db: Database) -> list[dict[str, Any]]:
+def clerk_surveys(db: Database) -> list[ClerkSurvey]:
     """The surveys open for entry (see :func:`_open_for_entry`)."""
     with db.begin() as connection:
         rows = survey_store.list_surveys(connection)
         published = survey_store.published_runs(connection)
     return [
-        {k: r[k] for k in ("code", "framework_id", "year", "geography", "synthetic")}
-        | {"respondents": int(r["respondents"] or 0)}
+        {
+            "code": r["code"],
+            "framework_id": r["framework_id"],
+            "year": r["year"],
+            "geography": r["geography"],
+            "synthetic": r["synthetic"],
+            "respondents": int(r["respondents"] or 0),
+        }
         for r in rows
         if r["code"] not in published
     ]
@@ -443,7 +534,7 @@ def clerk_surveys(db: Database) -> list[dict[str, Any]]:
 
 def clerk_entry(
     db: Database, actor: str, survey_code: str, given: dict[str, Any], lang: str = "vi"
-) -> dict[str, Any]:
+) -> ClerkEntry:
     """One paper form typed by a clerk, imported as one row of a file would be.
 
     Accepted: stored in the survey ("stored"), or recognised as already stored with the same

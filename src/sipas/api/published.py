@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 from sipas.api.queries.published import (
     Aggregate,
@@ -49,15 +49,33 @@ __all__ = [
 ]
 
 
+class ImportedTableRow(TypedDict):
+    """A published table read from a file: its index, year, units, and units with a value."""
+
+    index: str
+    year: int
+    units: int
+    with_value: int
+
+
+class ImportSummary(TypedDict):
+    """A published file imported: its name, layout, the tables read and the rows stored."""
+
+    file: str
+    layout: str
+    tables: list[ImportedTableRow]
+    stored: int
+
+
 @dataclass(frozen=True)
 class ImportResult:
     file: str
     layout: str
-    tables: list[dict[str, Any]]  # index, year, units, with a value
+    tables: list[ImportedTableRow]
     stored: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self) -> ImportSummary:
+        return cast(ImportSummary, asdict(self))
 
 
 def import_file(
@@ -98,7 +116,7 @@ def import_file(
     ]
     with db.begin() as connection:
         stored = store.replace_published(connection, result.file, rows, imported_by)
-    tables = []
+    tables: list[ImportedTableRow] = []
     for idx, yr in sorted(result.indices):
         totals = [
             f

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -62,13 +62,13 @@ def _check_format(fmt: str) -> None:
         raise SipasError("report.bad_format", format=fmt)
 
 
-def write(doc: dict[str, Any], fmt: str, path: Path) -> Path:
+def write(doc: Mapping[str, Any], fmt: str, path: Path) -> Path:
     _check_format(fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return reports.render(doc, fmt, path)
+    return reports.render(dict(doc), fmt, path)  # the renderers read a plain dict
 
 
-def default_name(doc: dict[str, Any], fmt: str) -> str:
+def default_name(doc: Mapping[str, Any], fmt: str) -> str:
     if doc["kind"] == "national":
         return f"sipas-{doc['year']}-national-{doc['lang']}.{fmt}"
     if doc["kind"] == "province":
@@ -163,15 +163,16 @@ def demo_reports(
 ) -> list[Path]:
     """What `sipas demo` writes: the national report and one province report (PDF and Excel) of
     the latest year, and the appraisal report of the PAR round's first unit."""
-    runs = [r for r in saved_runs(db) if r["year"] is not None and not r["derived"]]
-    if not runs:
+    years = [r["year"] for r in saved_runs(db) if r["year"] is not None and not r["derived"]]
+    if not years:
         return []
-    year = year or max(r["year"] for r in runs)
+    year = year or max(years)
     ctx = year_context(db, year=year, lang=lang)
     national = national_document(ctx)
     province = province_document(ctx, national["provinces"][0]["code"])
     written = []
-    for doc in (national, province):
+    documents: tuple[Mapping[str, Any], ...] = (national, province)
+    for doc in documents:
         for fmt in ("pdf", "xlsx"):
             written.append(write(doc, fmt, folder / default_name(doc, fmt)))
     with db.engine.connect() as connection:
@@ -179,8 +180,8 @@ def demo_reports(
     if campaigns:
         found = results(db, campaigns[-1]["code"])
         if found["units"]:
-            doc = appraisal_document(
+            appraisal = appraisal_document(
                 db, campaigns[-1]["code"], found["units"][0]["unit"], lang=lang
             )
-            written.append(write(doc, "pdf", folder / default_name(doc, "pdf")))
+            written.append(write(appraisal, "pdf", folder / default_name(appraisal, "pdf")))
     return written

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -43,11 +45,12 @@ def show_command(app: AppContext, name: str, items: Path | None, fmt: str) -> No
     if shown["provisional"]:
         click.echo("PROVISIONAL: some values are not official; see the file's notes.")
     emit(shown["tree"], fmt)
-    for found in shown.get("items_files", []):
+    kind_own: Mapping[str, Any] = shown  # what a survey or a PAR framework adds
+    for found in kind_own.get("items_files", []):
         click.echo(
             f"items of {found['node']} read from {found['file']}: {', '.join(found['items'])}"
         )
-    for gap in shown.get("scoring_gaps", []):
+    for gap in kind_own.get("scoring_gaps", []):
         click.echo(f"not yet scorable: {gap}")
 
 

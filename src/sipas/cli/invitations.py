@@ -134,9 +134,9 @@ def create(
             handle.close()
             output.unlink()
             raise
-        writer = csv.DictWriter(handle, fieldnames=TOKEN_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=TOKEN_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows({k: row[k] for k in TOKEN_COLUMNS} for row in issued)
+        writer.writerows(issued)
     by_province: dict[str, int] = {}
     for row in issued:
         by_province[row["province_code"]] = by_province.get(row["province_code"], 0) + 1

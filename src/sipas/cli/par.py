@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -250,7 +251,7 @@ def fill_sipas(app: AppContext, ctx: click.Context, code: str, run: str) -> None
         )
 
 
-def _result_rows(shown: dict[str, Any], fmt: str) -> list[dict[str, Any]]:
+def _result_rows(shown: Mapping[str, Any], fmt: str) -> list[dict[str, Any]]:
     """Every column for csv and json; for the terminal, the columns that fit (areas in csv)."""
     if fmt != "table":
         return list(shown["units"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 Severity = Literal["error", "warning"]
 PATH_SEPARATOR = " › "
@@ -18,6 +18,27 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message} [{self.rule}]"
+
+
+class ProblemRow(TypedDict):
+    """A validation problem as data: where, which rule, what, how bad."""
+
+    path: str
+    rule: str
+    message: str
+    severity: Severity
+
+
+class ReportSummary(TypedDict):
+    """A framework's validation: its source, whether valid, counts and every problem.
+    ``scoring_gaps``: the PAR nodes without points yet (added for a PAR framework)."""
+
+    source: str
+    valid: bool
+    errors: int
+    warnings: int
+    problems: list[ProblemRow]
+    scoring_gaps: NotRequired[list[str]]
 
 
 @dataclass
@@ -43,13 +64,13 @@ class ValidationReport:
     def add(self, path: str, rule: str, message: str, severity: Severity = "error") -> None:
         self.problems.append(Problem(path, rule, message, severity))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ReportSummary:
         return {
             "source": self.source,
             "valid": self.valid,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
-            "problems": [asdict(p) for p in self.problems],
+            "problems": [cast(ProblemRow, asdict(p)) for p in self.problems],
         }
 
 

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, insert, select
 
 from sipas.store.schema import audit_log
+
+
+class AuditRow(TypedDict):
+    """One audited change: when, who, what action on which entity, the values before and after
+    (JSON, None when there were none) and why."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+    reason: str | None
 
 
 def record(
@@ -47,7 +62,7 @@ def record_many(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 def history(
     connection: Connection, entity: str, entity_id: str, prefix: bool = False
-) -> list[dict[str, Any]]:
+) -> list[AuditRow]:
     """The rows of one entity, oldest first; with ``prefix``, of every id starting with it."""
     match = (
         audit_log.c.entity_id.startswith(entity_id, autoescape=True)
@@ -57,4 +72,4 @@ def history(
     rows = connection.execute(
         select(audit_log).where(audit_log.c.entity == entity, match).order_by(audit_log.c.id)
     )
-    return [dict(row._mapping) for row in rows]
+    return [cast(AuditRow, dict(row._mapping)) for row in rows]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict, cast
 
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select
@@ -89,7 +90,24 @@ def list_runs(connection: Connection) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
-def get_run(connection: Connection, code: str) -> dict[str, Any]:
+class StoredRun(TypedDict):
+    """A saved estimation run as stored: its survey or file, framework, unit, method, options."""
+
+    id: int
+    code: str
+    survey_id: int | None
+    source: str  # a file path or "survey:<code>"
+    framework_id: str
+    framework_version: str
+    unit: str  # the column whose cells are ranked
+    method: str  # replicate method label
+    options: dict[str, Any]  # design columns, seed, lonely-PSU rule, domains, geography
+    derived: bool  # re-aggregated to another geography
+    synthetic: bool
+    created_at: datetime
+
+
+def get_run(connection: Connection, code: str) -> StoredRun:
     row = connection.execute(select(estimation_runs).where(estimation_runs.c.code == code)).first()
     if row is None:
         known = connection.execute(
@@ -101,7 +119,7 @@ def get_run(connection: Connection, code: str) -> dict[str, Any]:
             code=code,
             known=Phrase("estimate.known", codes=names) if names else Phrase("estimate.none_known"),
         )
-    return dict(row._mapping)
+    return cast(StoredRun, dict(row._mapping))
 
 
 def load_estimates(connection: Connection, code: str) -> pd.DataFrame:

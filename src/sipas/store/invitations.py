@@ -8,7 +8,7 @@ the responses table: two submits racing each other store one response.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, and_, case, func, insert, select, update
 
@@ -68,7 +68,25 @@ def mark_submitted(connection: Connection, invitation_ids: list[int], now: datet
     return {int(row[0]) for row in result}
 
 
-def counts(connection: Connection, survey_id: int) -> dict[str, int]:
+class InvitationCounts(TypedDict):
+    """Invitations of a survey: issued, and submitted."""
+
+    issued: int
+    submitted: int
+
+
+class ProvinceInvitations(TypedDict):
+    """A province's invitations: issued, submitted, still open, with a draft, expired unused."""
+
+    province_code: str
+    issued: int
+    submitted: int
+    open: int
+    drafts: int
+    expired: int
+
+
+def counts(connection: Connection, survey_id: int) -> InvitationCounts:
     """Invitations of a survey: issued, submitted."""
     row = connection.execute(
         select(func.count(), func.count(survey_invitations.c.submitted_at)).where(
@@ -80,7 +98,7 @@ def counts(connection: Connection, survey_id: int) -> dict[str, int]:
 
 def status_by_province(
     connection: Connection, survey_id: int, now: datetime
-) -> list[dict[str, Any]]:
+) -> list[ProvinceInvitations]:
     """Per province: invitations issued, submitted, still open, expired unused."""
     inv = survey_invitations
     submitted = inv.c.submitted_at.is_not(None)
@@ -102,7 +120,7 @@ def status_by_province(
     for row in rows:
         record = {k: (int(v) if k != "province_code" else v) for k, v in row._mapping.items()}
         record["expired"] = record["issued"] - record["submitted"] - record["open"]
-        out.append(record)
+        out.append(cast(ProvinceInvitations, record))
     return out
 
 

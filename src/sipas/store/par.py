@@ -49,6 +49,38 @@ class AssignmentRow(TypedDict):
     node_code: str | None
 
 
+class NewUnit(TypedDict):
+    """A unit to score in a campaign: its code, name, kind and the province it belongs to."""
+
+    unit_code: str
+    name: str
+    kind: str  # province | department | commune | ministry
+    province_code: str | None
+
+
+class UnitRow(NewUnit):
+    """A campaign's unit as stored, with who locked its self-assessment and when."""
+
+    id: int
+    campaign_id: int
+    locked_at: datetime | None
+    locked_by: str | None
+
+
+class EvidenceRow(TypedDict):
+    """An evidence file of a leaf, without its content."""
+
+    id: int
+    unit_code: str
+    node_code: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
 def create_campaign(
     connection: Connection,
     *,
@@ -134,17 +166,17 @@ def list_campaigns(connection: Connection) -> list[CampaignRow]:
 # --- units and assignments -----------------------------------------------------------------------
 
 
-def add_units(connection: Connection, campaign_id: int, units: list[dict[str, Any]]) -> int:
+def add_units(connection: Connection, campaign_id: int, units: list[NewUnit]) -> int:
     if units:
         connection.execute(insert(par_units), [{"campaign_id": campaign_id, **u} for u in units])
     return len(units)
 
 
-def list_units(connection: Connection, campaign_id: int) -> list[dict[str, Any]]:
+def list_units(connection: Connection, campaign_id: int) -> list[UnitRow]:
     rows = connection.execute(
         select(par_units).where(par_units.c.campaign_id == campaign_id).order_by(par_units.c.id)
     )
-    return [dict(row._mapping) for row in rows]
+    return [cast(UnitRow, dict(row._mapping)) for row in rows]
 
 
 def lock_unit(connection: Connection, campaign_id: int, unit_code: str, actor: str) -> datetime:
@@ -421,7 +453,7 @@ def list_evidence(
     campaign_id: int,
     unit_code: str | None = None,
     node_code: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[EvidenceRow]:
     query = select(
         par_evidence.c.id,
         par_evidence.c.unit_code,
@@ -438,7 +470,7 @@ def list_evidence(
     if node_code is not None:
         query = query.where(par_evidence.c.node_code == node_code)
     rows = connection.execute(query.order_by(par_evidence.c.id))
-    return [dict(row._mapping) for row in rows]
+    return [cast(EvidenceRow, dict(row._mapping)) for row in rows]
 
 
 def evidence_content(connection: Connection, campaign_id: int, evidence_id: int) -> bytes | None:

@@ -6,7 +6,7 @@ so the pages need no inline script and no network.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sipas.text import two_lines
@@ -91,7 +91,7 @@ def ranking_dots(
 
 def tile_map(
     rows: list[dict[str, Any]],
-    layout: list[dict[str, Any]],
+    layout: Sequence[Mapping[str, Any]],
     title: str,
     hover: dict[str, str],
 ) -> dict[str, Any]:

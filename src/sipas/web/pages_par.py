@@ -81,7 +81,7 @@ def _unit_data(
 ) -> dict[str, Any]:
     actor = require_actor(request, WORKSPACE_ROLES)
     lang = lang_of(request)
-    data = par.unit_workspace(db_of(request), actor, campaign, unit, lang)
+    data: dict[str, Any] = dict(par.unit_workspace(db_of(request), actor, campaign, unit, lang))
     data["actor"] = {"name": actor.name, "role": actor.role}
     data["errors"] = {key: _said(error, lang) for key, error in (errors or {}).items()}
     data["typed"] = typed or {}
@@ -211,7 +211,7 @@ def history_page(
     actor = require_actor(request, WORKSPACE_ROLES)
     lang = lang_of(request)
     db = db_of(request)
-    rows = par.history(db, actor, campaign, unit, node)
+    rows: list[dict[str, Any]] = [dict(row) for row in par.history(db, actor, campaign, unit, node)]
     shown = par.unit_workspace(db, actor, campaign, unit, lang)
     names = {leaf["node"]: leaf["name"] for a in shown["areas"] for leaf in a["leaves"]}
     for row in rows:
@@ -448,6 +448,6 @@ def write_leaf_json(
 ) -> dict[str, Any]:
     check_csrf(request, None)
     actor = require_actor(request, WORKSPACE_ROLES)
-    return par.write_score(
-        db_of(request), actor, campaign, unit=unit, node=node, **score.model_dump()
+    return dict(
+        par.write_score(db_of(request), actor, campaign, unit=unit, node=node, **score.model_dump())
     )

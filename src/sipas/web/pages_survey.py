@@ -88,7 +88,7 @@ def _labelled(data: dict[str, Any], lang: str) -> dict[str, Any]:
 @page(router, "/survey/{token}", "survey_form.html")
 def survey_page(request: Request, token: str) -> dict[str, Any]:
     """The questionnaire of an invitation, with the answers saved so far (or the thanks)."""
-    data = api.survey_form(db_of(request), token, lang_of(request))
+    data: dict[str, Any] = dict(api.survey_form(db_of(request), token, lang_of(request)))
     data["saved"] = request.query_params.get("saved") == "1"
     data["csrf"] = csrf_token(request)  # for a client of the JSON twin: the token its writes need
     return _labelled(data, lang_of(request))
@@ -113,7 +113,7 @@ async def survey_post(request: Request, token: str) -> Response:
     result = await run_in_threadpool(api.submit, db, token, values, lang)
     if result["status"] != "invalid":
         return RedirectResponse(f"/survey/{token}", status_code=303)
-    data = await run_in_threadpool(api.survey_form, db, token, lang)
+    data: dict[str, Any] = dict(await run_in_threadpool(api.survey_form, db, token, lang))
     data.update(answers=result["answers"], problems=result["problems"], saved=False)
     _labelled(data, lang)
     return TEMPLATES.TemplateResponse(
@@ -151,7 +151,7 @@ def clerk_index(request: Request) -> dict[str, Any]:
 
 
 def _clerk_data(request: Request, survey: str) -> dict[str, Any]:
-    data = api.clerk_form(db_of(request), survey, lang_of(request))
+    data: dict[str, Any] = dict(api.clerk_form(db_of(request), survey, lang_of(request)))
     data["answers"] = dict(request.session.get("clerk_sticky", {}).get(survey, {}))
     # fields typed before a language switch come back once
     data["answers"].update(request.session.pop("clerk_typed", {}).get(survey, {}))

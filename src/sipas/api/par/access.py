@@ -3,6 +3,7 @@ province and assignments are read here, the decision is the table's."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,7 +23,7 @@ def _covers(assignment: AssignmentRow, campaign: Campaign, unit: str, node: str)
     )
 
 
-def in_province(actor: Actor, unit: dict[str, Any]) -> bool:
+def in_province(actor: Actor, unit: Mapping[str, Any]) -> bool:
     return actor.province_code is not None and actor.province_code in (
         unit["province_code"],
         unit["unit_code"],

@@ -25,11 +25,20 @@ from sipas.par import workflow
 from sipas.par.workflow import Action, StageProblem
 from sipas.store import Database, audit
 from sipas.store import par as store
-from sipas.store.par import AssignmentRow, CampaignRow
+from sipas.store.par import AssignmentRow, CampaignRow, NewUnit, UnitRow
 
 ROLES = ("admin", "analyst", "officer", "appraiser", "clerk")
 ASSIGNMENT_ROLES = ("self_assessor", "appraiser")
 ENTITY = "par_score"
+
+
+class CampaignCreated(TypedDict):
+    """A campaign just opened: its code, framework, year and number of units."""
+
+    campaign: str
+    framework: str
+    year: int
+    units: int
 
 
 class CampaignSummary(TypedDict):
@@ -82,7 +91,7 @@ class Campaign:
     """A campaign as read from the store, with its framework and the lookups every check needs."""
 
     row: dict[str, Any]
-    units: dict[str, dict[str, Any]]
+    units: dict[str, UnitRow]
 
     @property
     def id(self) -> int:
@@ -109,7 +118,7 @@ class Campaign:
         """Each node's own code and its ancestors' codes (an assignment to any of them covers it)."""
         return {node.code: (*trail, node.code) for trail, node in self.framework.walk()}
 
-    def unit(self, code: str, where: Phrase | str | None = None) -> dict[str, Any]:
+    def unit(self, code: str, where: Phrase | str | None = None) -> UnitRow:
         """The unit ``code``; refused naming ``where`` (a score's place) when given."""
         found = self.units.get(code)
         if found is None:
@@ -163,16 +172,16 @@ def entity_id(campaign: Campaign, unit: str, node: str, stage: str) -> str:
 # --- campaigns -----------------------------------------------------------------------------------
 
 
-def _province_units(year: int) -> tuple[list[dict[str, Any]], str]:
+def _province_units(year: int) -> tuple[list[NewUnit], str]:
     provinces = provinces_on(date(year, 12, 31))  # the provinces in force at the end of the year
-    units = [
+    units: list[NewUnit] = [
         {"unit_code": p.code, "name": p.name, "kind": "province", "province_code": p.code}
         for p in provinces
     ]
     return units, provinces[0].geography
 
 
-def read_units_file(path: Path) -> list[dict[str, Any]]:
+def read_units_file(path: Path) -> list[NewUnit]:
     """Units of a province's own campaign: unit_code, name, kind, province_code (CSV or XLSX)."""
     if not path.exists():
         raise SipasError("par.units_file_missing", path=path)
@@ -213,13 +222,13 @@ def create_campaign(
     code: str,
     framework: str,
     year: int,
-    units: list[dict[str, Any]] | None = None,
+    units: list[NewUnit] | None = None,
     deadline: datetime | None = None,
     previous: str | None = None,
     description: str = "",
     synthetic: bool = False,
     replace: bool = False,
-) -> dict[str, Any]:
+) -> CampaignCreated:
     """Open a campaign. Units default to the provinces in force at the end of ``year``."""
     if workflow.decide(Action.CREATE_CAMPAIGN, actor.role) is not None:
         raise SipasError("auth.forbidden.create_campaign", user=actor.name, role=actor.role)

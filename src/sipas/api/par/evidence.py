@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from sipas.api.par.access import check_may_write
 from sipas.api.par.campaigns import ENTITY, Actor, entity_id, open_campaign
@@ -12,9 +12,17 @@ from sipas.store import Database, audit
 from sipas.store import par as store
 
 
+class EvidenceDeleted(TypedDict):
+    """An evidence file deleted, and the leaf it was attached to."""
+
+    id: int
+    deleted: bool
+    node: str
+
+
 def delete_evidence(
     db: Database, actor: Actor, campaign_code: str, unit: str, evidence_id: int
-) -> dict[str, Any]:
+) -> EvidenceDeleted:
     """Delete one of a unit's evidence files while its self-assessment is still open (not
     locked); only the account that uploaded it, or an admin, may. The audit log keeps the file's
     name, size and SHA-256."""

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection
 
@@ -27,7 +27,7 @@ from sipas.par.workflow import Action
 from sipas.store import Database, audit
 from sipas.store import estimates as estimate_store
 from sipas.store import par as store
-from sipas.store.par import AssignmentRow
+from sipas.store.par import AssignmentRow, EvidenceRow
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 # File types accepted as evidence, recognised by their first bytes (not by the name alone).
@@ -45,6 +45,59 @@ EVIDENCE_TYPES = {
     ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
     ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
 }
+
+
+class ScoreWritten(TypedDict):
+    """One leaf score checked and queued: its place, points, and whether it replaced or matched
+    a stored score."""
+
+    unit: str
+    node: str
+    stage: str
+    points: float | None
+    replaced: bool
+    unchanged: bool
+
+
+class ScoresWritten(TypedDict):
+    """Many scores of one stage saved together."""
+
+    campaign: str
+    stage: str
+    saved: int
+
+
+class UnitLocked(TypedDict):
+    """A unit's self-assessment locked, and when."""
+
+    campaign: str
+    unit: str
+    locked_at: datetime
+
+
+class EvidenceStored(TypedDict):
+    """An evidence file attached (``new``) or found already attached (the same SHA-256)."""
+
+    id: int
+    sha256: str
+    new: bool
+
+
+class EvidenceFile(TypedDict):
+    """An evidence file to send: its name, media type and content."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class SipasFilled(TypedDict):
+    """Survey leaves filled from a SIPAS run, and the unit/leaf pairs the run had no value for."""
+
+    campaign: str
+    run: str
+    filled: int
+    missing: list[str]
 
 
 def check_open(campaign: Campaign, unit: str, stage: str) -> None:
@@ -165,7 +218,7 @@ class _Writer:
         reason: str | None = None,
         row: Any = None,
         skip_unchanged: bool = False,
-    ) -> dict[str, Any]:
+    ) -> ScoreWritten:
         """Check one score and queue it; ``row`` names the file row it came from. With
         ``skip_unchanged``, a score equal to the stored one is checked but not written again."""
         campaign = self.campaign
@@ -200,7 +253,14 @@ class _Writer:
         }
         stored = self._stored(unit)
         before = stored.get((node, stage))
-        result = {"unit": unit, "node": node, "stage": stage, "points": score}
+        result: ScoreWritten = {
+            "unit": unit,
+            "node": node,
+            "stage": stage,
+            "points": score,
+            "replaced": before is not None,
+            "unchanged": False,
+        }
         if skip_unchanged and before is not None and _same(before, values):
             self._written.add((unit, node, stage))
             return {**result, "replaced": False, "unchanged": True}
@@ -221,7 +281,7 @@ class _Writer:
                 "reason": reason,
             }
         )
-        return {**result, "replaced": before is not None, "unchanged": False}
+        return result
 
     def save(self) -> int:
         store.add_scores(self.connection, self.campaign.id, self._inserts)
@@ -231,7 +291,7 @@ class _Writer:
         return len(self._audits)
 
 
-def write_score(db: Database, actor: Actor, campaign_code: str, **entry: Any) -> dict[str, Any]:
+def write_score(db: Database, actor: Actor, campaign_code: str, **entry: Any) -> ScoreWritten:
     """Save one leaf score at one stage (self, appraisal1, explanation, appraisal2, survey)."""
     with db.begin() as connection:
         writer = _Writer(connection, actor, open_campaign(connection, campaign_code))
@@ -242,7 +302,7 @@ def write_score(db: Database, actor: Actor, campaign_code: str, **entry: Any) ->
 
 def write_scores(
     db: Database, actor: Actor, campaign_code: str, stage: str, entries: list[dict[str, Any]]
-) -> dict[str, Any]:
+) -> ScoresWritten:
     """Many scores, all or nothing: the first refused entry (named by its row) saves none."""
     with db.begin() as connection:
         writer = _Writer(connection, actor, open_campaign(connection, campaign_code))
@@ -307,7 +367,7 @@ def write_leaves(
     return outcome
 
 
-def lock(db: Database, actor: Actor, campaign_code: str, unit: str) -> dict[str, Any]:
+def lock(db: Database, actor: Actor, campaign_code: str, unit: str) -> UnitLocked:
     """Lock a unit's self-assessment ("chốt"); refused while a leaf lacks a score or evidence."""
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
@@ -365,7 +425,7 @@ def upload_evidence(
     node: str,
     filename: str,
     content: bytes,
-) -> dict[str, Any]:
+) -> EvidenceStored:
     """Attach a file to a leaf's self-assessment; stored with its SHA-256 (the same file once)."""
     suffix = Path(filename).suffix.lower()
     accepted = EVIDENCE_TYPES.get(suffix)
@@ -424,7 +484,7 @@ def upload_evidence(
 
 def evidence_file(
     db: Database, actor: Actor, campaign_code: str, unit: str, evidence_id: int
-) -> dict[str, Any]:
+) -> EvidenceFile:
     """One evidence file of a unit (name, media type, content), for whoever may read the unit."""
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
@@ -439,14 +499,14 @@ def evidence_file(
 
 def list_evidence(
     db: Database, actor: Actor, campaign_code: str, unit: str, node: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[EvidenceRow]:
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
         ensure_may_read(connection, actor, campaign, unit)
         return store.list_evidence(connection, campaign.id, unit, node)
 
 
-def fill_from_sipas(db: Database, actor: Actor, campaign_code: str, run: str) -> dict[str, Any]:
+def fill_from_sipas(db: Database, actor: Actor, campaign_code: str, run: str) -> SipasFilled:
     """Fill every leaf with a ``sipas`` rubric from a saved SIPAS estimation run.
 
     Each province unit takes its own estimate of the rubric's indicator (0–100); the campaign and

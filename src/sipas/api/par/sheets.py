@@ -10,7 +10,7 @@ import pandas as pd
 
 from sipas.api.par.access import ensure_may_read
 from sipas.api.par.campaigns import Actor, open_campaign
-from sipas.api.par.scores import write_scores
+from sipas.api.par.scores import ScoresWritten, write_scores
 from sipas.api.par.views import results
 from sipas.errors import SipasError
 from sipas.messages import Phrase
@@ -106,9 +106,15 @@ def _csv_entries(path: Path) -> list[dict[str, Any]]:
     return entries
 
 
+class ScoresImported(ScoresWritten):
+    """Scores of one stage saved from a file, and the file's name."""
+
+    file: str
+
+
 def import_scores(
     db: Database, actor: Actor, campaign_code: str, path: Path, stage: str
-) -> dict[str, Any]:
+) -> ScoresImported:
     """Scores of one stage from a file; all or nothing, each refusal naming its sheet and row."""
     if not path.exists():
         raise SipasError("par.file_missing", path=path)

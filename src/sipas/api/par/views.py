@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict, cast
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -16,11 +17,195 @@ from sipas.store import Database, audit
 from sipas.store import par as store
 
 
-def campaign_units(db: Database, campaign_code: str) -> list[dict[str, Any]]:
+class UnitListed(TypedDict):
+    """A campaign's unit: code, name, kind, province, and when and by whom it was locked."""
+
+    unit_code: str
+    name: str
+    kind: str
+    province_code: str | None
+    locked_at: datetime | None
+    locked_by: str | None
+
+
+class ScoreSheetRow(TypedDict):
+    """One leaf of a unit's score sheet: its points at each stage and the appraisal's reason."""
+
+    node: str
+    name: str
+    max: float | None
+    self: float | None
+    appraisal1: float | None
+    explanation: float | None
+    appraisal2: float | None
+    final: float | None
+    survey: float | None
+    reason: str | None
+
+
+class LeafNote(TypedDict):
+    """A note or reason written on a leaf at one stage, and by whom."""
+
+    stage: str
+    note: str | None
+    reason: str | None
+    actor: str
+
+
+class SavedScore(TypedDict):
+    """The actor's own stored score of a leaf at the stage they may write (a form's values)."""
+
+    points: float | None
+    applicable: bool
+    note: str | None
+    reason: str | None
+
+
+class LeafEvidence(TypedDict):
+    """An evidence file attached to a leaf (without its content)."""
+
+    id: int
+    filename: str
+    size: int
+    sha256: str
+    uploaded_by: str
+
+
+class UnitEvidence(TypedDict):
+    """An evidence file of a unit, with the leaf it belongs to."""
+
+    id: int
+    node_code: str
+    filename: str
+    size: int
+    sha256: str
+    uploaded_by: str
+
+
+class WorkspaceLeaf(TypedDict):
+    """A leaf on a unit's workspace page: its scores, notes, evidence and whether it is writable."""
+
+    node: str
+    name: str
+    max: float | None
+    survey: bool
+    may_be_not_applicable: bool
+    points: dict[str, float | None]  # by stage (SCORE_STAGES)
+    notes: list[LeafNote]
+    saved: SavedScore | None
+    evidence: list[LeafEvidence]
+    writable: bool
+
+
+class WorkspaceArea(TypedDict):
+    """An area (top-level node) on a unit's workspace page, with its leaves."""
+
+    code: str
+    name: str
+    max: float | None
+    role: str
+    leaves: list[WorkspaceLeaf]
+    writable: bool
+
+
+class WorkspaceCampaign(TypedDict):
+    """The campaign as a unit's workspace page names it."""
+
+    code: str
+    title: str
+    year: int
+    stage: str
+    deadline: datetime | None
+
+
+class WorkspaceUnit(TypedDict):
+    """The unit as its workspace page names it, with its lock."""
+
+    code: str
+    name: str
+    locked_at: datetime | None
+    locked_by: str | None
+
+
+class UnitWorkspace(TypedDict):
+    """A unit's workspace page: campaign, unit, the stage this actor may write, areas, evidence."""
+
+    campaign: WorkspaceCampaign
+    unit: WorkspaceUnit
+    writable_stage: str | None
+    areas: list[WorkspaceArea]
+    evidence: list[UnitEvidence]
+
+
+class LeafChange(TypedDict):
+    """One audited change of a leaf score: when, who, what, points before and after, why."""
+
+    at: datetime
+    actor: str
+    action: str
+    leaf: str
+    before: float | None
+    after: float | None
+    reason: str | None
+    note: str | None
+
+
+class AreaRow(TypedDict):
+    """An area's national summary: mean points and index of the units, and the best units."""
+
+    area: str
+    name: dict[str, str]  # vi and en
+    max: float
+    mean_points: float | None
+    mean_index: float | None
+    best: list[str]
+    best_points: float | None
+    best_index: float | None
+
+
+class NodeScore(TypedDict):
+    """A unit's points and index on one node (published rounding)."""
+
+    unit: str
+    node: str
+    points: float | None
+    max: float | None
+    index: float | None
+
+
+class CampaignResults(TypedDict):
+    """A campaign's results at one stage, recomputed from stored scores, and the rules used.
+
+    ``units`` rows carry one ``area_<code>`` column per scored area of the framework, so they
+    stay plain dicts; ``national`` is the engine's summary (units, mean index, group counts)."""
+
+    campaign: str
+    framework: str
+    year: int
+    stage: str
+    synthetic: bool
+    previous: str | None
+    national: dict[str, Any]
+    units: list[dict[str, Any]]
+    areas: list[AreaRow]
+    nodes: list[NodeScore]
+    rules: dict[str, str]
+
+
+def campaign_units(db: Database, campaign_code: str) -> list[UnitListed]:
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
-    keep = ("unit_code", "name", "kind", "province_code", "locked_at", "locked_by")
-    return [{k: u[k] for k in keep} for u in campaign.units.values()]
+    return [
+        {
+            "unit_code": u["unit_code"],
+            "name": u["name"],
+            "kind": u["kind"],
+            "province_code": u["province_code"],
+            "locked_at": u["locked_at"],
+            "locked_by": u["locked_by"],
+        }
+        for u in campaign.units.values()
+    ]
 
 
 def can_read(db: Database, actor: Actor, campaign_code: str, unit: str) -> bool:
@@ -28,7 +213,7 @@ def can_read(db: Database, actor: Actor, campaign_code: str, unit: str) -> bool:
         return may_read(connection, actor, open_campaign(connection, campaign_code), unit)
 
 
-def unit_scores(db: Database, actor: Actor, campaign_code: str, unit: str) -> list[dict[str, Any]]:
+def unit_scores(db: Database, actor: Actor, campaign_code: str, unit: str) -> list[ScoreSheetRow]:
     """Every leaf of one unit with its score at each stage (the score sheet)."""
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
@@ -37,7 +222,7 @@ def unit_scores(db: Database, actor: Actor, campaign_code: str, unit: str) -> li
     by_leaf: dict[str, dict[str, Any]] = {}
     for row in rows:
         by_leaf.setdefault(row["node_code"], {})[row["stage"]] = row
-    sheet = []
+    sheet: list[ScoreSheetRow] = []
     for code, leaf in campaign.leaves.items():
         stages = by_leaf.get(code, {})
         entry: dict[str, Any] = {"node": code, "name": leaf.name.vi, "max": leaf.max_points}
@@ -47,7 +232,7 @@ def unit_scores(db: Database, actor: Actor, campaign_code: str, unit: str) -> li
         entry["reason"] = next(
             (stages[s]["reason"] for s in ("appraisal2", "appraisal1") if s in stages), None
         )
-        sheet.append(entry)
+        sheet.append(cast(ScoreSheetRow, entry))  # one key per stage of SCORE_STAGES
     return sheet
 
 
@@ -59,7 +244,7 @@ def _area_leaves(node: ParNode) -> list[ParNode]:
 
 def unit_workspace(
     db: Database, actor: Actor, campaign_code: str, unit: str, lang: str = "vi"
-) -> dict[str, Any]:
+) -> UnitWorkspace:
     """A unit's page in the workspace: the campaign and unit by name, and every area (top-level
     node) with its leaves, their scores, notes and reasons at each stage, their evidence, and
     whether this actor may write each leaf now (the same check that refuses a write)."""
@@ -75,10 +260,17 @@ def unit_workspace(
     by_leaf: dict[str, dict[str, dict[str, Any]]] = {}
     for row in rows:
         by_leaf.setdefault(row["node_code"], {})[row["stage"]] = row
-    files: dict[str, list[dict[str, Any]]] = {}
+    files: dict[str, list[LeafEvidence]] = {}
     for e in evidence:
-        keep = ("id", "filename", "size", "sha256", "uploaded_by")
-        files.setdefault(e["node_code"], []).append({k: e[k] for k in keep})
+        files.setdefault(e["node_code"], []).append(
+            {
+                "id": e["id"],
+                "filename": e["filename"],
+                "size": e["size"],
+                "sha256": e["sha256"],
+                "uploaded_by": e["uploaded_by"],
+            }
+        )
 
     def may_write(leaf: ParNode) -> bool:
         if stage is None or (stage == "self" and (locked or leaf.method is Method.SURVEY)):
@@ -89,9 +281,9 @@ def unit_workspace(
             return False
         return True
 
-    areas = []
+    areas: list[WorkspaceArea] = []
     for top in campaign.framework.nodes:
-        leaves = []
+        leaves: list[WorkspaceLeaf] = []
         for leaf in _area_leaves(top):
             stored = by_leaf.get(leaf.code, {})
             mine = stored.get(stage or "")
@@ -117,7 +309,12 @@ def unit_workspace(
                     ],
                     "saved": None
                     if mine is None
-                    else {k: mine[k] for k in ("points", "applicable", "note", "reason")},
+                    else {
+                        "points": mine["points"],
+                        "applicable": mine["applicable"],
+                        "note": mine["note"],
+                        "reason": mine["reason"],
+                    },
                     "evidence": files.get(leaf.code, []),
                     "writable": may_write(leaf),
                 }
@@ -149,7 +346,14 @@ def unit_workspace(
         "writable_stage": stage,
         "areas": areas,
         "evidence": [
-            {k: e[k] for k in ("id", "node_code", "filename", "size", "sha256", "uploaded_by")}
+            {
+                "id": e["id"],
+                "node_code": e["node_code"],
+                "filename": e["filename"],
+                "size": e["size"],
+                "sha256": e["sha256"],
+                "uploaded_by": e["uploaded_by"],
+            }
             for e in evidence
         ],
     }
@@ -157,7 +361,7 @@ def unit_workspace(
 
 def history(
     db: Database, actor: Actor, campaign_code: str, unit: str, node: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[LeafChange]:
     """The audit trail of a unit's leaf (or of all its leaves), oldest first."""
     with db.begin() as connection:
         campaign = open_campaign(connection, campaign_code)
@@ -200,7 +404,7 @@ def results(
     stage: str = "final",
     unit: str | None = None,
     with_nodes: bool = False,
-) -> dict[str, Any]:
+) -> CampaignResults:
     """Totals, area indices, index, group and rank of every unit, recomputed from stored scores."""
     if stage not in (*store.STAGES, "survey") or stage in ("explanation", "survey"):
         raise SipasError("par.results_stage", stage=stage)
@@ -256,7 +460,7 @@ def results(
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
     national = dict(current.national)
     national["mean_index"] = round_half_up(national["mean_index"])
-    nodes = []
+    nodes: list[NodeScore] = []
     if with_nodes:
         chosen = (
             current.nodes if unit is None else current.nodes[current.nodes["unit_code"] == unit]
@@ -272,7 +476,7 @@ def results(
             for r in chosen.to_dict(orient="records")
         ]
     names = {node.code: node.name for node in campaign.framework.scored_nodes()}
-    area_rows = [
+    area_rows: list[AreaRow] = [
         {
             "area": found["area"],
             "name": {"vi": names[found["area"]].vi, "en": names[found["area"]].en},

@@ -30,6 +30,7 @@ import pandas as pd
 
 from sipas.api.par import results as par_results
 from sipas.api.par.campaigns import Actor, open_campaign
+from sipas.api.par.views import CampaignResults
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import IndexNode
@@ -38,6 +39,7 @@ from sipas.messages import fill, text
 from sipas.store import Database, audit
 from sipas.store import actions as store
 from sipas.store import par as par_store
+from sipas.store.audit import AuditRow
 from sipas.store.par import CampaignRow
 from sipas.survey.change import yearly_change
 
@@ -219,7 +221,7 @@ class Results:
         self.service_data = service_data
         self.synthetic = False
         self._runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        self._par: dict[str, dict[str, Any] | None] = {}
+        self._par: dict[str, CampaignResults | None] = {}
         self._campaigns: list[CampaignRow] | None = None
         self._service: dict[tuple[int, str], dict[str, Any] | None] = {}
 
@@ -312,7 +314,7 @@ class Results:
 
     # PAR INDEX --------------------------------------------------------------------------------
 
-    def _par_view(self, campaign: str, unit: str) -> dict[str, Any] | None:
+    def _par_view(self, campaign: str, unit: str) -> CampaignResults | None:
         key = f"{campaign}/{unit}"
         if key not in self._par:
             try:
@@ -511,7 +513,7 @@ def get_action(
     return action_of(row, Names(db), Results(db, service_data))
 
 
-def history(db: Database, actor: Actor, action_id: int | str) -> list[dict[str, Any]]:
+def history(db: Database, actor: Actor, action_id: int | str) -> list[AuditRow]:
     """Every change of one action, oldest first: who, when, what before, what after, why."""
     number = parse_id(action_id)
     with db.read() as connection:

@@ -7,6 +7,7 @@ standard errors: those differences are not tested."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -63,7 +64,7 @@ def compare(
     asked: str,
     peers: str,
     lang: str = "vi",
-    estimated: tuple[Any, dict[str, Any]] | None = None,
+    estimated: tuple[Any, Mapping[str, Any]] | None = None,
 ) -> Comparison:
     """``asked`` (a code or a name) against ``peers``: top5, region, similar, or codes/names
     separated by commas. ``estimated``: the run estimated again (:func:`outcome_of_run`), when
@@ -160,7 +161,7 @@ def side_by_side(
     run_code: str,
     asked: list[str],
     lang: str = "vi",
-    estimated: tuple[Any, dict[str, Any]] | None = None,
+    estimated: tuple[Any, Mapping[str, Any]] | None = None,
 ) -> SideBySide:
     """Several provinces (codes or names) of a saved run on the index, its sub-indices and its
     components, each against the national mean with the significance of the difference."""

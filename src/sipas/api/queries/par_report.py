@@ -7,7 +7,7 @@ here computes a rank, a group or a mean.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
 from sipas.api.par import results
 from sipas.api.par.campaigns import open_campaign
@@ -15,9 +15,79 @@ from sipas.reports.format import text
 from sipas.store import Database
 
 
+class RankedUnit(TypedDict):
+    """A unit in the national ranking: rank, points, bonus, penalty, total, index, group, change
+    on the previous round, and its area indices in the framework's order (``area_names``)."""
+
+    rank: int | None
+    unit: str
+    name: str
+    points: float | None
+    bonus: float | None
+    penalty: float | None
+    total: float | None
+    index: float | None
+    group: str | None
+    change: float | None
+    rank_change: int | None
+    complete: bool
+    areas: list[float | None]
+
+
+class UnitName(TypedDict):
+    """A unit's code and name."""
+
+    unit: str
+    name: str
+
+
+class AreaSummary(TypedDict):
+    """An area nationally: its maximum, the units' mean points and index, and the best units."""
+
+    name: str
+    max: float
+    mean_points: float | None
+    mean_index: float | None
+    best: list[UnitName]
+    best_points: float | None
+    best_index: float | None
+
+
+class GroupCount(TypedDict):
+    """A group of the framework, its label and the units in it."""
+
+    code: str
+    label: str
+    count: int
+
+
+class ParNationalDocument(TypedDict):
+    """Everything the national PAR INDEX report shows: the ranking of every unit, the groups and
+    each area, with the campaign's identity."""
+
+    kind: str  # "par_national"
+    lang: str
+    year: int
+    campaign: str
+    description: str
+    framework: str
+    index_name: str
+    prepared: date
+    synthetic: bool
+    derived: bool
+    run: None
+    previous: str | None
+    mean_index: float | None
+    groups: list[GroupCount]
+    ungrouped: int
+    area_names: list[str]
+    units: list[RankedUnit]
+    areas: list[AreaSummary]
+
+
 def par_national_document(
     db: Database, campaign: str, *, lang: str = "vi", prepared: date | None = None
-) -> dict[str, Any]:
+) -> ParNationalDocument:
     """The final campaign's national results: ranking of every unit, groups, and each area."""
     found = results(db, campaign)  # refuses a campaign that is not final
     with db.engine.connect() as connection:
@@ -25,7 +95,7 @@ def par_national_document(
     framework = opened.framework
     names = {u["unit"]: u["name"] for u in found["units"]}
     areas = framework.scored_nodes()
-    units = [
+    units: list[RankedUnit] = [
         {
             "rank": u["rank"],
             "unit": u["unit"],
@@ -43,7 +113,7 @@ def par_national_document(
         }
         for u in found["units"]
     ]
-    summaries = [
+    summaries: list[AreaSummary] = [
         {
             "name": text(a["name"], lang),
             "max": a["max"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -41,15 +41,28 @@ CONSISTENCY = (
 )
 
 
+class SavedRun(TypedDict):
+    """A saved estimation run with the year, code and geography of the survey it came from."""
+
+    code: str
+    year: int | None
+    survey: str | None
+    geography: str | None  # "63" or "34"
+    derived: bool  # estimated on the 34 provinces from a survey of the 63
+    framework: str
+    unit: str  # the partition that holds the provinces
+    options: dict[str, Any]
+
+
 # --- which runs ------------------------------------------------------------------------------
 
 
-def saved_runs(db: Database) -> list[dict[str, Any]]:
+def saved_runs(db: Database) -> list[SavedRun]:
     """Saved runs with the year and geography of the survey they were estimated from."""
     with db.engine.connect() as connection:
         runs = estimate_store.list_runs(connection)
         surveys = {s["id"]: s for s in survey_store.list_surveys(connection)}
-    found = []
+    found: list[SavedRun] = []
     for run in runs:
         survey = surveys.get(run["survey_id"])
         geography = (run["options"] or {}).get("geography") or (survey or {}).get("geography")
@@ -68,7 +81,7 @@ def saved_runs(db: Database) -> list[dict[str, Any]]:
     return found
 
 
-def choose_run(db: Database, year: int | None, run: str | None) -> dict[str, Any]:
+def choose_run(db: Database, year: int | None, run: str | None) -> SavedRun:
     """The run a report is about: named, or the one run of the year estimated as surveyed."""
     runs = saved_runs(db)
     if run is not None:
@@ -92,13 +105,14 @@ def choose_run(db: Database, year: int | None, run: str | None) -> dict[str, Any
     )
 
 
-def _series(db: Database, current: dict[str, Any]) -> list[dict[str, Any]]:
-    """One run per year up to the current one, on the current run's geography and framework."""
-    by_year: dict[int, dict[str, Any]] = {}
+def _series(db: Database, current: SavedRun, year: int) -> list[SavedRun]:
+    """One run per year up to the current one (of ``year``), on the current run's geography and
+    framework."""
+    by_year: dict[int, SavedRun] = {}
     for run in saved_runs(db):
         if (
             run["year"] is None
-            or run["year"] > current["year"]
+            or run["year"] > year
             or run["geography"] != current["geography"]
             or run["framework"] != current["framework"]
         ):
@@ -106,7 +120,7 @@ def _series(db: Database, current: dict[str, Any]) -> list[dict[str, Any]]:
         kept = by_year.get(run["year"])
         if kept is None or (kept["derived"] and not run["derived"]):
             by_year[run["year"]] = run
-    by_year[current["year"]] = current
+    by_year[year] = current
     return [by_year[y] for y in sorted(by_year)]
 
 
@@ -115,7 +129,7 @@ def _series(db: Database, current: dict[str, Any]) -> list[dict[str, Any]]:
 
 @dataclass
 class YearContext:
-    run: dict[str, Any]
+    run: SavedRun
     lang: str
     prepared: date
     table: pd.DataFrame
@@ -139,6 +153,14 @@ class YearContext:
     responses: pd.DataFrame | None = None
     day: date = LAST_DAY_OF_63  # the day the provinces' names and kinds are taken on
 
+    @property
+    def year(self) -> int:
+        """The survey year of the run (a run without one is refused by :func:`year_context`)."""
+        year = self.run["year"]
+        if year is None:
+            raise SipasError("report.no_survey", run=self.run["code"])
+        return year
+
 
 def _geography_day(geography: str | None) -> date:
     return REFORM_DAY if geography == "34" else LAST_DAY_OF_63
@@ -157,7 +179,7 @@ def _indicator_names(framework_id: str) -> tuple[dict[str, dict[str, str]], dict
     return names, levels
 
 
-def _reestimate(db: Database, run: dict[str, Any], table: pd.DataFrame) -> Any:
+def _reestimate(db: Database, run: SavedRun, table: pd.DataFrame) -> Any:
     """The run estimated again from its stored survey with its own options (same seed), or None.
 
     Strengths and weaknesses need the replicates, which a saved run does not keep. The result is
@@ -206,11 +228,14 @@ def _par_for(
     found = results(db, campaign, with_nodes=True)
     with db.engine.connect() as connection:
         framework = open_campaign(connection, campaign).framework
-    found["areas"] = [
-        {"code": n.code, "name": {"vi": n.name.vi, "en": n.name.en}}
-        for n in framework.scored_nodes()
-    ]
-    return found
+    # The areas as a report names them (code and name), in place of their national summaries.
+    return {
+        **found,
+        "areas": [
+            {"code": n.code, "name": {"vi": n.name.vi, "en": n.name.en}}
+            for n in framework.scored_nodes()
+        ],
+    }
 
 
 def year_context(
@@ -245,10 +270,11 @@ def year_context(
     responses = None
     if outcome is not None:
         with db.engine.connect() as connection:
-            responses = survey_store.load_responses(connection, chosen["survey"])
+            # a run is re-estimated (outcome) only from its stored survey
+            responses = survey_store.load_responses(connection, str(chosen["survey"]))
         if chosen["derived"]:
             responses = on_34_provinces(responses)
-    series = _series(db, chosen)
+    series = _series(db, chosen, chosen["year"])
     trend = []
     for entry in series:
         frame = pd.DataFrame(load_run(db, entry["code"], level="index")["rows"])

@@ -6,8 +6,9 @@ are the api's, arranged for reading.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -32,6 +33,321 @@ from sipas.survey import MEAN_OF_UNITS, NATIONAL
 SHOWN = 10  # strengths (and weaknesses) listed in a report's body; the rest in an annex
 SENSITIVITY_DRAWS = 200  # Monte Carlo draws of the method sensitivity in the national report
 
+# --- what the documents hold ------------------------------------------------------------------
+
+
+class CellEstimate(TypedDict):
+    """An estimate with its standard error, 95 % interval, respondents, design effect, whether it
+    is unstable, and (for a province) its rank and rank interval."""
+
+    estimate: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int | None
+    deff: float | None
+    unstable: bool
+    rank: int | None
+    rank_low: int | None
+    rank_high: int | None
+
+
+class ProvinceRow(CellEstimate):
+    """A province's index in the year's ranking, with every indicator's value and its verdict
+    against the national mean ("above", "not different", "below"; None without a diagnosis)."""
+
+    code: str
+    name: str
+    region: str
+    policy: float | None
+    service: float | None
+    values: dict[str, float | None]  # indicator → value
+    group: str | None
+
+
+class ProvinceHeading(ProvinceRow):
+    """The province a report is about, with its full name ("Tỉnh …", "Thành phố …")."""
+
+    full_name: str
+
+
+class RegionRow(TypedDict):
+    """A region's provinces: how many, their unweighted mean index and the best of them."""
+
+    name: str
+    count: int
+    mean: float
+    best_name: str
+    best: float
+    best_row: ProvinceRow
+
+
+class TrendPoint(CellEstimate):
+    """A year of a province's (or the national) index, beside the national mean of that year."""
+
+    year: int | None
+    run: str
+    derived: bool
+    national: float | None
+
+
+class ChangeSummary(TypedDict):
+    """The change on the previous year: the national row and the provinces' rows (the change
+    view's own columns, with the province's name), largest rise first."""
+
+    before: str
+    after: str
+    derived: bool
+    notes: list[str]
+    national: dict[str, Any] | None
+    rows: list[dict[str, Any]]
+
+
+class DocumentBase(TypedDict):
+    """What every SIPAS report states: its kind, language, year, run, geography, date, whether
+    synthetic or derived, the national values, the methodology, the glossary and notes."""
+
+    kind: str  # "national" | "province"
+    lang: str
+    year: int | None
+    run: str
+    geography: str | None
+    prepared: date
+    synthetic: bool
+    derived: bool
+    national: CellEstimate | None  # the mean of the provinces
+    pooled: CellEstimate | None  # every respondent together
+    methodology: list[dict[str, str]]
+    glossary: list[dict[str, str]]
+    notes: list[str]
+
+
+class IndicatorName(TypedDict):
+    """An indicator and its name in the report's language."""
+
+    code: str
+    name: str
+
+
+class ElementSummary(TypedDict):
+    """A component nationally: its mean, the best province, and how many provinces the
+    diagnosis finds above and below the mean ("–" without a diagnosis)."""
+
+    code: str
+    name: str
+    national: float | None
+    best: float | None
+    best_name: str
+    above: int | str
+    below: int | str
+
+
+class GroupMembers(TypedDict):
+    """The provinces the diagnosis puts in one group against the national mean."""
+
+    key: str  # "above" | "not different" | "below"
+    names: list[str]
+
+
+class UnitSensitivity(TypedDict):
+    """A province's rank range over method choices beside its sampling rank interval."""
+
+    code: str
+    name: str
+    rank: int
+    method_low: float
+    method_high: float
+    sampling_low: int | None
+    sampling_high: int | None
+    method_share: float | None
+
+
+class SensitivityFactor(TypedDict):
+    """A method choice and its first-order share of the ranks' variation."""
+
+    key: str
+    name: str
+    value: float
+
+
+class Sensitivity(TypedDict):
+    """The method sensitivity of the ranks: seeded draws, every province's ranges, the median
+    widths of the method and sampling ranges, and what each method choice contributes."""
+
+    draws: int
+    seed: int
+    units: list[UnitSensitivity]
+    median_method: float | None
+    median_sampling: float | None
+    wider_method: int  # provinces whose method range is wider than their sampling interval
+    factors: list[SensitivityFactor]
+    legend: list[str]
+
+
+class NationalDocument(DocumentBase):
+    """Everything the national report shows, as plain data. ``par``: the PAR results beside
+    (their unit rows carry one ``area_<code>`` column per area); ``tidy``: the run's estimates
+    as stored, one row per partition, cell and indicator."""
+
+    heading: str
+    sensitivity: Sensitivity | None
+    sensitivity_state: str  # "skipped" | "none" | "done"
+    provinces: list[ProvinceRow]
+    respondents: int
+    groups: list[GroupMembers]
+    regions: list[RegionRow]
+    elements: list[ElementSummary]
+    indicators: list[IndicatorName]
+    national_values: dict[str, float | None]
+    change: ChangeSummary | None
+    trend: list[TrendPoint]
+    par: dict[str, Any] | None
+    published: dict[str, Any] | None
+    tidy: list[dict[str, Any]]
+
+
+class ElementRow(TypedDict):
+    """A province's component (or item): its interval, the national mean, the diagnosis's
+    difference and verdicts, and the best province's value."""
+
+    code: str
+    name: str
+    level: str | None
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    national: float | None
+    diff_national: float | None
+    se_diff_national: float | None
+    vs_national: str | None
+    vs_best: str | None
+    best: float | None
+    best_name: str
+
+
+class AnnexRow(ElementRow):
+    """A strength or weakness listed in the annex."""
+
+    kind: str  # "strength" | "weakness"
+
+
+class PriorityComponent(TypedDict):
+    """A component on the importance–performance chart, and its quadrant."""
+
+    code: str
+    name: str
+    performance: float
+    low: float
+    high: float
+    importance: float | None
+    importance_se: float | None
+    quadrant: str
+    quadrant_name: str
+
+
+class PriorityItem(TypedDict):
+    """An item to improve first, with its component and its interval."""
+
+    code: str
+    name: str
+    component: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+
+
+class Priorities(TypedDict):
+    """A province's importance–performance quadrant and its items to improve first."""
+
+    components: list[PriorityComponent]
+    medians: list[float]  # importance, performance
+    items: list[PriorityItem]
+    provisional_links: bool
+    links_note: str
+    axis: list[str]
+    first_label: str
+
+
+class ProvinceDocument(DocumentBase):
+    """Everything a province's report shows, as plain data (``par``, ``change`` and ``tidy``
+    as in :class:`NationalDocument`, for the province)."""
+
+    province: ProvinceHeading
+    heading: str
+    units: int
+    provinces: list[ProvinceRow]
+    best: ProvinceRow
+    best_in_region: ProvinceRow
+    region_mean: float | None
+    elements: list[ElementRow]
+    items: list[ElementRow]
+    diagnosis: bool
+    strengths: list[ElementRow]
+    weaknesses: list[ElementRow]
+    shown: int
+    sw_annex: list[AnnexRow]
+    priority: Priorities | None
+    priority_note: str | None
+    trend: list[TrendPoint]
+    change: dict[str, Any] | None
+    par: dict[str, Any] | None
+    published: dict[str, Any] | None
+    tidy: list[dict[str, Any]]
+
+
+class AppraisalRow(TypedDict):
+    """A node of the framework for one unit: its self-score, appraisals, final points and the
+    reason for a change; an area adds its index."""
+
+    node: str
+    name: str
+    depth: int
+    max: float | None
+    self: float | None
+    appraisal1: float | None
+    appraisal2: float | None
+    final: float | None
+    reason: str | None
+    index: float | None
+
+
+class AppraisalChange(TypedDict):
+    """An audited score change as the appraisal report lists it."""
+
+    at: str  # "YYYY-MM-DD HH:MM"
+    actor: str
+    action: str
+    leaf: str
+    before: float | None
+    after: float | None
+    reason: str | None
+    note: str | None
+    stage: str
+    leaf_name: str
+
+
+class AppraisalDocument(TypedDict):
+    """Everything a unit's appraisal report shows: per area and criterion the scores of each
+    stage and the reasons for changes, the unit's result and the audit trail."""
+
+    kind: str  # "appraisal"
+    lang: str
+    year: int
+    campaign: str
+    framework: str
+    index_name: str
+    name: str
+    unit: str
+    units: int
+    unit_result: dict[str, Any] | None  # the unit's row of the campaign's results
+    prepared: date
+    synthetic: bool
+    derived: bool
+    run: None
+    rows: list[AppraisalRow]
+    history: list[AppraisalChange]
+
+
 # --- documents -------------------------------------------------------------------------------
 
 
@@ -46,7 +362,7 @@ def _int(value: Any) -> int | None:
     return None if number is None else round(number)
 
 
-def _cell(row: pd.Series | dict[str, Any]) -> dict[str, Any]:
+def _cell(row: pd.Series | dict[str, Any]) -> CellEstimate:
     return {
         "estimate": _num(row["estimate"]),
         "se": _num(row["se"]),
@@ -69,18 +385,19 @@ def full_name(ctx: YearContext, code: str) -> str:
     return label(f"kind.{place.kind_on(ctx.day)}", ctx.lang, name=place.name)
 
 
-def province_rows(ctx: YearContext) -> list[dict[str, Any]]:
+def province_rows(ctx: YearContext) -> list[ProvinceRow]:
+    """Every province's index of the year, best first (computed once per year's context)."""
     if "provinces" not in ctx.cache:
         ctx.cache["provinces"] = _build_province_rows(ctx)
-    rows: list[dict[str, Any]] = ctx.cache["provinces"]
+    rows: list[ProvinceRow] = ctx.cache["provinces"]
     return rows
 
 
-def _build_province_rows(ctx: YearContext) -> list[dict[str, Any]]:
+def _build_province_rows(ctx: YearContext) -> list[ProvinceRow]:
     table = ctx.table[ctx.table["partition"] == "province"]
     wide = table.pivot(index="cell", columns="indicator", values="estimate").astype(float)
     index_rows = table[table["indicator"] == INDEX].set_index("cell")
-    rows = []
+    rows: list[ProvinceRow] = []
     for code, row in index_rows.iterrows():
         place = ctx.provinces.get(str(code))
         values = {k: _num(v) for k, v in wide.loc[code].items()}
@@ -100,7 +417,7 @@ def _build_province_rows(ctx: YearContext) -> list[dict[str, Any]]:
     return rows
 
 
-def _national(ctx: YearContext, cell: str = MEAN_OF_UNITS) -> dict[str, Any] | None:
+def _national(ctx: YearContext, cell: str = MEAN_OF_UNITS) -> CellEstimate | None:
     table = ctx.table
     found = table[
         (table["partition"] == NATIONAL) & (table["cell"] == cell) & (table["indicator"] == INDEX)
@@ -154,29 +471,30 @@ def _methodology(ctx: YearContext) -> list[dict[str, str]]:
     )
 
 
-def _regions(provinces: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    by_region: dict[str, list[dict[str, Any]]] = {}
+def _regions(provinces: list[ProvinceRow]) -> list[RegionRow]:
+    by_region: dict[str, list[ProvinceRow]] = {}
     for p in provinces:
         if p["estimate"] is not None:
             by_region.setdefault(p["region"], []).append(p)
-    found = []
+    found: list[RegionRow] = []
     for name, members in by_region.items():
-        best = max(members, key=lambda p: p["estimate"])
+        # every member has an estimate (the `or 0.0` only tells the type checker so)
+        best = max(members, key=lambda p: p["estimate"] or 0.0)
         found.append(
             {
                 "name": name,
                 "count": len(members),
-                "mean": sum(p["estimate"] for p in members) / len(members),
+                "mean": sum(p["estimate"] or 0.0 for p in members) / len(members),
                 "best_name": best["name"],
-                "best": best["estimate"],
+                "best": best["estimate"] or 0.0,
                 "best_row": best,
             }
         )
     return sorted(found, key=lambda r: -r["mean"])
 
 
-def _trend(ctx: YearContext, cell: str | None) -> list[dict[str, Any]]:
-    found = []
+def _trend(ctx: YearContext, cell: str | None) -> list[TrendPoint]:
+    found: list[TrendPoint] = []
     for entry in ctx.trend:
         frame = entry["table"]
         run = entry["run"]
@@ -201,7 +519,7 @@ def _trend(ctx: YearContext, cell: str | None) -> list[dict[str, Any]]:
     return found
 
 
-def _change(ctx: YearContext) -> dict[str, Any] | None:
+def _change(ctx: YearContext) -> ChangeSummary | None:
     if ctx.change is None:
         return None
     rows = [r for r in ctx.change["rows"] if r["indicator"] == INDEX]
@@ -226,7 +544,7 @@ def _change(ctx: YearContext) -> dict[str, Any] | None:
     }
 
 
-def _base(ctx: YearContext, kind: str) -> dict[str, Any]:
+def _base(ctx: YearContext, kind: str) -> DocumentBase:
     return {
         "kind": kind,
         "lang": ctx.lang,
@@ -253,19 +571,21 @@ def _par_year_note(ctx: YearContext, par: dict[str, Any] | None) -> str | None:
 
 def national_document(
     ctx: YearContext, *, sensitivity: bool = True, draws: int = SENSITIVITY_DRAWS
-) -> dict[str, Any]:
+) -> NationalDocument:
     """Everything the national report shows, as plain data; ``sensitivity``: whether to compute
     the method sensitivity of the ranks (``draws`` seeded Monte Carlo draws)."""
     provinces = province_rows(ctx)
     national_values = _national_values(ctx)
     components = [c for c, level in ctx.levels.items() if level in ("subindex", "component")]
-    indicators = [{"code": c, "name": text(ctx.names[c], ctx.lang)} for c in [INDEX, *components]]
-    elements = []
+    indicators: list[IndicatorName] = [
+        {"code": c, "name": text(ctx.names[c], ctx.lang)} for c in [INDEX, *components]
+    ]
+    elements: list[ElementSummary] = []
     for code in components:
         values = [
             (p["values"].get(code), p) for p in provinces if p["values"].get(code) is not None
         ]
-        best_value, best = max(values, key=lambda v: v[0]) if values else (None, None)
+        best_value, best = max(values, key=lambda v: v[0] or 0.0) if values else (None, None)
         verdicts = (
             ctx.diagnosis[ctx.diagnosis["indicator"] == code]["vs_national"].value_counts()
             if ctx.diagnosis is not None
@@ -282,7 +602,7 @@ def national_document(
                 "below": int(verdicts.get("below", 0)) if ctx.diagnosis is not None else "–",
             }
         )
-    groups = [
+    groups: list[GroupMembers] = [
         {"key": key, "names": [p["name"] for p in provinces if p["group"] == key]}
         for key in ("above", "not different", "below")
     ]
@@ -330,8 +650,8 @@ def _best(ctx: YearContext) -> dict[str, dict[str, Any]]:
 
 
 def _element_rows(
-    ctx: YearContext, code: str, level: str, provinces: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    ctx: YearContext, code: str, level: str, provinces: list[ProvinceRow]
+) -> list[ElementRow]:
     """The unit's components (or items) with interval, national mean, verdicts and best province."""
     names = {p["code"]: p["name"] for p in provinces}
     table = ctx.table[(ctx.table["partition"] == "province") & (ctx.table["cell"] == code)]
@@ -345,7 +665,7 @@ def _element_rows(
         diagnosis = ctx.diagnosis
         rows = diagnosis[(diagnosis["cell"] == code) & diagnosis["level"].isin(levels)]
         verdicts = {str(r["indicator"]): r for r in rows.to_dict(orient="records")}
-    found = []
+    found: list[ElementRow] = []
     for indicator in wanted:
         if indicator not in own.index:
             continue
@@ -436,7 +756,7 @@ def _published(ctx: YearContext, code: str | None) -> dict[str, Any] | None:
     return shown if any(shown[i] for i in found) else None
 
 
-def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
+def province_document(ctx: YearContext, code: str) -> ProvinceDocument:
     """Everything a province's report shows, as plain data."""
     provinces = province_rows(ctx)
     own = next((p for p in provinces if p["code"] == code), None)
@@ -455,6 +775,9 @@ def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
     strengths = _by_size(elements + items, "above")
     weaknesses = _by_size(elements + items, "below")
     change = _change(ctx)
+    annex = [AnnexRow(**e, kind="strength") for e in strengths[SHOWN:]] + [
+        AnnexRow(**e, kind="weakness") for e in weaknesses[SHOWN:]
+    ]
     own_change = next((r for r in change["rows"] if r["cell"] == code), None) if change else None
     par = _par_unit(ctx.par, code, ctx.lang)
     if par is not None:
@@ -478,8 +801,7 @@ def province_document(ctx: YearContext, code: str) -> dict[str, Any]:
         "strengths": strengths,
         "weaknesses": weaknesses,
         "shown": SHOWN,
-        "sw_annex": [{**e, "kind": "strength"} for e in strengths[SHOWN:]]
-        + [{**e, "kind": "weakness"} for e in weaknesses[SHOWN:]],
+        "sw_annex": annex,
         "priority": priority,
         "priority_note": priority_note,
         "trend": _trend(ctx, code),
@@ -497,7 +819,7 @@ def prepare_provinces(ctx: YearContext) -> None:
     _priority_inputs(ctx)
 
 
-def _by_size(rows: list[dict[str, Any]], verdict: str) -> list[dict[str, Any]]:
+def _by_size(rows: list[ElementRow], verdict: str) -> list[ElementRow]:
     """The rows the diagnosis gives ``verdict``, the largest difference from the mean first."""
     found = [r for r in rows if r["vs_national"] == verdict]
     return sorted(found, key=lambda r: (-abs(r["diff_national"] or 0.0), r["code"]))
@@ -513,7 +835,7 @@ def _priority_inputs(ctx: YearContext) -> PriorityInputs | SipasError | None:
                     ctx.outcome,
                     ctx.responses,
                     str(ctx.run["survey"]),
-                    int(ctx.run["year"]),
+                    ctx.year,
                     ctx.synthetic,
                 )
             except SipasError as error:  # no expectations question: said on the page
@@ -523,7 +845,7 @@ def _priority_inputs(ctx: YearContext) -> PriorityInputs | SipasError | None:
     return cached
 
 
-def _priorities(ctx: YearContext, code: str) -> tuple[dict[str, Any] | None, str | None]:
+def _priorities(ctx: YearContext, code: str) -> tuple[Priorities | None, str | None]:
     """The province's importance–performance quadrant and its items to improve first, or the
     reason there are none."""
     inputs = _priority_inputs(ctx)
@@ -535,7 +857,7 @@ def _priorities(ctx: YearContext, code: str) -> tuple[dict[str, Any] | None, str
         found = priorities_for(inputs, code, ctx.lang)
     except SipasError:
         return None, label("priorities_unavailable", ctx.lang)
-    components = [
+    components: list[PriorityComponent] = [
         {
             "code": p.node,
             "name": found.names.get(p.node, p.node),
@@ -574,9 +896,7 @@ def _priorities(ctx: YearContext, code: str) -> tuple[dict[str, Any] | None, str
     }, None
 
 
-def _sensitivity(
-    ctx: YearContext, provinces: list[dict[str, Any]], draws: int
-) -> dict[str, Any] | None:
+def _sensitivity(ctx: YearContext, provinces: list[ProvinceRow], draws: int) -> Sensitivity | None:
     """Each province's rank range over method choices beside its sampling rank interval."""
     if ctx.outcome is None or ctx.responses is None:
         return None
@@ -590,9 +910,9 @@ def _sensitivity(
         Choices(draws=draws, seed=seed),
     )
     rows = {p["code"]: p for p in provinces}
-    units: list[dict[str, Any]] = []
+    units: list[UnitSensitivity] = []
     for u in found.result.units:
-        row = rows.get(u.cell, {})
+        row: Mapping[str, Any] = rows.get(u.cell, {})
         # The sampling side is the run's own 95% rank interval (sipas.survey.ranks), the one
         # the ranking table shows.
         units.append(
@@ -647,7 +967,7 @@ def appraisal_document(
     lang: str = "vi",
     actor: Actor = SYSTEM,
     prepared: date | None = None,
-) -> dict[str, Any]:
+) -> AppraisalDocument:
     """Per area and criterion: self-score, appraisals, final points and the reasons for changes."""
     sheet = {r["node"]: r for r in unit_scores(db, actor, campaign, unit)}
     trail = history(db, actor, campaign, unit)
@@ -660,10 +980,10 @@ def appraisal_document(
         stage = opened.stage
     found = results(db, campaign, stage="final" if stage == "final" else "self", with_nodes=True)
     totals = {n["node"]: n for n in found["nodes"] if n["unit"] == unit}
-    rows = []
+    rows: list[AppraisalRow] = []
     for ancestors, node in framework.walk():
         leaf = sheet.get(node.code)
-        total = totals.get(node.code, {})
+        total = totals.get(node.code)
         rows.append(
             {
                 "node": node.code,
@@ -675,10 +995,10 @@ def appraisal_document(
                 "appraisal2": leaf["appraisal2"] if leaf else None,
                 "final": leaf["final"]
                 if leaf and leaf["final"] is not None
-                else total.get("points"),
+                else (total["points"] if total else None),
                 "reason": leaf["reason"] if leaf else None,
                 # an area's component index: its points / its applicable maximum, in %
-                "index": total.get("index") if not ancestors else None,
+                "index": total["index"] if total and not ancestors else None,
             }
         )
     names = {

@@ -3,13 +3,21 @@ same grid the reports draw, for callers that may not import the reports layer (t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from sipas.geo import REFORM_DAY
 from sipas.reports.figures import tile_layout as _reports_layout
 
 
-def tile_layout(geography: str) -> list[dict[str, Any]]:
+class Tile(TypedDict):
+    """A province's square on the tile grid: its code, row and column."""
+
+    code: str
+    row: int
+    col: int
+
+
+def tile_layout(geography: str) -> list[Tile]:
     """``code``, ``row`` and ``col`` of every province on the grid of the 63 or the 34."""
     return [{"code": c, "row": r, "col": k} for c, r, k in _reports_layout(geography)]
 
