@@ -118,6 +118,25 @@ def documents(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     return ["{" + ", ".join(row) + "}" for row in zip(*pieces, strict=True)]
 
 
+def response_columns(
+    frame: pd.DataFrame, profile_columns: list[str], answer_columns: list[str], sqlite: bool
+) -> list[list[Any]]:
+    """Every row of a checked frame as the responses table stores it, column by column: the
+    design columns (without the survey), then the profile and answers documents."""
+    design: list[list[Any]] = []
+    for column in DESIGN[1:]:
+        series = frame[column]
+        if column == "weight":
+            design.append(series.astype(float).tolist())
+        elif column == "interview_date":  # SQLite keeps dates as ISO text (as SQLAlchemy does)
+            days = pd.unique(series.dropna())
+            shown = {d: (d.isoformat() if sqlite else d) for d in days.tolist()}
+            design.append([shown.get(v) for v in series.tolist()])
+        else:
+            design.append(series.astype(object).tolist())
+    return [*design, documents(frame, profile_columns), documents(frame, answer_columns)]
+
+
 def insert_responses(
     connection: Connection,
     survey_id: int,
@@ -131,27 +150,27 @@ def insert_responses(
     With ``later`` the prepared statement is handed to it to run (on another thread) instead."""
     if frame.empty:
         return 0
-    profiles = documents(frame, profile_columns)
-    answers = documents(frame, answer_columns)
     sqlite = connection.dialect.name != "postgresql"
-    design: list[list[Any]] = [[survey_id] * len(frame)]
-    for column in DESIGN[1:]:
-        series = frame[column]
-        if column == "weight":
-            design.append(series.astype(float).tolist())
-        elif column == "interview_date":  # SQLite keeps dates as ISO text (as SQLAlchemy does)
-            days = pd.unique(series.dropna())
-            shown = {d: (d.isoformat() if sqlite else d) for d in days.tolist()}
-            design.append([shown.get(v) for v in series.tolist()])
-        else:
-            design.append(series.astype(object).tolist())
-    rows = list(zip(*design, profiles, answers, strict=True))
+    rows = list(zip(*response_columns(frame, profile_columns, answer_columns, sqlite), strict=True))
+    return insert_rows(connection, survey_id, rows, later)
+
+
+def insert_rows(
+    connection: Connection,
+    survey_id: int,
+    rows: list[tuple[Any, ...]],
+    later: Callable[[Callable[[], object]], None] | None = None,
+) -> int:
+    """Write rows made by :func:`response_columns` into a survey, in one ``executemany``."""
+    if not rows:
+        return 0
     names = ", ".join((*DESIGN, "profile", "answers"))
-    if sqlite:
-        marks = ", ".join(["?"] * (len(DESIGN) + 2))
+    if connection.dialect.name != "postgresql":
+        marks = ", ".join(["?"] * (len(DESIGN) + 1))
     else:
-        marks = ", ".join(["%s"] * len(DESIGN) + ["%s::json", "%s::json"])
-    statement = f"INSERT INTO responses ({names}) VALUES ({marks})"
+        marks = ", ".join(["%s"] * (len(DESIGN) - 1) + ["%s::json", "%s::json"])
+    # The survey is the same for every row: a number of ours, written into the statement.
+    statement = f"INSERT INTO responses ({names}) VALUES ({int(survey_id)}, {marks})"
     if later is not None:  # written by the caller's writer thread while it checks the next rows
         later(lambda: connection.exec_driver_sql(statement, rows))
     else:
