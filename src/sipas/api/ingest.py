@@ -144,7 +144,8 @@ class _Chunk:
 
     checked: Checked
     raw: Callable[[int], dict[str, str | None]]  # row i's cells as the file has them
-    rows: list[tuple[Any, ...]] | None = None  # every row ready to insert (or made from frame)
+    # Every row as stored (ingest_store.response_columns), made by a worker; else from the frame.
+    columns: list[Any] | None = None
     frame: pd.DataFrame | None = None  # the chunk as read (when checked in this process)
 
 
@@ -190,7 +191,7 @@ def _local_chunks(source: Source, validator: Validator) -> Iterator[_Chunk]:
         yield _Chunk(checked, functools.partial(_row_data, chunk), None, chunk)
 
 
-WORKERS = 2  # processes checking parts (with this one storing, two cores are kept busy)
+WORKERS = 2  # processes checking parts, with this one storing (0: every chunk checked here)
 AHEAD = 4  # parts handed out before their results are taken (bounds the memory held)
 _WORKER: dict[str, Any] = {}  # a worker process's validator and storage columns
 
@@ -206,7 +207,7 @@ def _parallel_chunks(
     source: Source, validator: Validator, storing: _Storing | None
 ) -> Iterator[_Chunk] | None:
     """None unless the source has parts to check apart and more than one core is free."""
-    if source.parts is None or len(source.parts) < 2 or _usable_cores() < 2:
+    if source.parts is None or len(source.parts) < 2 or WORKERS < 1 or _usable_cores() < 2:
         return None
     return _parts_checked(source.parts, validator, storing)
 
@@ -246,8 +247,14 @@ def _parts_checked(
             following = next(waiting, None)
             if following is not None:
                 pending.append(pool.submit(_check_part, following))
-            checked = validator.seen(result.rows)
-            yield _Chunk(checked, _RawRows(result.part, result.bad), _joined_rows(result.columns))
+            rows = result.rows
+            index = pd.Index(np.asarray(rows.rows, dtype=np.int64) - 2)
+            rows.checked.frame = pd.DataFrame(
+                {"respondent_key": pd.Series(rows.keys, index=index, dtype=object),
+                 "interview_date": pd.Series(result.days, index=index)}
+            )  # fmt: skip
+            checked = validator.seen(rows)
+            yield _Chunk(checked, _RawRows(result.part, result.bad), result.columns)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -255,8 +262,9 @@ def _parts_checked(
 @dataclass
 class _PartResult:
     part: Part
-    rows: Rows  # checked apart; its frame only the key and the interview date
-    columns: list[Any] | None  # the rows to insert, column by column (documents joined)
+    rows: Rows  # checked apart; its frame left out (the keys and days are enough)
+    days: np.ndarray  # each row's interview date (datetime64, NaT where missing)
+    columns: list[Any] | None  # the rows to insert, column by column (documents in Arrow)
     bad: dict[int, dict[str, str | None]]  # cells of the rows found bad
 
 
@@ -281,24 +289,14 @@ def _check_part(part: Part) -> _PartResult:
     columns: list[Any] | None = None
     bad: dict[int, dict[str, str | None]] = {}
     if storing is not None:
-        made = ingest_store.response_columns(
+        columns = ingest_store.response_columns(
             checked.frame, storing.profile, storing.answers, storing.sqlite
         )
-        # Documents are JSON, which never holds a raw line end: one string each, split there.
-        columns = [*made[:-2], "\n".join(made[-2]), "\n".join(made[-1])]
         bad = _rows_data(chunk, sorted(checked.errors))
-    light = checked.frame[["respondent_key", "interview_date"]]
-    rows.checked = Checked(light, checked.errors, checked.flags, checked.fingerprints)
-    return _PartResult(part, rows, columns, bad)
-
-
-def _joined_rows(columns: list[Any] | None) -> list[tuple[Any, ...]] | None:
-    if columns is None:
-        return None
-    if not columns[0]:
-        return []
-    profiles, answers = columns[-2].split("\n"), columns[-1].split("\n")
-    return list(zip(*columns[:-2], profiles, answers, strict=True))
+    days = np.array(checked.frame["interview_date"].tolist(), dtype="datetime64[D]")
+    # What goes back is cheap to send: no frame of Python objects (the keys are a list).
+    rows.checked = Checked(pd.DataFrame(), checked.errors, checked.flags, checked.fingerprints)
+    return _PartResult(part, rows, days, columns, bad)
 
 
 class _RawRows:
@@ -455,24 +453,29 @@ def _import_into(
             source.parts = None
     storing = _Storing(columns.profile, columns.answers, connection.dialect.name != "postgresql")
     writer = _Writer()
-    try:
-        for item in _chunks(source, validator, report, progress, storing):
-            checked = item.checked
-            writer.wait()  # the previous chunk's responses are written: the connection is free
-            if survey_id is None:
-                survey_id = _create_survey(connection, survey_code, framework, checked)
-            if batch_id is None:
-                batch_id = ingest_store.start_batch(
-                    connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
-                    fmt=source.format, framework_id=framework.id, actor=actor,
-                )  # fmt: skip
-                stored = ingest_store.stored_keys(connection, survey_id)
-            if keyless and item.frame is not None:
-                _resolve_keyless(connection, batch_id, checked, item.frame, keyless, key_columns)
-            _store_chunk(connection, survey_id, batch_id, item, stored, columns, report,
-                         writer.submit)  # fmt: skip
-    finally:
-        writer.close()
+    with ingest_store.loading(connection):
+        try:
+            for item in _chunks(source, validator, report, progress, storing):
+                checked = item.checked
+                writer.wait()  # the previous chunk's responses are written: the connection is free
+                if survey_id is None:
+                    survey_id = _create_survey(connection, survey_code, framework, checked)
+                if batch_id is None:
+                    batch_id = ingest_store.start_batch(
+                        connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
+                        fmt=source.format, framework_id=framework.id, actor=actor,
+                    )  # fmt: skip
+                    stored = ingest_store.stored_keys(connection, survey_id)
+                if keyless and item.frame is not None:
+                    _resolve_keyless(
+                        connection, batch_id, checked, item.frame, keyless, key_columns
+                    )
+                # Rows checked here are written by the writer thread while the next chunk is
+                # checked; rows checked by workers here (this thread has little else to do).
+                later = writer.submit if item.columns is None else None
+                _store_chunk(connection, survey_id, batch_id, item, stored, columns, report, later)
+        finally:
+            writer.close()
     _finish(report, validator)
     if batch_id is not None and survey_id is not None:
         ingest_store.resolve_deleted_duplicates(
@@ -538,7 +541,10 @@ def _survey_id(connection: Any, code: str, framework: SurveyFramework) -> int | 
 def _create_survey(connection: Any, code: str, framework: SurveyFramework, checked: Any) -> int:
     """A new survey dated by the first accepted interview (today when no row is accepted)."""
     frame = checked.frame[checked.accepted]
-    days = [d for d in frame["interview_date"].tolist() if isinstance(d, date)]
+    column = frame["interview_date"]
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):  # as checked by a worker
+        column = column.dt.date.astype(object).where(column.notna(), None)
+    days = [d for d in column.tolist() if isinstance(d, date)]
     first = min(days) if days else date.today()
     try:
         geography = geography_on(first)
@@ -571,16 +577,15 @@ def _store_chunk(
     checked = item.checked
     frame = checked.frame
     accepted = checked.accepted
-    rows = item.rows
-    if rows is None:
+    made = item.columns
+    if made is None:
         sqlite = connection.dialect.name != "postgresql"
         made = ingest_store.response_columns(frame, columns.profile, columns.answers, sqlite)
-        rows = list(zip(*made, strict=True))
     keys = frame["respondent_key"].astype(object).tolist()
     again = [i for i in range(len(frame)) if accepted[i] and keys[i] in stored]
     unchanged: set[int] = set()
     if again:
-        unchanged = _compare_again(connection, survey_id, frame, again, rows, checked, report)
+        unchanged = _compare_again(connection, survey_id, frame, again, made, checked, report)
         for i in again:
             accepted[i] = i in unchanged
     new = accepted.copy()
@@ -600,8 +605,9 @@ def _store_chunk(
         for p in checked.flags
     ]
     ingest_store.add_flags(connection, survey_id, batch_id, flags)
-    chosen = rows if written == len(rows) else [rows[i] for i in np.flatnonzero(new).tolist()]
-    ingest_store.insert_rows(connection, survey_id, chosen, later)
+    chosen = None if written == len(frame) else np.flatnonzero(new)
+    rows = ingest_store.response_rows(made, chosen)
+    ingest_store.insert_rows(connection, survey_id, rows, later)
 
 
 def _position(frame: pd.DataFrame, row: int | None) -> int:
@@ -613,7 +619,7 @@ def _compare_again(
     survey_id: int,
     frame: pd.DataFrame,
     again: list[int],
-    rows: list[tuple[Any, ...]],
+    made: list[Any],
     checked: Any,
     report: IngestReport,
 ) -> set[int]:
@@ -621,8 +627,8 @@ def _compare_again(
     part = frame.iloc[again]
     keys = part["respondent_key"].tolist()
     have = ingest_store.stored_documents(connection, survey_id, keys)
-    profiles = [rows[i][-2] for i in again]
-    answers = [rows[i][-1] for i in again]
+    profiles = made[-2].take(again).to_pylist()
+    answers = made[-1].take(again).to_pylist()
     same: set[int] = set()
     for i, key, profile, answer in zip(again, keys, profiles, answers, strict=True):
         if have.get(key) == (json.loads(profile), json.loads(answer)):

@@ -113,7 +113,7 @@ def read_part(part: Part) -> pd.DataFrame:
 
 def read_source(
     path: Path,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     sheet: str | None = None,
     known: Callable[[str], bool] | None = None,
 ) -> Source:
@@ -127,6 +127,7 @@ def read_source(
     if size > MAX_BYTES:
         raise SipasError("ingest.too_large", file=safe_name(path.name), size=size)
     suffix = path.suffix.lower()
+    chunk_rows = chunk_rows or CHUNK_ROWS
     if suffix in (".csv", ".txt", ".tsv"):
         return _csv_file_source(path, chunk_rows)
     if suffix in (".xlsx", ".xlsm"):
