@@ -224,6 +224,7 @@ def _parts_checked(
     # they start at once, use nothing of its open database connection and leave by os._exit.
     # Beside other threads (a web server), from a fork server: a fresh process that imported
     # this module once.
+    context: Any
     if threading.active_count() == 1:
         context = multiprocessing.get_context("fork")
     else:

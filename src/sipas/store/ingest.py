@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from sipas.store.schema import import_batches, quarantined_rows, response_flags, responses
@@ -134,7 +134,8 @@ def _literal(value: Any) -> str:
 
 def documents(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     """One JSON object per row of ``columns``, joined from shared ``"key": value`` pieces."""
-    return document_array(frame, columns).to_pylist()
+    texts: list[str] = document_array(frame, columns).to_pylist()
+    return texts
 
 
 def document_array(frame: pd.DataFrame, columns: list[str]) -> pa.StringArray:
