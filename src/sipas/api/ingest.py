@@ -471,10 +471,8 @@ def _import_into(
                     _resolve_keyless(
                         connection, batch_id, checked, item.frame, keyless, key_columns
                     )
-                # Rows checked here are written by the writer thread while the next chunk is
-                # checked; rows checked by workers here (this thread has little else to do).
-                later = writer.submit if item.columns is None else None
-                _store_chunk(connection, survey_id, batch_id, item, stored, columns, report, later)
+                _store_chunk(connection, survey_id, batch_id, item, stored, columns, report,
+                             writer.submit)  # fmt: skip
         finally:
             writer.close()
     _finish(report, validator)
