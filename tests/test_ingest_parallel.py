@@ -10,6 +10,7 @@ so that they fall in other parts than the rows they repeat.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +124,17 @@ def test_parts_checked_by_workers_give_what_one_process_gives(
     assert source.parts is not None and len(source.parts) == 9  # 60 rows in parts of 7
     assert [p.first for p in source.parts] == list(range(0, 60, CHUNK))
     local = _outcome(db_url, path, 0, monkeypatch)
-    parallel = _outcome(db_url, path, 2, monkeypatch)
+    parallel = _outcome(db_url, path, 2, monkeypatch)  # workers forked from this process
     assert parallel == local
+    # Beside another thread (a progress bar, a web server) workers come from a fork server.
+    done = threading.Event()
+    beside = threading.Thread(target=done.wait, daemon=True)
+    beside.start()
+    try:
+        assert _outcome(db_url, path, 2, monkeypatch) == local
+    finally:
+        done.set()
+        beside.join()
     (validated, first, again, third), stored = parallel
     assert validated["summary"]["rows"] == first["summary"]["rows"] == 60
     assert validated["summary"]["quarantined"] == first["summary"]["quarantined"]
