@@ -225,11 +225,14 @@ def _parts_checked(
     # Beside other threads (a web server), from a fork server: a fresh process that imported
     # this module once.
     context: Any
-    if threading.active_count() == 1:
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
         context = multiprocessing.get_context("fork")
-    else:
+    elif "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
+    else:  # Windows: fresh processes
+        context = multiprocessing.get_context("spawn")
     setup = (validator.framework, validator.file, validator.source_columns, validator.options,
              storing)  # fmt: skip
     pool = ProcessPoolExecutor(
