@@ -17,10 +17,13 @@ process (so peak memory is that step's alone, read from ``getrusage``):
 - ``start-up``: ``python -m sipas --help`` in a fresh process — what every command pays before
   it reads a byte, counted apart from the steps above (which time the work inside one process).
 
-Each step also records its CPU seconds (user + system, every thread): CPU / wall above 1 means
-both cores worked (the import parses ahead in one thread and writes in another while the next
-chunk is checked). The machine is shared, so the load average before the run is recorded; read
-the figures with it. ``--steps`` runs a subset (e.g. ``--steps "sipas import"``).
+Each step also records its CPU seconds (user + system, every thread, and the worker processes
+that check parts of the file): CPU / wall above 1 means both cores worked. Peak memory is the
+step's process plus its largest worker times the number of workers (an upper bound: they need
+not peak together). The machine is shared, so the load average (1 minute) before and after each
+run is recorded; read the figures with it. ``--steps`` runs a subset (e.g. ``--steps "sipas
+import"``); ``--cores 1`` pins each measured process to one core (sipas then checks every chunk
+in its own process); ``--out NAME`` writes ``benchmarks/results/NAME.{json,md}``.
 
 Each time is the median of ``--repeats`` runs. Results go to ``benchmarks/results/ingest.json`` and
 ``benchmarks/results/ingest.md`` with the ratio of each step to ``pandas.read_csv``. The targets:
@@ -71,8 +74,10 @@ def make_data(path: Path, rows: int) -> None:
     tmp.rename(path)
 
 
-def measure(step: str, path: Path) -> dict[str, Any]:
+def measure(step: str, path: Path, cores: int | None = None) -> dict[str, Any]:
     """One step in this process: seconds and peak resident memory."""
+    if cores:
+        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cores]))
     start = time.perf_counter()
     cpu = _cpu()
     detail: dict[str, Any] = {}
@@ -115,21 +120,36 @@ def measure(step: str, path: Path) -> dict[str, Any]:
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
-    return usage.ru_utime + usage.ru_stime
+    # Every thread of this process, and the worker processes it waited for (they are ended,
+    # and so counted, before the step returns).
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def _result(seconds: float, cpu: float, detail: dict[str, Any]) -> dict[str, Any]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_bytes": peak, **detail}
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    workers = 0
+    if child:
+        from sipas.api.ingest import WORKERS
+
+        workers = WORKERS
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_bytes": peak + workers * child,
+            "peak_process_bytes": peak, "peak_worker_bytes": child, **detail}  # fmt: skip
 
 
-def run_step(step: str, path: Path) -> dict[str, Any]:
+def run_step(step: str, path: Path, cores: int | None = None) -> dict[str, Any]:
+    pinned = ["--cores", str(cores)] if cores else []
+    before = os.getloadavg()[0]
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", step, "--file", str(path)],
+        [sys.executable, __file__, "--measure", step, "--file", str(path), *pinned],
         check=True, capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    result = dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {**result, "load_before": round(before, 2), "load_after": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
@@ -140,9 +160,11 @@ def main() -> None:
     parser.add_argument("--measure", choices=STEPS)
     parser.add_argument("--steps", help="comma-separated subset of: " + ", ".join(STEPS))
     parser.add_argument("--file", type=Path)
+    parser.add_argument("--cores", type=int, help="pin each measured process to this many cores")
+    parser.add_argument("--out", default="ingest", help="results file name (without suffix)")
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.file)))
+        print(json.dumps(measure(args.measure, args.file, args.cores)))
         return
     args.data.mkdir(parents=True, exist_ok=True)
     path = args.data / f"responses_{args.rows}.csv"
@@ -153,7 +175,7 @@ def main() -> None:
     steps = [s.strip() for s in args.steps.split(",")] if args.steps else list(STEPS)
     runs: dict[str, list[dict[str, Any]]] = {}
     for step in steps:
-        runs[step] = [run_step(step, path) for _ in range(args.repeats)]
+        runs[step] = [run_step(step, path, args.cores) for _ in range(args.repeats)]
         print(f"{step}: {[round(r['seconds'], 2) for r in runs[step]]} s", file=sys.stderr)
     medians = {s: statistics.median(r["seconds"] for r in runs[s]) for s in steps}
     cpus = {s: statistics.median(r["cpu_seconds"] for r in runs[s]) for s in steps}
@@ -165,6 +187,7 @@ def main() -> None:
         "commit": _commit(),
         "machine": {
             "cpus": os.cpu_count(),
+            "cores_allowed": args.cores or len(os.sched_getaffinity(0)),
             "python": platform.python_version(),
             "platform": platform.platform(),
             "load_average_before": [round(x, 2) for x in load_before],
@@ -187,8 +210,8 @@ def main() -> None:
         "met": all(medians[s] < TARGET_SECONDS and peaks[s] < 2 * GIB for s in timed),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ingest.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / "ingest.md").write_text(_markdown(results), encoding="utf-8")
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    (RESULTS / f"{args.out}.md").write_text(_markdown(results), encoding="utf-8")
     print(_markdown(results))
 
 
@@ -197,18 +220,22 @@ def _markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# Ingest benchmark: {f['rows']:,} rows ({f['bytes'] / 1e6:.0f} MB CSV)",
         "",
-        f"`{results['command']}` at {results['commit']}; {results['machine']['cpus']} CPUs,"
+        f"`{results['command']}` at {results['commit']}; {results['machine']['cpus']} CPUs"
+        f" ({results['machine']['cores_allowed']} allowed),"
         f" Python {results['machine']['python']}, pandas {results['machine']['pandas']};"
         f" load average before the run {results['machine']['load_average_before'][0]},"
         f" after {results['machine']['load_average_after'][0]} (the machine is shared).",
         "",
-        "| step | seconds | CPU seconds | cores used | × pandas.read_csv | peak memory (GiB) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| step | seconds (median) | CPU seconds | cores used | × pandas.read_csv"
+        " | peak memory (GiB) | each run: seconds (load average before → after) |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for step, data in results["steps"].items():
         ratio = "" if data["ratio_to_read_csv"] is None else f"{data['ratio_to_read_csv']:.2f}"
+        each = "; ".join(f"{r['seconds']:.1f} ({r.get('load_before', '?')} → "
+                         f"{r.get('load_after', '?')})" for r in data["runs"])  # fmt: skip
         lines.append(f"| {step} | {data['median_seconds']:.1f} | {data['cpu_seconds']:.1f}"
-                     f" | {data['cores_used']:.2f} | {ratio} | {data['peak_gib']:.2f} |")  # fmt: skip
+                     f" | {data['cores_used']:.2f} | {ratio} | {data['peak_gib']:.2f} | {each} |")  # fmt: skip
     met = "met" if results["met"] else "NOT met"
     lines += [
         "",

@@ -3,8 +3,10 @@ compare two clerks' entries. Every input row ends up accepted or quarantined wit
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +25,8 @@ from sipas.ingest import IngestReport, Options, Problem, Source, Validator, read
 from sipas.ingest.columns import DESIGN, framework_columns, header_names
 from sipas.ingest.double_entry import compare_entries
 from sipas.ingest.problems import problem_text
-from sipas.ingest.readers import odata_source, prefetched
+from sipas.ingest.readers import Part, PartMisreadError, odata_source, prefetched, read_part
+from sipas.ingest.validate import Checked, Rows
 from sipas.ingest.xlsform import xlsform_sheets
 from sipas.store import Database
 from sipas.store import ingest as ingest_store
@@ -80,12 +83,26 @@ def validate_file(
     survey = _framework(framework)
     allowed = allowed_missing(survey, allow_missing)
     source = read_file(path, survey, sheet)
+    try:
+        return _validate(source, survey, period, allowed, progress)
+    except PartMisreadError:  # the file's parts could not be read apart: read it from the start
+        source = read_file(path, survey, sheet)
+        source.parts = None
+        return _validate(source, survey, period, allowed, progress)
+
+
+def _validate(
+    source: Source,
+    survey: SurveyFramework,
+    period: tuple[date, date] | None,
+    allowed: frozenset[str],
+    progress: Progress | None,
+) -> IngestReport:
     report, validator = _start(source, survey, period, allowed)
-    for checked, chunk in _checked(source, validator, report, progress):
-        accepted = checked.accepted
+    for item in _chunks(source, validator, report, progress, None):
+        accepted = item.checked.accepted
         report.accepted += int(accepted.sum())
         report.quarantined += int((~accepted).sum())
-        del chunk
     _finish(report, validator)
     return report
 
@@ -121,22 +138,186 @@ def _start(
     return report, validator
 
 
-def _checked(
-    source: Source, validator: Validator, report: IngestReport, progress: Progress | None
-) -> Iterator[tuple[Any, pd.DataFrame]]:
+@dataclass
+class _Chunk:
+    """A checked chunk, and what storing it needs."""
+
+    checked: Checked
+    raw: Callable[[int], dict[str, str | None]]  # row i's cells as the file has them
+    # Every row as stored (ingest_store.response_columns), made by a worker; else from the frame.
+    columns: list[Any] | None = None
+    frame: pd.DataFrame | None = None  # the chunk as read (when checked in this process)
+
+
+@dataclass(frozen=True)
+class _Storing:
+    """What a process that checks parts needs to make the rows an import writes."""
+
+    profile: list[str]
+    answers: list[str]
+    sqlite: bool
+
+
+def _chunks(
+    source: Source,
+    validator: Validator,
+    report: IngestReport,
+    progress: Progress | None,
+    storing: _Storing | None,
+) -> Iterator[_Chunk]:
+    """The checked chunks in file order, each counted in the report with its problems.
+
+    A well-formed CSV file is checked by worker processes, a part each, while this process
+    finds duplicates (which need every earlier row) and stores; other sources chunk by chunk
+    here."""
     total = source.total_rows or 0
-    for chunk in prefetched(source.chunks):
-        checked = validator.check(chunk)
+    for item in _parallel_chunks(source, validator, storing) or _local_chunks(source, validator):
+        checked = item.checked
         report.problems.extend(validator.new_problems)
         validator.new_problems.clear()
-        report.rows += len(chunk)
+        report.rows += len(checked.frame)
         for reasons in checked.errors.values():
             report.problems.extend(reasons)
         report.problems.extend(checked.flags)
         report.flagged += len({p.row for p in checked.flags})
         if progress:
             progress("rows", report.rows, max(total, report.rows))
-        yield checked, chunk
+        yield item
+
+
+def _local_chunks(source: Source, validator: Validator) -> Iterator[_Chunk]:
+    for chunk in prefetched(source.chunks):
+        checked = validator.check(chunk)
+        yield _Chunk(checked, functools.partial(_row_data, chunk), None, chunk)
+
+
+WORKERS = 2  # processes checking parts, with this one storing (0: every chunk checked here)
+AHEAD = 4  # parts handed out before their results are taken (bounds the memory held)
+_WORKER: dict[str, Any] = {}  # a worker process's validator and storage columns
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _parallel_chunks(
+    source: Source, validator: Validator, storing: _Storing | None
+) -> Iterator[_Chunk] | None:
+    """None unless the source has parts to check apart and more than one core is free."""
+    if source.parts is None or len(source.parts) < 2 or WORKERS < 1 or _usable_cores() < 2:
+        return None
+    return _parts_checked(source.parts, validator, storing)
+
+
+def _parts_checked(
+    parts: list[Part], validator: Validator, storing: _Storing | None
+) -> Iterator[_Chunk]:
+    import multiprocessing
+    import threading
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    # Workers are forked from this process while it runs one thread only (a command, a script):
+    # they start at once, use nothing of its open database connection and leave by os._exit.
+    # Beside other threads (a web server), from a fork server: a fresh process that imported
+    # this module once.
+    context: Any
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        context = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+    else:  # Windows: fresh processes
+        context = multiprocessing.get_context("spawn")
+    setup = (validator.framework, validator.file, validator.source_columns, validator.options,
+             storing)  # fmt: skip
+    pool = ProcessPoolExecutor(
+        max_workers=min(WORKERS, len(parts)), mp_context=context,
+        initializer=_worker_start, initargs=setup,
+    )  # fmt: skip
+    try:
+        waiting = iter(parts)
+        pending: deque[Future[_PartResult]] = deque()
+        for part in waiting:
+            pending.append(pool.submit(_check_part, part))
+            if len(pending) >= AHEAD:
+                break
+        while pending:
+            result = pending.popleft().result()
+            following = next(waiting, None)
+            if following is not None:
+                pending.append(pool.submit(_check_part, following))
+            rows = result.rows
+            index = pd.Index(np.asarray(rows.rows, dtype=np.int64) - 2)
+            rows.checked.frame = pd.DataFrame(
+                {"respondent_key": pd.Series(rows.keys, index=index, dtype=object),
+                 "interview_date": pd.Series(result.days, index=index)}
+            )  # fmt: skip
+            checked = validator.seen(rows)
+            yield _Chunk(checked, _RawRows(result.part, result.bad), result.columns)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _PartResult:
+    part: Part
+    rows: Rows  # checked apart; its frame left out (the keys and days are enough)
+    days: np.ndarray  # each row's interview date (datetime64, NaT where missing)
+    columns: list[Any] | None  # the rows to insert, column by column (documents in Arrow)
+    bad: dict[int, dict[str, str | None]]  # cells of the rows found bad
+
+
+def _worker_start(
+    framework: SurveyFramework,
+    file: str,
+    columns: list[str],
+    options: Options,
+    storing: _Storing | None,
+) -> None:
+    _WORKER["validator"] = Validator(framework, file, columns, options)
+    _WORKER["storing"] = storing
+
+
+def _check_part(part: Part) -> _PartResult:
+    """In a worker process: read and check a part; the rows to insert, made here too."""
+    validator: Validator = _WORKER["validator"]
+    storing: _Storing | None = _WORKER["storing"]
+    chunk = read_part(part)
+    rows = validator.check_rows(chunk)
+    checked = rows.checked
+    columns: list[Any] | None = None
+    bad: dict[int, dict[str, str | None]] = {}
+    if storing is not None:
+        columns = ingest_store.response_columns(
+            checked.frame, storing.profile, storing.answers, storing.sqlite
+        )
+        bad = _rows_data(chunk, sorted(checked.errors))
+    days = np.array(checked.frame["interview_date"].tolist(), dtype="datetime64[D]")
+    # What goes back is cheap to send: no frame of Python objects (the keys are a list).
+    rows.checked = Checked(pd.DataFrame(), checked.errors, checked.flags, checked.fingerprints)
+    return _PartResult(part, rows, days, columns, bad)
+
+
+class _RawRows:
+    """A part's rows as the file has them: those the worker found bad, the others read again
+    when needed (a row found a duplicate of an earlier part's, or in conflict with the store)."""
+
+    def __init__(self, part: Part, bad: dict[int, dict[str, str | None]]) -> None:
+        self.part = part
+        self.bad = bad
+        self.chunk: pd.DataFrame | None = None
+
+    def __call__(self, i: int) -> dict[str, str | None]:
+        if i in self.bad:
+            return self.bad[i]
+        if self.chunk is None:
+            self.chunk = read_part(self.part)
+        return _row_data(self.chunk, i)
 
 
 def _finish(report: IngestReport, validator: Validator) -> None:
@@ -163,7 +344,12 @@ def import_file(
     survey = _framework(framework)
     allowed = allowed_missing(survey, allow_missing)
     source = read_file(path, survey, sheet)
-    return _import(db, source, survey, survey_code, period, actor, progress, allowed=allowed)
+    try:
+        return _import(db, source, survey, survey_code, period, actor, progress, allowed=allowed)
+    except PartMisreadError:  # nothing was kept (the transaction is rolled back): from the start
+        source = read_file(path, survey, sheet)
+        source.parts = None
+        return _import(db, source, survey, survey_code, period, actor, progress, allowed=allowed)
 
 
 def import_odk(
@@ -263,27 +449,35 @@ def _import_into(
     survey_id: int | None = _survey_id(connection, survey_code, framework)
     batch_id: int | None = None
     stored: set[str] = set()
-    keyless: dict[str, list[int]] = {}
     key_columns = [c for c, t in validator.columns.renames.items() if t == "respondent_key"]
+    keyless: dict[str, list[int]] = {}
+    if survey_id is not None:
+        keyless = ingest_store.open_keyless(connection, survey_id, key_columns)
+        if keyless:  # rows without a form number wait to be matched on every cell: read here
+            source.parts = None
+    storing = _Storing(columns.profile, columns.answers, connection.dialect.name != "postgresql")
     writer = _Writer()
-    try:
-        for checked, chunk in _checked(source, validator, report, progress):
-            writer.wait()  # the previous chunk's responses are written: the connection is free
-            if survey_id is None:
-                survey_id = _create_survey(connection, survey_code, framework, checked)
-            if batch_id is None:
-                batch_id = ingest_store.start_batch(
-                    connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
-                    fmt=source.format, framework_id=framework.id, actor=actor,
-                )  # fmt: skip
-                stored = ingest_store.stored_keys(connection, survey_id)
-                keyless = ingest_store.open_keyless(connection, survey_id, key_columns)
-            if keyless:
-                _resolve_keyless(connection, batch_id, checked, chunk, keyless, key_columns)
-            _store_chunk(connection, survey_id, batch_id, checked, chunk, stored, columns, report,
-                         writer.submit)  # fmt: skip
-    finally:
-        writer.close()
+    with ingest_store.loading(connection):
+        try:
+            for item in _chunks(source, validator, report, progress, storing):
+                checked = item.checked
+                writer.wait()  # the previous chunk's responses are written: the connection is free
+                if survey_id is None:
+                    survey_id = _create_survey(connection, survey_code, framework, checked)
+                if batch_id is None:
+                    batch_id = ingest_store.start_batch(
+                        connection, survey_id=survey_id, source=source.name, sha256=source.sha256,
+                        fmt=source.format, framework_id=framework.id, actor=actor,
+                    )  # fmt: skip
+                    stored = ingest_store.stored_keys(connection, survey_id)
+                if keyless and item.frame is not None:
+                    _resolve_keyless(
+                        connection, batch_id, checked, item.frame, keyless, key_columns
+                    )
+                _store_chunk(connection, survey_id, batch_id, item, stored, columns, report,
+                             writer.submit)  # fmt: skip
+        finally:
+            writer.close()
     _finish(report, validator)
     if batch_id is not None and survey_id is not None:
         ingest_store.resolve_deleted_duplicates(
@@ -349,7 +543,10 @@ def _survey_id(connection: Any, code: str, framework: SurveyFramework) -> int | 
 def _create_survey(connection: Any, code: str, framework: SurveyFramework, checked: Any) -> int:
     """A new survey dated by the first accepted interview (today when no row is accepted)."""
     frame = checked.frame[checked.accepted]
-    days = [d for d in frame["interview_date"].tolist() if isinstance(d, date)]
+    column = frame["interview_date"]
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):  # as checked by a worker
+        column = column.dt.date.astype(object).where(column.notna(), None)
+    days = [d for d in column.tolist() if isinstance(d, date)]
     first = min(days) if days else date.today()
     try:
         geography = geography_on(first)
@@ -372,21 +569,25 @@ def _store_chunk(
     connection: Any,
     survey_id: int,
     batch_id: int,
-    checked: Any,
-    chunk: pd.DataFrame,
+    item: _Chunk,
     stored: set[str],
     columns: _Columns,
     report: IngestReport,
     later: Callable[[Callable[[], object]], None] | None = None,
 ) -> None:
     """Store a checked chunk; the responses themselves are written last, through ``later``."""
+    checked = item.checked
     frame = checked.frame
     accepted = checked.accepted
+    made = item.columns
+    if made is None:
+        sqlite = connection.dialect.name != "postgresql"
+        made = ingest_store.response_columns(frame, columns.profile, columns.answers, sqlite)
     keys = frame["respondent_key"].astype(object).tolist()
     again = [i for i in range(len(frame)) if accepted[i] and keys[i] in stored]
     unchanged: set[int] = set()
     if again:
-        unchanged = _compare_again(connection, survey_id, frame, again, columns, checked, report)
+        unchanged = _compare_again(connection, survey_id, frame, again, made, checked, report)
         for i in again:
             accepted[i] = i in unchanged
     new = accepted.copy()
@@ -400,15 +601,15 @@ def _store_chunk(
     ingest_store.resolve(
         connection, survey_id, batch_id, frame["respondent_key"][accepted].tolist()
     )
-    ingest_store.quarantine(connection, survey_id, batch_id, _bad_rows(chunk, checked, keys))
+    ingest_store.quarantine(connection, survey_id, batch_id, _bad_rows(item.raw, checked, keys))
     flags = [
         (keys[_position(frame, p.row)], p.code, p.message, plain(dict(p.values)))
         for p in checked.flags
     ]
     ingest_store.add_flags(connection, survey_id, batch_id, flags)
-    ingest_store.insert_responses(
-        connection, survey_id, frame[new], columns.profile, columns.answers, later
-    )
+    chosen = None if written == len(frame) else np.flatnonzero(new)
+    rows = ingest_store.response_rows(made, chosen)
+    ingest_store.insert_rows(connection, survey_id, rows, later)
 
 
 def _position(frame: pd.DataFrame, row: int | None) -> int:
@@ -420,7 +621,7 @@ def _compare_again(
     survey_id: int,
     frame: pd.DataFrame,
     again: list[int],
-    columns: _Columns,
+    made: list[Any],
     checked: Any,
     report: IngestReport,
 ) -> set[int]:
@@ -428,8 +629,8 @@ def _compare_again(
     part = frame.iloc[again]
     keys = part["respondent_key"].tolist()
     have = ingest_store.stored_documents(connection, survey_id, keys)
-    profiles = ingest_store.documents(part, columns.profile)
-    answers = ingest_store.documents(part, columns.answers)
+    profiles = made[-2].take(again).to_pylist()
+    answers = made[-1].take(again).to_pylist()
     same: set[int] = set()
     for i, key, profile, answer in zip(again, keys, profiles, answers, strict=True):
         if have.get(key) == (json.loads(profile), json.loads(answer)):
@@ -451,6 +652,19 @@ def _row_data(chunk: pd.DataFrame, i: int) -> dict[str, str | None]:
     }
 
 
+def _rows_data(chunk: pd.DataFrame, chosen: list[int]) -> dict[int, dict[str, str | None]]:
+    """:func:`_row_data` of several rows at once."""
+    if not chosen:
+        return {}
+    columns = [str(c) for c in chunk.columns]
+    table = chunk.iloc[chosen].astype(object).to_numpy().tolist()
+    return {
+        i: {c: (None if v is None or v != v else str(v))
+            for c, v in zip(columns, values, strict=False)}
+        for i, values in zip(chosen, table, strict=True)
+    }  # fmt: skip
+
+
 def _resolve_keyless(
     connection: Any,
     batch_id: int,
@@ -469,11 +683,13 @@ def _resolve_keyless(
     ingest_store.resolve_entries(connection, batch_id, done)
 
 
-def _bad_rows(chunk: pd.DataFrame, checked: Any, keys: list[Any]) -> list[dict[str, Any]]:
+def _bad_rows(
+    raw: Callable[[int], dict[str, str | None]], checked: Any, keys: list[Any]
+) -> list[dict[str, Any]]:
     rows = []
     seen: dict[str, int] = {}
     for i, reasons in sorted(checked.errors.items()):
-        data = _row_data(chunk, i)
+        data = raw(i)
         digest = ingest_store.row_digest(data)
         seen[digest] = seen.get(digest, 0) + 1
         if seen[digest] > 1:  # the same bad row twice in one file: two entries

@@ -59,11 +59,61 @@ class Source:
     row_problems: dict[int, list[tuple[str, str, dict[str, object]]]] = field(default_factory=dict)
     total_rows: int | None = None  # an estimate for progress bars (lines after the header)
     sha256: str | None = None
+    # A well-formed UTF-8 CSV file (every record as wide as the header, no lone "\r"): its
+    # chunks as byte ranges any process can parse alone (:func:`read_part`); else None.
+    parts: list[Part] | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """Whole records of a CSV file: bytes [start, end) holding ``rows`` records (blank lines
+    included), the first at data position ``first``."""
+
+    path: str
+    start: int
+    end: int
+    first: int
+    rows: int
+    delimiter: str
+    columns: tuple[str, ...]
+    normalise: bool
+
+
+class PartMisreadError(Exception):
+    """pandas' parser found another number of records in a part than the count on the bytes."""
+
+
+def read_part(part: Part) -> pd.DataFrame:
+    """A part's rows, as the chunk :func:`read_source` gives for them (same options, index and
+    columns; blank rows dropped)."""
+    with Path(part.path).open("rb") as handle:
+        handle.seek(part.start)
+        data = handle.read(part.end - part.start)
+    width = len(part.columns)
+    chunk = pd.read_csv(
+        io.BytesIO(data),
+        sep=part.delimiter,
+        dtype=object,
+        encoding="utf-8",
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+        header=None,
+        names=[f"c{i}" for i in range(width)],
+        quotechar='"',
+    )
+    if len(chunk) != part.rows:
+        raise PartMisreadError(
+            f"{part.path} [{part.start}, {part.end}): {len(chunk)} ≠ {part.rows}"
+        )
+    chunk.index = pd.RangeIndex(part.first, part.first + len(chunk))
+    chunk.columns = list(part.columns)
+    return _normalised(_without_blank_rows(chunk, {}), part.normalise)
 
 
 def read_source(
     path: Path,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     sheet: str | None = None,
     known: Callable[[str], bool] | None = None,
 ) -> Source:
@@ -77,6 +127,7 @@ def read_source(
     if size > MAX_BYTES:
         raise SipasError("ingest.too_large", file=safe_name(path.name), size=size)
     suffix = path.suffix.lower()
+    chunk_rows = chunk_rows or CHUNK_ROWS
     if suffix in (".csv", ".txt", ".tsv"):
         return _csv_file_source(path, chunk_rows)
     if suffix in (".xlsx", ".xlsm"):
@@ -293,7 +344,7 @@ def _csv_file_source(path: Path, chunk_rows: int) -> Source:
         first_width = len(next(csv.reader([first.rstrip("\r")], delimiter=first_delimiter)))
     except (csv.Error, StopIteration):
         first_width = 0
-    shape = ShapeCounter(first_delimiter, first_width)
+    shape = ShapeCounter(first_delimiter, first_width, every=chunk_rows)
     scan = _scan(path, shape)
     simple = scan.utf8 and not start.startswith((b"\xff\xfe", b"\xfe\xff"))
     if not simple or b"\x00" in start or legacy_encoding(scan.sample) is not None:
@@ -318,10 +369,29 @@ def _csv_file_source(path: Path, chunk_rows: int) -> Source:
     if delimiter == first_delimiter and len(header) == first_width:
         source.bad_shape.update(shape.bad)
         source.cut.update(shape.cut)
+        if not shape.bad and not shape.lone_cr and shape.starts:
+            source.parts = _parts(path, shape, delimiter, columns, not scan.nfc)
     source.chunks = _csv_chunks(
         lambda: path.open("rb"), delimiter, len(header), chunk_rows, source, not scan.nfc
     )
     return source
+
+
+def _parts(
+    path: Path, shape: ShapeCounter, delimiter: str, columns: list[str], normalise: bool
+) -> list[Part]:
+    size = path.stat().st_size
+    starts = shape.starts
+    every = shape.every
+    parts = []
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else size
+        rows = min(every, shape.records - k * every)
+        if rows <= 0 or end <= start:
+            break
+        parts.append(Part(str(path), start, end, k * every, rows, delimiter, tuple(columns),
+                          normalise))  # fmt: skip
+    return parts
 
 
 def _no_header(name: str) -> SipasError:

@@ -6,6 +6,10 @@ quote toggles "inside"; an escaped quote ``""`` toggles twice), a record ends at
 outside quotes, blank lines keep their place. What is found: records whose cell count is not the
 header's, a last record cut short (the file does not end with a line end), and a quote still
 open at the end of the file (everything after it was read as one cell).
+
+Given ``every``, it also notes where every ``every``-th record begins (byte offsets), so that
+parts of a well-formed file can be parsed apart (in parallel) with the same row positions, and
+whether a carriage return stands alone anywhere (a line end to pandas' parser, not to this count).
 """
 
 from __future__ import annotations
@@ -36,12 +40,23 @@ class ShapeCounter:
     _length: int = 0  # bytes of the current record so far (without the line end)
     _last: int = -1  # the current record's last byte (to see a lone "\r")
     _quote_at: int = -1  # the record where the last open quote began
+    every: int = 0  # records per part (0: parts are not noted)
+    starts: list[int] = field(default_factory=list)  # byte offset of records 0, every, 2·every…
+    lone_cr: bool = False  # a "\r" not followed by "\n" somewhere in the file
+    _offset: int = 0  # bytes fed so far
 
     def feed(self, block: bytes) -> None:
         if not block:
             return
         data = np.frombuffer(block, dtype=np.uint8)
         delim = ord(self.delimiter)
+        if not self.lone_cr:
+            crs = block.count(b"\r")
+            if crs:
+                pairs = block.count(b"\r\n")
+                self.lone_cr = crs > pairs + (1 if block.endswith(b"\r") else 0)
+            if self._last == CR and data[0] != NEWLINE:
+                self.lone_cr = True
         ends = np.flatnonzero(data == NEWLINE)
         delims = np.flatnonzero(data == delim)
         quotes = np.flatnonzero(data == QUOTE)
@@ -72,6 +87,10 @@ class ShapeCounter:
             blank = (lengths == 0) | ((lengths == 1) & lone_cr)
             cells = per_record + 1
             wrong = np.flatnonzero(~blank & (cells != self.width))
+            if self.every:
+                ended = self._record + np.arange(len(ends))  # the record each line end ends
+                after = ends[(ended + 1) % self.every == 0] + 1 + self._offset
+                self.starts.extend(after.tolist())
             for k in wrong.tolist():
                 position = self._record + k
                 if position >= 0:
@@ -84,9 +103,17 @@ class ShapeCounter:
             self._delims += len(delims)
             self._length += len(data)
         self._last = int(data[-1])
+        self._offset += len(data)
+
+    @property
+    def records(self) -> int:
+        """Data records counted (blank lines included), once :meth:`finish` ran."""
+        return self._record + (1 if self._length else 0)
 
     def finish(self) -> None:
         """The last record, when the file does not end with a line end, or a quote is open."""
+        if self._last == CR:
+            self.lone_cr = True
         if self._inside and self._quote_at >= 0:
             self.cut[self._quote_at] = UNCLOSED
             self.bad.setdefault(self._quote_at, self._delims + 1)

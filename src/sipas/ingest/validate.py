@@ -64,6 +64,17 @@ class Checked:
         return mask
 
 
+@dataclass
+class Rows:
+    """A chunk checked on its own (:meth:`Validator.check_rows`): what :meth:`Validator.seen`
+    needs to finish it."""
+
+    checked: Checked
+    keys: list[str | None]  # each row's respondent key (None: missing)
+    rows: list[int]  # each row's number in the file
+    labelled: set[str]  # columns where answers were written as labels
+
+
 def _codes(options: list[object]) -> dict[str, object]:
     return {str(o): o for o in options}
 
@@ -90,6 +101,7 @@ class Validator:
         self.cut = cut if cut is not None else {}  # rows cut short or with a quote left open
         self.row_problems = row_problems or {}  # cells found bad while reading (a formula)
         self.width = len(columns)
+        self.source_columns = list(columns)
         self.seen_keys: dict[str, int] = {}
         self.seen_prints: dict[int, int] = {}
         self.questions = {q.code: q for q in framework.profile + framework.questions}
@@ -174,6 +186,12 @@ class Validator:
 
     # -- rows ---------------------------------------------------------------------------------
     def check(self, chunk: pd.DataFrame) -> Checked:
+        """Every check of a chunk, duplicates of earlier chunks included."""
+        return self.seen(self.check_rows(chunk))
+
+    def check_rows(self, chunk: pd.DataFrame) -> Rows:
+        """The checks of a chunk that need no other chunk (any process can run them); then
+        :meth:`seen`, in file order, finds the rows seen before and returns the checked chunk."""
         raw = chunk.rename(columns=self.columns.renames)
         raw = raw.loc[:, [c for c in raw.columns if c in set(self.columns.renames.values())]]
         raw = raw.loc[:, ~raw.columns.duplicated()]
@@ -220,11 +238,43 @@ class Validator:
             self._answer(code, get(code), found, out)
         self._skips(day, found, out)
         self._design(get, found, out, n, index)
-        prints = self._duplicates(raw, out, found)
+        keys, prints = self._keys(raw, out, found)
         self._flags(raw, out, day, found)
         frame = pd.DataFrame(out, index=index)
-        self._labelled(found.labelled)
-        return Checked(frame, found.errors, found.flags, prints)
+        checked = Checked(frame, found.errors, found.flags, prints)
+        return Rows(checked, keys, found.file_rows(), found.labelled)
+
+    def seen(self, rows: Rows) -> Checked:
+        """A chunk's rows whose form number, or whose answers, came before (in this chunk or an
+        earlier one) are duplicates of the first; columns written as labels are noted once."""
+        checked = rows.checked
+        keys = rows.keys
+        prints = checked.fingerprints
+        assert prints is not None
+        found = _Found(self.file, pd.RangeIndex(0), len(keys))
+        found.errors = checked.errors
+        found._rows = rows.rows
+        first_key: dict[int, int] = {}
+        first_print: dict[int, int] = {}
+        for i, (k, p) in enumerate(zip(keys, prints.tolist(), strict=True)):
+            if k is None:
+                continue
+            if k in self.seen_keys:
+                first_key[i] = self.seen_keys[k]
+            else:
+                self.seen_keys[k] = rows.rows[i]
+                if not self.options.fingerprints:
+                    continue
+                if p in self.seen_prints:
+                    first_print[i] = self.seen_prints[p]
+                else:
+                    self.seen_prints[p] = rows.rows[i]
+        found.add_rows(first_key, "respondent_key", "ingest.duplicate_id",
+                       lambda i, r: {"key": shown(keys[i]), "first": r})  # fmt: skip
+        found.add_rows(first_print, None, "ingest.duplicate_respondent",
+                       lambda i, r: {"first": r})  # fmt: skip
+        self._labelled(rows.labelled)
+        return checked
 
     def _labelled(self, columns: set[str]) -> None:
         for column in sorted(columns - self.labelled):
@@ -435,9 +485,10 @@ class Validator:
 
         found.add(long, column, "ingest.too_long", values)
 
-    def _duplicates(
+    def _keys(
         self, raw: pd.DataFrame, out: dict[str, pd.Series], found: _Found
-    ) -> np.ndarray:
+    ) -> tuple[list[str | None], np.ndarray]:
+        """Each row's respondent key (checked) and the fingerprint of its answers."""
         given = normal_keys(_text(raw, "respondent_key", len(raw), raw.index))
         if self.options.fingerprints:
             content = pd.DataFrame(
@@ -459,27 +510,8 @@ class Validator:
         found.add(long, "respondent_key", "ingest.too_long",
                   lambda i: {"field": "respondent_key", "value": shown(key.iloc[i]),
                              "length": len(str(key.iloc[i])), "limit": limit})  # fmt: skip
-        rows = found.file_rows()
-        first_key: dict[int, int] = {}
-        first_print: dict[int, int] = {}
-        for i, (k, p) in enumerate(zip(key.tolist(), prints.tolist(), strict=True)):
-            if k is None:
-                continue
-            if k in self.seen_keys:
-                first_key[i] = self.seen_keys[k]
-            else:
-                self.seen_keys[k] = rows[i]
-                if not self.options.fingerprints:
-                    continue
-                if p in self.seen_prints:
-                    first_print[i] = self.seen_prints[p]
-                else:
-                    self.seen_prints[p] = rows[i]
-        found.add_rows(first_key, "respondent_key", "ingest.duplicate_id",
-                       lambda i, r: {"key": shown(key.iloc[i]), "first": r})  # fmt: skip
-        found.add_rows(first_print, None, "ingest.duplicate_respondent",
-                       lambda i, r: {"first": r})  # fmt: skip
-        return np.asarray(prints)
+        keys: list[str | None] = key.tolist()
+        return keys, np.asarray(prints)
 
     def _flags(
         self, raw: pd.DataFrame, out: dict[str, pd.Series], day: pd.Series, found: _Found
@@ -750,4 +782,4 @@ def fingerprint_text(values: list[str]) -> str:
     return hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()[:16]
 
 
-__all__ = ["DESIGN", "META", "Checked", "Options", "Validator", "parse_dates"]
+__all__ = ["DESIGN", "META", "Checked", "Options", "Rows", "Validator", "parse_dates"]

@@ -10,18 +10,40 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
+import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from sipas.store.schema import import_batches, quarantined_rows, response_flags, responses
 from sipas.store.surveys import DESIGN_COLUMNS
 
 DESIGN = ("survey_id", *DESIGN_COLUMNS)  # the columns of a response row besides its answers
+
+
+LOAD_CACHE_KIB = 256 * 1024  # SQLite's page cache while an import writes (default: 2 MiB)
+
+
+@contextmanager
+def loading(connection: Connection) -> Iterator[None]:
+    """While an import writes many rows: on SQLite a larger page cache for this connection, so
+    the table's and its indexes' pages stay in memory until the commit instead of being spilled
+    to the journal while the transaction runs. The previous size comes back after."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
 
 
 def start_batch(
@@ -112,10 +134,63 @@ def _literal(value: Any) -> str:
 
 def documents(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     """One JSON object per row of ``columns``, joined from shared ``"key": value`` pieces."""
+    texts: list[str] = document_array(frame, columns).to_pylist()
+    return texts
+
+
+def document_array(frame: pd.DataFrame, columns: list[str]) -> pa.StringArray:
+    """:func:`documents` as an Arrow array, joined by Arrow (no string per piece and row)."""
     if not columns:
-        return ["{}"] * len(frame)
-    pieces = [json_tokens(frame[c], json.dumps(c) + ": ") for c in columns]
-    return ["{" + ", ".join(row) + "}" for row in zip(*pieces, strict=True)]
+        return pa.array(["{}"] * len(frame), type=pa.string())
+    pieces = []
+    last = len(columns) - 1
+    for k, column in enumerate(columns):
+        positions, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        name = json.dumps(column) + ": "
+        literals = [name + _literal(v) for v in uniques.tolist()] + [name + "null"]
+        if k == 0:
+            literals = ["{" + t for t in literals]
+        if k == last:
+            literals = [t + "}" for t in literals]
+        missing = len(literals) - 1
+        at = np.where(positions < 0, missing, positions)  # missing cells: the "null" piece
+        pieces.append(pa.array(literals, type=pa.string()).take(pa.array(at)))
+    if len(pieces) == 1:
+        return pieces[0]
+    joined: pa.StringArray = pc.binary_join_element_wise(*pieces, ", ")
+    return joined
+
+
+def response_columns(
+    frame: pd.DataFrame, profile_columns: list[str], answer_columns: list[str], sqlite: bool
+) -> list[list[Any]]:
+    """Every row of a checked frame as the responses table stores it, column by column: the
+    design columns (without the survey), then the profile and answers documents (Arrow arrays:
+    :func:`response_rows` makes the rows)."""
+    design: list[list[Any]] = []
+    for column in DESIGN[1:]:
+        series = frame[column]
+        if column == "weight":
+            design.append(series.astype(float).tolist())
+        elif column == "interview_date":  # SQLite keeps dates as ISO text (as SQLAlchemy does)
+            days = pd.unique(series.dropna())
+            shown = {d: (d.isoformat() if sqlite else d) for d in days.tolist()}
+            design.append([shown.get(v) for v in series.tolist()])
+        else:
+            design.append(series.astype(object).tolist())
+    profiles = document_array(frame, profile_columns)
+    answers = document_array(frame, answer_columns)
+    return [*design, profiles, answers]
+
+
+def response_rows(columns: list[Any], chosen: np.ndarray | None = None) -> list[tuple[Any, ...]]:
+    """Rows to insert from :func:`response_columns` (only the ``chosen`` positions, if given)."""
+    design = columns[:-2]
+    documents = [d.to_pylist() if isinstance(d, pa.Array) else d for d in columns[-2:]]
+    if chosen is not None:
+        at = chosen.tolist()
+        return [tuple(c[i] for c in (*design, *documents)) for i in at]
+    return list(zip(*design, *documents, strict=True))
 
 
 def insert_responses(
@@ -131,27 +206,27 @@ def insert_responses(
     With ``later`` the prepared statement is handed to it to run (on another thread) instead."""
     if frame.empty:
         return 0
-    profiles = documents(frame, profile_columns)
-    answers = documents(frame, answer_columns)
     sqlite = connection.dialect.name != "postgresql"
-    design: list[list[Any]] = [[survey_id] * len(frame)]
-    for column in DESIGN[1:]:
-        series = frame[column]
-        if column == "weight":
-            design.append(series.astype(float).tolist())
-        elif column == "interview_date":  # SQLite keeps dates as ISO text (as SQLAlchemy does)
-            days = pd.unique(series.dropna())
-            shown = {d: (d.isoformat() if sqlite else d) for d in days.tolist()}
-            design.append([shown.get(v) for v in series.tolist()])
-        else:
-            design.append(series.astype(object).tolist())
-    rows = list(zip(*design, profiles, answers, strict=True))
+    rows = response_rows(response_columns(frame, profile_columns, answer_columns, sqlite))
+    return insert_rows(connection, survey_id, rows, later)
+
+
+def insert_rows(
+    connection: Connection,
+    survey_id: int,
+    rows: list[tuple[Any, ...]],
+    later: Callable[[Callable[[], object]], None] | None = None,
+) -> int:
+    """Write rows made by :func:`response_columns` into a survey, in one ``executemany``."""
+    if not rows:
+        return 0
     names = ", ".join((*DESIGN, "profile", "answers"))
-    if sqlite:
-        marks = ", ".join(["?"] * (len(DESIGN) + 2))
+    if connection.dialect.name != "postgresql":
+        marks = ", ".join(["?"] * (len(DESIGN) + 1))
     else:
-        marks = ", ".join(["%s"] * len(DESIGN) + ["%s::json", "%s::json"])
-    statement = f"INSERT INTO responses ({names}) VALUES ({marks})"
+        marks = ", ".join(["%s"] * (len(DESIGN) - 1) + ["%s::json", "%s::json"])
+    # The survey is the same for every row: a number of ours, written into the statement.
+    statement = f"INSERT INTO responses ({names}) VALUES ({int(survey_id)}, {marks})"
     if later is not None:  # written by the caller's writer thread while it checks the next rows
         later(lambda: connection.exec_driver_sql(statement, rows))
     else:
