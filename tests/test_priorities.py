@@ -168,3 +168,7 @@ def test_compare_a_province_with_chosen_peers(run_cli, stored: str, tmp_path) ->
     assert table.exit_code == 0 and "so với 5 tỉnh dẫn đầu" in table.output
     refused = run_cli("compare", "19", "--run", stored, "--with", "19")
     assert refused.exit_code == 1 and "[compare.no_peers]" in refused.output
+    # Bắc Kạn, merged with Thái Nguyên in 2025, is not in this run: said, not compared with none.
+    refused = run_cli("--lang", "en", "compare", "19", "--run", stored, "--with", "merged")
+    assert refused.exit_code == 1 and "[compare.partners_not_in_run]" in refused.output
+    assert "06 Bắc Kạn" in refused.output

@@ -11,10 +11,6 @@ from sipas.cli.context import AppContext, pass_app
 from sipas.cli.output import emit, format_option, to_json
 
 
-def peer_kind(peers: str) -> str:
-    return peers if peers in ("top5", "region", "similar") else "list"
-
-
 @click.command("compare")
 @click.argument("province")
 @click.option("--run", "run_code", help="A saved estimation run (`sipas results list`).")
@@ -23,7 +19,8 @@ def peer_kind(peers: str) -> str:
     "peers",
     default="top5",
     show_default=True,
-    help="top5, region, similar (nearest population) or codes/names separated by commas.",
+    help="top5, region, similar (nearest population), merged (on a source of the 63 "
+    "provinces: the provinces merged with it in 2025) or codes/names separated by commas.",
 )
 @click.option(
     "--on",
@@ -62,7 +59,7 @@ def compare(
 ) -> None:
     """PROVINCE (code or name) against a set of peers on every node and item, with significance."""
     from sipas.api.queries.compare import compare as run_compare
-    from sipas.api.queries.compare import difference_chart
+    from sipas.api.queries.compare import difference_chart, peer_kind
     from sipas.errors import SipasError
     from sipas.messages import fill, text
 
@@ -111,11 +108,13 @@ def compare(
     ]
     emit(shown, "table", title=title)
     click.echo(text("compare.members", lang, names=found.peer_names))
+    if found.merger:
+        click.echo(text("compare.merger", lang, merger=found.merger))
 
 
 def _published(app: AppContext, province: str, peers: str, year: int, index: str, fmt: str) -> None:
     """The province against its peers on the published values of a year (no significance)."""
-    from sipas.api.queries.compare import compare_published
+    from sipas.api.queries.compare import compare_published, peer_kind
     from sipas.messages import fill, text
 
     lang = app.settings.lang
@@ -155,4 +154,6 @@ def _published(app: AppContext, province: str, peers: str, year: int, index: str
     emit(shown, "table", title=title)
     members = [f"{p.name} ({number(p.value)})" for p in found.peer_values]
     click.echo(text("compare.members", lang, names=members))
+    if found.merger:
+        click.echo(text("compare.merger", lang, merger=found.merger))
     click.echo(text("compare.published_note", lang))

@@ -161,6 +161,12 @@ def members_of(new: Province) -> list[Province]:
     return [province(code, LAST_DAY_OF_63) for code in new.formed_from]
 
 
+def partners_of(old: Province) -> list[Province]:
+    """The other 63-era provinces that formed the same 34-era province as ``old`` (its merger
+    partners); none for a province that became a 2025 province alone."""
+    return [p for p in members_of(successor_of(old)) if p.code != old.code]
+
+
 def crosswalk() -> list[tuple[Province, Province]]:
     """Each of the 63 provinces paired with the 34-era province it became part of."""
     return [(old, successor_of(old)) for old in provinces_on(LAST_DAY_OF_63)]

@@ -218,8 +218,8 @@ def compare(
 ) -> dict[str, Any]:
     """Provinces side by side on every node, each against the national mean with the
     significance of the difference (``a`` and ``b``, or ``provinces``: codes or names separated
-    by commas); with ``with`` (top5, region, similar or a list), the first against those peers,
-    as `sipas compare`."""
+    by commas); with ``with`` (top5, region, similar, merged or a list), the first against those
+    peers, as `sipas compare`."""
     asked = [a, b, *provinces.split(",")]
     return pages_analysis.compare_run(request, run, asked, peers)
 

@@ -1,5 +1,6 @@
 """A province against a chosen set of peers on every node of the index, from a saved run: the
-best provinces, its region, provinces of similar size, or a list — each difference with its
+best provinces, its region, provinces of similar size, the provinces it was merged with in 2025
+(on the 63 provinces), or a list — each difference with its
 replicate standard error (the survey core's :func:`compare_with_peers`). Several provinces side
 by side, each node against the national mean (the survey core's one :func:`diagnose`). And a
 province against its peers on the ministry's published figures of a year, which carry no
@@ -19,14 +20,22 @@ from sipas.api.queries import published as published_api
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.frameworks.model import IndexNode
-from sipas.geo import LAST_DAY_OF_63, REFORM_DAY, match_province, province
+from sipas.geo import (
+    LAST_DAY_OF_63,
+    REFORM_DAY,
+    match_province,
+    members_of,
+    partners_of,
+    province,
+    successor_of,
+)
 from sipas.published import year_day
 from sipas.store import Database
 from sipas.survey.diagnosis import compare_with_peers, diagnose
 
 NODE_LEVELS = ("index", "subindex", "component")  # what the side-by-side view shows
 
-PEER_SETS = ("top5", "region", "similar")
+PEER_SETS = ("top5", "region", "similar", "merged")
 SIMILAR = 5  # provinces nearest in population
 # Refusals of a typed name that name the candidates (the closest names, the provinces it may mean).
 TYPED_NAME_ERRORS = ("geo.unknown_name", "geo.ambiguous_name", "geo.partial_name")
@@ -56,6 +65,8 @@ class Comparison:
     peer_names: list[str]
     synthetic: bool
     rows: list[PeerRow]
+    # With --with merged: the 2025 merger, e.g. "Thái Nguyên + Bắc Kạn → Thái Nguyên (2025)".
+    merger: str | None = None
 
 
 def compare(
@@ -66,8 +77,8 @@ def compare(
     lang: str = "vi",
     estimated: tuple[Any, Mapping[str, Any]] | None = None,
 ) -> Comparison:
-    """``asked`` (a code or a name) against ``peers``: top5, region, similar, or codes/names
-    separated by commas. ``estimated``: the run estimated again (:func:`outcome_of_run`), when
+    """``asked`` (a code or a name) against ``peers``: top5, region, similar, merged, or
+    codes/names separated by commas. ``estimated``: the run estimated again (:func:`outcome_of_run`), when
     the caller has it already."""
     outcome, run = estimated or outcome_of_run(db, run_code)
     result = outcome.result
@@ -107,11 +118,12 @@ def compare(
         peer_names=[outcome.unit_names.get(c, c) for c in chosen],
         synthetic=bool(run["synthetic"]),
         rows=rows,
+        merger=merger(cell, day) if peers == "merged" else None,
     )
 
 
 def peer_kind(peers: str) -> str:
-    """top5, region, similar, or list (codes or names separated by commas)."""
+    """top5, region, similar, merged, or list (codes or names separated by commas)."""
     return peers if peers in PEER_SETS else "list"
 
 
@@ -279,6 +291,7 @@ class PublishedComparison:
     peer_values: list[PublishedValue]
     rows: list[PublishedRow]
     sources: list[str]
+    merger: str | None = None  # with merged: the 2025 merger the peers come from
     tested: bool = False
     note: str = (
         "published values carry no standard errors: differences are shown, not tested for "
@@ -291,15 +304,18 @@ def compare_published(
 ) -> PublishedComparison:
     """``asked`` (a code or a name) against ``peers`` on the ministry's published figures of a
     year (built-in and imported): top5 and region and similar among the provinces with a
-    published value that year, or a list of codes or names."""
-    table = published_api.show(db, index, year)
+    published value that year, the provinces merged with it in 2025 (a year before 2025), or a
+    list of codes or names."""
     day = year_day(year)
-    figures = {u.unit: u for u in table.units if u.unit_kind == "province" and not u.report}
     cell = match_province(asked, day).code if asked.strip() else ""
+    kind = peer_kind(peers)
+    if kind == "merged" and cell and day >= REFORM_DAY:
+        merger_partners(cell, day, f"{index.upper()} {year}")  # refused: not units of the 34
+    table = published_api.show(db, index, year)
+    figures = {u.unit: u for u in table.units if u.unit_kind == "province" and not u.report}
     if cell not in figures or figures[cell].value is None:
         raise SipasError("compare.not_published", cell=asked, index=index.upper(), year=year)
     valued = {code: f for code, f in figures.items() if f.value is not None and code != cell}
-    kind = peer_kind(peers)
     if kind == "top5":
         chosen = sorted(valued, key=lambda c: (-(valued[c].value or 0.0), c))[:5]
     elif kind == "region":
@@ -311,6 +327,8 @@ def compare_published(
             raise SipasError("compare.no_population_year", year=year)
         known = sorted(valued, key=lambda c: abs((province(c, day).population or 0) - size))
         chosen = known[:SIMILAR]
+    elif kind == "merged":
+        chosen = merger_partners(cell, day, f"{index.upper()} {year}")
     else:
         chosen = []
         for part in peers.split(","):
@@ -361,6 +379,7 @@ def compare_published(
         peer_values=peer_values,
         rows=rows,
         sources=sources,
+        merger=merger(cell, day) if kind == "merged" else None,
     )
 
 
@@ -393,6 +412,13 @@ def _peers(asked: str, cell: str, index: pd.Series, day: date, run: str) -> list
     others = [c for c in cells if c != cell]
     if asked == "top5":
         return [str(c) for c in index.drop(cell).sort_values(ascending=False).index[:5]]
+    if asked == "merged":
+        partners = merger_partners(cell, day, run)
+        chosen = [c for c in partners if c in cells]
+        if not chosen:
+            names = ", ".join(province(c, day).label() for c in partners)
+            raise SipasError("compare.partners_not_in_run", cell=cell, partners=names, run=run)
+        return chosen
     if asked == "region":
         mine = province(cell, day).region
         chosen = [c for c in others if province(c, day).region == mine]
@@ -408,6 +434,31 @@ def _peers(asked: str, cell: str, index: pd.Series, day: date, run: str) -> list
     if not chosen:
         raise SipasError("compare.no_peers", peers=asked, cell=cell)
     return chosen
+
+
+def merger_partners(cell: str, day: date, source: str) -> list[str]:
+    """The codes of the provinces ``cell`` was merged with in 2025, on a source of the 63
+    provinces (``day`` before the reform). Refused on a source of the 34, whose units are not
+    those former provinces, and for a province that became a 2025 province alone."""
+    if day >= REFORM_DAY:
+        new = province(cell, day)
+        formed = ", ".join(p.label() for p in members_of(new))
+        raise SipasError("compare.merged_on_34", cell=new.label(), source=source, formed=formed)
+    old = province(cell, day)
+    partners = partners_of(old)
+    if not partners:
+        raise SipasError(
+            "compare.not_merged", cell=old.label(), successor=successor_of(old).label()
+        )
+    return [p.code for p in partners]
+
+
+def merger(cell: str, day: date) -> str:
+    """The 2025 merger a province of the 63 took part in, in one line:
+    "Thái Nguyên + Bắc Kạn → Thái Nguyên (2025)"."""
+    new = successor_of(province(cell, day))
+    members = " + ".join(p.name for p in members_of(new))
+    return f"{members} → {new.name} ({new.valid_from.year})"
 
 
 def difference_chart(found: Comparison, lang: str) -> bytes:
