@@ -447,11 +447,14 @@ def test_user_errors_are_explained(built: Built) -> None:
     assert error.value.code == "report.bad_format"
 
 
-def test_demo_writes_the_national_and_one_province_report(built: Built, tmp_path: Path) -> None:
+def test_demo_writes_the_national_one_province_and_the_par_reports(
+    built: Built, tmp_path: Path
+) -> None:
     written = api.demo_reports(built.db, tmp_path)
     names = sorted(p.name for p in written)
     top = built.docs["national"]["provinces"][0]["code"]
-    # The appraisal report of the latest PAR round (2024, on synthetic criteria) and its first unit.
+    # The national PAR INDEX report of the latest PAR round (2024, on synthetic criteria) and the
+    # appraisal report of its first unit.
     latest = "demo-par-2024"
     first = results(built.db, latest)["units"][0]["unit"]
     assert names == sorted(
@@ -460,6 +463,7 @@ def test_demo_writes_the_national_and_one_province_report(built: Built, tmp_path
             "sipas-2025-national-vi.xlsx",
             f"sipas-2025-{top}-vi.pdf",
             f"sipas-2025-{top}-vi.xlsx",
+            f"par-{latest}-national-vi.pdf",
             f"par-{latest}-{first}-vi.pdf",
         ]
     )

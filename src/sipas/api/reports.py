@@ -112,13 +112,16 @@ def appraisal_report(
     return write(doc, fmt, out or Path(default_name(doc, fmt)))
 
 
-def par_report(db: Database, campaign: str, out: Path | None, *, lang: str = "vi") -> Path:
+def par_report(
+    db: Database, campaign: str, out: Path | None, *, lang: str = "vi", folder: Path | None = None
+) -> Path:
     """The national PAR INDEX report of a final campaign; the file's suffix (.pdf, .html or .xlsx)
-    chooses the format, PDF by default."""
+    chooses the format, PDF by default (named after the campaign in ``folder`` when no file is
+    given)."""
     fmt = out.suffix.lower().lstrip(".") if out is not None and out.suffix else "pdf"
     _check_format(fmt)
     doc = par_national_document(db, campaign, lang=lang)
-    return write(doc, fmt, out or Path(default_name(doc, fmt)))
+    return write(doc, fmt, out or (folder or Path()) / default_name(doc, fmt))
 
 
 _SHARED: dict[str, Any] = {}  # the year's context, inherited by forked workers
@@ -162,7 +165,8 @@ def demo_reports(
     db: Database, folder: Path, *, year: int | None = None, lang: str = "vi"
 ) -> list[Path]:
     """What `sipas demo` writes: the national report and one province report (PDF and Excel) of
-    the latest year, and the appraisal report of the PAR round's first unit."""
+    the latest year, the national PAR INDEX report of the latest final round, and the appraisal
+    report of that round's first unit."""
     years = [r["year"] for r in saved_runs(db) if r["year"] is not None and not r["derived"]]
     if not years:
         return []
@@ -178,6 +182,7 @@ def demo_reports(
     with db.engine.connect() as connection:
         campaigns = [c for c in par_store.list_campaigns(connection) if c["stage"] == "final"]
     if campaigns:
+        written.append(par_report(db, campaigns[-1]["code"], None, lang=lang, folder=folder))
         found = results(db, campaigns[-1]["code"])
         if found["units"]:
             appraisal = appraisal_document(
