@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
@@ -43,6 +43,22 @@ from sipas.synthetic.dossiers import DossierDesign
 from sipas.synthetic.dossiers import generate_dossiers as _generate
 
 RESULT_FILES = ("scores", "indicators", "procedures")
+
+
+class ProcedureRatio(TypedDict):
+    """An indicator's numerator, denominator and ratio over one procedure's dossiers."""
+
+    numerator: int
+    denominator: int
+    ratio: float
+
+
+class ProcedureRow(TypedDict):
+    """One procedure of the drill-down: its dossiers and the ratios of each stored indicator."""
+
+    procedure: str
+    dossiers: int
+    indicators: dict[str, ProcedureRatio]
 
 
 def generate_dossiers(
@@ -382,16 +398,16 @@ def service_index_results(
 
 def procedure_drill_down(
     fine: pd.DataFrame, by: str, code: str, indicators: list[str]
-) -> list[dict[str, Any]]:
+) -> list[ProcedureRow]:
     """The stored drill-down (``procedures.parquet``) of one unit (``by`` ``unit_code``) or of
     every unit of an agency (``agency_code``), summed per procedure: its dossiers and each
     stored indicator's numerator, denominator and ratio; the busiest procedure first."""
     fine = fine[fine[by] == code]
     values = [c for c in fine.columns if c.endswith(("_num", "_den")) or c == "dossiers"]
     sums = fine.groupby("procedure_code")[values].sum()
-    rows: list[dict[str, Any]] = []
+    rows: list[ProcedureRow] = []
     for procedure, record in sums.iterrows():
-        found = {}
+        found: dict[str, ProcedureRatio] = {}
         for indicator in indicators:
             num, den = record.get(f"{indicator}_num"), record.get(f"{indicator}_den")
             if num is None or den is None or not den:
@@ -431,5 +447,5 @@ def _drill_down(folder: Path, unit: str, names: dict[str, tuple[str, str]]) -> l
     ]
 
 
-def _by_procedure(row: dict[str, Any]) -> str:
+def _by_procedure(row: ProcedureRow) -> str:
     return str(row["procedure"])
