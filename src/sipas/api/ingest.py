@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,39 @@ def parse_period(text: str | None) -> tuple[date, date] | None:
     if end < start:
         raise SipasError("ingest.period_reversed", period=text)
     return start, end
+
+
+class QuarantinedRow(TypedDict):
+    """A quarantined row of a survey: its file row, form number, reasons and batch."""
+
+    row: int
+    respondent_key: str | None
+    reasons: str
+    batch: int
+
+
+class XlsformExported(TypedDict):
+    """An XLSForm written: the framework, the file, its questions and choice lists."""
+
+    framework: str
+    file: str
+    questions: int
+    choice_lists: int
+
+
+class DoubleEntry(TypedDict):
+    """Two clerks' entries compared: counts, forms in one file only, and every disagreement.
+
+    ``details`` rows carry each file's value under the file's name, so they stay plain dicts."""
+
+    files: list[str]
+    forms_compared: int
+    fields_compared: int
+    disagreements: int
+    forms_with_disagreements: int
+    only_in_a: list[Any]
+    only_in_b: list[Any]
+    details: list[dict[str, Any]]
 
 
 @dataclass
@@ -706,7 +739,7 @@ def _bad_rows(
     return rows
 
 
-def quarantine_view(db: Database, survey_code: str, status: str = "open") -> list[dict[str, Any]]:
+def quarantine_view(db: Database, survey_code: str, status: str = "open") -> list[QuarantinedRow]:
     with db.begin() as connection:
         survey = survey_store.get_survey(connection, survey_code)
         rows = ingest_store.quarantined(connection, int(survey["id"]), status)
@@ -721,7 +754,7 @@ def quarantine_view(db: Database, survey_code: str, status: str = "open") -> lis
     ]
 
 
-def export_xlsform(framework: str | SurveyFramework, output: Path) -> dict[str, Any]:
+def export_xlsform(framework: str | SurveyFramework, output: Path) -> XlsformExported:
     """Write the framework as an XLSForm workbook (survey, choices, settings sheets)."""
     survey = _framework(framework)
     sheets = xlsform_sheets(survey)
@@ -742,7 +775,7 @@ def export_xlsform(framework: str | SurveyFramework, output: Path) -> dict[str, 
     }
 
 
-def double_entry(path_a: Path, path_b: Path, framework: str | SurveyFramework) -> dict[str, Any]:
+def double_entry(path_a: Path, path_b: Path, framework: str | SurveyFramework) -> DoubleEntry:
     """Two clerks' entries of the same forms compared field by field."""
     survey = _framework(framework)
     frames = []
@@ -751,7 +784,8 @@ def double_entry(path_a: Path, path_b: Path, framework: str | SurveyFramework) -
         validator = Validator(survey, source.name, source.columns)
         parts = [validator.check(chunk).frame for chunk in source.chunks]
         frames.append(pd.concat(parts) if parts else pd.DataFrame(columns=list(DESIGN)))
-    return compare_entries(frames[0], frames[1], survey, path_a.name, path_b.name)
+    compared = compare_entries(frames[0], frames[1], survey, path_a.name, path_b.name)
+    return cast(DoubleEntry, compared)
 
 
 def write_report(report: IngestReport, path: Path) -> None:

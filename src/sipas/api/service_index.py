@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import pandas as pd
 import pyarrow.compute as pc  # type: ignore[import-untyped, unused-ignore]
@@ -45,6 +45,113 @@ from sipas.synthetic.dossiers import generate_dossiers as _generate
 RESULT_FILES = ("scores", "indicators", "procedures")
 
 
+class DossiersGenerated(TypedDict):
+    """A synthetic dossier dataset written: its folder and what ``DATASET.json`` says of it."""
+
+    folder: str
+    synthetic: bool
+    note: str
+    design: dict[str, Any]
+    dossiers: int
+    supplement_cycles: int
+    complaints: int
+    repeated_ids: int
+    units: int
+    procedures_in_catalogue: int
+
+
+class DossiersChecked(TypedDict):
+    """A dossier file checked row by row; ``problems`` are the check's own columns per row."""
+
+    file: str
+    rows: int
+    valid_rows: int
+    rows_with_problems: int
+    problems: list[dict[str, Any]]
+
+
+class StoredMeta(TypedDict, total=False):
+    """A stored period's ``meta.json`` (empty when missing; older results lack ``procedures``)."""
+
+    framework: str
+    engine: str
+    computed_at: str
+    excluded_rows: int
+    procedures: bool
+    dossiers: int
+
+
+class SummaryRow(TypedDict):
+    """An agency's or unit's total, rank, change and dossiers in a stored period."""
+
+    period: str
+    unit: str
+    total: float
+    rank: int
+    change: float | None
+    dossiers: int
+
+
+class IndexComputed(TypedDict):
+    """A service-index computation: periods scored, rows excluded, where and the agencies."""
+
+    engine: str
+    periods: list[str]
+    seconds: float
+    excluded_rows: dict[str, int]
+    results: str
+    agencies: list[SummaryRow]
+
+
+class DossiersAppended(TypedDict):
+    """Dossiers added to a dataset and the stored periods recomputed for them."""
+
+    file: str
+    rows: int
+    files_written: list[str]
+    recomputed: list[str]
+    untouched: list[str]
+
+
+class UnitIndicator(TypedDict):
+    """One stored indicator of a unit: numerator, denominator, ratio and points."""
+
+    indicator: str
+    name: str
+    name_en: str
+    group: str
+    numerator: int
+    denominator: int
+    ratio: float | None
+    points: float | None
+
+
+class ProcedureIndicator(TypedDict):
+    """One indicator of one procedure in a unit's stored drill-down."""
+
+    procedure: str
+    indicator: str
+    numerator: int
+    denominator: int
+    ratio: float
+
+
+class ProcedureRatio(TypedDict):
+    """An indicator's numerator, denominator and ratio over one procedure's dossiers."""
+
+    numerator: int
+    denominator: int
+    ratio: float
+
+
+class ProcedureRow(TypedDict):
+    """One procedure of the drill-down: its dossiers and the ratios of each stored indicator."""
+
+    procedure: str
+    dossiers: int
+    indicators: dict[str, ProcedureRatio]
+
+
 def generate_dossiers(
     out: Path,
     *,
@@ -55,7 +162,7 @@ def generate_dossiers(
     communes: int = 20,
     invalid_rows: int = 0,
     chunk_rows: int = 2_000_000,
-) -> dict[str, Any]:
+) -> DossiersGenerated:
     if end < start:
         raise SipasError("dossier.bad_dates", start=start, end=end)
     design = DossierDesign(
@@ -68,7 +175,7 @@ def generate_dossiers(
         chunk_rows=chunk_rows,
     )
     summary = _generate(design, out)
-    return {"folder": str(out), **summary}
+    return cast(DossiersGenerated, {"folder": str(out), **summary})
 
 
 def _engine(engine: str, master: str | None, threads: int | None = None) -> Engine:
@@ -77,7 +184,7 @@ def _engine(engine: str, master: str | None, threads: int | None = None) -> Engi
 
 def validate_dossiers(
     path: Path, data: Path, *, report: Path | None = None, engine: str = "duckdb"
-) -> dict[str, Any]:
+) -> DossiersChecked:
     """Every problem of every row of ``path`` against the catalogue of dataset ``data``."""
     dataset = Dataset(data)
     if not dataset.catalogue_path.is_file():
@@ -155,13 +262,13 @@ def procedure_detail(
     return _detailed(results_root(data, out, framework), parse_period(period).key)
 
 
-def read_meta(folder: Path) -> dict[str, Any]:
+def read_meta(folder: Path) -> StoredMeta:
     """A stored period's ``meta.json``; empty when missing or unreadable."""
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return meta if isinstance(meta, dict) else {}
+    return cast(StoredMeta, meta) if isinstance(meta, dict) else {}
 
 
 def stored_periods(root: Path) -> list[str]:
@@ -207,7 +314,7 @@ def compute_service_index(
     threads: int | None = None,
     procedures: bool = False,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
+) -> IndexComputed:
     """Score ``period`` (or each month/quarter of it), store the results, return the agencies.
     ``procedures``: the drill-down by procedure with every dossier indicator (more memory, larger results).
     ``progress`` is told each step as it starts."""
@@ -241,8 +348,8 @@ def compute_service_index(
 
 def summary_rows(
     root: Path, periods: list[str], level: str, agency: str | None = None
-) -> list[dict[str, Any]]:
-    rows = []
+) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     for key in periods:
         scores = pd.read_parquet(root / key / "scores.parquet")
         scores = scores[scores.level == level]
@@ -273,7 +380,7 @@ def append_dossiers(
     framework: str = "service-766",
     out: Path | None = None,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
+) -> DossiersAppended:
     """Add the dossiers of ``path`` to the dataset and recompute only the stored periods they touch."""
     say = progress or (lambda _: None)
     dataset = Dataset(data)
@@ -350,7 +457,7 @@ def service_index_results(
     by_procedure: bool = False,
     framework: str = "service-766",
     out: Path | None = None,
-) -> list[dict[str, Any]]:
+) -> list[SummaryRow] | list[UnitIndicator] | list[ProcedureIndicator]:
     """Stored results: ranking of a level; one unit's indicators; or its drill-down by procedure."""
     root = results_root(data, out, framework)
     folder = stored_folder(root, period)
@@ -365,7 +472,7 @@ def service_index_results(
     if frame.empty:
         raise SipasError("service_index.unknown_unit", unit=unit, period=key)
     frame = frame[frame.level == ("agency" if (frame.level == "agency").any() else "unit")]
-    return [
+    indicators: list[UnitIndicator] = [
         {
             "indicator": r["indicator"],
             "name": names[r["indicator"]][0],
@@ -378,20 +485,21 @@ def service_index_results(
         }
         for r in frame.to_dict("records")
     ]
+    return indicators
 
 
 def procedure_drill_down(
     fine: pd.DataFrame, by: str, code: str, indicators: list[str]
-) -> list[dict[str, Any]]:
+) -> list[ProcedureRow]:
     """The stored drill-down (``procedures.parquet``) of one unit (``by`` ``unit_code``) or of
     every unit of an agency (``agency_code``), summed per procedure: its dossiers and each
     stored indicator's numerator, denominator and ratio; the busiest procedure first."""
     fine = fine[fine[by] == code]
     values = [c for c in fine.columns if c.endswith(("_num", "_den")) or c == "dossiers"]
     sums = fine.groupby("procedure_code")[values].sum()
-    rows: list[dict[str, Any]] = []
+    rows: list[ProcedureRow] = []
     for procedure, record in sums.iterrows():
-        found = {}
+        found: dict[str, ProcedureRatio] = {}
         for indicator in indicators:
             num, den = record.get(f"{indicator}_num"), record.get(f"{indicator}_den")
             if num is None or den is None or not den:
@@ -413,7 +521,9 @@ def procedure_drill_down(
     return rows
 
 
-def _drill_down(folder: Path, unit: str, names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+def _drill_down(
+    folder: Path, unit: str, names: dict[str, tuple[str, str]]
+) -> list[ProcedureIndicator]:
     fine = pd.read_parquet(folder / "procedures.parquet")
     by = "agency_code" if (fine.agency_code == unit).any() else "unit_code"
     if not (fine[by] == unit).any():
@@ -431,5 +541,5 @@ def _drill_down(folder: Path, unit: str, names: dict[str, tuple[str, str]]) -> l
     ]
 
 
-def _by_procedure(row: dict[str, Any]) -> str:
+def _by_procedure(row: ProcedureRow) -> str:
     return str(row["procedure"])

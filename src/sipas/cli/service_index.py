@@ -130,8 +130,8 @@ def validate_command(file: Path, data: Path, report: Path | None, limit: int, fm
     if fmt == "json":
         click.echo(to_json(result))
     else:
-        problems = result.pop("problems")
-        emit([result], fmt, title="file")
+        problems = result["problems"]
+        emit([{k: v for k, v in result.items() if k != "problems"}], fmt, title="file")
         shown = problems[: limit or None]
         if shown:
             emit(

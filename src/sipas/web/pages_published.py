@@ -21,7 +21,7 @@ def _state(request: Request) -> Any:
 
 def _page(request: Request, index: str, year: int) -> dict[str, Any]:
     lang = lang_of(request)
-    data = published_api.show(db_of(request), index, year).to_dict()
+    data: dict[str, Any] = dict(published_api.show(db_of(request), index, year).to_dict())
     data["label"] = text("published.label", lang)
     # A sub-value's node is named, never shown by its code: SIPAS figures carry the node codes
     # of the survey framework (sipas-gen2); PAR figures number their areas as the decision does.

@@ -44,7 +44,7 @@ def ranking(request: Request, period: str | None = None) -> dict[str, Any]:
     """Every agency for a period (a year 2025, a quarter 2025-Q3 or a month 2025-07): total
     points of 100, rank, change on the previous period, group points, dossiers."""
     lang = lang_of(request)
-    data = api.ranking(dataset_of(request), period or None)
+    data: dict[str, Any] = dict(api.ranking(dataset_of(request), period or None))
     if data["rows"]:
         dots = [
             {
@@ -65,7 +65,7 @@ def unit(request: Request, period: str, code: str, procedures: str | None = None
     """One agency or unit: every indicator's numerator, denominator, ratio and points; its
     sub-units ranked; its total across the months; the drill-down by procedure."""
     lang = lang_of(request)
-    data = api.unit_detail(dataset_of(request), period, code)
+    data: dict[str, Any] = dict(api.unit_detail(dataset_of(request), period, code))
     data["all_procedures"] = procedures == "all"
     data["shown_procedures"] = len(data["procedures"]) if procedures == "all" else SHOWN_PROCEDURES
     given = {code for p in data["procedures"] for code in p["indicators"]}

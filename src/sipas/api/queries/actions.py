@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -42,6 +42,9 @@ from sipas.store import par as par_store
 from sipas.store.audit import AuditRow
 from sipas.store.par import CampaignRow
 from sipas.survey.change import yearly_change
+
+if TYPE_CHECKING:
+    from sipas.api.queries.service_index_public import UnitDetail
 
 INDEXES = ("sipas", "par", "service")
 STATUSES = store.STATUSES
@@ -223,7 +226,7 @@ class Results:
         self._runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._par: dict[str, CampaignResults | None] = {}
         self._campaigns: list[CampaignRow] | None = None
-        self._service: dict[tuple[int, str], dict[str, Any] | None] = {}
+        self._service: dict[tuple[int, str], UnitDetail | None] = {}
 
     def of(self, row: dict[str, Any]) -> NextYear:
         province = by_key(str(row["province_key"]))
@@ -381,13 +384,13 @@ class Results:
 
     # Service index ----------------------------------------------------------------------------
 
-    def _service_view(self, year: int, unit: str) -> dict[str, Any] | None:
+    def _service_view(self, year: int, unit: str) -> UnitDetail | None:
         key = (year, unit)
         if key not in self._service:
             from sipas.api.queries.service_index_public import unit_detail
 
             data = self.service_data
-            view = None
+            view: UnitDetail | None = None
             if data is not None and data.exists():
                 try:
                     view = unit_detail(data, str(year), unit)

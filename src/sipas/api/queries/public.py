@@ -10,13 +10,15 @@ import functools
 import math
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
 from sipas.api import estimation
 from sipas.api import par as par_api
+from sipas.api.estimation import RunRow
 from sipas.api.par.campaigns import open_campaign
+from sipas.api.par.views import NodeScore
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.geo import provinces_on
@@ -24,6 +26,7 @@ from sipas.geo.units import LAST_DAY_OF_63
 from sipas.published import rank_change_phrase
 from sipas.store import Database
 from sipas.store import surveys as survey_store
+from sipas.store.par import CampaignRow
 from sipas.store.records import data_version
 from sipas.survey import index_tree
 from sipas.survey.change import yearly_change
@@ -34,6 +37,124 @@ INDEX = "SIPAS"
 VERDICTS = {"above": "strength", "below": "weakness", "not different": "not different"}
 _CACHE_SIZE = 128
 _cache: dict[tuple[Any, ...], Any] = {}
+
+
+class SipasRun(RunRow):
+    """A saved run of a stored survey, with the survey's year and the run's geography."""
+
+    year: int
+    geography: str
+
+
+class RankingRow(TypedDict):
+    """A province in a public SIPAS ranking, with its change since the previous year."""
+
+    code: str
+    name: str
+    region: str | None
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    rank: int | None
+    rank_low: int | None
+    rank_high: int | None
+    n: int
+    unstable: bool
+    change: float | None
+    change_significant: bool
+    rank_change: int | None
+    rank_change_text: dict[str, str] | None  # vi and en
+
+
+class SipasRanking(TypedDict):
+    """A public SIPAS ranking of one run; ``national`` is the run's own national estimate row."""
+
+    run: str
+    year: int
+    geography: str
+    derived: bool
+    synthetic: bool
+    previous: str | None
+    national: dict[str, Any] | None
+    regions: list[str]
+    rows: list[RankingRow]
+
+
+class ProfileElement(TypedDict):
+    """An element or item of a province against the national mean and the best province."""
+
+    indicator: str
+    name: dict[str, str]  # vi and en
+    level: str
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    national: float | None
+    best: float | None
+    best_province: str | None
+    best_name: str | None
+    gap: float | None
+    verdict: str
+
+
+class TrendPoint(TypedDict):
+    """A province's SIPAS index in one saved run."""
+
+    year: int
+    run: str
+    derived: bool
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+class ProvinceProfile(TypedDict):
+    """One province's public profile: elements, items, trend and the rule of the verdicts."""
+
+    run: str
+    year: int
+    geography: str
+    synthetic: bool
+    province: str
+    name: str
+    region: str
+    elements: list[ProfileElement]
+    items: list[ProfileElement]
+    trend: list[TrendPoint]
+    rule: str
+
+
+class ParArea(TypedDict):
+    """A scored area of a PAR framework: code and name in both languages."""
+
+    code: str
+    name: dict[str, str]
+
+
+class ParCampaign(CampaignRow):
+    """A final PAR campaign, with its framework's title in both languages."""
+
+    framework_title: dict[str, str]
+
+
+class ParRanking(TypedDict):
+    """A public PAR ranking: a campaign's final results with regions, title and scored areas.
+
+    ``units`` rows carry one ``area_<code>`` column per scored area (as in the results)."""
+
+    campaign: str
+    framework: str
+    year: int
+    stage: str
+    synthetic: bool
+    previous: str | None
+    national: dict[str, Any]
+    units: list[dict[str, Any]]
+    areas: list[ParArea]
+    nodes: list[NodeScore]
+    rules: dict[str, str]
+    regions: list[str]
+    framework_title: dict[str, str]
 
 
 def version(db: Database) -> tuple[Any, ...]:
@@ -61,11 +182,11 @@ def _provinces(geography: str) -> dict[str, Any]:
     return {p.code: p for p in provinces_on(day)}
 
 
-def sipas_runs(db: Database) -> list[dict[str, Any]]:
+def sipas_runs(db: Database) -> list[SipasRun]:
     """Saved runs of stored surveys, newest year first, with their year and geography."""
     with db.engine.connect() as connection:
         years = {f"survey:{s['code']}": s for s in survey_store.list_surveys(connection)}
-    runs = []
+    runs: list[SipasRun] = []
     for run in estimation.list_runs(db):
         survey = years.get(run["source"])
         if survey is None:
@@ -75,14 +196,14 @@ def sipas_runs(db: Database) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda r: (-r["year"], r["derived"], r["code"]))
 
 
-def _run_info(db: Database, code: str) -> dict[str, Any]:
+def _run_info(db: Database, code: str) -> SipasRun:
     for run in sipas_runs(db):
         if run["code"] == code:
             return run
     raise SipasError("public.unknown_run", run=code)
 
 
-def _previous_run(db: Database, run: dict[str, Any]) -> dict[str, Any] | None:
+def _previous_run(db: Database, run: SipasRun) -> SipasRun | None:
     earlier = [
         r for r in sipas_runs(db) if r["geography"] == run["geography"] and r["year"] < run["year"]
     ]
@@ -117,7 +238,7 @@ def indicator_names(framework_id: str) -> dict[str, dict[str, str]]:
     return names
 
 
-def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[str, Any]:
+def sipas_ranking(db: Database, code: str, region: str | None = None) -> SipasRanking:
     run = _run_info(db, code)
     rows = estimation.load_run(db, code, level="index")["rows"]
     provinces = _provinces(run["geography"])
@@ -133,7 +254,8 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
             for r in moved.to_dict(orient="records")
             if r["indicator"] == INDEX and r["partition"] == run["unit"]
         }
-    table, national = [], None
+    table: list[RankingRow] = []
+    national: dict[str, Any] | None = None
     for row in rows:
         if row["indicator"] != INDEX:
             continue
@@ -185,7 +307,7 @@ def sipas_ranking(db: Database, code: str, region: str | None = None) -> dict[st
     }
 
 
-def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
+def province_profile(db: Database, code: str, province: str) -> ProvinceProfile:
     """One province: every element against the national mean and the best province, its
     significant strengths and weaknesses, and its trend over the years on the same geography."""
     run = _run_info(db, code)
@@ -214,8 +336,8 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
         if r["indicator"] not in best or r["estimate"] > best[r["indicator"]]["estimate"]:
             best[r["indicator"]] = r
     verdicts = cached(db, "run_verdicts", code)
-    elements: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
+    elements: list[ProfileElement] = []
+    items: list[ProfileElement] = []
     for indicator, row in mine.items():
         nat = national.get(indicator)
         top = best.get(indicator)
@@ -241,7 +363,7 @@ def province_profile(db: Database, code: str, province: str) -> dict[str, Any]:
                 "verdict": "not tested" if tested is None else VERDICTS[tested],
             }
         )
-    trend = []
+    trend: list[TrendPoint] = []
     for other in sipas_runs(db):
         if other["geography"] != run["geography"]:
             continue
@@ -283,7 +405,7 @@ def _framework_title(db: Database, campaign: str) -> dict[str, str]:
     return {"vi": title.vi, "en": title.en}
 
 
-def _par_areas(db: Database, campaign: str) -> list[dict[str, Any]]:
+def _par_areas(db: Database, campaign: str) -> list[ParArea]:
     """The scored areas of a campaign's framework: code and name in both languages."""
     with db.engine.connect() as connection:
         framework = open_campaign(connection, campaign).framework
@@ -293,7 +415,7 @@ def _par_areas(db: Database, campaign: str) -> list[dict[str, Any]]:
     ]
 
 
-def par_campaigns(db: Database) -> list[dict[str, Any]]:
+def par_campaigns(db: Database) -> list[ParCampaign]:
     """Final PAR campaigns, newest first: only final results are public."""
     return sorted(
         (
@@ -305,7 +427,7 @@ def par_campaigns(db: Database) -> list[dict[str, Any]]:
     )
 
 
-def par_ranking(db: Database, campaign: str, region: str | None = None) -> dict[str, Any]:
+def par_ranking(db: Database, campaign: str, region: str | None = None) -> ParRanking:
     shown = par_api.results(db, campaign)
     geography = par_api.show_campaign(db, campaign)
     provinces = _provinces("63" if shown["year"] < 2025 else "34")

@@ -11,8 +11,9 @@ published mean is shown as published, beside it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sipas.errors import SipasError
 from sipas.geo import members_of, province, provinces_on
@@ -34,6 +35,84 @@ from sipas.published import (
 )
 from sipas.store import Database
 from sipas.store import published as store
+
+
+class PublishedLine(TypedDict):
+    """One index, year and origin of published figures: units, and the published national mean."""
+
+    index: str
+    year: int
+    origin: str
+    units: int
+    with_value: int
+    national: float | None
+    national_change: float | None
+
+
+class PublishedRecord(TypedDict):
+    """One published figure in the long layout the import reads back, with its origin."""
+
+    index: str
+    year: int
+    unit: str
+    node: str
+    value: float | None
+    rank: int | None
+    group: str | None
+    change: float | None
+    rank_change: int | None
+    source: str
+    note: str
+    report: str
+    origin: str
+
+
+class PublishedTableDict(TypedDict):
+    """A published table as plain data (each unit, mean and computed mean as its fields)."""
+
+    index: str
+    year: int
+    units: list[dict[str, Any]]
+    national: list[dict[str, Any]]
+    computed: list[dict[str, Any]]
+    origins: list[str]
+
+
+class Beside(TypedDict):
+    """The published figures of a year a page puts beside our estimates, by unit code."""
+
+    index: str
+    year: int
+    units: dict[str, dict[str, Any]]
+    national: dict[str, Any] | None
+    computed: list[dict[str, Any]]
+    ministries: list[dict[str, Any]]
+    mean_of_ministries: dict[str, Any] | None
+
+
+class HistoryPoint(TypedDict):
+    """A unit's published index in one year and report."""
+
+    year: int
+    value: float | None
+    rank: int | None
+    source: str
+    report: str
+    origin: str
+
+
+class BesideRow(TypedDict):
+    """The part of a unit's published figure a ranking row shows beside our estimate."""
+
+    value: float | None
+    rank: int | None
+    rank_change: int | None
+    rank_change_text: dict[str, str] | None
+    change: float | None
+    group: str | None
+    source: str
+    report: str
+    origin: str
 
 
 @dataclass(frozen=True)
@@ -104,8 +183,8 @@ class PublishedTable:
     computed: list[ComputedMean]
     origins: list[str]
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self) -> PublishedTableDict:
+        return cast(PublishedTableDict, asdict(self))
 
 
 def _normal(index: str) -> str:
@@ -146,9 +225,9 @@ def figures(db: Database, index: str | None = None, year: int | None = None) -> 
     return shipped + _stored(db, wanted, year)
 
 
-def list_published(db: Database) -> list[dict[str, Any]]:
+def list_published(db: Database) -> list[PublishedLine]:
     """One line per index, year and origin: how many units, the published national mean."""
-    lines: dict[tuple[str, int, str], dict[str, Any]] = {}
+    lines: dict[tuple[str, int, str], PublishedLine] = {}
     for f in figures(db):
         key = (f.index, f.year, f.origin)
         line = lines.setdefault(
@@ -333,12 +412,17 @@ def show(db: Database, index: str, year: int, unit: str | None = None) -> Publis
     )
 
 
-def export(db: Database, index: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+def export(
+    db: Database, index: str | None = None, year: int | None = None
+) -> list[PublishedRecord]:
     """Every figure in the long layout that ``import_file`` reads back (plus its origin)."""
-    return [{**as_record(f), "origin": f.origin} for f in figures(db, index, year)]
+    return [
+        cast(PublishedRecord, {**as_record(f), "origin": f.origin})
+        for f in figures(db, index, year)
+    ]
 
 
-def beside(db: Database, index: str, year: int) -> dict[str, Any] | None:
+def beside(db: Database, index: str, year: int) -> Beside | None:
     """What a public page shows beside our estimates: the published figures of the year by unit
     code, and the published national mean; None when nothing is published for that year."""
     try:
@@ -362,10 +446,10 @@ def beside(db: Database, index: str, year: int) -> dict[str, Any] | None:
     }
 
 
-def history(db: Database, index: str, unit: str) -> list[dict[str, Any]]:
+def history(db: Database, index: str, unit: str) -> list[HistoryPoint]:
     """A unit's published index year by year (every report), oldest first."""
     index = _normal(index)
-    found = [
+    found: list[HistoryPoint] = [
         {
             "year": f.year,
             "value": f.value,
@@ -380,9 +464,18 @@ def history(db: Database, index: str, unit: str) -> list[dict[str, Any]]:
     return sorted(found, key=lambda r: (r["year"], r["origin"] != "builtin", r["report"]))
 
 
-def beside_row(found: dict[str, Any] | None) -> dict[str, Any] | None:
+def beside_row(found: Mapping[str, Any] | None) -> BesideRow | None:
     """The part of a unit's published figure a ranking row shows beside our estimate."""
     if found is None:
         return None
-    keep = ("value", "rank", "rank_change", "rank_change_text", "change", "group", "source")
-    return {k: found[k] for k in (*keep, "report", "origin")}
+    return {
+        "value": found["value"],
+        "rank": found["rank"],
+        "rank_change": found["rank_change"],
+        "rank_change_text": found["rank_change_text"],
+        "change": found["change"],
+        "group": found["group"],
+        "source": found["source"],
+        "report": found["report"],
+        "origin": found["origin"],
+    }

@@ -17,11 +17,12 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import pandas as pd
 
 from sipas.api.service_index import (
+    ProcedureRow,
     procedure_drill_down,
     read_meta,
     results_root,
@@ -39,6 +40,129 @@ COMPUTE_COMMAND = "sipas service-index compute --data DATASET --period {year} --
 GRAIN_ORDER = {"year": 0, "quarter": 1, "month": 2}
 
 
+class DatasetInfo(TypedDict):
+    """Whether a dossier dataset says it is synthetic, and its note."""
+
+    synthetic: bool
+    note: Any
+
+
+class StoredPeriod(TypedDict):
+    """A period with stored results: its key, grain and year."""
+
+    period: str
+    grain: str
+    year: int
+
+
+class ServiceGroup(TypedDict):
+    """A group of indicators of the service-index framework and its points."""
+
+    code: str
+    name: str
+    name_en: str
+    points: float
+
+
+class ScoreRow(TypedDict):
+    """An agency's or unit's total, rank, change and group points in a period."""
+
+    code: str
+    name: str
+    name_en: str
+    agency: str
+    rank: int
+    total: float
+    change: float | None
+    previous_total: float | None
+    groups: dict[str, float | None]
+    dossiers: int
+
+
+class ServiceBase(TypedDict):
+    """The framework of the service index and whether the dataset is synthetic."""
+
+    framework: str
+    framework_name: str
+    framework_name_en: str
+    groups: list[ServiceGroup]
+    total_points: float
+    synthetic: bool
+    note: Any
+
+
+class PublishedPeriods(TypedDict):
+    """The stored periods and whether the dataset is synthetic."""
+
+    periods: list[StoredPeriod]
+    synthetic: bool
+    note: Any
+
+
+class ServiceRanking(ServiceBase):
+    """The agencies of a stored period ranked; with nothing stored, how to compute it."""
+
+    periods: list[StoredPeriod]
+    rows: list[ScoreRow]
+    period: str | None
+    compute: list[str]
+    grain: NotRequired[str]
+    previous: NotRequired[str | None]
+    dossiers: NotRequired[int]
+    excluded_rows: NotRequired[int]
+    computed_at: NotRequired[Any]
+    engine: NotRequired[Any]
+
+
+class IndicatorRow(TypedDict):
+    """An indicator of one agency or unit: numerator, denominator, ratio and points."""
+
+    indicator: str
+    name: str
+    name_en: str
+    group: str
+    kind: str  # mean | share
+    scored: bool
+    max_points: float | None
+    threshold: Any
+    numerator: int
+    denominator: int
+    ratio: float | None
+    points: float | None
+
+
+class MonthPoint(TypedDict):
+    """A unit's total and rank in one stored month."""
+
+    period: str
+    total: float | None
+    rank: int | None
+    dossiers: int
+
+
+class AgencyRef(TypedDict):
+    """The agency a unit belongs to."""
+
+    code: str
+    name: str
+
+
+class UnitDetail(ServiceBase):
+    """One agency or unit in a stored period: indicators, sub-units, months, procedures."""
+
+    period: str
+    grain: str
+    periods: list[StoredPeriod]
+    level: str
+    unit: ScoreRow
+    agency: AgencyRef | None
+    indicators: list[IndicatorRow]
+    subunits: list[ScoreRow]
+    trend: list[MonthPoint]
+    procedures: list[ProcedureRow]
+    procedure_detail: bool
+
+
 def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
@@ -54,7 +178,7 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
     return _frame(path, path.stat().st_mtime_ns)
 
 
-def dataset_info(data: Path) -> dict[str, Any]:
+def dataset_info(data: Path) -> DatasetInfo:
     """Whether the dataset says it is synthetic (``DATASET.json``), and its note; a missing or
     unreadable label says nothing."""
     try:
@@ -82,7 +206,7 @@ def results_state(data: Path, framework: str = FRAMEWORK) -> tuple[Any, ...]:
     return tuple(state)
 
 
-def _periods(root: Path) -> list[dict[str, Any]]:
+def _periods(root: Path) -> list[StoredPeriod]:
     """Stored periods, newest year first; in a year the year, then quarters, then months."""
     stored = sorted(
         (parse_period(key) for key in stored_periods(root)),
@@ -91,7 +215,7 @@ def _periods(root: Path) -> list[dict[str, Any]]:
     return [{"period": p.key, "grain": p.grain, "year": p.start.year} for p in stored]
 
 
-def _names(periods: list[dict[str, Any]]) -> dict[str, str]:
+def _names(periods: list[StoredPeriod]) -> dict[str, str]:
     if not periods:
         return {}
     last = max(parse_period(p["period"]).end for p in periods)
@@ -101,7 +225,7 @@ def _names(periods: list[dict[str, Any]]) -> dict[str, str]:
         return {}
 
 
-def _groups(fw: ServiceFramework) -> list[dict[str, Any]]:
+def _groups(fw: ServiceFramework) -> list[ServiceGroup]:
     return [
         {"code": g.code, "name": g.name_vi, "name_en": g.name_en, "points": g.points}
         for g in fw.groups
@@ -125,9 +249,7 @@ def unit_name(code: str, names: dict[str, str], lang: str) -> str:
     return text(f"service_unit.{kind}", lang, number=int(found.group(2)))
 
 
-def _score_row(
-    record: dict[str, Any], fw: ServiceFramework, names: dict[str, str]
-) -> dict[str, Any]:
+def _score_row(record: dict[str, Any], fw: ServiceFramework, names: dict[str, str]) -> ScoreRow:
     code = str(record["unit_code"])
     return {
         "code": code,
@@ -143,7 +265,7 @@ def _score_row(
     }
 
 
-def _base(data: Path, framework: str) -> dict[str, Any]:
+def _base(data: Path, framework: str) -> ServiceBase:
     fw = load_framework(framework)
     return {
         "framework": fw.code,
@@ -155,12 +277,12 @@ def _base(data: Path, framework: str) -> dict[str, Any]:
     }
 
 
-def published(data: Path, framework: str = FRAMEWORK) -> dict[str, Any]:
+def published(data: Path, framework: str = FRAMEWORK) -> PublishedPeriods:
     """The stored periods and whether the dataset is synthetic (no result file is read)."""
     return {"periods": _periods(results_root(data, None, framework)), **dataset_info(data)}
 
 
-def _default_period(periods: list[dict[str, Any]]) -> str:
+def _default_period(periods: list[StoredPeriod]) -> str:
     """The latest year stored, else the latest period of any grain."""
     years = [str(p["period"]) for p in periods if p["grain"] == "year"]
     if years:
@@ -168,17 +290,24 @@ def _default_period(periods: list[dict[str, Any]]) -> str:
     return max((parse_period(str(p["period"])) for p in periods), key=lambda p: p.end).key
 
 
-def ranking(data: Path, period: str | None = None, framework: str = FRAMEWORK) -> dict[str, Any]:
+def ranking(data: Path, period: str | None = None, framework: str = FRAMEWORK) -> ServiceRanking:
     """Every agency of a stored period: rank, total (of 100), change on the previous period,
     group points, dossiers; with the rows the checks excluded. With nothing stored, says so and
     how to compute it (``periods`` empty, ``rows`` empty)."""
     root = results_root(data, None, framework)
     periods = _periods(root)
-    view = _base(data, framework)
-    view |= {"periods": periods, "rows": [], "period": None}
-    view["compute"] = [
-        COMPUTE_COMMAND.format(year=date.today().year, grain=grain) for grain in GRAIN_ORDER
-    ]
+    view = cast(
+        ServiceRanking,
+        {
+            **_base(data, framework),
+            "periods": periods,
+            "rows": [],
+            "period": None,
+            "compute": [
+                COMPUTE_COMMAND.format(year=date.today().year, grain=grain) for grain in GRAIN_ORDER
+            ],
+        },
+    )
     if not periods and period is None:
         return view
     key = parse_period(period).key if period else _default_period(periods)
@@ -202,11 +331,11 @@ def ranking(data: Path, period: str | None = None, framework: str = FRAMEWORK) -
     return view
 
 
-def _indicators(folder: Path, level: str, code: str, fw: ServiceFramework) -> list[dict[str, Any]]:
+def _indicators(folder: Path, level: str, code: str, fw: ServiceFramework) -> list[IndicatorRow]:
     frame = _read(folder, "indicators")
     frame = frame[(frame.level == level) & (frame.unit_code == code)]
     found = {r["indicator"]: r for r in frame.to_dict("records")}
-    rows = []
+    rows: list[IndicatorRow] = []
     for ind in fw.indicators:
         record = found.get(ind.code)
         if record is None:
@@ -231,10 +360,10 @@ def _indicators(folder: Path, level: str, code: str, fw: ServiceFramework) -> li
 
 
 def _trend(
-    root: Path, periods: list[dict[str, Any]], year: int, level: str, code: str
-) -> list[dict[str, Any]]:
+    root: Path, periods: list[StoredPeriod], year: int, level: str, code: str
+) -> list[MonthPoint]:
     """The unit's total and rank in each stored month of the year."""
-    trend = []
+    trend: list[MonthPoint] = []
     for p in sorted(
         (p for p in periods if p["grain"] == "month" and p["year"] == year),
         key=lambda p: p["period"],
@@ -253,7 +382,7 @@ def _trend(
     return trend
 
 
-def _procedures(folder: Path, level: str, code: str, fw: ServiceFramework) -> list[dict[str, Any]]:
+def _procedures(folder: Path, level: str, code: str, fw: ServiceFramework) -> list[ProcedureRow]:
     """The drill-down: each procedure's dossiers and the numerator, denominator and ratio of
     every indicator stored by procedure, summed over the unit (or every unit of the agency)."""
     by = "agency_code" if level == "agency" else "unit_code"
@@ -261,7 +390,7 @@ def _procedures(folder: Path, level: str, code: str, fw: ServiceFramework) -> li
     return procedure_drill_down(_read(folder, "procedures"), by, code, codes)
 
 
-def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) -> dict[str, Any]:
+def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) -> UnitDetail:
     """One agency or unit in a stored period: its total, rank and group points; every
     indicator's numerator, denominator, ratio and points (of its maximum); its sub-units ranked
     (an agency's); its total across the months of the year; the drill-down by procedure."""
@@ -278,7 +407,7 @@ def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) 
     record = mine.sort_values("level").iloc[0].to_dict()  # "agency" before "unit"
     level = str(record["level"])
     row = _score_row(record, fw, names)
-    subunits: list[dict[str, Any]] = []
+    subunits: list[ScoreRow] = []
     if level == "agency":
         units = scores[(scores.level == "unit") & (scores.agency_code == code)]
         subunits = [
@@ -307,7 +436,8 @@ def unit_detail(data: Path, period: str, code: str, framework: str = FRAMEWORK) 
 
 
 def ranking_table(data: Path, period: str, framework: str = FRAMEWORK) -> list[dict[str, Any]]:
-    """The ranking as flat rows, for downloads."""
+    """The ranking as flat rows, for downloads: one column per group of the framework, so the
+    rows stay plain dicts."""
     view = ranking(data, period, framework)
     flat = []
     for r in view["rows"]:
