@@ -15,7 +15,7 @@ FROM range(DATE '{first_day}', DATE '{last_day}' + 1, INTERVAL 1 DAY) AS days(d)
 
 WITH
 catalogue AS (
-    SELECT unit_code AS c_unit, procedure_code AS c_procedure, legal_days
+    SELECT unit_code AS c_unit, procedure_code AS c_procedure, legal_days, online_level
     FROM read_parquet({catalogue})
 ),
 repeated AS (SELECT DISTINCT dossier_id AS _did FROM read_parquet({duplicates})),
@@ -31,6 +31,7 @@ first_complaint AS (
 ),
 dossiers AS (
     SELECT d.*, c.period, c.period_end, c.cal_day AS start_day, cat.c_unit, cat.legal_days,
+        cat.online_level,
         coalesce(s.s_requests, 0) AS requests, coalesce(s.s_days, 0) AS waited,
         coalesce(k.k_first <= c.period_end, false) AS complaint,
         coalesce(d.ended_on <= c.period_end, false) AS finished,
@@ -66,6 +67,7 @@ facts AS (
         finished::UTINYINT AS fin,
         CASE WHEN valid AND counted AND finished THEN judged_on - start_day - waited ELSE 0 END AS days,
         coalesce(channel = 2, false)::UTINYINT AS online,
+        coalesce(online_level = 2, false)::UTINYINT AS full_online_eligible,
         coalesce(fee_amount > 0, false)::UTINYINT AS fee,
         coalesce(fee_paid_online > 0, false)::UTINYINT AS paid,
         coalesce(synced, false)::UTINYINT AS synced,
@@ -84,7 +86,7 @@ SELECT period, unit_code,
     sum(vc * synced) AS T4_num, sum(vc) AS T4_den,
     sum(vc * on_time) AS P1_num, sum(vc) AS P1_den,
     sum(days) AS P2_num, sum(vc * fin) AS P2_den,
-    sum(vc * online) AS O3_num, sum(vc) AS O3_den,
+    sum(vc * full_online_eligible * online) AS O4_num, sum(vc * full_online_eligible) AS O4_den,
     sum(vc * fee * paid) AS M1_num, sum(vc * fee) AS M1_den,
     sum(vf * e_result) AS D1_num, sum(vf) AS D1_den,
     sum(vc * digitised) AS D2_num, sum(vc) AS D2_den,
