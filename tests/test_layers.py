@@ -148,7 +148,7 @@ READS_FROM_COMMANDS = {
         "show_campaign",
     },
     "sipas.api.par.campaigns": {"open_campaign", "SYSTEM", "Actor", "Campaign"},
-    "sipas.api.par.views": {"CampaignResults", "NodeScore"},
+    "sipas.api.par.views": {"CampaignResults", "NodeScore", "ResultsBase"},
     "sipas.api.service_index": {
         "procedure_drill_down", "read_meta", "ProcedureRow", "results_root", "stored_folder", "stored_periods",
     },

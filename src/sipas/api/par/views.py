@@ -173,8 +173,8 @@ class NodeScore(TypedDict):
     index: float | None
 
 
-class CampaignResults(TypedDict):
-    """A campaign's results at one stage, recomputed from stored scores, and the rules used.
+class ResultsBase(TypedDict):
+    """What every view of a campaign's results carries: the campaign, its units and the rules.
 
     ``units`` rows carry one ``area_<code>`` column per scored area of the framework, so they
     stay plain dicts; ``national`` is the engine's summary (units, mean index, group counts)."""
@@ -187,9 +187,14 @@ class CampaignResults(TypedDict):
     previous: str | None
     national: dict[str, Any]
     units: list[dict[str, Any]]
-    areas: list[AreaRow]
     nodes: list[NodeScore]
     rules: dict[str, str]
+
+
+class CampaignResults(ResultsBase):
+    """A campaign's results at one stage, recomputed from stored scores, and the rules used."""
+
+    areas: list[AreaRow]
 
 
 def campaign_units(db: Database, campaign_code: str) -> list[UnitListed]:

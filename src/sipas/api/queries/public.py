@@ -18,7 +18,7 @@ from sipas.api import estimation
 from sipas.api import par as par_api
 from sipas.api.estimation import RunRow
 from sipas.api.par.campaigns import open_campaign
-from sipas.api.par.views import NodeScore
+from sipas.api.par.views import ResultsBase
 from sipas.errors import SipasError
 from sipas.frameworks import require_survey, resolve_framework
 from sipas.geo import provinces_on
@@ -137,22 +137,10 @@ class ParCampaign(CampaignRow):
     framework_title: dict[str, str]
 
 
-class ParRanking(TypedDict):
-    """A public PAR ranking: a campaign's final results with regions, title and scored areas.
+class ParRanking(ResultsBase):
+    """A public PAR ranking: a campaign's final results with regions, title and scored areas."""
 
-    ``units`` rows carry one ``area_<code>`` column per scored area (as in the results)."""
-
-    campaign: str
-    framework: str
-    year: int
-    stage: str
-    synthetic: bool
-    previous: str | None
-    national: dict[str, Any]
-    units: list[dict[str, Any]]
     areas: list[ParArea]
-    nodes: list[NodeScore]
-    rules: dict[str, str]
     regions: list[str]
     framework_title: dict[str, str]
 
