@@ -191,7 +191,7 @@ class Sums:
     """What the engine returns: small pandas tables."""
 
     dossiers: pd.DataFrame  # KEYS (procedure_code None at unit level) + sums + usage + excluded
-    usage: pd.DataFrame  # KEYS + _pair (the catalogue row) + dossiers, online_dossiers, …
+    usage: pd.DataFrame  # period, _pair (the catalogue row) + dossiers, online_dossiers, …
     complaints: pd.DataFrame  # period, unit_code + <code>_num/_den
     catalogue: pd.DataFrame
     level: str  # of ``dossiers``: "unit" or "procedure"
@@ -215,6 +215,23 @@ def _with_codes(
     for column in ("agency_code", "unit_code", "procedure_code"):
         out[column] = np.where(known, rows[column].to_numpy(dtype=object)[at], None)
     return out
+
+
+def _usage_counts(
+    counted: pd.DataFrame, source: dict[str, str] | None, periods: list[Period]
+) -> pd.DataFrame:
+    """Each catalogue row's dossier counts per period: by the row's number only (hundreds of
+    thousands of rows; the codes are the catalogue's, looked up where they are needed), and the
+    period as a category of the periods' keys."""
+    keys = [p.key for p in periods]
+    place = {period_index(p): at for at, p in enumerate(periods)}
+    codes = counted["_pidx"].map(place).to_numpy(dtype="int64")
+    usage = pd.DataFrame({"period": pd.Categorical.from_codes(codes, categories=keys)})
+    usage["_pair"] = counted["_pair"].to_numpy(dtype="int64")
+    for name in USAGE:
+        column = source[name] if source else name
+        usage[name] = counted[column].fillna(0).to_numpy(dtype="int64")
+    return usage
 
 
 def _one_pass(tables: Tables, framework: ServiceFramework, periods: list[Period]) -> Any:
@@ -265,16 +282,11 @@ def engine_sums(
     for name, holder in source.items():
         dossiers[name] = grouped[holder].fillna(0).to_numpy(dtype="int64")
     if procedures:
-        listed = dossiers.procedure_code.notna().to_numpy()
-        usage = dossiers[listed][[*KEYS, *USAGE]]
-        usage["_pair"] = grouped["_pair"].to_numpy()[listed].astype("int64")
-    else:
-        if counted is None:
-            counted = usage_sums(tables, periods).to_pandas()
-        usage = _with_codes(counted, catalogue, periods, "_pair")
-        for name in USAGE:
-            usage[name] = counted[name].to_numpy(dtype="int64")
-        usage["_pair"] = counted["_pair"].to_numpy(dtype="int64")
+        listed = grouped["_pair"].notna().to_numpy()
+        counted = grouped[listed]
+    elif counted is None:
+        counted = usage_sums(tables, periods).to_pandas()
+    usage = _usage_counts(counted, source if procedures else None, periods)
     complaint_codes = [i.code for i in framework.in_scope("complaint")]
     if tables.complaints is not None:
         complaints = complaint_sums(tables.complaints, framework, periods).to_pandas()
