@@ -45,7 +45,7 @@ _FORMAT = 2  # 1 kept every hash in one hashes.npy, rewritten whole by each refr
 # hash of the dataset, so doing it at each append would cost what the runs are there to save.
 # Sixteen keeps lookups cheap and makes the merge one append in sixteen.
 MAX_RUNS = 16
-_RUN_NAME = re.compile(r"hashes(-[0-9]+)?\.npy")  # a run, or the single file of format 1
+_RUN_NAME = re.compile(r"hashes(?:-([0-9]+))?\.npy")  # a run, or the single file of format 1
 
 
 @dataclass(frozen=True)
@@ -265,9 +265,16 @@ class IdRegister:
         path = self.folder / "duplicates.parquet"
         return pq.read_table(path).column("dossier_id").to_pylist() if path.is_file() else []
 
+    def _numbers(self) -> list[int]:
+        """The numbers of the runs in the folder, named by a state or not."""
+        found = (_RUN_NAME.fullmatch(p.name) for p in self.folder.iterdir())
+        return [int(m.group(1)) for m in found if m and m.group(1)]
+
     def _reserve(self, number: int) -> int:
         """A run number no other file has, from ``number`` up, taken by creating its file empty:
-        two refreshes at the same moment never write the same run."""
+        two refreshes at the same moment never write the same run. Numbers only grow (from past
+        every run of the folder), so a refresh begun earlier that looks for a run since merged
+        away finds it missing (and starts again), never other hashes under its name."""
         while True:
             try:
                 with self._run(number).open("x"):
@@ -296,7 +303,7 @@ class IdRegister:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if len(fresh):
-                number = self._reserve(max((r.number for r in kept), default=0) + 1)
+                number = self._reserve(max([0, *self._numbers(), *(r.number for r in kept)]) + 1)
                 np.save(self.folder / f"hashes-{number}{mine}.npy", fresh)
                 (self.folder / f"hashes-{number}{mine}.npy").replace(self._run(number))
                 runs.append(_Run(number, len(fresh)))
