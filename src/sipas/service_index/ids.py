@@ -13,8 +13,9 @@ all files. A dataset the user may not write to is still checked, in memory, ever
 
 The hashes are kept append-only, as sorted runs: each refresh that adds files writes one more run
 holding the hashes of those files alone, and looks the new hashes up in each earlier run by binary
-search on the file mapped in memory, so adding a day of dossiers reads and writes in proportion to
-the day, not to the dataset. Past a few runs (``MAX_RUNS``) they are merged into one.
+search on the file mapped in memory (only the pages searched are read), so adding a day of dossiers
+writes in proportion to the day, not to the dataset. Past ``MAX_RUNS`` runs they are merged into
+one.
 
 Duplicates are of the whole dataset: an id on rows of two different months is a duplicate in both.
 Files live in ``<dataset>/_register/``: ``state.json`` (the files seen, by size and modification
@@ -40,10 +41,10 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
 FOLDER = "_register"
 _FORMAT = 2  # 1 kept every hash in one hashes.npy, rewritten whole by each refresh
-# Runs kept before they are merged into one. Each lookup costs one binary search per run (a few
-# pages of each file read), so many runs would slow every append; merging reads and writes every
-# hash of the dataset, so doing it at each append would cost what the runs are there to save.
-# Sixteen keeps lookups cheap and makes the merge one append in sixteen.
+# Runs kept before they are merged into one. Each added hash is looked up by one binary search in
+# every run, so many runs would slow every append; merging reads and writes every hash of the
+# dataset, so doing it at each append would cost what the runs are there to save. Sixteen keeps
+# lookups cheap and makes the merge one append in sixteen (or fewer: a file without ids adds none).
 MAX_RUNS = 16
 _RUN_NAME = re.compile(r"hashes(?:-([0-9]+))?\.npy")  # a run, or the single file of format 1
 
