@@ -3,22 +3,32 @@ files enter the dataset.
 
 Finding repeated ids means looking at every id of the dataset at once, the single most expensive
 check of a computation when done by grouping (a hash table of tens of millions of strings). The
-register does it once per file instead, like a unique index: it keeps the sorted 64-bit hashes of
-every id in the files it has seen, and the ids found on more than one row. When files are added
-(``sipas dossiers append``, or copied into the month folders), only their ids are hashed and
-looked up; a hash seen twice is confirmed on the ids themselves, so a hash collision never makes a
-dossier a duplicate. A file changed or removed since (by size or modification time), or another
-DuckDB version (whose ``hash`` may differ), rebuilds the register from all files. A dataset the
-user may not write to is still checked, in memory, every time.
+register does it once per file instead, like a unique index: it keeps the 64-bit hashes of every id
+in the files it has seen, and the ids found on more than one row. When files are added (``sipas
+dossiers append``, or copied into the month folders), only their ids are hashed and looked up; a
+hash seen twice is confirmed on the ids themselves, so a hash collision never makes a dossier a
+duplicate. A file changed or removed since (by size or modification time), another DuckDB version
+(whose ``hash`` may differ), or a register file missing or unreadable, rebuilds the register from
+all files. A dataset the user may not write to is still checked, in memory, every time.
+
+The hashes are kept append-only, as sorted runs: each refresh that adds files writes one more run
+holding the hashes of those files alone, and looks the new hashes up in each earlier run by binary
+search on the file mapped in memory (only the pages searched are read), so adding a day of dossiers
+writes in proportion to the day, not to the dataset. Past ``MAX_RUNS`` runs they are merged into
+one.
 
 Duplicates are of the whole dataset: an id on rows of two different months is a duplicate in both.
-Files live in ``<dataset>/_register/``: ``state.json``, ``hashes.npy``, ``duplicates.parquet``.
+Files live in ``<dataset>/_register/``: ``state.json`` (the files seen, by size and modification
+time, and the runs holding their hashes), ``hashes-<n>.npy`` (one sorted run each) and
+``duplicates.parquet``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,7 +40,13 @@ import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
 FOLDER = "_register"
-_FORMAT = 1
+_FORMAT = 2  # 1 kept every hash in one hashes.npy, rewritten whole by each refresh
+# Runs kept before they are merged into one. Each added hash is looked up by one binary search in
+# every run, so many runs would slow every append; merging reads and writes every hash of the
+# dataset, so doing it at each append would cost what the runs are there to save. Sixteen keeps
+# lookups cheap and makes the merge one append in sixteen (or fewer: a file without ids adds none).
+MAX_RUNS = 16
+_RUN_NAME = re.compile(r"hashes(?:-([0-9]+))?\.npy")  # a run, or the single file of format 1
 
 
 @dataclass(frozen=True)
@@ -65,13 +81,15 @@ def _distinct(sorted_hashes: np.ndarray) -> np.ndarray:
     return sorted_hashes[keep]
 
 
-def _suspects(old: np.ndarray, added: np.ndarray) -> np.ndarray:
-    """Hashes repeated within ``added``, or present in ``old`` (both sorted)."""
-    repeated = added[1:][added[1:] == added[:-1]]
-    if len(old):
-        at = np.minimum(np.searchsorted(old, added), len(old) - 1)
-        repeated = np.concatenate([repeated, added[old[at] == added]])
-    return _distinct(np.sort(repeated))
+def _suspects(runs: list[np.ndarray], added: np.ndarray) -> np.ndarray:
+    """Hashes repeated within ``added``, or present in one of ``runs`` (all sorted uint64)."""
+    repeated = [added[1:][added[1:] == added[:-1]]]
+    for run in runs:
+        if len(run):
+            # both uint64: a mixed type would make numpy convert (read) the whole run first
+            at = np.minimum(np.searchsorted(run, added), len(run) - 1)
+            repeated.append(added[np.asarray(run[at]) == added])
+    return _distinct(np.sort(np.concatenate(repeated)))
 
 
 def _confirm(con: duckdb.DuckDBPyConnection, files: list[Path], suspects: np.ndarray) -> list[str]:
@@ -118,74 +136,205 @@ def days_of(files: list[Path], ids: list[str]) -> list[date]:
     return [day for day in days if day is not None]
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One sorted run of hashes: ``hashes-<number>.npy``, of ``size`` hashes."""
+
+    number: int
+    size: int
+
+
+@dataclass(frozen=True)
+class _State:
+    files: dict[str, list[int]]  # relative path: [size, modification time in ns]
+    runs: list[_Run]  # together, the hashes of every id of ``files``
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _read_state(text: str) -> _State | None:
+    """The state of ``state.json``, if it is of this format and DuckDB version and well formed."""
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return None
+    if (
+        not isinstance(raw, dict)
+        or raw.get("format") != _FORMAT
+        or raw.get("duckdb") != duckdb.__version__
+    ):
+        return None
+    files, runs = raw.get("files"), raw.get("runs")
+    if not isinstance(files, dict) or not isinstance(runs, list):
+        return None
+    if not all(
+        isinstance(sig, list) and len(sig) == 2 and all(_whole(v) for v in sig)
+        for sig in files.values()
+    ):
+        return None
+    kept: list[_Run] = []
+    for run in runs:
+        if not isinstance(run, dict) or not _whole(run.get("run")) or not _whole(run.get("hashes")):
+            return None
+        if run["run"] < 1 or run["hashes"] < 1:
+            return None
+        kept.append(_Run(run["run"], run["hashes"]))
+    if len({r.number for r in kept}) != len(kept):
+        return None
+    return _State(files, kept)
+
+
 class IdRegister:
     """The register of a dataset folder (see the module docstring)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, max_runs: int = MAX_RUNS) -> None:
+        if max_runs < 1:
+            raise ValueError("max_runs must be at least 1")
         self.root = root
         self.folder = root / FOLDER
+        self.max_runs = max_runs
 
-    def _state(self) -> dict[str, object] | None:
+    def _run(self, number: int) -> Path:
+        return self.folder / f"hashes-{number}.npy"
+
+    def _state(self) -> _State | None:
+        """The register kept, if all its files are there and it is of this code and DuckDB."""
         path = self.folder / "state.json"
-        parts = ("hashes.npy", "duplicates.parquet")
-        if not path.is_file() or not all((self.folder / p).is_file() for p in parts):
+        if not path.is_file() or not (self.folder / "duplicates.parquet").is_file():
             return None
         try:
-            state: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            state = _read_state(path.read_text(encoding="utf-8"))
+        except OSError:
             return None
-        if (
-            not isinstance(state, dict)
-            or state.get("format") != _FORMAT
-            or state.get("duckdb") != duckdb.__version__
-        ):
+        if state is None or not all(self._run(r.number).is_file() for r in state.runs):
             return None
         return state
+
+    def _open(self, state: _State) -> list[np.ndarray] | None:
+        """The runs of ``state``, mapped in memory (a lookup reads only the pages it searches);
+        None if one cannot be read or is not the run the state names."""
+        runs = []
+        try:
+            for run in state.runs:
+                hashes = np.load(self._run(run.number), mmap_mode="r", allow_pickle=False)
+                if hashes.dtype != np.uint64 or hashes.shape != (run.size,):
+                    return None
+                runs.append(hashes)
+        except (OSError, ValueError, EOFError):
+            return None
+        return runs
 
     def refresh(self, files: list[Path]) -> Registered:
         """Bring the register up to date with ``files`` (every dossier file of the dataset)."""
         current = {str(f.relative_to(self.root)): _signature(f) for f in files}
+        everything = [self.root / name for name in sorted(current)]
         state = self._state()
-        known: dict[str, list[int]] = dict(state["files"]) if state else {}  # type: ignore[call-overload]
-        if any(current.get(name) != signature for name, signature in known.items()):
-            state, known = None, {}  # a file changed or went away: start again
+        if state is not None and any(current.get(n) != s for n, s in state.files.items()):
+            state = None  # a file changed or went away: start again
+        known = state.files if state is not None else {}
         new = [self.root / name for name in sorted(current) if name not in known]
         if state is not None and not new:
-            return Registered(self._duplicates(), len(current), 0)
+            return Registered(self._duplicates(), len(current), 0)  # no hash file read
+        runs = self._open(state) if state is not None else []
+        if runs is None:  # a run is missing or damaged: start again
+            state, runs, new = None, [], everything
         con = duckdb.connect()
         try:
-            old = np.load(self.folder / "hashes.npy") if state else np.empty(0, np.uint64)
             added = _hashes(con, new)
-            suspects = _suspects(old, added)
-            merged = np.concatenate([old, added])
-            merged.sort(kind="stable")  # two sorted runs: a linear merge
-            found = set(self._duplicates() if state else [])
-            found.update(_confirm(con, [self.root / n for n in sorted(current)], suspects))
+            suspects = _suspects(runs, added)
+            before = set(self._duplicates()) if state is not None else None
+            found = set(before or ())
+            found.update(_confirm(con, everything, suspects))
         finally:
             con.close()
-        self._save(merged, sorted(found), current)
-        return Registered(sorted(found), len(current), len(new))
+        duplicates = sorted(found)
+        kept = state.runs if state is not None else []
+        if state is None or len(kept) + bool(len(added)) > self.max_runs:
+            # Rebuilt, or too many runs: one run of every hash. Each run is sorted, so the
+            # stable sort (a merge sort that finds the runs) merges them in linear passes.
+            merged = np.concatenate([*runs, added])
+            merged.sort(kind="stable")
+            self._save([], merged, duplicates, current, tidy=True)
+        else:
+            # An unchanged list of duplicates need not be written again.
+            self._save(kept, added, None if found == before else duplicates, current)
+        return Registered(duplicates, len(current), len(new))
 
     def _duplicates(self) -> list[str]:
         path = self.folder / "duplicates.parquet"
         return pq.read_table(path).column("dossier_id").to_pylist() if path.is_file() else []
 
-    def _save(self, hashes: np.ndarray, duplicates: list[str], files: dict[str, list[int]]) -> None:
-        """Keep the register, if the dataset may be written to; otherwise it is rebuilt in
-        memory next time (a read-only or shared dataset is still checked, only slower)."""
+    def _numbers(self) -> list[int]:
+        """The numbers of the runs in the folder, named by a state or not."""
+        found = (_RUN_NAME.fullmatch(p.name) for p in self.folder.iterdir())
+        return [int(m.group(1)) for m in found if m and m.group(1)]
+
+    def _reserve(self, number: int) -> int:
+        """A run number no other file has, from ``number`` up, taken by creating its file empty:
+        two refreshes at the same moment never write the same run. Numbers only grow (from past
+        every run of the folder), so a refresh begun earlier that looks for a run since merged
+        away finds it missing (and starts again), never other hashes under its name."""
+        while True:
+            try:
+                with self._run(number).open("x"):
+                    return number
+            except FileExistsError:
+                number += 1
+
+    def _save(
+        self,
+        kept: list[_Run],
+        fresh: np.ndarray,
+        duplicates: list[str] | None,
+        files: dict[str, list[int]],
+        *,
+        tidy: bool = False,
+    ) -> None:
+        """Keep the register: the runs ``kept``, one more holding ``fresh`` (if any hashes), the
+        ``duplicates`` (None: unchanged) and the state naming them, if the dataset may be written
+        to; otherwise it is rebuilt in memory next time (a read-only or shared dataset is still
+        checked, only slower). ``tidy`` removes the runs the new state no longer names."""
         # Each part is written beside under a name of this process and renamed, so neither a
-        # reader nor another computation at the same moment sees half a register.
+        # reader nor another computation at the same moment sees half a register. A run is
+        # written before the state that names it, and removed only after a state no longer does.
         mine = f".{os.getpid()}.tmp"
+        runs = list(kept)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            np.save(self.folder / f"hashes{mine}.npy", hashes)
-            (self.folder / f"hashes{mine}.npy").replace(self.folder / "hashes.npy")
-            table = pa.table({"dossier_id": pa.array(duplicates, pa.string())})
-            pq.write_table(table, self.folder / f"duplicates{mine}.parquet")
-            (self.folder / f"duplicates{mine}.parquet").replace(self.folder / "duplicates.parquet")
-            state = {"format": _FORMAT, "duckdb": duckdb.__version__, "files": files}
+            if len(fresh):
+                number = self._reserve(max([0, *self._numbers(), *(r.number for r in kept)]) + 1)
+                np.save(self.folder / f"hashes-{number}{mine}.npy", fresh)
+                (self.folder / f"hashes-{number}{mine}.npy").replace(self._run(number))
+                runs.append(_Run(number, len(fresh)))
+            if duplicates is not None:
+                table = pa.table({"dossier_id": pa.array(duplicates, pa.string())})
+                pq.write_table(table, self.folder / f"duplicates{mine}.parquet")
+                (self.folder / f"duplicates{mine}.parquet").replace(
+                    self.folder / "duplicates.parquet"
+                )
+            state = {
+                "format": _FORMAT,
+                "duckdb": duckdb.__version__,
+                "files": files,
+                "runs": [{"run": r.number, "hashes": r.size} for r in runs],
+            }
             (self.folder / f"state{mine}.json").write_text(json.dumps(state), encoding="utf-8")
             # state last: until it is written, the register reads as out of date and is rebuilt
             (self.folder / f"state{mine}.json").replace(self.folder / "state.json")
         except OSError:
             return
+        if tidy:
+            # Runs merged into the new one, left by an interrupted refresh, or the single file of
+            # the previous format. (A refresh at this same moment whose state names a run removed
+            # here is not wrong, only rebuilt next time: a named run missing starts again.)
+            named = {self._run(r.number).name for r in runs}
+            try:
+                present = list(self.folder.iterdir())
+            except OSError:
+                return
+            for path in present:
+                if _RUN_NAME.fullmatch(path.name) and path.name not in named:
+                    with contextlib.suppress(OSError):
+                        path.unlink(missing_ok=True)
