@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sipas.service_index.compute import KEYS, USAGE, Sums
-from sipas.service_index.facts import procedure_facts
+from sipas.service_index.facts import procedure_facts, repeated_labels
 from sipas.service_index.framework import Indicator, ServiceFramework, all_of
 from sipas.service_index.model import Period
 
@@ -63,10 +63,12 @@ def _filled(frame: pd.DataFrame, keys: list[str], ordered: bool = False) -> pd.D
 def _unit_rollup(procedures: pd.DataFrame) -> pd.DataFrame:
     """The procedure table (sorted by KEYS) summed per period and unit: each unit's rows are one
     run, so the sums are one ``add.reduceat`` per column."""
-    period = procedures.period.to_numpy(dtype=object)
-    unit = procedures.unit_code.to_numpy(dtype=object)
     if len(procedures) == 0:
         return procedures.drop(columns="procedure_code").groupby(UNIT_KEYS, as_index=False).sum()
+    # a run starts where the unit or the period changes: compared as codes of the keys, not as
+    # hundreds of thousands of strings
+    unit = pd.factorize(procedures.unit_code)[0]
+    period = pd.factorize(procedures.period)[0]
     starts = np.flatnonzero(np.r_[True, (unit[1:] != unit[:-1]) | (period[1:] != period[:-1])])
     out = procedures[UNIT_KEYS].iloc[starts].reset_index(drop=True)
     for column in procedures.columns:
@@ -82,8 +84,8 @@ def fine_tables(
     """Per period and unit, and per period, unit and procedure: every indicator's sums, for
     catalogue units only. The procedure table holds the dossier indicators too when the engine
     summed per procedure; otherwise the procedure indicators and the dossier counts."""
-    known = set(sums.catalogue.unit_code)
-    dossiers = sums.dossiers[sums.dossiers.unit_code.isin(known)].drop(columns="excluded")
+    known = sums.dossiers.unit_code.isin(sums.catalogue.unit_code.unique())
+    dossiers = sums.dossiers[known.to_numpy()].drop(columns="excluded")
     procedures = _procedure_sums(sums, framework, periods)
     keys = [p.key for p in periods]
     ordered = keys == sorted(keys)
@@ -122,22 +124,34 @@ def _level(
         keys["unit_code"] = keys["agency_code"]
     scores = keys.copy()
     scores.insert(0, "level", level)
-    long_parts, group_points = [], {g.code: np.zeros(len(frame)) for g in framework.groups}
-    for ind in framework.indicators:
+    group_points = {g.code: np.zeros(len(frame)) for g in framework.groups}
+    indicators = framework.indicators
+    columns: dict[str, list[np.ndarray]] = {
+        "numerator": [],
+        "denominator": [],
+        "ratio": [],
+        "points": [],
+    }
+    for ind in indicators:
         ratio, points = _score_columns(frame, ind)
         if ind.scored:
             group_points[ind.group] = group_points[ind.group] + points
-        part = scores[["level", *UNIT_KEYS]].copy()
-        part["indicator"], part["group"] = ind.code, ind.group
-        part["numerator"] = frame[f"{ind.code}_num"].to_numpy()
-        part["denominator"] = frame[f"{ind.code}_den"].to_numpy()
-        part["ratio"], part["points"] = ratio, points
-        long_parts.append(part)
+        columns["numerator"].append(frame[f"{ind.code}_num"].to_numpy())
+        columns["denominator"].append(frame[f"{ind.code}_den"].to_numpy())
+        columns["ratio"].append(ratio)
+        columns["points"].append(points)
+    # one row per unit and indicator, indicator by indicator: the keys repeated as a block per
+    # indicator, the indicator's code and group as runs
+    long = pd.concat([scores[["level", *UNIT_KEYS]]] * len(indicators), ignore_index=True)
+    long["indicator"] = repeated_labels([i.code for i in indicators], len(frame))
+    long["group"] = repeated_labels([i.group for i in indicators], len(frame))
+    for name, parts in columns.items():
+        long[name] = np.concatenate(parts) if parts else np.empty(0)
     for code, values in group_points.items():
         scores[code] = values
     scores["total"] = scores[[g.code for g in framework.groups]].sum(axis=1)
     scores["dossiers"] = frame["dossiers"].to_numpy()
-    return scores, pd.concat(long_parts, ignore_index=True)
+    return scores, long
 
 
 def _rank_and_change(scores: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
