@@ -34,11 +34,13 @@ from sipas.service_index import (
     load_framework,
     parse_period,
     read_records,
+    stored_sums,
     with_change,
     write_partitioned,
 )
+from sipas.service_index.framework import ServiceFramework
 from sipas.service_index.ids import IdRegister, days_of, ids_present
-from sipas.service_index.model import GRAINS
+from sipas.service_index.model import GRAINS, Period
 from sipas.synthetic.dossiers import DossierDesign
 from sipas.synthetic.dossiers import generate_dossiers as _generate
 
@@ -227,7 +229,8 @@ def results_root(data: Path, out: Path | None, framework: str) -> Path:
     return (out or data / "results") / Path(framework).stem
 
 
-def _write(root: Path, result: IndexResult) -> None:
+def _write(root: Path, result: IndexResult, dataset: Dataset, framework: ServiceFramework) -> None:
+    """The results of each period in its folder, with the sums they came from (for appends)."""
     for key in result.periods:
         folder = root / key
         folder.mkdir(parents=True, exist_ok=True)
@@ -247,6 +250,7 @@ def _write(root: Path, result: IndexResult) -> None:
             ),
         }
         (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    stored_sums.keep(result, {key: root / key for key in result.periods}, dataset, framework)
 
 
 def _detailed(root: Path, key: str) -> bool:
@@ -334,7 +338,7 @@ def compute_service_index(
         runner.close()
     root = results_root(data, out, framework)
     say(f"writing the results to {root}")
-    _write(root, result)
+    _write(root, result, Dataset(data), fw)
     _refresh_change(root, result.periods)
     return {
         "engine": engine,
@@ -402,7 +406,16 @@ def append_dossiers(
     runner = _engine(engine, master)
     try:
         for grain in GRAINS:
-            periods = [p for p in touched if p.grain == grain]
+            periods = []
+            for period in (p for p in touched if p.grain == grain):
+                # A period whose stored sums still hold adds the new rows' sums to them; the
+                # others are recomputed from their dossiers.
+                added = _added_to_stored(root, stored, dataset, period, written, runner, fw)
+                if added is None:
+                    periods.append(period)
+                else:
+                    say(f"{engine}: added the new dossiers to {period.key}")
+                    _write(root, added, dataset, fw)
             if periods:
                 say(f"{engine}: recomputing {', '.join(p.key for p in periods)}")
                 detail = any(_detailed(root, p.key) for p in periods)
@@ -412,7 +425,7 @@ def append_dossiers(
                 result = compute_index(
                     dataset, periods, runner, fw, detail, previous=before not in stored
                 )
-                _write(root, result)
+                _write(root, result, dataset, fw)
     finally:
         runner.close()
     _refresh_change(root, [p.key for p in touched])
@@ -423,6 +436,29 @@ def append_dossiers(
         "recomputed": [p.key for p in touched],
         "untouched": sorted(set(stored) - {p.key for p in touched}),
     }
+
+
+def _added_to_stored(
+    root: Path,
+    stored: list[str],
+    dataset: Dataset,
+    period: Period,
+    written: list[Path],
+    runner: Engine,
+    fw: ServiceFramework,
+) -> IndexResult | None:
+    """The period's result from its stored sums and the rows just ``written``; None when it
+    must be recomputed: its drill-down holds every indicator, the period before (for change)
+    is neither stored nor empty, or the stored sums no longer hold (stored_sums)."""
+    if _detailed(root, period.key):
+        return None
+    before = period.previous()
+    if before.key not in stored and dataset.files("dossiers", [before]):
+        return None
+    new_files = sorted(set(dataset.files("dossiers", [period])) & set(written))
+    if not new_files:
+        return None
+    return stored_sums.with_new_rows(root / period.key, dataset, period, new_files, runner, fw)
 
 
 def stored_folder(root: Path, period: str) -> Path:

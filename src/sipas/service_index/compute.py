@@ -16,6 +16,7 @@ several indicators (most denominators) are summed once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ibis  # type: ignore[import-untyped, unused-ignore]
@@ -57,10 +58,16 @@ class Tables:
     engine: Engine | None = None  # where the tables are read
 
 
-def read_tables(engine: Engine, dataset: Dataset, periods: list[Period]) -> Tables:
-    """The dataset's tables, reading only the months ``periods`` cover."""
+def read_tables(
+    engine: Engine,
+    dataset: Dataset,
+    periods: list[Period],
+    dossier_files: list[Path] | None = None,
+) -> Tables:
+    """The dataset's tables, reading only the months ``periods`` cover (of the dossiers, only
+    ``dossier_files`` when given: rows just added, judged with everything else as it is)."""
     dataset.check()
-    files = dataset.files("dossiers", periods)
+    files = dataset.files("dossiers", periods) if dossier_files is None else dossier_files
     if not files:
         raise SipasError(
             "service_index.no_data",

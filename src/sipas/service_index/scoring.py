@@ -33,6 +33,7 @@ class IndexResult:
     # the dossier indicators only when computed with ``procedures=True``
     excluded: dict[str, int] = field(default_factory=dict)  # rows left out, per period
     procedure_detail: bool = False  # ``procedures`` holds the dossier indicators too
+    sums: Sums | None = field(default=None, repr=False)  # the engine's, that the scores come from
 
 
 def _procedure_sums(sums: Sums, framework: ServiceFramework, periods: list[Period]) -> pd.DataFrame:
@@ -227,4 +228,5 @@ def score(
         procedures=fine[fine.period.isin(wanted)].reset_index(drop=True),
         excluded={k: int(excluded.get(k, 0)) for k in wanted},
         procedure_detail=sums.level == "procedure",
+        sums=sums,
     )

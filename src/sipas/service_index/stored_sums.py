@@ -1,0 +1,162 @@
+"""A period's engine sums kept beside its results, so that new dossiers add to them.
+
+Every figure the engine returns is a count or a total over dossiers (:class:`compute.Sums`), so
+the sums of a period after a day of new dossiers are its stored sums plus the new rows' sums:
+exactly, as long as nothing the earlier rows' facts depend on has changed: the catalogue, the
+supplements and complaints of the period's months, the ids known to repeat, the framework, the
+period's own dossier files and this format. Those inputs are recorded with the sums (each file's
+size and modification time, digests of the repeated ids and of the framework). Where any differs,
+or the sums are missing or unreadable, the caller recomputes the period from its dossiers.
+
+Files, in the period's results folder: ``sums/units.parquet`` (per unit, with the dossiers
+outside the catalogue on a row without unit), ``sums/usage.parquet`` (per catalogue row),
+``sums/complaints.parquet`` and ``sums/inputs.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sipas.service_index.compute import KEYS, USAGE, Sums, engine_sums, read_tables
+from sipas.service_index.engine import PARTITIONED, Dataset, Engine
+from sipas.service_index.framework import ServiceFramework
+from sipas.service_index.ids import IdRegister
+from sipas.service_index.model import Period, parse_period
+from sipas.service_index.scoring import IndexResult, score
+
+FOLDER = "sums"
+_FORMAT = 1
+_PARTS = ("units", "usage", "complaints")
+# The modules whose rules make the sums: sums kept by other rules are not added to.
+_RULES = ("checks.py", "facts.py", "compute.py", "model.py")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _rules_digest() -> str:
+    here = Path(__file__).parent
+    return _digest("".join((here / name).read_text(encoding="utf-8") for name in _RULES))
+
+
+def _signature(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def inputs_of(
+    dataset: Dataset,
+    period: Period,
+    framework: ServiceFramework,
+    duplicates: list[str],
+    leave_out: frozenset[Path] = frozenset(),
+) -> dict[str, Any]:
+    """What a period's sums depend on, as it is now; ``leave_out``: files not to count (the
+    ones just added, to compare with the inputs the stored sums were made from)."""
+    files = {
+        str(f.relative_to(dataset.root)): _signature(f)
+        for table in PARTITIONED
+        for f in dataset.files(table, [period])
+        if f not in leave_out
+    }
+    return {
+        "format": _FORMAT,
+        "rules": _rules_digest(),
+        "framework": _digest(repr(framework)),
+        "catalogue": _signature(dataset.catalogue_path),
+        "duplicates": _digest("\n".join(sorted(duplicates))),
+        "files": files,
+    }
+
+
+def write(folder: Path, sums: Sums, key: str, inputs: dict[str, Any]) -> None:
+    """Keep the sums of period ``key`` in ``folder`` (a period's ``sums`` folder); the inputs
+    last, so sums half written read as missing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "inputs.json").unlink(missing_ok=True)
+    parts = {
+        "units": sums.dossiers[sums.dossiers.period == key],
+        "usage": sums.usage[sums.usage.period == key].assign(period=key),
+        "complaints": sums.complaints[sums.complaints.period == key],
+    }
+    for name, frame in parts.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    mine = folder / f"inputs.{os.getpid()}.tmp"
+    mine.write_text(json.dumps(inputs), encoding="utf-8")
+    mine.replace(folder / "inputs.json")
+
+
+def read(folder: Path, inputs: dict[str, Any], catalogue: pd.DataFrame) -> Sums | None:
+    """The stored sums, when they were made from exactly ``inputs``; otherwise None."""
+    try:
+        stored = json.loads((folder / "inputs.json").read_text(encoding="utf-8"))
+        if stored != inputs:
+            return None
+        units, usage, complaints = (pd.read_parquet(folder / f"{n}.parquet") for n in _PARTS)
+    except (OSError, ValueError):
+        return None
+    return Sums(units, usage, complaints, catalogue, "unit")
+
+
+def added(stored: Sums, new: Sums, period: Period) -> Sums:
+    """The sums of the stored rows and the new ones together (one period)."""
+    values = [c for c in stored.dossiers.columns if c not in KEYS]
+    both = pd.concat([stored.dossiers, new.dossiers[stored.dossiers.columns]], ignore_index=True)
+    units = both.groupby(KEYS, as_index=False, dropna=False, sort=False)[values].sum()
+    usage = pd.concat([stored.usage, new.usage.assign(period=period.key)], ignore_index=True)
+    usage = usage.groupby(["period", "_pair"], as_index=False, sort=False)[list(USAGE)].sum()
+    return Sums(units, usage, stored.complaints, stored.catalogue, "unit")
+
+
+def _duplicates(dataset: Dataset) -> list[str]:
+    return IdRegister(dataset.root).refresh(dataset.files("dossiers")).duplicates
+
+
+def keep(
+    result: IndexResult, folders: dict[str, Path], dataset: Dataset, framework: ServiceFramework
+) -> None:
+    """Keep the sums of each period of ``result`` in its results folder (``folders`` by key);
+    sums per procedure (the full drill-down) are not kept: such periods are recomputed."""
+    if result.sums is None or result.sums.level != "unit":
+        return
+    duplicates = _duplicates(dataset)
+    for key in result.periods:
+        inputs = inputs_of(dataset, parse_period(key), framework, duplicates)
+        write(folders[key] / FOLDER, result.sums, key, inputs)
+
+
+def with_new_rows(
+    folder: Path,
+    dataset: Dataset,
+    period: Period,
+    new_files: list[Path],
+    engine: Engine,
+    framework: ServiceFramework,
+) -> IndexResult | None:
+    """The period's result from its stored sums (in its results ``folder``) and the sums of
+    the rows of ``new_files``, just added to the dataset; None when the stored sums do not
+    apply (see the module docstring). Change is left to the caller, as for
+    ``compute_index(..., previous=False)``."""
+    expected = inputs_of(
+        dataset, period, framework, _duplicates(dataset), leave_out=frozenset(new_files)
+    )
+    try:
+        if json.loads((folder / FOLDER / "inputs.json").read_text(encoding="utf-8")) != expected:
+            return None
+    except (OSError, ValueError):
+        return None
+    tables = read_tables(engine, dataset, [period], dossier_files=new_files)
+    stored = read(
+        folder / FOLDER, expected, tables.catalogue_frame.drop(columns=["_pair", "_unit"])
+    )
+    if stored is None:
+        return None
+    new = engine_sums(tables, framework, [period])
+    return score(added(stored, new, period), framework, [period], engine.name)
