@@ -38,6 +38,8 @@ from sipas.service_index.facts import (
 from sipas.service_index.framework import Condition, ServiceFramework, all_of
 from sipas.service_index.ids import IdRegister
 from sipas.service_index.model import Period
+from sipas.service_index.plans import FOLDER as PLANS
+from sipas.service_index.plans import cached_plan, run_plan
 
 KEYS = ["period", "agency_code", "unit_code", "procedure_code"]
 USAGE = ("dossiers", "online_dossiers", "paid_online_dossiers")
@@ -56,6 +58,7 @@ class Tables:
     complaints: ir.Table | None = None
     supplements: ir.Table | None = None
     engine: Engine | None = None  # where the tables are read
+    plans: Path | None = None  # where compiled passes are kept (see plans.py)
 
 
 def read_tables(
@@ -96,6 +99,7 @@ def read_tables(
         complaints=engine.read_parquet(complaints) if complaints else None,
         supplements=engine.read_parquet(supplements) if supplements else None,
         engine=engine,
+        plans=dataset.root / PLANS,
     )
 
 
@@ -241,31 +245,25 @@ def _usage_counts(
     return usage
 
 
-def _one_pass(tables: Tables, framework: ServiceFramework, periods: list[Period]) -> Any:
-    """DuckDB: the dossiers read once. The sums per catalogue pair go to a temporary table, from
-    which come both the sums per unit (rolled up) and each procedure's dossier counts: one pass
-    over the dossiers instead of two, and only small results cross into pandas."""
-    assert tables.engine is not None
-    con = tables.engine.con
+def pair_statements(
+    tables: Tables, framework: ServiceFramework, periods: list[Period]
+) -> tuple[dict[str, ir.Table], dict[str, str], str]:
+    """DuckDB's pass, as expressions: ``pass`` sums per catalogue row into a temporary table
+    (the third value, its name), from which ``rolled`` reads the sums per unit and ``listed``
+    each procedure's dossier counts: the dossiers read once instead of twice, and only small
+    results cross into pandas. The second value maps output columns to aggregates."""
     expr, source = dossier_sums(tables, framework, periods, "procedure")
     name = ibis.util.gen_name("sipas_pair_sums")
-    con.create_table(name, expr, temp=True)
-    try:
-        pairs = con.table(name)
-        units = tables.catalogue.select("_pair", "_unit")
-        joined = pairs.left_join(units, "_pair").drop("_pair_right")
-        held = sorted(set(source.values()))
-        rolled = joined.group_by(["_pidx", "_unit"]).aggregate(
-            **{c: joined[c].sum().cast("int64") for c in held}
-        )
-        grouped = con.to_pyarrow(rolled).to_pandas()
-        listed = pairs.filter(pairs._pair.notnull())
-        counted = con.to_pyarrow(
-            listed.select("_pidx", "_pair", *(listed[source[u]].name(u) for u in USAGE))
-        ).to_pandas()
-    finally:
-        con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-    return grouped, source, counted
+    pairs = ibis.table(expr.schema(), name=name)
+    units = tables.catalogue.select("_pair", "_unit")
+    joined = pairs.left_join(units, "_pair").drop("_pair_right")
+    held = sorted(set(source.values()))
+    rolled = joined.group_by(["_pidx", "_unit"]).aggregate(
+        **{c: joined[c].sum().cast("int64") for c in held}
+    )
+    listed = pairs.filter(pairs._pair.notnull())
+    listed = listed.select("_pidx", "_pair", *(listed[source[u]].name(u) for u in USAGE))
+    return {"pass": expr, "rolled": rolled, "listed": listed}, source, name
 
 
 def engine_sums(
@@ -278,9 +276,13 @@ def engine_sums(
     drill-down: hundreds of thousands of groups instead of thousands, in one pass instead of
     two; more memory, and twice the columns per procedure)."""
     level = "procedure" if procedures else "unit"
-    counted = None
+    counted = complaints = None
+    plan = None
     if not procedures and tables.engine is not None and tables.engine.name == "duckdb":
-        grouped, source, counted = _one_pass(tables, framework, periods)
+        plan = cached_plan(tables, framework, periods, tables.plans)
+    if plan is not None:
+        grouped, counted, complaints = run_plan(plan, tables, periods)
+        source = plan.source
     else:
         expr, source = dossier_sums(tables, framework, periods, level)
         grouped = expr.to_pandas()
@@ -295,9 +297,9 @@ def engine_sums(
         counted = usage_sums(tables, periods).to_pandas()
     usage = _usage_counts(counted, source if procedures else None, periods)
     complaint_codes = [i.code for i in framework.in_scope("complaint")]
-    if tables.complaints is not None:
+    if complaints is None and tables.complaints is not None:  # not in a plan: Spark, detail
         complaints = complaint_sums(tables.complaints, framework, periods).to_pandas()
-    else:
+    elif complaints is None:
         columns = ["period", "unit_code"] + [
             f"{c}_{part}" for c in complaint_codes for part in ("num", "den")
         ]

@@ -61,7 +61,7 @@ def period_keys(periods: list[Period]) -> ir.Table:
     )
 
 
-def _calendar(periods: list[Period]) -> ir.Table:
+def calendar_table(periods: list[Period]) -> ir.Table:
     """Every day of ``periods``: the date (``_on``), its number (``_day``), its period's index
     (``_pidx``) and last day's number (``period_end``)."""
     days = [
@@ -88,7 +88,7 @@ def with_periods(
     periods and gives each its period: cheaper for the engine than computing them per row."""
     if len({p.grain for p in periods}) != 1:
         raise ValueError("periods of one grain at a time")
-    calendar = _calendar(periods)
+    calendar = calendar_table(periods)
     table = table.inner_join(calendar, day == calendar._on).drop("_on")
     return table.inner_join(period_keys(periods), "_pidx").drop("_pidx") if keyed else table
 

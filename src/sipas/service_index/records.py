@@ -35,11 +35,9 @@ def arrow_schema(table: str) -> pa.Schema:
 
 
 def _read(path: Path) -> tuple[pd.DataFrame, int]:
-    """The raw frame and the row number of its first data row."""
+    """The raw frame of a CSV or JSON lines file, and the row number of its first data row."""
     suffix = path.suffix.lower()
     try:
-        if suffix == ".parquet":
-            return pq.read_table(path).to_pandas(), 1
         if suffix == ".csv":
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"), 2
         if suffix in {".jsonl", ".ndjson", ".json"}:
@@ -64,27 +62,76 @@ def _column(values: pd.Series, kind: str) -> pa.Array:
     return pa.array(numbers.astype("Int64"), type=_ARROW[kind], from_pandas=True)
 
 
+def _typed(values: pa.ChunkedArray, kind: str) -> pa.Array | pa.ChunkedArray | None:
+    """A Parquet column already of the model's kind, as the model wants it (text trimmed, an
+    empty text empty); None when it needs reading value by value (``_column``)."""
+    kind_type = _ARROW[kind]
+    if kind == "string":
+        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+            return None
+        text = pa.compute.utf8_trim_whitespace(values).cast(pa.string())
+        return pa.compute.if_else(pa.compute.equal(text, ""), None, text)
+    if kind == "boolean" and pa.types.is_integer(values.type):  # 1 and 0; anything else empty
+        zero_or_one = pa.compute.is_in(values, value_set=pa.array([0, 1], values.type))
+        return pa.compute.if_else(zero_or_one, pa.compute.equal(values, 1), None)
+    same_family = (
+        (kind == "date" and pa.types.is_date32(values.type))
+        or (kind == "boolean" and pa.types.is_boolean(values.type))
+        or (kind.startswith("int") and pa.types.is_integer(values.type))
+    )
+    if not same_family:
+        return None
+    try:
+        return values.cast(kind_type)  # safe: a value out of the kind's range is refused
+    except pa.ArrowInvalid:
+        return None
+
+
+def _read_parquet(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowInvalid) as exc:
+        raise SipasError("dossier.unreadable", path=path, error=str(exc)) from None
+
+
 def read_records(path: Path, table: str = "dossiers") -> pa.Table:
     """The file's rows in the model's types (unreadable values become empty), plus ``row``."""
     if not path.is_file():
         raise SipasError("dossier.no_file", path=path)
-    raw, first = _read(path)
     columns = TABLES[table]
-    missing = [c for c in columns if c not in raw.columns]
-    required = {"dossiers": ("dossier_id", "unit_code", "procedure_code", "submitted_on")}.get(
-        table, ()
-    )
-    absent = [c for c in required if c in missing]
-    if absent:
-        raise SipasError(
-            "dossier.missing_columns", path=path, missing=absent, columns=list(columns)
-        )
+    if path.suffix.lower() == ".parquet":
+        raw_table = _read_parquet(path)
+        _refuse_missing(path, table, [c for c in columns if c not in raw_table.column_names])
+        arrays = {}
+        for name, kind in columns.items():
+            if name not in raw_table.column_names:
+                arrays[name] = pa.nulls(raw_table.num_rows, _ARROW[kind])
+                continue
+            typed = _typed(raw_table[name], kind)
+            arrays[name] = (
+                typed if typed is not None else _column(raw_table[name].to_pandas(), kind)
+            )
+        arrays[ROW] = pa.array(range(1, 1 + raw_table.num_rows), type=pa.int64())
+        return pa.table(arrays)
+    raw, first = _read(path)
+    _refuse_missing(path, table, [c for c in columns if c not in raw.columns])
     arrays = {
         name: (_column(raw[name], kind) if name in raw else pa.nulls(len(raw), _ARROW[kind]))
         for name, kind in columns.items()
     }
     arrays[ROW] = pa.array(range(first, first + len(raw)), type=pa.int64())
     return pa.table(arrays)
+
+
+def _refuse_missing(path: Path, table: str, missing: list[str]) -> None:
+    required = {"dossiers": ("dossier_id", "unit_code", "procedure_code", "submitted_on")}.get(
+        table, ()
+    )
+    absent = [c for c in required if c in missing]
+    if absent:
+        raise SipasError(
+            "dossier.missing_columns", path=path, missing=absent, columns=list(TABLES[table])
+        )
 
 
 def partition_key(table: pa.Table, name: str) -> pa.Array:
