@@ -786,7 +786,7 @@ def numpy_floor_result(ours: dict[str, Any]) -> dict[str, Any]:
 
 
 def service_index(rows: int, folder: Path) -> dict[str, Any]:
-    """sipas's service index on DuckDB beside the hand-written floor query (same sums, checked
+    """sipas's service index on DuckDB beside the hand-written floor queries (same sums, checked
     equal), and appending a day against a full recompute: benchmarks/service_index.py's
     measurements, each in its own process."""
     script = str(HERE / "service_index.py")
@@ -799,15 +799,21 @@ def service_index(rows: int, folder: Path) -> dict[str, Any]:
         stdout=subprocess.DEVNULL,
     )  # generates the data (and warms the file cache) outside the clocks below
     out: dict[str, Any] = {"rows": rows}
-    for kind in ("duckdb", "floor", "incremental"):
+    for kind in ("duckdb_cold", "duckdb", "floor_full", "floor", "incremental"):
         say(f"== service index: {kind}")
         report, _ = run_child(
             [sys.executable, script, "--rows", str(rows), "--measure", kind, "--sums-file", sums]
         )
         out[kind] = report
-    ratio = out["duckdb"]["seconds"] / out["floor"]["seconds"]
+    ratio = out["duckdb"]["seconds"] / out["floor_full"]["seconds"]
     out["ratio_to_floor"] = ratio
-    out["same_sums"] = bool(out["floor"].get("same_sums_as_sipas"))
+    out["ratio_cold_to_floor"] = out["duckdb_cold"]["seconds"] / out["floor_full"]["seconds"]
+    out["ratio_to_unit_floor"] = out["duckdb"]["seconds"] / out["floor"]["seconds"]
+    out["same_sums"] = bool(
+        out["floor_full"].get("same_sums_as_sipas")
+        and out["floor_full"].get("same_procedure_counts_as_sipas")
+        and out["floor"].get("same_sums_as_sipas")
+    )
     out["meets_floor_target"] = ratio <= TARGET_SERVICE_FLOOR
     out["meets_append_target"] = out["incremental"]["ratio"] < TARGET_APPEND
     return out
@@ -817,24 +823,34 @@ def render_service_index(si: dict[str, Any]) -> list[str]:
     inc = si["incremental"]
     floor_target = "met" if si["meets_floor_target"] else "**not met**"
     append_target = "met" if si["meets_append_target"] else "**not met**"
+    full, unit = si["floor_full"]["seconds"], si["floor"]["seconds"]
     return [
         "## Service index (QĐ 766)",
         "",
         f"{si['rows']:,} synthetic dossiers, all units × 12 months of 2025, DuckDB; each run in"
         " its own process (`benchmarks/service_index.py` has the other engines and 100M rows).",
+        "The floor is `service_index_floor.sql` written by hand for DuckDB: what sipas returns"
+        " from the dossiers (the sums per unit, and each procedure's dossier counts, which"
+        " indicator M3 and the drill-down by procedure need), in the fastest form measured.",
         "",
         "| measurement | sipas | floor | sipas ÷ floor | target |",
         "|---|---:|---:|---:|---|",
         f"| index for every unit and month | {secs(si['duckdb']['seconds'])}"
-        f" | {secs(si['floor']['seconds'])} (hand-written DuckDB query, `service_index_floor.sql`)"
-        f" | {si['ratio_to_floor']:.2f}× | ≤ {TARGET_SERVICE_FLOOR:g}×: {floor_target} |",
+        f" | {secs(full)} | {si['ratio_to_floor']:.2f}× | ≤ {TARGET_SERVICE_FLOOR:g}×:"
+        f" {floor_target} |",
+        f"| the same, the first run on a dataset (its pass compiled, then kept)"
+        f" | {secs(si['duckdb_cold']['seconds'])} | {secs(full)}"
+        f" | {si['ratio_cold_to_floor']:.2f}× | |",
+        f"| the same, beside the per-unit sums alone (no procedure counts)"
+        f" | {secs(si['duckdb']['seconds'])} | {secs(unit)}"
+        f" | {si['ratio_to_unit_floor']:.2f}× | |",
         f"| append a day ({inc['appended_rows']:,} dossiers; recomputes"
         f" {', '.join(inc['recomputed'])}) | {secs(inc['append_day_seconds'])}"
         f" | {secs(inc['full_recompute_seconds'])} (full recompute of the 12 months)"
         f" | {inc['ratio']:.1%} | < {TARGET_APPEND:.0%}: {append_target} |",
         "",
-        f"The floor's sums equal sipas's: {'yes' if si['same_sums'] else '**no**'}. The appended"
-        " month equals a recompute from nothing:"
+        f"The floors' sums and counts equal sipas's: {'yes' if si['same_sums'] else '**no**'}."
+        " The appended month equals a recompute from nothing:"
         f" {'yes' if inc['equal_to_full_recompute'] else '**no**'}.",
         "",
     ]

@@ -43,6 +43,7 @@ from sipas.service_index.framework import ServiceFramework, all_of, builtin_fram
 from sipas.service_index.ids import FOLDER as REGISTER_FOLDER
 from sipas.service_index.ids import IdRegister
 from sipas.service_index.model import Period
+from sipas.service_index.plans import FOLDER as PLANS
 from sipas.synthetic.dossiers import DossierDesign, generate_dossiers
 
 ROOT = Path(__file__).resolve().parent
@@ -305,7 +306,10 @@ def measure(kind: str, rows: int, sums_file: str | None) -> dict[str, Any]:
         out["duplicates"] = len(
             IdRegister(dataset.root).refresh(dataset.files("dossiers")).duplicates
         )
-    elif kind in {"duckdb", "procedures", "big"}:
+    elif kind in {"duckdb", "duckdb_cold", "procedures", "big"}:
+        if kind == "duckdb_cold":  # the first run on a dataset: its pass not yet compiled
+            shutil.rmtree(dataset.root / PLANS, ignore_errors=True)
+            started = time.perf_counter()
         limit = "6GB" if kind == "big" else None
         engine = connect("duckdb", memory_limit=limit)
         if kind == "big":
@@ -462,10 +466,17 @@ def _markdown(report: dict[str, Any]) -> str:
         f"{ratios.get('floor_over_scan', '')}× the scan",
     )
     row(
+        "DuckDB: the same output as sipas (per-unit sums and each procedure's dossier counts),"
+        " written by hand (`service_index_floor.sql`)",
+        "floor_full",
+        f"{ratios.get('floor_full_over_scan', '')}× the scan",
+    )
+    row(
         "sipas on DuckDB (index)",
         "duckdb",
         f"{ratios.get('duckdb_over_scan', '')}× the scan (target ≤ 3); "
-        f"{ratios.get('duckdb_over_floor', '')}× the hand-written sums",
+        f"{ratios.get('duckdb_over_floor_full', '')}× the hand-written same output "
+        f"(target ≤ 1.3); {ratios.get('duckdb_over_floor', '')}× the per-unit sums alone",
     )
     row(
         "sipas on DuckDB, full drill-down by procedure (`--procedures`)",
@@ -481,6 +492,12 @@ def _markdown(report: dict[str, Any]) -> str:
     row("sipas on DuckDB, from disk (memory limit 6 GB)", "big")
     if "floor" in r and "same_sums_as_sipas" in r["floor"]:
         lines += ["", f"Hand-written sums equal sipas's: {r['floor']['same_sums_as_sipas']}."]
+    if "floor_full" in r and "same_procedure_counts_as_sipas" in r["floor_full"]:
+        lines += [
+            "",
+            "Hand-written per-procedure counts equal sipas's: "
+            f"{r['floor_full']['same_procedure_counts_as_sipas']}.",
+        ]
     if "pandas" in r and "same_sums_as_duckdb" in r["pandas"]:
         lines += ["", f"pandas sums equal DuckDB's: {r['pandas']['same_sums_as_duckdb']}."]
     return "\n".join(lines) + "\n"
@@ -507,6 +524,8 @@ def write_results(runs: dict[str, Any], args: argparse.Namespace) -> None:
             "duckdb_over_scan": ratio("duckdb", "scan"),
             "floor_over_scan": ratio("floor", "scan"),
             "duckdb_over_floor": ratio("duckdb", "floor"),
+            "floor_full_over_scan": ratio("floor_full", "scan"),
+            "duckdb_over_floor_full": ratio("duckdb", "floor_full"),
             "procedures_over_scan": ratio("procedures", "scan"),
             "pandas_over_duckdb": ratio("pandas", "duckdb"),
             "spark_over_duckdb": ratio("spark", "duckdb"),
