@@ -227,9 +227,7 @@ def test_the_additive_result_equals_the_scores_before_the_day_was_held_back(
 # --- 2. several appends, several periods -------------------------------------------------------
 
 
-def test_two_successive_appends_to_one_month(
-    quarter: Path, tmp_path: Path
-) -> None:
+def test_two_successive_appends_to_one_month(quarter: Path, tmp_path: Path) -> None:
     data = _copy(quarter, tmp_path / "data")
     first, second = _hold_back(data, [DAY, date(2025, 8, 27)], tmp_path / "days")
     _compute(data, [MONTHLY])
@@ -276,6 +274,22 @@ def test_a_month_whose_month_before_is_empty_takes_the_additive_path(
     _assert_as_fresh(data, tmp_path, [{"period": "2025-07"}])
 
 
+def test_a_stored_period_without_dossiers_takes_the_new_rows(quarter: Path, tmp_path: Path) -> None:
+    """The second quarter is stored empty (the data start in July): a day of June is added to
+    its empty sums."""
+    data = _copy(quarter, tmp_path / "data")
+    (day,) = _hold_back(data, [date(2025, 7, 22)], tmp_path / "days")
+    rows = pq.read_table(day).to_pandas()
+    rows["submitted_on"] = rows["received_on"] = date(2025, 6, 30)
+    _write_rows(rows, day, day)
+    calls: list[dict[str, Any]] = [{"period": "2025", "each": "quarter"}]
+    _compute(data, calls)
+    assert api.read_meta(_root(data) / "2025-Q2")["dossiers"] == 0
+    _, said = _append(day, data)
+    assert _added(said) == ["2025-Q2"]
+    _assert_as_fresh(data, tmp_path, calls)
+
+
 # --- 3. what makes an append recompute instead --------------------------------------------------
 
 
@@ -295,8 +309,7 @@ def _change_the_catalogue(data: Path, day: Path) -> list[str] | None:
     # a catalogue row the day's dossiers use
     used = pq.read_table(day).to_pandas().iloc[0]
     at = catalogue.index[
-        (catalogue.unit_code == used.unit_code)
-        & (catalogue.procedure_code == used.procedure_code)
+        (catalogue.unit_code == used.unit_code) & (catalogue.procedure_code == used.procedure_code)
     ][0]
     catalogue.loc[at, "legal_days"] = catalogue.loc[at, "legal_days"] + 30
     schema = pq.read_schema(data / "catalogue.parquet")
@@ -381,8 +394,18 @@ def _corrupt_usage_sums(data: Path, day: Path) -> list[str] | None:
     return None
 
 
+def _repeat_an_id_within_the_day(data: Path, day: Path) -> list[str] | None:
+    rows = pq.read_table(day).to_pandas()
+    rows.loc[1, "dossier_id"] = rows.loc[0, "dossier_id"]  # two new rows, one id
+    _write_rows(rows, day, day)
+    # only August is touched; July and September keep results (and the former digest of the
+    # repeated ids), as for _repeat_an_existing_id
+    return ["2025-08"]
+
+
 SPOILERS: dict[str, Callable[[Path, Path], list[str] | None]] = {
     "new duplicate id": _repeat_an_existing_id,
+    "id repeated within the day": _repeat_an_id_within_the_day,
     "catalogue changed": _change_the_catalogue,
     "supplement file changed": _change_a_supplement,
     "supplement file added": _add_a_supplement_file,
@@ -488,7 +511,7 @@ def _units(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     columns = ["period", "agency_code", "unit_code", "procedure_code", "T4_num", "T4_den"]
     columns += ["dossiers", "online_dossiers", "paid_online_dossiers", "excluded"]
     return pd.DataFrame(rows, columns=columns).astype(
-        {c: "int64" for c in columns[4:]} | {"procedure_code": object}
+        dict.fromkeys(columns[4:], "int64") | {"procedure_code": object}
     )
 
 
@@ -579,7 +602,9 @@ def test_random_splits_into_appended_batches_score_as_all_rows_at_once(
         rng = np.random.default_rng(seed)
         # 0: initial rows; 1..batches: appended batches
         place = np.where(
-            rng.random(rows.num_rows) < initial_share, 0, rng.integers(1, batches + 1, rows.num_rows)
+            rng.random(rows.num_rows) < initial_share,
+            0,
+            rng.integers(1, batches + 1, rows.num_rows),
         )
         place[0] = 0  # the month keeps some dossiers
         pq.write_table(rows.filter(pa.array(place == 0)), month)
@@ -593,11 +618,8 @@ def test_random_splits_into_appended_batches_score_as_all_rows_at_once(
             pq.write_table(chosen, path)
             _, said = _append(path, data)
             assert _added(said) == ["2025-08"]
+        # the fresh copy holds the same rows (in more files): all of them computed at once
         _assert_as_fresh(data, scratch, calls)
-        whole = compute_index(august, [parse_period("2025-08")], connect(ENGINE))
-        stored = _frame(_root(data) / "2025-08" / "scores.parquet", "scores")
-        expected = whole.scores.sort_values(SORT["scores"], ignore_index=True)
-        pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
 
 
 @pytest.mark.xfail(
