@@ -6,7 +6,10 @@ to recomputing the period from its dossiers."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import date
@@ -290,6 +293,30 @@ def test_a_stored_period_without_dossiers_takes_the_new_rows(quarter: Path, tmp_
     _assert_as_fresh(data, tmp_path, calls)
 
 
+def test_results_computed_in_one_process_are_added_to_by_another(
+    held_back: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    """What the stored inputs record (digests of the framework, the rules, the repeated ids)
+    is the same in a new process (another hash seed): the CLI's appends take the additive
+    path."""
+    data, (day,) = held_back
+    _compute(data, [MONTHLY])
+    script = (
+        "import sys; from pathlib import Path; from sipas.api import service_index as api; "
+        "api.append_dossiers(Path(sys.argv[1]), Path(sys.argv[2]), progress=print)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(day), str(data)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert _added(done.stdout.splitlines()) == ["2025-08"], done.stdout
+    _assert_as_fresh(data, tmp_path, [MONTHLY])
+
+
 # --- 3. what makes an append recompute instead --------------------------------------------------
 
 
@@ -403,6 +430,13 @@ def _repeat_an_id_within_the_day(data: Path, day: Path) -> list[str] | None:
     return ["2025-08"]
 
 
+def _copy_in_a_dossier_file(data: Path, day: Path) -> list[str] | None:
+    rows = pq.read_table(day).to_pandas().iloc[:5].copy()
+    rows["dossier_id"] = [f"COPIED{i}" for i in range(len(rows))]
+    _write_rows(rows, day, data / "dossiers" / "2025-08" / "copied-in.parquet")
+    return None
+
+
 SPOILERS: dict[str, Callable[[Path, Path], list[str] | None]] = {
     "new duplicate id": _repeat_an_existing_id,
     "id repeated within the day": _repeat_an_id_within_the_day,
@@ -412,6 +446,7 @@ SPOILERS: dict[str, Callable[[Path, Path], list[str] | None]] = {
     "complaint file changed": _change_a_complaint,
     "complaint file added": _add_a_complaint_file,
     "dossier file rewritten": _rewrite_a_dossier_file,
+    "dossier file copied in": _copy_in_a_dossier_file,
     "inputs.json deleted": _delete_inputs,
     "inputs.json corrupt": _corrupt_inputs,
     "units.parquet deleted": _delete_unit_sums,
@@ -501,6 +536,22 @@ def test_rows_outside_the_catalogue_are_excluded_as_a_recompute_excludes_them(
         units = pd.read_parquet(_root(data) / "2025-08" / "sums" / "units.parquet")
         outside = units[units.unit_code.isna()]
         assert len(outside) == 1 and int(outside.excluded.iloc[0]) == 2 * number
+        _assert_as_fresh(data, tmp_path, [MONTHLY])
+
+
+def test_an_appended_file_of_excluded_rows_only(
+    held_back: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    """No valid row: the new sums have a row without unit, or rows of no usage."""
+    data, (day,) = held_back
+    _compute(data, [MONTHLY])
+    rows = pq.read_table(day).to_pandas().iloc[:3].copy()
+    for number, (column, value) in enumerate((("unit_code", "99.NOWHERE"), ("status", 42)), 1):
+        rows["dossier_id"] = [f"X{number}-{i}" for i in range(len(rows))]
+        rows[column] = value
+        _, said = _append(_write_rows(rows, day, tmp_path / f"excluded-{number}.parquet"), data)
+        assert _added(said) == ["2025-08"]
+        assert api.read_meta(_root(data) / "2025-08")["excluded_rows"] == 3 * number
         _assert_as_fresh(data, tmp_path, [MONTHLY])
 
 
