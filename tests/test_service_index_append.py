@@ -317,6 +317,31 @@ def test_results_computed_in_one_process_are_added_to_by_another(
     _assert_as_fresh(data, tmp_path, [MONTHLY])
 
 
+def test_a_third_row_of_an_id_already_repeated_is_added_and_left_out(
+    held_back: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    """An id on a July and an August row before the results: a day repeating it once more
+    leaves the repeated ids as they were, so the day is added, its row left out as a recompute
+    leaves it out."""
+    data, (day,) = held_back
+    july = data / "dossiers" / "2025-07" / "part-00000.parquet"
+    repeated = pq.read_table(july, columns=["dossier_id"]).column(0)[0].as_py()
+    august = data / "dossiers" / "2025-08" / "part-00000.parquet"
+    rows = pq.read_table(august).to_pandas()
+    rows.loc[0, "dossier_id"] = repeated
+    _write_rows(rows, august, august)
+    _compute(data, [MONTHLY])
+    excluded = api.read_meta(_root(data) / "2025-08")["excluded_rows"]
+    rows = pq.read_table(day).to_pandas()
+    rows.loc[0, "dossier_id"] = repeated
+    _write_rows(rows, day, day)
+    done, said = _append(day, data)
+    assert done["recomputed"] == ["2025-08"]
+    assert _added(said) == ["2025-08"]
+    assert api.read_meta(_root(data) / "2025-08")["excluded_rows"] == excluded + 1
+    _assert_as_fresh(data, tmp_path, [MONTHLY])
+
+
 # --- 3. what makes an append recompute instead --------------------------------------------------
 
 
