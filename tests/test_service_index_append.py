@@ -188,6 +188,57 @@ def held_back(quarter: Path, tmp_path: Path) -> tuple[Path, list[Path]]:
     return data, _hold_back(data, [DAY], tmp_path / "days")
 
 
+# --- 6. random splits (first: the longest test starts first on its worker) ------------------
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a failure takes minutes
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    batches=st.integers(1, 3),
+    initial_share=st.floats(0.05, 0.95),
+    outside=st.booleans(),
+)
+def test_random_splits_into_appended_batches_score_as_all_rows_at_once(
+    august: Path, seed: int, batches: int, initial_share: float, outside: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        data = _copy(august, scratch / "data")
+        (month,) = sorted((data / "dossiers").glob("*/*.parquet"))
+        rows = pq.read_table(month)
+        rng = np.random.default_rng(seed)
+        # 0: initial rows; 1..batches: appended batches
+        place = np.where(
+            rng.random(rows.num_rows) < initial_share,
+            0,
+            rng.integers(1, batches + 1, rows.num_rows),
+        )
+        place[0] = 0  # the month keeps some dossiers
+        pq.write_table(rows.filter(pa.array(place == 0)), month)
+        calls = [{"period": "2025-08"}]
+        _compute(data, calls)
+        for batch in range(1, batches + 1):
+            chosen = rows.filter(pa.array(place == batch))
+            if chosen.num_rows == 0:
+                continue
+            path = scratch / f"batch-{batch}.parquet"
+            pq.write_table(chosen, path)
+            if outside:  # and a row of a unit outside the catalogue
+                stray = chosen.slice(0, 1).to_pandas()
+                stray["dossier_id"], stray["unit_code"] = f"STRAY{batch}", "99.NOWHERE"
+                extra = pd.concat([chosen.to_pandas(), stray], ignore_index=True)
+                _write_rows(extra, path, path)
+            _, said = _append(path, data)
+            assert _added(said) == ["2025-08"]
+        # the fresh copy holds the same rows (in more files): all of them computed at once
+        _assert_as_fresh(data, scratch, calls)
+
+
 # --- 1. the additive path ----------------------------------------------------------------------
 
 
@@ -340,6 +391,22 @@ def test_a_third_row_of_an_id_already_repeated_is_added_and_left_out(
     assert _added(said) == ["2025-08"]
     assert api.read_meta(_root(data) / "2025-08")["excluded_rows"] == excluded + 1
     _assert_as_fresh(data, tmp_path, [MONTHLY])
+
+
+def test_results_stored_elsewhere_are_added_to(
+    held_back: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    data, (day,) = held_back
+    out = tmp_path / "elsewhere"
+    api.compute_service_index(data, engine=ENGINE, out=out, **MONTHLY)
+    said: list[str] = []
+    api.append_dossiers(day, data, engine=ENGINE, out=out, progress=said.append)
+    assert _added(said) == ["2025-08"]
+    stored = _frame(out / "service-766" / "2025-08" / "scores.parquet", "scores")
+    _compute(data, [MONTHLY])  # in the dataset's own results folder, from all its rows
+    pd.testing.assert_frame_equal(
+        stored, _frame(_root(data) / "2025-08" / "scores.parquet", "scores")
+    )
 
 
 # --- 3. what makes an append recompute instead --------------------------------------------------
@@ -651,51 +718,6 @@ def test_added_sums_stored_and_new_rows_per_unit_and_catalogue_row() -> None:
     # complaints are those stored (a changed complaint file makes the caller recompute)
     pd.testing.assert_frame_equal(both.complaints, complaints)
     assert both.level == "unit" and both.catalogue is stored.catalogue
-
-
-# --- 6. random splits ----------------------------------------------------------------------------
-
-
-@settings(
-    max_examples=10,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a failure takes minutes
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    batches=st.integers(1, 3),
-    initial_share=st.floats(0.05, 0.95),
-)
-def test_random_splits_into_appended_batches_score_as_all_rows_at_once(
-    august: Path, seed: int, batches: int, initial_share: float
-) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        scratch = Path(folder)
-        data = _copy(august, scratch / "data")
-        (month,) = sorted((data / "dossiers").glob("*/*.parquet"))
-        rows = pq.read_table(month)
-        rng = np.random.default_rng(seed)
-        # 0: initial rows; 1..batches: appended batches
-        place = np.where(
-            rng.random(rows.num_rows) < initial_share,
-            0,
-            rng.integers(1, batches + 1, rows.num_rows),
-        )
-        place[0] = 0  # the month keeps some dossiers
-        pq.write_table(rows.filter(pa.array(place == 0)), month)
-        calls = [{"period": "2025-08"}]
-        _compute(data, calls)
-        for batch in range(1, batches + 1):
-            chosen = rows.filter(pa.array(place == batch))
-            if chosen.num_rows == 0:
-                continue
-            path = scratch / f"batch-{batch}.parquet"
-            pq.write_table(chosen, path)
-            _, said = _append(path, data)
-            assert _added(said) == ["2025-08"]
-        # the fresh copy holds the same rows (in more files): all of them computed at once
-        _assert_as_fresh(data, scratch, calls)
 
 
 @pytest.mark.xfail(
