@@ -20,7 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BROWSER_MODULES = {"test_browser", "test_browser_survey"}
 # Modules whose tests build a whole demo, a national survey, dossier datasets or reports (seconds
 # to a minute each), and single tests of that weight elsewhere.
-SLOW_MODULES = {"test_demo", "test_reports", "test_service_index_cli", "test_web"}
+SLOW_MODULES = {
+    "test_demo",
+    "test_reports",
+    "test_service_index_append",
+    "test_service_index_cli",
+    "test_web",
+}
 SLOW_FIXTURES = {"demo_database"}
 SLOW_TESTS = {"test_stage_probabilities_multiply_and_match_simulated_frequencies"}
 

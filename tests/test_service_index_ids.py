@@ -255,3 +255,17 @@ def test_the_register_finds_exactly_the_ids_occurring_more_than_once(
             assert registered.checked_now == 1
             assert len(_runs(root)) <= max_runs
             assert _run_files(root) == sorted(_runs(root))
+
+
+def test_a_file_rewritten_with_its_time_set_back_is_seen_as_changed(tmp_path: Path) -> None:
+    """Same size, modification time set back (cp -p, rsync -t, an unpacked archive): the
+    status-change time still shows the rewrite, and the register is rebuilt."""
+    path = _write(tmp_path, "2025-01", "a", ["d1", "d2"])
+    _write(tmp_path, "2025-02", "b", ["d3"])
+    assert IdRegister(tmp_path).refresh(_files(tmp_path)).duplicates == []
+    before = path.stat()
+    _write(tmp_path, "2025-01", "a", ["d1", "d3"])  # same size: d3 now repeats February's
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    again = IdRegister(tmp_path).refresh(_files(tmp_path))
+    assert again.duplicates == ["d3"] and again.checked_now == 2

@@ -7,7 +7,8 @@ register does it once per file instead, like a unique index: it keeps the 64-bit
 in the files it has seen, and the ids found on more than one row. When files are added (``sipas
 dossiers append``, or copied into the month folders), only their ids are hashed and looked up; a
 hash seen twice is confirmed on the ids themselves, so a hash collision never makes a dossier a
-duplicate. A file changed or removed since (by size or modification time), another DuckDB version
+duplicate. A file changed or removed since (by size, modification or status-change time: a file
+rewritten with its modification time set back still shows a new status-change time), another DuckDB version
 (whose ``hash`` may differ), or a register file missing or unreadable, rebuilds the register from
 all files. A dataset the user may not write to is still checked, in memory, every time.
 
@@ -40,7 +41,7 @@ import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
 FOLDER = "_register"
-_FORMAT = 2  # 1 kept every hash in one hashes.npy, rewritten whole by each refresh
+_FORMAT = 3  # 1: every hash in one hashes.npy, rewritten whole; 2: files by size and mtime only
 # Runs kept before they are merged into one. Each added hash is looked up by one binary search in
 # every run, so many runs would slow every append; merging reads and writes every hash of the
 # dataset, so doing it at each append would cost what the runs are there to save. Sixteen keeps
@@ -60,7 +61,7 @@ class Registered:
 
 def _signature(path: Path) -> list[int]:
     stat = path.stat()
-    return [stat.st_size, stat.st_mtime_ns]
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
 def _hashes(con: duckdb.DuckDBPyConnection, files: list[Path]) -> np.ndarray:
@@ -146,7 +147,7 @@ class _Run:
 
 @dataclass(frozen=True)
 class _State:
-    files: dict[str, list[int]]  # relative path: [size, modification time in ns]
+    files: dict[str, list[int]]  # relative path: [size, modification, status-change time in ns]
     runs: list[_Run]  # together, the hashes of every id of ``files``
 
 
@@ -170,7 +171,7 @@ def _read_state(text: str) -> _State | None:
     if not isinstance(files, dict) or not isinstance(runs, list):
         return None
     if not all(
-        isinstance(sig, list) and len(sig) == 2 and all(_whole(v) for v in sig)
+        isinstance(sig, list) and len(sig) == 3 and all(_whole(v) for v in sig)
         for sig in files.values()
     ):
         return None

@@ -47,8 +47,12 @@ def _rules_digest() -> str:
 
 
 def _signature(path: Path) -> list[int]:
+    """Size, modification time and status-change time: a file rewritten in place whose
+    modification time was set back (``cp -p``, ``rsync -t``, an archive unpacked) still shows a
+    new status-change time, which no one can set. A copied dataset reads as changed: its
+    periods are recomputed once, never added to on sums of other files."""
     stat = path.stat()
-    return [stat.st_size, stat.st_mtime_ns]
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
 def inputs_of(
@@ -109,7 +113,11 @@ def added(stored: Sums, new: Sums, period: Period) -> Sums:
     """The sums of the stored rows and the new ones together (one period)."""
     values = [c for c in stored.dossiers.columns if c not in KEYS]
     both = pd.concat([stored.dossiers, new.dossiers[stored.dossiers.columns]], ignore_index=True)
-    units = both.groupby(KEYS, as_index=False, dropna=False, sort=False)[values].sum()
+    # per unit, procedure_code is empty on every row: grouped without it, put back as it was
+    # (grouping on a column of empties would turn it into numbers)
+    keys = [k for k in KEYS if k != "procedure_code"]
+    units = both.groupby(keys, as_index=False, dropna=False, sort=False)[values].sum()
+    units.insert(KEYS.index("procedure_code"), "procedure_code", None)
     usage = pd.concat([stored.usage, new.usage.assign(period=period.key)], ignore_index=True)
     usage = usage.groupby(["period", "_pair"], as_index=False, sort=False)[list(USAGE)].sum()
     return Sums(units, usage, stored.complaints, stored.catalogue, "unit")
