@@ -57,6 +57,8 @@ def dataset_for(rows: int) -> Path:
     label = folder / "DATASET.json"
     if not label.is_file() or json.loads(label.read_text())["dossiers"] != rows:
         generate_dossiers(DossierDesign(dossiers=rows, chunk_rows=2_000_000), folder)
+    # the id register up to date, as for a dataset written by sipas (a no-op when it is)
+    IdRegister(folder).refresh(Dataset(folder).files("dossiers"))
     return folder
 
 
