@@ -583,6 +583,11 @@ def main() -> None:
         "--skip-service-index", action="store_true", help="skip the service index and its floor"
     )
     parser.add_argument(
+        "--skip-startup",
+        action="store_true",
+        help="skip start-up (sipas --version/--help and a web worker against import pandas)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="a quick check, not for the record: 1 run of R and svy, 2 of sipas, R's per-item"
@@ -616,6 +621,7 @@ def main() -> None:
             ("--skip-sampling", args.skip_sampling),
             ("--only-sampling", args.only_sampling),
             ("--quick", args.quick),
+            ("--skip-startup", args.skip_startup),
         )
         if on
     ]
@@ -625,6 +631,8 @@ def main() -> None:
         "machine": machine(),
     }
     started = time.perf_counter()
+    if not (args.skip_startup or args.only_sampling):
+        results["startup"] = attempt(notes, "start-up", startup)
     with tempfile.TemporaryDirectory(prefix="sipas-bench-") as temp:
         folder = Path(temp)
         if not args.only_sampling:
@@ -819,6 +827,32 @@ def service_index(rows: int, folder: Path) -> dict[str, Any]:
     return out
 
 
+def startup() -> dict[str, Any]:
+    """benchmarks/startup.py in its own process (fresh interpreters are what it measures)."""
+    say("== start-up: sipas --version/--help and a web worker against import pandas")
+    subprocess.run([sys.executable, str(HERE / "startup.py")], cwd=ROOT, check=True)
+    result: dict[str, Any] = json.loads((HERE / "results" / "startup.json").read_text())
+    return result
+
+
+def render_startup(found: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Start-up",
+        "",
+        f"Medians of {found['repeats']} fresh processes each (`benchmarks/startup.py`).",
+        "",
+        "| start-up | median | target |",
+        "|---|---:|---|",
+        f'| `python -c "import pandas"` (the yardstick) | {secs(found["median_s"]["pandas"])} | |',
+    ]
+    for row in found["targets"]:
+        met = "met" if row["met"] else "**not met**"
+        lines.append(
+            f"| {row['what']} | {secs(row['seconds'])} | < {secs(row['limit_s'])}: {met} |"
+        )
+    return [*lines, ""]
+
+
 def render_service_index(si: dict[str, Any]) -> list[str]:
     inc = si["incremental"]
     floor_target = "met" if si["meets_floor_target"] else "**not met**"
@@ -922,6 +956,8 @@ def render(results: dict[str, Any]) -> str:
         + f"; svy {m.get('svy_version', '—')}.",
         "",
     ]
+    if results.get("startup"):
+        lines += render_startup(results["startup"])
     if "item_taylor" in results:
         lines += render_estimation(results)
     if results.get("service_index"):
