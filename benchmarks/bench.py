@@ -21,6 +21,7 @@ the runs made. ``python benchmarks/bench.py national DIR`` is the child of step 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -175,6 +176,9 @@ def timed(function: Any, repeats: int) -> tuple[list[float], Any]:
     function()  # warm-up
     runs, out = [], None
     for _ in range(repeats):
+        # the garbage of the run before (and of making the data) is collected outside the clock,
+        # as timeit leaves the collector out of its runs
+        gc.collect()
         start = time.perf_counter()
         out = function()
         runs.append(time.perf_counter() - start)
@@ -561,7 +565,7 @@ def estimation(folder: Path, args: argparse.Namespace, notes: list[str]) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description="sipas vs R survey vs svy (see README.md)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of R and svy")
-    parser.add_argument("--sipas-repeats", type=int, default=5, help="timed runs of sipas")
+    parser.add_argument("--sipas-repeats", type=int, default=9, help="timed runs of sipas")
     parser.add_argument(
         "--r-replicate-items",
         default="5",
