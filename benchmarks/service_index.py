@@ -81,9 +81,8 @@ def pandas_sums(
     outside the catalogue), and the dossier counts per period, unit and procedure."""
     d = pq.read_table(dataset.files("dossiers", periods)).to_pandas()
     cat = pd.read_parquet(dataset.catalogue_path)
-    pairs = cat[["unit_code", "procedure_code", "agency_code", "legal_days"]].rename(
-        columns={"agency_code": "_agency"}
-    )
+    pairs = cat[["unit_code", "procedure_code", "agency_code", "legal_days", "online_level"]]
+    pairs = pairs.rename(columns={"agency_code": "_agency", "online_level": "_online_level"})
     d = d.merge(pairs, on=["unit_code", "procedure_code"], how="left", indicator="_listed")
     listed = (d.pop("_listed") == "both").to_numpy()
     start = _days(d.received_on.fillna(d.submitted_on))
@@ -173,6 +172,7 @@ def pandas_sums(
     d["finished"] = finished
     d["on_time"] = counted & within & (requests <= 1)
     d["processing_days"] = np.where(finished, end - start - waited, 0)
+    d["full_online_eligible"] = (d._online_level == 2).fillna(False).to_numpy(dtype=bool)
     d["agency_code"] = d._agency
     valid = d._valid.to_numpy()
     out = d[["period", "agency_code", "unit_code", "procedure_code"]].copy()
