@@ -215,7 +215,14 @@ def _floor_sections(dataset: Dataset, periods: list[Period]) -> dict[str, str]:
     needed = [before, *periods] if dataset.files("dossiers", [before]) else periods
 
     def files(table: str) -> str:
-        return "[" + ", ".join(f"'{f}'" for f in dataset.files(table, needed)) + "]"
+        # complaints of every month up to the last: a complaint counts when received by the
+        # period's end (as sipas reads them, compute.read_tables)
+        found = (
+            dataset.files_until(table, needed)
+            if table == "complaints"
+            else dataset.files(table, needed)
+        )
+        return "[" + ", ".join(f"'{f}'" for f in found) + "]"
 
     register = dataset.root / REGISTER_FOLDER / "duplicates.parquet"
     sql = (ROOT / "service_index_floor.sql").read_text()

@@ -26,7 +26,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from sipas.api import service_index as api
-from sipas.service_index import compute_index, connect, load_framework, parse_period, stored_sums
+from sipas.service_index import (
+    compute_index,
+    connect,
+    load_framework,
+    parse_period,
+    read_records,
+    stored_sums,
+    write_partitioned,
+)
 from sipas.service_index.compute import Sums
 from sipas.service_index.engine import Dataset
 from sipas.service_index.ids import IdRegister
@@ -277,7 +285,7 @@ def test_a_day_of_new_dossiers_is_added_to_its_month_as_a_recompute_would_score_
     assert _added(said) == ["2025-08"]
     assert not any("recomputing" in line for line in said)
     assert len(returned) == 1 and returned[0] is not None
-    assert returned[0].periods == ["2025-08"]
+    assert returned[0][0].periods == ["2025-08"]  # (the result, the inputs it was read from)
     _assert_as_fresh(data, tmp_path, [MONTHLY])
 
 
@@ -489,7 +497,10 @@ def _add_a_complaint_file(data: Path, day: Path) -> list[str] | None:
         pa.Table.from_pandas(rows, schema=pq.read_schema(path), preserve_index=False),
         path.parent / "late.parquet",
     )
-    return None
+    # September's sums were read with August's complaints too (a complaint counts when received
+    # by the period's end): they now name the former file, so September's next append
+    # recomputes; July and August are as a fresh compute leaves them
+    return ["2025-07", "2025-08"]
 
 
 def _change_a_complaint(data: Path, day: Path) -> list[str] | None:
@@ -499,7 +510,10 @@ def _change_a_complaint(data: Path, day: Path) -> list[str] | None:
     pq.write_table(
         pa.Table.from_pandas(rows, schema=pq.read_schema(path), preserve_index=False), path
     )
-    return None
+    # September's sums were read with August's complaints too (a complaint counts when received
+    # by the period's end): they now name the former file, so September's next append
+    # recomputes; July and August are as a fresh compute leaves them
+    return ["2025-07", "2025-08"]
 
 
 def _rewrite_a_dossier_file(data: Path, day: Path) -> list[str] | None:
@@ -662,7 +676,7 @@ def test_rows_outside_the_catalogue_are_excluded_as_a_recompute_excludes_them(
         assert _added(said) == ["2025-08"]
         fresh = compute_index(data, [parse_period("2025-08")], connect(ENGINE))
         assert fresh.excluded["2025-08"] == 3 * number
-        assert results[-1].excluded == fresh.excluded
+        assert results[-1][0].excluded == fresh.excluded
         meta = json.loads((_root(data) / "2025-08" / "meta.json").read_text())
         assert meta["excluded_rows"] == 3 * number
         units = pd.read_parquet(_root(data) / "2025-08" / "sums" / "units.parquet")
@@ -789,4 +803,67 @@ def test_a_new_duplicate_makes_the_next_append_to_another_month_recompute(
     _, said = _append(september, data)
     assert _added(said) == []
     assert f"{ENGINE}: recomputing 2025-09" in said
+    _assert_as_fresh(data, tmp_path, [MONTHLY])
+
+
+def test_a_file_arriving_during_a_computation_is_not_taken_as_summed(
+    quarter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inputs kept with the sums are those before the dossiers were read: a file written
+    while the computation runs (by a process that does not take the dataset's lock) is not
+    recorded as summed, so the next append recomputes the month instead of adding to sums
+    that lack it."""
+    data = _copy(quarter, tmp_path / "data")
+    late, later = _hold_back(data, [DAY, date(2025, 8, 27)], tmp_path / "days")
+    real = api.compute_index
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        write_partitioned(read_records(late), data, "dossiers", "written-meanwhile")
+        return result
+
+    monkeypatch.setattr(api, "compute_index", racing)
+    _compute(data, [MONTHLY])
+    monkeypatch.setattr(api, "compute_index", real)
+    _, said = _append(later, data)
+    assert _added(said) == []
+    assert f"{ENGINE}: recomputing 2025-08" in said
+    _assert_as_fresh(data, tmp_path, [MONTHLY])
+
+
+def test_a_complaint_of_an_earlier_month_counts_whatever_the_periods_computed(
+    held_back: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    """A complaint counts for its dossier when received by the period's end, in any month:
+    August alone, the quarter by month, and an append to August agree, and the complaint
+    received in July takes an August dossier out of S3's numerator."""
+    data, (day,) = held_back
+    august = parse_period("2025-08")
+
+    def s3(result: Any) -> int:
+        rows = result.indicators[
+            (result.indicators.indicator == "S3") & (result.indicators.level == "agency")
+        ]
+        return int(rows.numerator.sum())
+
+    before = s3(compute_index(data, [august], connect(ENGINE), previous=False))
+    dossiers = pq.read_table(data / "dossiers" / "2025-08" / "part-00000.parquet").to_pandas()
+    path = sorted((data / "complaints" / "2025-07").glob("*.parquet"))[0]
+    early = path.parent / "early.parquet"
+    for dossier in dossiers[dossiers.status.isin([9, 10])].dossier_id.iloc[:20]:
+        rows = pq.read_table(path).to_pandas().iloc[:1].copy()
+        rows["complaint_id"], rows["dossier_id"] = "KD-EARLY", dossier
+        rows["received_on"] = date(2025, 7, 30)
+        table = pa.Table.from_pandas(rows, schema=pq.read_schema(path), preserve_index=False)
+        pq.write_table(table, early)
+        alone = compute_index(data, [august], connect(ENGINE), previous=False)
+        if s3(alone) == before - 1:
+            break
+    else:
+        pytest.fail("no processed August dossier was on time without a grievance")
+    together = compute_index(data, parse_period("2025-Q3").split("month"), connect(ENGINE))
+    in_august = together.indicators[together.indicators.period == "2025-08"]
+    pd.testing.assert_frame_equal(alone.indicators, in_august.reset_index(drop=True))
+    _compute(data, [MONTHLY])
+    _append(day, data)
     _assert_as_fresh(data, tmp_path, [MONTHLY])

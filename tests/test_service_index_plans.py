@@ -75,7 +75,7 @@ def test_a_kept_plan_gives_the_expressions_sums_for_any_periods(
     assert len(kept) == 1
     # the same sums without any plan: the Ibis expressions run as such (Spark's way)
     with monkeypatch.context() as m:
-        m.setattr(compute, "cached_plan", lambda *_: None)
+        m.setattr(compute, "run_kept", lambda *_: None)
         _same(first, _sums(data, MONTHS))
     # a later run, and one over other periods, use the kept plan and compile nothing
     with monkeypatch.context() as m:
@@ -120,3 +120,14 @@ def test_a_dataset_whose_cache_cannot_be_written_still_computes(
     first = _sums(data, MONTHS)
     _same(first, _sums(data, MONTHS))
     assert (data / "_cache").read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_kept_plan_that_fails_to_run_is_compiled_again(generated: Path, tmp_path: Path) -> None:
+    data = _copy(generated, tmp_path)
+    first = _sums(data, MONTHS)
+    (path,) = (data / plans.FOLDER).glob("*.json")
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    kept["statements"]["pass"] = "SELECT * FROM no_such_table"  # parses; DuckDB refuses it
+    path.write_text(json.dumps(kept), encoding="utf-8")
+    _same(first, _sums(data, MONTHS))
+    assert "no_such_table" not in path.read_text(encoding="utf-8")

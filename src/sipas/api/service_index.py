@@ -229,8 +229,9 @@ def results_root(data: Path, out: Path | None, framework: str) -> Path:
     return (out or data / "results") / Path(framework).stem
 
 
-def _write(root: Path, result: IndexResult, dataset: Dataset, framework: ServiceFramework) -> None:
-    """The results of each period in its folder, with the sums they came from (for appends)."""
+def _write(root: Path, result: IndexResult, inputs: dict[str, dict[str, Any]]) -> None:
+    """The results of each period in its folder, with the sums they came from and the inputs
+    those were read from (``stored_sums.snapshot``, taken before reading), for appends."""
     for key in result.periods:
         folder = root / key
         folder.mkdir(parents=True, exist_ok=True)
@@ -250,7 +251,7 @@ def _write(root: Path, result: IndexResult, dataset: Dataset, framework: Service
             ),
         }
         (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    stored_sums.keep(result, {key: root / key for key in result.periods}, dataset, framework)
+    stored_sums.keep(result, {key: root / key for key in result.periods}, inputs)
 
 
 def _detailed(root: Path, key: str) -> bool:
@@ -330,16 +331,20 @@ def compute_service_index(
     fw = load_framework(framework)
     started = time.perf_counter()
     say(f"{engine}: starting" + (f" on {master}" if engine == "spark" and master else ""))
-    runner = _engine(engine, master, threads)
-    try:
-        say(f"{engine}: scoring {', '.join(p.key for p in periods)}")
-        result = compute_index(Dataset(data), periods, runner, fw, procedures)
-    finally:
-        runner.close()
+    dataset = Dataset(data)
     root = results_root(data, out, framework)
-    say(f"writing the results to {root}")
-    _write(root, result, Dataset(data), fw)
-    _refresh_change(root, result.periods)
+    dataset.check()
+    with dataset.locked():  # no append between the reading and the results
+        inputs = stored_sums.snapshot(dataset, periods, fw)
+        runner = _engine(engine, master, threads)
+        try:
+            say(f"{engine}: scoring {', '.join(p.key for p in periods)}")
+            result = compute_index(dataset, periods, runner, fw, procedures)
+        finally:
+            runner.close()
+        say(f"writing the results to {root}")
+        _write(root, result, inputs)
+        _refresh_change(root, result.periods)
     return {
         "engine": engine,
         "periods": result.periods,
@@ -390,6 +395,21 @@ def append_dossiers(
     dataset = Dataset(data)
     dataset.check()
     records = read_records(path)
+    with dataset.locked():  # one append or computation at a time
+        return _append_locked(records, path, dataset, engine, master, framework, out, say)
+
+
+def _append_locked(
+    records: Any,
+    path: Path,
+    dataset: Dataset,
+    engine: str,
+    master: str | None,
+    framework: str,
+    out: Path | None,
+    say: Callable[[str], None],
+) -> DossiersAppended:
+    data = dataset.root
     register = IdRegister(data)
     repeated_before = set(register.refresh(dataset.files("dossiers")).duplicates)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -415,17 +435,18 @@ def append_dossiers(
                     periods.append(period)
                 else:
                     say(f"{engine}: added the new dossiers to {period.key}")
-                    _write(root, added, dataset, fw)
+                    _write(root, *added)
             if periods:
                 say(f"{engine}: recomputing {', '.join(p.key for p in periods)}")
                 detail = any(_detailed(root, p.key) for p in periods)
                 # Change comes from the stored scores of the period before (_refresh_change
                 # below, the same rule), so its dossiers need not be read again when it is stored.
                 before = min(periods).previous().key
+                inputs = stored_sums.snapshot(dataset, periods, fw)
                 result = compute_index(
                     dataset, periods, runner, fw, detail, previous=before not in stored
                 )
-                _write(root, result, dataset, fw)
+                _write(root, result, inputs)
     finally:
         runner.close()
     _refresh_change(root, [p.key for p in touched])
@@ -446,8 +467,9 @@ def _added_to_stored(
     written: list[Path],
     runner: Engine,
     fw: ServiceFramework,
-) -> IndexResult | None:
-    """The period's result from its stored sums and the rows just ``written``; None when it
+) -> tuple[IndexResult, dict[str, dict[str, Any]]] | None:
+    """The period's result from its stored sums and the rows just ``written`` (with the inputs
+    it was read from, by period); None when it
     must be recomputed: its drill-down holds every indicator, the period before (for change)
     is neither stored nor empty, or the stored sums no longer hold (stored_sums)."""
     if _detailed(root, period.key):
@@ -458,7 +480,11 @@ def _added_to_stored(
     new_files = sorted(set(dataset.files("dossiers", [period])) & set(written))
     if not new_files:
         return None
-    return stored_sums.with_new_rows(root / period.key, dataset, period, new_files, runner, fw)
+    added = stored_sums.with_new_rows(root / period.key, dataset, period, new_files, runner, fw)
+    if added is None:
+        return None
+    result, inputs = added
+    return result, {period.key: inputs}
 
 
 def stored_folder(root: Path, period: str) -> Path:

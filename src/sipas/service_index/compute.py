@@ -39,7 +39,7 @@ from sipas.service_index.framework import Condition, ServiceFramework, all_of
 from sipas.service_index.ids import IdRegister
 from sipas.service_index.model import Period
 from sipas.service_index.plans import FOLDER as PLANS
-from sipas.service_index.plans import cached_plan, run_plan
+from sipas.service_index.plans import run_kept
 
 KEYS = ["period", "agency_code", "unit_code", "procedure_code"]
 USAGE = ("dossiers", "online_dossiers", "paid_online_dossiers")
@@ -79,8 +79,10 @@ def read_tables(
             months=dataset.months() or Phrase("rest.none"),
         )
     # A supplement request counts in the period it was made in (see facts._supplement_totals),
-    # and its month folder is that of the request: the same months as the dossiers.
-    complaints = dataset.files("complaints", periods)
+    # and its month folder is that of the request: the same months as the dossiers. A complaint
+    # counts for its dossier when received by the period's end, in whatever month: every month
+    # up to the last period's is read (complaint indicators keep their own periods' only).
+    complaints = dataset.files_until("complaints", periods)
     supplements = dataset.files("supplements", periods)
     catalogue = pd.read_parquet(dataset.catalogue_path)
     # the integers the engine groups by: the catalogue row, and the unit's number
@@ -277,11 +279,11 @@ def engine_sums(
     two; more memory, and twice the columns per procedure)."""
     level = "procedure" if procedures else "unit"
     counted = complaints = None
-    plan = None
+    ran = None
     if not procedures and tables.engine is not None and tables.engine.name == "duckdb":
-        plan = cached_plan(tables, framework, periods, tables.plans)
-    if plan is not None:
-        grouped, counted, complaints = run_plan(plan, tables, periods)
+        ran = run_kept(tables, framework, periods)
+    if ran is not None:
+        plan, (grouped, counted, complaints) = ran
         source = plan.source
     else:
         expr, source = dossier_sums(tables, framework, periods, level)

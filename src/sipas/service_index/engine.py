@@ -8,6 +8,8 @@ catalogue. Reading only the months a computation needs keeps an update of one da
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -118,6 +120,12 @@ class Dataset:
         wanted = set(month_keys(min(p.start for p in periods), max(p.end for p in periods)))
         return sorted(f for f in folder.glob("*/*.parquet") if f.parent.name in wanted)
 
+    def files_until(self, table: str, periods: list[Period]) -> list[Path]:
+        """The files of every month up to the last of ``periods`` (a complaint received in an
+        earlier month still counts for a dossier judged later)."""
+        last = max(p.end for p in periods).strftime("%Y-%m")
+        return [f for f in self.files(table) if f.parent.name <= last]
+
     def months(self, table: str = "dossiers") -> list[str]:
         folder = self.root / table
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
@@ -125,6 +133,29 @@ class Dataset:
     @property
     def catalogue_path(self) -> Path:
         return self.root / CATALOGUE_FILE
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The dataset to this process alone while it appends or computes and keeps results:
+        a second computation or append waits (an exclusive lock on ``_cache/lock``). A dataset
+        that cannot be written to, or a system without file locks, goes unlocked."""
+        try:
+            import fcntl
+        except ImportError:  # not a POSIX system
+            yield
+            return
+        try:
+            (self.root / "_cache").mkdir(parents=True, exist_ok=True)
+            handle = (self.root / "_cache" / "lock").open("a")
+        except OSError:
+            yield
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def check(self) -> None:
         if not self.catalogue_path.is_file():

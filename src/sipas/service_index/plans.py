@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -36,6 +37,7 @@ FOLDER = Path("_cache") / "sql"
 _FORMAT = 1
 # The modules whose code makes the SQL: a plan compiled by other code is not used.
 _RULES = ("checks.py", "facts.py", "compute.py", "framework.py", "model.py", "plans.py")
+_rules: str | None = None
 _VIEWS = ("dossiers", "supplements", "complaints")  # Parquet files, read through views
 _FRAMES = ("catalogue", "duplicates")  # the run's own small tables
 
@@ -55,9 +57,21 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def rules_digest() -> str:
+    """A digest of the code that makes the engine's sums (this package's rules and SQL); where
+    the sources cannot be read (an install without them), of the package's version."""
+    global _rules
+    if _rules is None:
+        here = Path(__file__).parent
+        try:
+            _rules = _digest("".join((here / n).read_text(encoding="utf-8") for n in _RULES))
+        except OSError:
+            _rules = _digest("sipas " + version("sipas"))
+    return _rules
+
+
 def plan_key(tables: Tables, framework: ServiceFramework) -> str:
     """What the SQL depends on (see the module docstring), as one digest."""
-    here = Path(__file__).parent
     parts = {
         t: str(getattr(tables, t).schema())
         for t in (*_VIEWS, *_FRAMES)
@@ -67,7 +81,7 @@ def plan_key(tables: Tables, framework: ServiceFramework) -> str:
         json.dumps(
             {
                 "format": _FORMAT,
-                "rules": _digest("".join((here / n).read_text(encoding="utf-8") for n in _RULES)),
+                "rules": rules_digest(),
                 "versions": [ibis.__version__, duckdb.__version__, version("sqlglot")],
                 "framework": _digest(repr(framework)),
                 "tables": parts,
@@ -77,16 +91,18 @@ def plan_key(tables: Tables, framework: ServiceFramework) -> str:
     )
 
 
-def _part(op: Any, tables: Tables) -> str | None:
+def _part(op: Any, tables: Tables, periods: list[Period]) -> str | None:
     for name in (*_VIEWS, *_FRAMES):
         table = getattr(tables, name)
         if table is not None and table.op().name == op.name:
             return name
     if isinstance(op, ops.InMemoryTable):
-        if op.schema == calendar_table([]).schema():
-            return "calendar"
-        if op.schema == period_keys([]).schema():
-            return "period_keys"
+        # made again from the periods on every run: only a table holding exactly what
+        # calendar_table or period_keys makes of them may be taken for one
+        for part, make in (("calendar", calendar_table), ("period_keys", period_keys)):
+            made = make(periods).op()
+            if op.schema == made.schema and op.data.to_frame().equals(made.data.to_frame()):
+                return part
     return None
 
 
@@ -103,7 +119,7 @@ def compile_plan(tables: Tables, framework: ServiceFramework, periods: list[Peri
     names: dict[str, str] = {}
     for expr in expressions.values():
         for op in expr.op().find((ops.InMemoryTable, ops.DatabaseTable)):
-            part = _part(op, tables)
+            part = _part(op, tables, periods)
             if part is None:
                 return None
             names[op.name] = part
@@ -111,14 +127,36 @@ def compile_plan(tables: Tables, framework: ServiceFramework, periods: list[Peri
     return Plan(statements, source, names, pair_table)
 
 
+def run_kept(
+    tables: Tables, framework: ServiceFramework, periods: list[Period]
+) -> tuple[Plan, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]] | None:
+    """The plan for these tables (kept, or compiled and kept) and what it returns; None when
+    the pass cannot be a plan. A kept plan that fails to run (a file edited by hand, a change
+    the key does not see) is compiled again, once."""
+    plan = cached_plan(tables, framework, periods, tables.plans)
+    if plan is None:
+        return None
+    try:
+        return plan, run_plan(plan, tables, periods)
+    except duckdb.Error:
+        plan = cached_plan(tables, framework, periods, tables.plans, fresh=True)
+        if plan is None:
+            return None
+        return plan, run_plan(plan, tables, periods)
+
+
 def cached_plan(
-    tables: Tables, framework: ServiceFramework, periods: list[Period], folder: Path | None
+    tables: Tables,
+    framework: ServiceFramework,
+    periods: list[Period],
+    folder: Path | None,
+    fresh: bool = False,
 ) -> Plan | None:
-    """The plan kept under ``folder`` for these tables and framework, or a new one (kept there
-    when the folder may be written to)."""
+    """The plan kept under ``folder`` for these tables and framework, or (also when ``fresh``)
+    a new one, kept there when the folder may be written to."""
     key = plan_key(tables, framework)
     path = folder / f"{key}.json" if folder is not None else None
-    if path is not None:
+    if path is not None and not fresh:
         try:
             return Plan(**json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
@@ -127,7 +165,7 @@ def cached_plan(
     if plan is not None and path is not None:
         try:  # written beside and renamed: a reader never sees half a plan
             path.parent.mkdir(parents=True, exist_ok=True)
-            mine = path.with_suffix(f".{os.getpid()}.tmp")
+            mine = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             mine.write_text(json.dumps(plan.__dict__), encoding="utf-8")
             mine.replace(path)
         except OSError:

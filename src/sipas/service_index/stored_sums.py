@@ -3,8 +3,8 @@
 Every figure the engine returns is a count or a total over dossiers (:class:`compute.Sums`), so
 the sums of a period after a day of new dossiers are its stored sums plus the new rows' sums:
 exactly, as long as nothing the earlier rows' facts depend on has changed: the catalogue, the
-supplements and complaints of the period's months, the ids known to repeat, the framework, the
-period's own dossier files and this format. Those inputs are recorded with the sums (each file's
+supplements of the period's months and the complaints up to its end, the ids known to repeat,
+the framework, the period's own dossier files and this format. Those inputs are recorded with the sums (each file's
 size and modification time, digests of the repeated ids and of the framework). Where any differs,
 or the sums are missing or unreadable, the caller recomputes the period from its dossiers.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +28,17 @@ from sipas.service_index.compute import KEYS, USAGE, Sums, engine_sums, read_tab
 from sipas.service_index.engine import PARTITIONED, Dataset, Engine
 from sipas.service_index.framework import ServiceFramework
 from sipas.service_index.ids import IdRegister
-from sipas.service_index.model import Period, parse_period
+from sipas.service_index.model import Period
+from sipas.service_index.plans import rules_digest
 from sipas.service_index.scoring import IndexResult, score
 
 FOLDER = "sums"
 _FORMAT = 1
 _PARTS = ("units", "usage", "complaints")
-# The modules whose rules make the sums: sums kept by other rules are not added to.
-_RULES = ("checks.py", "facts.py", "compute.py", "model.py")
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _rules_digest() -> str:
-    here = Path(__file__).parent
-    return _digest("".join((here / name).read_text(encoding="utf-8") for name in _RULES))
 
 
 def _signature(path: Path) -> list[int]:
@@ -64,15 +59,12 @@ def inputs_of(
 ) -> dict[str, Any]:
     """What a period's sums depend on, as it is now; ``leave_out``: files not to count (the
     ones just added, to compare with the inputs the stored sums were made from)."""
-    files = {
-        str(f.relative_to(dataset.root)): _signature(f)
-        for table in PARTITIONED
-        for f in dataset.files(table, [period])
-        if f not in leave_out
-    }
+    read = [f for t in PARTITIONED if t != "complaints" for f in dataset.files(t, [period])]
+    read += dataset.files_until("complaints", [period])  # as compute.read_tables reads them
+    files = {str(f.relative_to(dataset.root)): _signature(f) for f in read if f not in leave_out}
     return {
         "format": _FORMAT,
-        "rules": _rules_digest(),
+        "rules": rules_digest(),  # sums made by other rules are not added to
         "framework": _digest(repr(framework)),
         "catalogue": _signature(dataset.catalogue_path),
         "duplicates": _digest("\n".join(sorted(duplicates))),
@@ -92,7 +84,7 @@ def write(folder: Path, sums: Sums, key: str, inputs: dict[str, Any]) -> None:
     }
     for name, frame in parts.items():
         frame.to_parquet(folder / f"{name}.parquet", index=False)
-    mine = folder / f"inputs.{os.getpid()}.tmp"
+    mine = folder / f"inputs.{os.getpid()}.{threading.get_ident()}.tmp"
     mine.write_text(json.dumps(inputs), encoding="utf-8")
     mine.replace(folder / "inputs.json")
 
@@ -127,17 +119,24 @@ def _duplicates(dataset: Dataset) -> list[str]:
     return IdRegister(dataset.root).refresh(dataset.files("dossiers")).duplicates
 
 
-def keep(
-    result: IndexResult, folders: dict[str, Path], dataset: Dataset, framework: ServiceFramework
-) -> None:
-    """Keep the sums of each period of ``result`` in its results folder (``folders`` by key);
-    sums per procedure (the full drill-down) are not kept: such periods are recomputed."""
+def snapshot(
+    dataset: Dataset, periods: list[Period], framework: ServiceFramework
+) -> dict[str, dict[str, Any]]:
+    """Each period's inputs as they are now: taken before the dossiers are read, so that a file
+    arriving during the computation is not recorded as one the sums hold."""
+    duplicates = _duplicates(dataset)
+    return {p.key: inputs_of(dataset, p, framework, duplicates) for p in periods}
+
+
+def keep(result: IndexResult, folders: dict[str, Path], inputs: dict[str, dict[str, Any]]) -> None:
+    """Keep the sums of each period of ``result`` in its results folder (``folders`` by key),
+    with the ``inputs`` taken before they were computed (:func:`snapshot`); sums per procedure
+    (the full drill-down) are not kept: such periods are recomputed."""
     if result.sums is None or result.sums.level != "unit":
         return
-    duplicates = _duplicates(dataset)
     for key in result.periods:
-        inputs = inputs_of(dataset, parse_period(key), framework, duplicates)
-        write(folders[key] / FOLDER, result.sums, key, inputs)
+        if key in inputs:
+            write(folders[key] / FOLDER, result.sums, key, inputs[key])
 
 
 def with_new_rows(
@@ -147,19 +146,14 @@ def with_new_rows(
     new_files: list[Path],
     engine: Engine,
     framework: ServiceFramework,
-) -> IndexResult | None:
+) -> tuple[IndexResult, dict[str, Any]] | None:
     """The period's result from its stored sums (in its results ``folder``) and the sums of
-    the rows of ``new_files``, just added to the dataset; None when the stored sums do not
-    apply (see the module docstring). Change is left to the caller, as for
-    ``compute_index(..., previous=False)``."""
-    expected = inputs_of(
-        dataset, period, framework, _duplicates(dataset), leave_out=frozenset(new_files)
-    )
-    try:
-        if json.loads((folder / FOLDER / "inputs.json").read_text(encoding="utf-8")) != expected:
-            return None
-    except (OSError, ValueError):
-        return None
+    the rows of ``new_files``, just added to the dataset, with the period's inputs as they were
+    read (to keep with the result); None when the stored sums do not apply (see the module
+    docstring). Change is left to the caller, as for ``compute_index(..., previous=False)``."""
+    duplicates = _duplicates(dataset)
+    now = inputs_of(dataset, period, framework, duplicates)
+    expected = inputs_of(dataset, period, framework, duplicates, leave_out=frozenset(new_files))
     tables = read_tables(engine, dataset, [period], dossier_files=new_files)
     stored = read(
         folder / FOLDER, expected, tables.catalogue_frame.drop(columns=["_pair", "_unit"])
@@ -167,4 +161,4 @@ def with_new_rows(
     if stored is None:
         return None
     new = engine_sums(tables, framework, [period])
-    return score(added(stored, new, period), framework, [period], engine.name)
+    return score(added(stored, new, period), framework, [period], engine.name), now
