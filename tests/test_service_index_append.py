@@ -282,6 +282,7 @@ def test_a_day_of_new_dossiers_is_added_to_its_month_as_a_recompute_would_score_
     monkeypatch.setattr(stored_sums, "with_new_rows", spy)
     done, said = _append(day, data)
     assert done["recomputed"] == ["2025-08"]
+    assert done["added"] == ["2025-08"]
     assert _added(said) == ["2025-08"]
     assert not any("recomputing" in line for line in said)
     assert len(returned) == 1 and returned[0] is not None
@@ -413,6 +414,7 @@ def test_a_third_row_of_an_id_already_repeated_is_added_and_left_out(
     _write_rows(rows, day, day)
     done, said = _append(day, data)
     assert done["recomputed"] == ["2025-08"]
+    assert done["added"] == ["2025-08"]
     assert _added(said) == ["2025-08"]
     assert api.read_meta(_root(data) / "2025-08")["excluded_rows"] == excluded + 1
     _assert_as_fresh(data, tmp_path, [MONTHLY])
@@ -586,7 +588,7 @@ def test_an_append_recomputes_when_the_stored_sums_no_longer_hold(
     compared = SPOILERS[spoil](data, day)
     done, said = _append(day, data)
     assert "2025-08" in done["recomputed"]
-    assert _added(said) == []
+    assert done["added"] == [] and _added(said) == []
     assert any(line.startswith(f"{ENGINE}: recomputing") for line in said)
     _assert_as_fresh(data, tmp_path, [MONTHLY], compared)
 

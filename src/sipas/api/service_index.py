@@ -111,7 +111,8 @@ class DossiersAppended(TypedDict):
     file: str
     rows: int
     files_written: list[str]
-    recomputed: list[str]
+    recomputed: list[str]  # every stored period the new rows touched, brought up to date
+    added: list[str]  # of those, the ones updated by adding the new rows' sums to stored sums
     untouched: list[str]
 
 
@@ -424,6 +425,7 @@ def _append_locked(
     touched = affected_periods([d for d in days if d is not None], stored)
     fw = load_framework(framework)
     runner = _engine(engine, master)
+    added_to: list[str] = []
     try:
         for grain in GRAINS:
             periods = []
@@ -436,6 +438,7 @@ def _append_locked(
                 else:
                     say(f"{engine}: added the new dossiers to {period.key}")
                     _write(root, *added)
+                    added_to.append(period.key)
             if periods:
                 say(f"{engine}: recomputing {', '.join(p.key for p in periods)}")
                 detail = any(_detailed(root, p.key) for p in periods)
@@ -455,6 +458,7 @@ def _append_locked(
         "rows": records.num_rows,
         "files_written": [str(p) for p in written],
         "recomputed": [p.key for p in touched],
+        "added": added_to,
         "untouched": sorted(set(stored) - {p.key for p in touched}),
     }
 

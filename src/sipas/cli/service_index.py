@@ -176,6 +176,7 @@ def append_command(
             {
                 "rows": result["rows"],
                 "recomputed": ", ".join(result["recomputed"]) or "-",
+                "added to stored sums": ", ".join(result["added"]) or "-",
                 "untouched": len(result["untouched"]),
             }
         ],
