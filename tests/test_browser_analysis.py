@@ -7,13 +7,12 @@ Chromium comes from Debian (/usr/bin/chromium), driven by Playwright, as in test
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browsers import ARTIFACTS, launched_chromium, require_chromium
 from servers import serving
 from sipas.api.demo import DemoOptions, run_demo
 from sipas.settings import load_settings
@@ -21,15 +20,8 @@ from sipas.store import open_database
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 
-if not CHROMIUM.exists():
-    if os.environ.get("SIPAS_REQUIRE_BROWSER"):
-        raise RuntimeError(
-            "Chromium is required (SIPAS_REQUIRE_BROWSER) but /usr/bin/chromium is missing"
-        )
-    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +46,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def test_the_compare_page_draws_the_provinces_typed(server: str, browser: Any) -> None:

@@ -4,26 +4,20 @@ the same Content-Security-Policy as every page (no inline script, nothing refuse
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 
+from browsers import ARTIFACTS, launched_chromium, require_chromium
 from servers import serving
 from sipas.settings import load_settings
 from sipas.store import open_database
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 pytestmark = pytest.mark.browser
 
-if not CHROMIUM.exists():
-    if os.environ.get("SIPAS_REQUIRE_BROWSER"):
-        raise RuntimeError("Chromium is required (SIPAS_REQUIRE_BROWSER) but is missing")
-    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_the_api_docs_list_their_operations_offline(server: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     outside: list[str] = []
     errors: list[str] = []
 
@@ -52,25 +43,21 @@ def test_the_api_docs_list_their_operations_offline(server: str) -> None:
             outside.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.route("**/*", only_here)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on(
-                "console",
-                lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
-            )
-            answer = page.goto(f"{server}/api/docs")
-            assert answer is not None
-            assert "script-src 'self'" in answer.headers["content-security-policy"]
-            page.wait_for_selector(".opblock", timeout=20_000)
-            operations = page.locator(".opblock-summary-path").all_inner_texts()
-            page.screenshot(path=str(ARTIFACTS / "api-docs.png"), full_page=False)
-            text = page.inner_text("body")
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("**/*", only_here)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        answer = page.goto(f"{server}/api/docs")
+        assert answer is not None
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
+        page.wait_for_selector(".opblock", timeout=20_000)
+        operations = page.locator(".opblock-summary-path").all_inner_texts()
+        page.screenshot(path=str(ARTIFACTS / "api-docs.png"), full_page=False)
+        text = page.inner_text("body")
     assert outside == []
     assert errors == []
     assert "Unable to render this definition" not in text

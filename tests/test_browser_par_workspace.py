@@ -7,33 +7,25 @@ Chromium comes from Debian (/usr/bin/chromium), driven by Playwright, as in test
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browsers import ARTIFACTS, launched_chromium, require_chromium
 from par_fixtures import EVERY_RUBRIC
 from servers import serving
 from sipas.api import par, users
 from sipas.settings import load_settings
 from sipas.store import Database, open_database
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 PASSWORD = "correct horse battery"
 ADMIN = par.Actor("admin", "admin")
 CAMPAIGN = "open-2025"
 
 pytestmark = pytest.mark.browser
 
-if not CHROMIUM.exists():
-    if os.environ.get("SIPAS_REQUIRE_BROWSER"):
-        raise RuntimeError(
-            "Chromium is required (SIPAS_REQUIRE_BROWSER) but /usr/bin/chromium is missing"
-        )
-    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +53,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Databa
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def _signed_in(browser: Any, base: str, name: str, target: str, **options: Any) -> Any:
