@@ -59,7 +59,11 @@ class Registered:
     checked_now: int  # files whose ids were hashed by this refresh
 
 
-def _signature(path: Path) -> list[int]:
+def file_signature(path: Path) -> list[int]:
+    """How a dataset's file is known to be unchanged: size, modification time and status-change
+    time. A file rewritten in place whose modification time was set back (``cp -p``, ``rsync
+    -t``, an archive unpacked) still shows a new status-change time, which no one can set; a
+    copied dataset reads as changed, and is checked again once."""
     stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
@@ -229,7 +233,7 @@ class IdRegister:
 
     def refresh(self, files: list[Path]) -> Registered:
         """Bring the register up to date with ``files`` (every dossier file of the dataset)."""
-        current = {str(f.relative_to(self.root)): _signature(f) for f in files}
+        current = {str(f.relative_to(self.root)): file_signature(f) for f in files}
         everything = [self.root / name for name in sorted(current)]
         state = self._state()
         if state is not None and any(current.get(n) != s for n, s in state.files.items()):

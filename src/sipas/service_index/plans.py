@@ -53,7 +53,7 @@ class Plan:
     pair_table: str  # the temporary table of the sums per catalogue row
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -64,9 +64,9 @@ def rules_digest() -> str:
     if _rules is None:
         here = Path(__file__).parent
         try:
-            _rules = _digest("".join((here / n).read_text(encoding="utf-8") for n in _RULES))
+            _rules = digest("".join((here / n).read_text(encoding="utf-8") for n in _RULES))
         except OSError:
-            _rules = _digest("sipas " + version("sipas"))
+            _rules = digest("sipas " + version("sipas"))
     return _rules
 
 
@@ -77,13 +77,13 @@ def plan_key(tables: Tables, framework: ServiceFramework) -> str:
         for t in (*_VIEWS, *_FRAMES)
         if getattr(tables, t) is not None
     }
-    return _digest(
+    return digest(
         json.dumps(
             {
                 "format": _FORMAT,
                 "rules": rules_digest(),
                 "versions": [ibis.__version__, duckdb.__version__, version("sqlglot")],
-                "framework": _digest(repr(framework)),
+                "framework": digest(repr(framework)),
                 "tables": parts,
             },
             sort_keys=True,

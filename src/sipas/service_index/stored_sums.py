@@ -4,9 +4,10 @@ Every figure the engine returns is a count or a total over dossiers (:class:`com
 the sums of a period after a day of new dossiers are its stored sums plus the new rows' sums:
 exactly, as long as nothing the earlier rows' facts depend on has changed: the catalogue, the
 supplements of the period's months and the complaints up to its end, the ids known to repeat,
-the framework, the period's own dossier files and this format. Those inputs are recorded with the sums (each file's
-size and modification time, digests of the repeated ids and of the framework). Where any differs,
-or the sums are missing or unreadable, the caller recomputes the period from its dossiers.
+the framework, the period's own dossier files and this format. Those inputs are recorded with
+the sums (each file as ``ids.file_signature`` knows it, digests of the repeated ids and of the
+framework). Where any differs, or the sums are missing or unreadable, the caller recomputes the
+period from its dossiers.
 
 Files, in the period's results folder: ``sums/units.parquet`` (per unit, with the dossiers
 outside the catalogue on a row without unit), ``sums/usage.parquet`` (per catalogue row),
@@ -15,7 +16,6 @@ outside the catalogue on a row without unit), ``sums/usage.parquet`` (per catalo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -27,27 +27,14 @@ import pandas as pd
 from sipas.service_index.compute import KEYS, USAGE, Sums, engine_sums, read_tables
 from sipas.service_index.engine import PARTITIONED, Dataset, Engine
 from sipas.service_index.framework import ServiceFramework
-from sipas.service_index.ids import IdRegister
+from sipas.service_index.ids import IdRegister, file_signature
 from sipas.service_index.model import Period
-from sipas.service_index.plans import rules_digest
+from sipas.service_index.plans import digest, rules_digest
 from sipas.service_index.scoring import IndexResult, score
 
 FOLDER = "sums"
 _FORMAT = 1
 _PARTS = ("units", "usage", "complaints")
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _signature(path: Path) -> list[int]:
-    """Size, modification time and status-change time: a file rewritten in place whose
-    modification time was set back (``cp -p``, ``rsync -t``, an archive unpacked) still shows a
-    new status-change time, which no one can set. A copied dataset reads as changed: its
-    periods are recomputed once, never added to on sums of other files."""
-    stat = path.stat()
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
 def inputs_of(
@@ -61,13 +48,15 @@ def inputs_of(
     ones just added, to compare with the inputs the stored sums were made from)."""
     read = [f for t in PARTITIONED if t != "complaints" for f in dataset.files(t, [period])]
     read += dataset.files_until("complaints", [period])  # as compute.read_tables reads them
-    files = {str(f.relative_to(dataset.root)): _signature(f) for f in read if f not in leave_out}
+    files = {
+        str(f.relative_to(dataset.root)): file_signature(f) for f in read if f not in leave_out
+    }
     return {
         "format": _FORMAT,
         "rules": rules_digest(),  # sums made by other rules are not added to
-        "framework": _digest(repr(framework)),
-        "catalogue": _signature(dataset.catalogue_path),
-        "duplicates": _digest("\n".join(sorted(duplicates))),
+        "framework": digest(repr(framework)),
+        "catalogue": file_signature(dataset.catalogue_path),
+        "duplicates": digest("\n".join(sorted(duplicates))),
         "files": files,
     }
 
